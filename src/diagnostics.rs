@@ -1,0 +1,482 @@
+//! Diagnostics: stable codes, source spans, help text, and rendering.
+//!
+//! Every problem slofile finds in its input becomes a [`Diagnostic`]. Stages collect them rather
+//! than stop at the first, so a user fixes a whole file in one round trip.
+
+use crate::spec::yaml::ByteSpan;
+use std::fmt;
+use std::sync::Arc;
+
+/// One input file, kept whole so diagnostics can quote it.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as the user gave it, with `/` separators.
+    pub name: String,
+    pub text: String,
+}
+
+impl SourceFile {
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..floor_char_boundary(&self.text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        (line, column)
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Where a validated value was written, so that later stages can point at it.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub file: Arc<SourceFile>,
+    pub span: ByteSpan,
+}
+
+// Origins locate values; they are not part of a value's meaning, so equal specs compare equal
+// wherever they were written.
+impl PartialEq for Origin {
+    fn eq(&self, _: &Origin) -> bool {
+        true
+    }
+}
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+macro_rules! codes {
+    ($($variant:ident => $name:literal, $summary:literal;)*) => {
+        /// A stable diagnostic code. Codes are part of the public interface: never rename one.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code with a one-line summary, in documentation order.
+            pub const ALL: &'static [(Code, &'static str)] = &[$((Code::$variant, $summary),)*];
+
+            /// The code as printed, e.g. `slofile::unknown_field`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => concat!("slofile::", $name),)* }
+            }
+        }
+    };
+}
+
+codes! {
+    Io => "io", "A file or directory could not be read or written.";
+    NotUtf8 => "not_utf8", "A spec file is not valid UTF-8.";
+    YamlSyntax => "yaml_syntax", "The file is not well-formed YAML, or repeats a key.";
+    InputBudget => "input_budget", "The input is too large, too deep, or expands too many aliases.";
+    EmptyDocument => "empty_document", "A file or a YAML document holds no spec.";
+    UnknownFormat => "unknown_format", "A document's `apiVersion` (or `version`) is not one slofile reads.";
+    UnknownField => "unknown_field", "A key the spec language does not have; often a typo.";
+    MissingField => "missing_field", "A required key is absent.";
+    WrongType => "wrong_type", "A value has the wrong type, e.g. a list where a string belongs.";
+    InvalidValue => "invalid_value", "A value is not one of the allowed ones.";
+    UnknownSliKind => "unknown_sli_kind", "The `sli` names a kind slofile does not know.";
+    ObjectiveRange => "objective_range", "An objective is not strictly between 0% and 100%.";
+    ObjectiveLooksLikeRatio => "objective_ratio_like", "A bare objective below 1 that was probably meant as a ratio.";
+    MissingObjective => "missing_objective", "An SLO needs an objective and has none, or has one it cannot use.";
+    InvalidDuration => "invalid_duration", "A duration does not parse, or is zero or negative.";
+    InvalidQuantity => "invalid_quantity", "A number, percentage or threshold does not parse or is out of range.";
+    InvalidId => "invalid_id", "An id is not lower-case letters, digits and dashes.";
+    DuplicateId => "duplicate_id", "Two SLOs, channels, policies or alerts share an id.";
+    DuplicateService => "duplicate_service", "Two inputs define the same service.";
+    UnknownReference => "unknown_reference", "A channel, severity or policy reference names nothing.";
+    PercentileRange => "percentile_range", "A percentile is not strictly between 0 and 100.";
+    LatencyThreshold => "latency_threshold", "A latency threshold is not positive or is not a bucket boundary.";
+    PromqlSyntax => "promql_syntax", "A PromQL expression does not parse.";
+    ConflictingFields => "conflicting_fields", "Two keys that exclude each other are both given, or neither.";
+    WindowOrder => "window_order", "A tier's short window is not shorter than its long window, or longer than the SLO window.";
+    InvalidUrl => "invalid_url", "A URL is not an absolute http(s) URL.";
+    ProbeInterval => "probe_interval", "A probe interval is too short for its provider.";
+    TierCannotFire => "tier_cannot_fire", "A burn-rate tier whose threshold is at or above 100% errors: it can never fire.";
+    NoPrometheusRules => "no_prometheus_rules", "An SLO measured outside Prometheus produces no Prometheus rules.";
+    ArithmeticOverflow => "arithmetic_overflow", "Numbers too precise or too large to compute with exactly.";
+    SentryWindow => "sentry_window", "A burn-rate window was mapped to the nearest window Sentry allows.";
+    Template => "template", "A documentation template failed to load or render.";
+    StaleOutput => "stale_output", "`check` found generated files that differ from what `build` would write.";
+}
+
+impl Code {
+    /// The default text under the marked node.
+    pub fn label(self) -> &'static str {
+        match self {
+            Code::ObjectiveRange | Code::PercentileRange => "out of range",
+            Code::ObjectiveLooksLikeRatio => "a ratio?",
+            Code::InvalidDuration => "not a valid duration",
+            Code::InvalidQuantity => "not a valid number",
+            Code::InvalidId => "invalid id",
+            Code::DuplicateId | Code::DuplicateService => "used before",
+            Code::UnknownReference => "names nothing",
+            Code::LatencyThreshold => "not a bucket boundary",
+            Code::PromqlSyntax => "does not parse",
+            Code::ConflictingFields => "here",
+            Code::WindowOrder => "window out of order",
+            Code::InvalidUrl => "not an http(s) URL",
+            Code::ProbeInterval => "interval too short",
+            Code::MissingField | Code::MissingObjective => "incomplete",
+            _ => "here",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem (or note) about the input.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+    pub file: Option<Arc<SourceFile>>,
+    pub span: Option<ByteSpan>,
+    /// Text next to the underlined node; defaults to a short form of the message.
+    pub label: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            help: None,
+            file: None,
+            span: None,
+            label: None,
+        }
+    }
+
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn info(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Info,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn at(mut self, file: &Arc<SourceFile>, span: ByteSpan) -> Self {
+        self.file = Some(Arc::clone(file));
+        self.span = Some(span);
+        self
+    }
+
+    pub fn at_origin(self, origin: &Origin) -> Self {
+        self.at(&origin.file, origin.span)
+    }
+
+    pub fn in_file(mut self, file: &Arc<SourceFile>) -> Self {
+        self.file = Some(Arc::clone(file));
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// `file:line:col`, or as much of it as is known.
+    pub fn location(&self) -> Option<(String, usize, usize)> {
+        let file = self.file.as_ref()?;
+        let (line, col) = self.span.map_or((1, 1), |s| file.line_col(s.offset));
+        Some((file.name.clone(), line, col))
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+impl miette::Diagnostic for Diagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code.as_str()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.file.as_ref().map(|f| &f.text as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let span = self.span?;
+        let label = self
+            .label
+            .clone()
+            .unwrap_or_else(|| self.code.label().to_owned());
+        Some(Box::new(std::iter::once(miette::LabeledSpan::new(
+            Some(label),
+            span.offset,
+            span.len,
+        ))))
+    }
+}
+
+/// Diagnostics collected over a run.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub fn extend(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
+        self.diagnostics.extend(diagnostics);
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+
+    /// Whether the run fails: any error, or any warning under `--deny-warnings`.
+    pub fn fails(&self, deny_warnings: bool) -> bool {
+        self.error_count() > 0 || (deny_warnings && self.warning_count() > 0)
+    }
+
+    /// Diagnostics in a stable order: by file, position, then code.
+    pub fn sorted(&self) -> Vec<&Diagnostic> {
+        let mut sorted: Vec<&Diagnostic> = self.diagnostics.iter().collect();
+        sorted.sort_by(|a, b| {
+            let key = |d: &Diagnostic| {
+                (
+                    d.file.as_ref().map(|f| f.name.clone()),
+                    d.span.map(|s| s.offset),
+                    d.code,
+                    d.message.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        sorted.dedup_by(|a, b| {
+            a.code == b.code && a.span == b.span && a.message == b.message && same_file(a, b)
+        });
+        sorted
+    }
+}
+
+fn same_file(a: &Diagnostic, b: &Diagnostic) -> bool {
+    a.file.as_ref().map(|f| &f.name) == b.file.as_ref().map(|f| &f.name)
+}
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// miette's graphical report; colour only on a terminal, never with `NO_COLOR`.
+    Human,
+    /// The same report without colour or Unicode art, for logs and snapshots.
+    Plain,
+    /// One JSON object per line: code, severity, message, file, line, column, help.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=...`), shown as annotations on the PR.
+    Github,
+}
+
+/// Renders diagnostics in the given format. `color` applies to `human` only.
+pub fn render(diagnostics: &[&Diagnostic], format: Format, color: bool) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        match format {
+            Format::Human | Format::Plain => {
+                let theme = match (format, color) {
+                    (Format::Human, true) => miette::GraphicalTheme::unicode(),
+                    (Format::Human, false) => miette::GraphicalTheme::unicode_nocolor(),
+                    _ => miette::GraphicalTheme::none(),
+                };
+                let handler = miette::GraphicalReportHandler::new_themed(theme)
+                    .with_width(100)
+                    .with_links(false);
+                let mut text = String::new();
+                if let Some((file, line, col)) = diagnostic.location() {
+                    text.push_str(&format!("{file}:{line}:{col}\n"));
+                }
+                let _ = handler.render_report(&mut text, *diagnostic);
+                out.push_str(&text);
+                if !out.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            Format::Json => {
+                let (file, line, column) = diagnostic
+                    .location()
+                    .map_or((None, None, None), |(f, l, c)| (Some(f), Some(l), Some(c)));
+                let severity = match diagnostic.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    Severity::Info => "info",
+                };
+                let value = serde_json::json!({
+                    "code": diagnostic.code.as_str(),
+                    "severity": severity,
+                    "message": diagnostic.message,
+                    "file": file,
+                    "line": line,
+                    "column": column,
+                    "help": diagnostic.help,
+                });
+                out.push_str(&value.to_string());
+                out.push('\n');
+            }
+            Format::Github => {
+                let command = match diagnostic.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    Severity::Info => "notice",
+                };
+                let mut properties = Vec::new();
+                if let Some((file, line, col)) = diagnostic.location() {
+                    properties.push(format!("file={}", github_property(&file)));
+                    properties.push(format!("line={line}"));
+                    properties.push(format!("col={col}"));
+                }
+                properties.push(format!("title={}", diagnostic.code.as_str()));
+                let mut message = diagnostic.message.clone();
+                if let Some(help) = &diagnostic.help {
+                    message.push_str("\nhelp: ");
+                    message.push_str(help);
+                }
+                out.push_str(&format!(
+                    "::{command} {}::{}\n",
+                    properties.join(","),
+                    github_data(&message)
+                ));
+            }
+        }
+    }
+    out
+}
+
+// Escaping rules of GitHub workflow commands: data escapes %, CR and LF; properties also , and :.
+fn github_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// The closest candidate to `word`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(distance, c)| *distance <= (c.len().max(word.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let file = SourceFile {
+            name: "x.yaml".into(),
+            text: "a: 1\nbé: 2\n".into(),
+        };
+        assert_eq!(file.line_col(0), (1, 1));
+        assert_eq!(file.line_col(5), (2, 1));
+        // "é" is two bytes; the ':' after it is the third character.
+        assert_eq!(file.line_col(8), (2, 3));
+    }
+
+    #[test]
+    fn typos_get_suggestions() {
+        assert_eq!(did_you_mean("servce", ["service", "slos"]), Some("service"));
+        assert_eq!(did_you_mean("objectve", ["objective", "window"]), Some("objective"));
+        assert_eq!(did_you_mean("zzz", ["service", "slos"]), None);
+    }
+
+    #[test]
+    fn codes_are_unique_and_prefixed() {
+        let mut seen = std::collections::HashSet::new();
+        for (code, _) in Code::ALL {
+            assert!(code.as_str().starts_with("slofile::"));
+            assert!(seen.insert(code.as_str()), "{code} twice");
+        }
+    }
+
+    #[test]
+    fn github_escapes_newlines_and_commas() {
+        assert_eq!(github_data("a\nb%"), "a%0Ab%25");
+        assert_eq!(github_property("a,b:c"), "a%2Cb%3Ac");
+    }
+}

@@ -1,0 +1,53 @@
+//! Backends: each turns the [`Plan`] into in-memory files for one target. Backends are pure;
+//! only [`crate::write`] touches the disk.
+
+use crate::compile::Plan;
+use crate::diagnostics::Diagnostic;
+use std::path::PathBuf;
+
+/// One generated file, at a path relative to the output directory (always `/`-separated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub contents: String,
+}
+
+/// Options of `build` and `check` that some backends read.
+#[derive(Debug, Clone, Default)]
+pub struct EmitOptions {
+    /// A directory of templates that override the built-in ones, file by file.
+    pub templates: Option<PathBuf>,
+}
+
+/// What a backend produced: files, and notes about what it could not or did not emit.
+#[derive(Debug, Default)]
+pub struct Emitted {
+    pub files: Vec<OutputFile>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One output target.
+pub trait Backend {
+    /// Short name, also the output subdirectory, e.g. `prometheus`.
+    fn name(&self) -> &'static str;
+    /// Emits files for every service of the plan. A service the backend has nothing to say about
+    /// gets no file.
+    fn emit(&self, plan: &Plan, options: &EmitOptions) -> Emitted;
+}
+
+/// Every backend, in output order.
+pub fn backends() -> Vec<Box<dyn Backend>> {
+    Vec::new()
+}
+
+/// Runs every backend. Files come back sorted by path, so output never depends on backend order.
+pub fn emit_all(plan: &Plan, options: &EmitOptions) -> Emitted {
+    let mut all = Emitted::default();
+    for backend in backends() {
+        let emitted = backend.emit(plan, options);
+        all.files.extend(emitted.files);
+        all.diagnostics.extend(emitted.diagnostics);
+    }
+    all.files.sort_by(|a, b| a.path.cmp(&b.path));
+    all
+}

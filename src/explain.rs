@@ -1,0 +1,226 @@
+//! `slofile explain`: the Plan in words and numbers, the first thing to run on a new spec.
+
+use crate::compile::{ObjectivePlan, Plan, SloPlan, TierPlan};
+use crate::spec::{AlertSource, RatioSli, Sli, StaticAlert, validate::signal_name};
+use std::fmt::Write;
+
+/// Explains every SLO of the plan.
+pub fn explain(plan: &Plan) -> String {
+    let mut out = String::new();
+    for service in &plan.services {
+        let meta = &service.meta;
+        let _ = writeln!(out, "{} — {} ({})", meta.id, meta.title, meta.source);
+        if let Some(owner) = &meta.owner {
+            let _ = writeln!(out, "owner: {owner}");
+        }
+        for slo in &service.slos {
+            out.push('\n');
+            explain_slo(&mut out, slo);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn explain_slo(out: &mut String, plan: &SloPlan) {
+    let slo = &plan.slo;
+    let _ = writeln!(out, "  {}: {}", slo.id, slo.title);
+    let _ = writeln!(out, "    measured by  {}", describe_sli(&slo.sli));
+    if !slo.group_by.is_empty() {
+        let _ = writeln!(out, "    one series per  {}", slo.group_by.join(", "));
+    }
+    if plan.objectives.is_empty() {
+        let _ = writeln!(out, "    objective  none: documentation only");
+    }
+    for objective in &plan.objectives {
+        explain_objective(out, plan, objective);
+    }
+    if !slo.sli.in_prometheus() {
+        let _ = writeln!(out, "    alerts  {}", elsewhere(&slo.sli));
+    } else if slo.tiers.is_empty() {
+        let _ = writeln!(out, "    burn-rate alerts  off (`burn_policy: none`)");
+    }
+    if let Some(min) = slo.min_events {
+        let _ = writeln!(
+            out,
+            "    quiet on low traffic  no burn-rate alert while a long window holds fewer than {min} events"
+        );
+    }
+    for alert in &slo.alerts {
+        let _ = writeln!(out, "    static alert  {}", describe_static(alert));
+    }
+    if let (Some(missing), true) = (&slo.missing_data, slo.sli.in_prometheus()) {
+        let _ = writeln!(
+            out,
+            "    missing data  {} when the SLI's series are absent for {}",
+            missing.severity,
+            missing.for_.human()
+        );
+    }
+}
+
+fn explain_objective(out: &mut String, plan: &SloPlan, objective: &ObjectivePlan) {
+    let slo = &plan.slo;
+    let window = slo.window.human();
+    let what = match (&objective.objective.name, objective.objective.threshold) {
+        (Some(name), Some(threshold)) => format!(
+            "{name} ≤ {}: {} of events at or under {}",
+            threshold.human(),
+            objective.objective.target.percent(),
+            threshold.human()
+        ),
+        (None, Some(threshold)) => format!(
+            "{} of events within {}",
+            objective.objective.target.percent(),
+            threshold.human()
+        ),
+        _ => objective.objective.target.percent(),
+    };
+    let _ = writeln!(out, "    objective  {what} over {window}");
+    let _ = writeln!(
+        out,
+        "      error budget  {} = {} per {window} ({})",
+        objective.budget.percent(),
+        objective.budget_time.human(),
+        objective.budget_time.approx()
+    );
+    if !slo.sli.in_prometheus() {
+        return;
+    }
+    for tier in &objective.tiers {
+        explain_tier(out, &window_adjective(slo.window), tier);
+    }
+}
+
+/// `28-day`, `1h30m`: the window as it reads before "budget".
+pub fn window_adjective(window: crate::units::Duration) -> String {
+    let millis = window.millis();
+    if millis.is_multiple_of(86_400_000) {
+        format!("{}-day", millis / 86_400_000)
+    } else {
+        window.prometheus()
+    }
+}
+
+fn explain_tier(out: &mut String, window: &str, tier: &TierPlan) {
+    let routed = tier
+        .escalation
+        .as_ref()
+        .map(|e| format!(" ({e})"))
+        .unwrap_or_default();
+    let verb = match tier.severity.as_str() {
+        "page" => "pages".to_owned(),
+        "ticket" => "tickets".to_owned(),
+        other => format!("alerts `{other}`"),
+    };
+    if !tier.can_fire {
+        let _ = writeln!(
+            out,
+            "      {verb}{routed}: never — {}/{} at {}× burn needs {} errors, more than 100%; left out",
+            tier.long,
+            tier.short,
+            tier.factor.significant(4),
+            tier.error_threshold.percent()
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "      {verb}{routed} when {} of the {window} budget burns within {} (checked again over {}): {}× burn, error ratio above {}",
+        tier.budget_share.percent(),
+        tier.long.human(),
+        tier.short.human(),
+        tier.factor.significant(4),
+        tier.error_threshold.percent()
+    );
+    let hold = if tier.for_.millis() > 0 {
+        format!(", including `for: {}`", tier.for_)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "        at 100% errors it fires after ~{}{hold}; at this burn the whole budget lasts {}",
+        tier.detection_at_full_outage.human(),
+        tier.exhaustion.human()
+    );
+}
+
+fn describe_sli(sli: &Sli) -> String {
+    match sli {
+        Sli::Ratio(RatioSli::Events {
+            good,
+            events,
+            total,
+        }) => format!(
+            "ratio of {} events `{events}` over `{total}`",
+            if *good { "good" } else { "bad" }
+        ),
+        Sli::Ratio(RatioSli::Query(query)) => format!("error-ratio query `{query}`"),
+        Sli::Latency(h) => format!("latency histogram `{}`", h.histogram),
+        Sli::Freshness {
+            from,
+            to,
+            histogram,
+        } => match histogram {
+            Some(h) => format!("freshness {from} → {to}, lag histogram `{}`", h.histogram),
+            None => format!("freshness {from} → {to}, measured outside Prometheus"),
+        },
+        Sli::Gauge(g) => format!(
+            "gauge `{}`, good while {} {} in each {} slice",
+            g.query,
+            if g.good_below { "below" } else { "above" },
+            g.threshold,
+            g.slice.human()
+        ),
+        Sli::Probe(p) => format!(
+            "{:?} probe of {} every {}",
+            p.provider,
+            p.url,
+            p.interval.human()
+        )
+        .to_lowercase()
+        .replacen("uptimerobot", "UptimeRobot", 1),
+        Sli::Sentry(s) => format!(
+            "Sentry transaction `{}` in project `{}`, failure `{}`",
+            s.transaction, s.project, s.failure
+        ),
+        Sli::Documentary { measured_by, .. } => format!("{measured_by} (documentation only)"),
+    }
+}
+
+fn elsewhere(sli: &Sli) -> &'static str {
+    match sli {
+        Sli::Sentry(_) => "Sentry monitors, no Prometheus rules",
+        Sli::Probe(_) => "probe monitors, no Prometheus rules (no `metric` given)",
+        Sli::Documentary { .. } => "none: documentation only",
+        _ => "none in Prometheus",
+    }
+}
+
+fn describe_static(alert: &StaticAlert) -> String {
+    let what = match &alert.source {
+        AlertSource::Expr(expr) => format!("`{expr}`"),
+        AlertSource::Signal(signal) => match alert.percentile {
+            Some(p) => format!("p{} over {}", p, alert.over),
+            None => format!("{} over {}", signal_name(*signal).replace('_', " "), alert.over),
+        },
+    };
+    let held = alert
+        .for_
+        .filter(|f| f.millis() > 0)
+        .map(|f| format!(" for {}", f.human()))
+        .unwrap_or_default();
+    let routed = alert
+        .escalation
+        .as_ref()
+        .map(|e| format!(", {e}"))
+        .unwrap_or_default();
+    format!(
+        "{}: {what} {} {}{held} → {}{routed}",
+        alert.id,
+        if alert.above { "above" } else { "below" },
+        alert.threshold.human(),
+        alert.severity
+    )
+}

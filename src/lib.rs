@@ -1,0 +1,105 @@
+//! slofile: SLO specs in, Prometheus rules, alert routing, monitors and documents out.
+//!
+//! The pipeline runs forward through typed stages:
+//! files → [`spec::load`] → [`spec::schema`] → [`spec::validate`] → [`spec::Service`]
+//! → [`compile`] → [`compile::Plan`] → [`emit`] → [`emit::OutputFile`] → [`write`].
+
+pub mod cli;
+pub mod compile;
+pub mod diagnostics;
+pub mod emit;
+pub mod explain;
+pub mod spec;
+pub mod units;
+pub mod write;
+
+use diagnostics::{Code, Diagnostic, Report};
+use spec::Service;
+use spec::load::{self, InputFormat};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A failure that is not about the specs' content: unreadable paths. Exit code 2.
+#[derive(Debug)]
+pub struct UsageError(pub Diagnostic);
+
+/// Reads, checks and validates every spec under `inputs`. Diagnostics for every file are
+/// collected; a service is returned only when its document has no errors.
+pub fn load_services(inputs: &[PathBuf], report: &mut Report) -> Result<Vec<Service>, UsageError> {
+    let paths = load::collect_paths(inputs).map_err(UsageError)?;
+    let mut services = Vec::new();
+    for path in &paths {
+        let file = match load::read_source(path) {
+            Ok(file) => file,
+            Err(diagnostic) if diagnostic.code == Code::Io => return Err(UsageError(diagnostic)),
+            Err(diagnostic) => {
+                report.push(diagnostic);
+                continue;
+            }
+        };
+        let (documents, diagnostics) = load::parse_documents(&file);
+        report.extend(diagnostics);
+        for loaded in documents {
+            match loaded.format {
+                InputFormat::Native => {
+                    let checked = spec::schema::check(&loaded.file, &loaded.document);
+                    report.extend(checked.diagnostics);
+                    if let Some(raw) = checked.raw {
+                        let (service, diagnostics) = spec::validate::validate(
+                            &loaded.file,
+                            &loaded.document,
+                            raw,
+                            &checked.slo_positions,
+                        );
+                        report.extend(diagnostics);
+                        if checked.complete {
+                            services.extend(service);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if paths.is_empty() {
+        report.push(
+            Diagnostic::error(Code::EmptyDocument, "no spec files (*.yaml, *.yml) found in the given paths")
+                .with_help("pass spec files, or directories that contain them"),
+        );
+    }
+    check_unique_services(&services, report);
+    Ok(services)
+}
+
+fn check_unique_services(services: &[Service], report: &mut Report) {
+    let mut first: BTreeMap<&str, &Service> = BTreeMap::new();
+    for service in services {
+        match first.get(service.meta.id.as_str()) {
+            Some(earlier) => report.push(
+                Diagnostic::error(
+                    Code::DuplicateService,
+                    format!(
+                        "service `{}` is also defined in {}",
+                        service.meta.id, earlier.meta.source
+                    ),
+                )
+                .at_origin(&service.meta.origin)
+                .with_label("defined again here")
+                .with_help("each service is defined once; merge the SLOs into one spec or rename one service"),
+            ),
+            None => {
+                first.insert(&service.meta.id, service);
+            }
+        }
+    }
+}
+
+/// Loads, validates and compiles. The plan is returned only when there are no errors.
+pub fn plan(inputs: &[PathBuf], report: &mut Report) -> Result<Option<compile::Plan>, UsageError> {
+    let services = load_services(inputs, report)?;
+    if report.error_count() > 0 {
+        return Ok(None);
+    }
+    let (plan, diagnostics) = compile::compile(services);
+    report.extend(diagnostics);
+    Ok((report.error_count() == 0).then_some(plan))
+}

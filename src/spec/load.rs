@@ -1,0 +1,281 @@
+//! Reading inputs: files and directories, UTF-8, multi-document YAML within input budgets, and
+//! format detection per document.
+
+use super::yaml::{ByteSpan, Document, Node};
+use crate::diagnostics::{Code, Diagnostic, SourceFile};
+use serde_saphyr::Spanned;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Largest spec file slofile reads.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Deepest nesting of YAML collections.
+pub const MAX_DEPTH: usize = 64;
+/// Most YAML nodes in one file.
+pub const MAX_NODES: usize = 1_000_000;
+/// Most events replayed through aliases in one file: this is what stops alias bombs.
+pub const MAX_ALIAS_EVENTS: usize = 100_000;
+
+/// The format of one YAML document, told by its `apiVersion` (or Sloth's `version`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    Native,
+}
+
+/// The formats slofile reads, as listed in error messages.
+pub const SUPPORTED_FORMATS: &str = "`apiVersion: slofile/v1`";
+
+/// One YAML document of one input file.
+#[derive(Debug)]
+pub struct LoadedDocument {
+    pub file: Arc<SourceFile>,
+    pub document: Document,
+    pub format: InputFormat,
+}
+
+/// Expands inputs into spec files: files as given, directories recursively for `*.yaml` and
+/// `*.yml`. The result is sorted and free of duplicates, so output never depends on the order of
+/// arguments or of directory listings.
+pub fn collect_paths(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
+    let mut files = Vec::new();
+    for input in inputs {
+        let metadata = std::fs::metadata(input).map_err(|e| io_error(input, &e))?;
+        if metadata.is_dir() {
+            walk(input, &mut files)?;
+        } else {
+            files.push(input.clone());
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
+    let entries = std::fs::read_dir(dir).map_err(|e| io_error(dir, &e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| io_error(dir, &e))?;
+        let path = entry.path();
+        let file_type = entry.file_type().map_err(|e| io_error(&path, &e))?;
+        if file_type.is_dir() {
+            walk(&path, files)?;
+        } else if path
+            .extension()
+            .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+pub fn io_error(path: &Path, error: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        Code::Io,
+        format!("cannot read `{}`: {error}", display_path(path)),
+    )
+    .with_help("check that the path exists and is readable")
+}
+
+/// A path as shown to users: as given, with `/` separators.
+pub fn display_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// Reads one file as UTF-8 text, within the size budget.
+pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
+    let metadata = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(
+            Code::InputBudget,
+            format!(
+                "`{}` is {} bytes; spec files may be at most {MAX_FILE_BYTES} bytes",
+                display_path(path),
+                metadata.len()
+            ),
+        )
+        .with_help("split the services across several files"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    source_from_bytes(display_path(path), bytes)
+}
+
+/// Makes a source file from bytes, rejecting anything that is not UTF-8.
+pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<Arc<SourceFile>, Diagnostic> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Arc::new(SourceFile { name, text })),
+        Err(error) => {
+            let offset = error.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            let file = Arc::new(SourceFile { name, text: lossy });
+            let (line, col) = file.line_col(offset);
+            Err(Diagnostic::error(
+                Code::NotUtf8,
+                format!("the file is not valid UTF-8 (first bad byte at line {line}, column {col})"),
+            )
+            .at(&file, ByteSpan { offset, len: 1 })
+            .with_label("not UTF-8")
+            .with_help("save the file as UTF-8"))
+        }
+    }
+}
+
+/// Parses every YAML document of a file and tells each one's format. Problems come back as
+/// diagnostics; documents that parsed are returned even when others did not.
+pub fn parse_documents(file: &Arc<SourceFile>) -> (Vec<LoadedDocument>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    // A byte-order mark is legal at the start of a YAML stream, but not every tool agrees.
+    let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
+    let bom = file.text.len() - text.len();
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            max_nodes: MAX_NODES,
+            max_documents: 1000,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_ALIAS_EVENTS,
+        },
+    };
+    let nodes: Vec<Spanned<Node>> = match serde_saphyr::from_str_multiple_with_options(text, options)
+    {
+        Ok(nodes) => nodes,
+        Err(error) => {
+            diagnostics.push(yaml_error(file, &error, bom));
+            return (Vec::new(), diagnostics);
+        }
+    };
+    if nodes.iter().all(|n| matches!(n.value, Node::Null)) {
+        diagnostics.push(
+            Diagnostic::error(Code::EmptyDocument, "the file holds no spec")
+                .in_file(file)
+                .with_help("start the file with `apiVersion: slofile/v1`, or remove it"),
+        );
+        return (Vec::new(), diagnostics);
+    }
+    let mut documents = Vec::new();
+    for node in &nodes {
+        let mut document = Document::from_node(node);
+        if bom > 0 {
+            shift_spans(&mut document, bom);
+        }
+        for bad_key in &document.bad_keys {
+            diagnostics.push(
+                Diagnostic::error(Code::YamlSyntax, "keys must be plain strings")
+                    .at(file, bad_key.span)
+                    .with_label("a list or map used as a key")
+                    .with_help("write the key as a plain string"),
+            );
+        }
+        match detect_format(&document) {
+            Ok(format) => documents.push(LoadedDocument {
+                file: Arc::clone(file),
+                document,
+                format,
+            }),
+            Err(diagnostic) => diagnostics.push(diagnostic.in_file(file)),
+        }
+    }
+    (documents, diagnostics)
+}
+
+fn shift_spans(document: &mut Document, by: usize) {
+    document.root.offset += by;
+    for span in document.spans.values_mut() {
+        span.value.offset += by;
+        if let Some(key) = &mut span.key {
+            key.offset += by;
+        }
+    }
+}
+
+fn yaml_error(file: &Arc<SourceFile>, error: &serde_saphyr::Error, bom: usize) -> Diagnostic {
+    let message = error.without_snippet().to_string();
+    let message = message.lines().next().unwrap_or("invalid YAML").trim();
+    let lower = message.to_lowercase();
+    let code = if lower.contains("budget") || lower.contains("alias") && lower.contains("limit") {
+        Code::InputBudget
+    } else {
+        Code::YamlSyntax
+    };
+    let help = match code {
+        Code::InputBudget => format!(
+            "slofile reads at most {MAX_NODES} nodes, {MAX_DEPTH} levels of nesting and \
+             {MAX_ALIAS_EVENTS} alias-replayed events per file; anchors that expand without \
+             bound are rejected"
+        ),
+        _ if lower.contains("duplicate") => "each key may appear once in a mapping".to_owned(),
+        _ if lower.contains("tab") => "YAML indents with spaces, never tabs".to_owned(),
+        _ => "fix the YAML syntax at the marked place".to_owned(),
+    };
+    let mut diagnostic = Diagnostic::error(code, format!("invalid YAML: {message}")).with_help(help);
+    match error.location() {
+        Some(location) => {
+            let span = location.span();
+            let offset = span.byte_offset().unwrap_or(span.offset()) as usize + bom;
+            let len = (span.byte_len().unwrap_or(span.len()) as usize).max(1);
+            let offset = offset.min(file.text.len());
+            let len = len.min(file.text.len() - offset);
+            diagnostic = diagnostic.at(file, ByteSpan { offset, len });
+        }
+        None => diagnostic = diagnostic.in_file(file),
+    }
+    diagnostic
+}
+
+fn detect_format(document: &Document) -> Result<InputFormat, Diagnostic> {
+    let serde_json::Value::Object(map) = &document.json else {
+        return Err(Diagnostic::error(
+            Code::EmptyDocument,
+            "this YAML document is not a mapping, so it is no spec",
+        )
+        .with_help(format!("a spec is a mapping that starts with {SUPPORTED_FORMATS}"))
+        .at_document(document));
+    };
+    let (key, version) = match (map.get("apiVersion"), map.get("version")) {
+        (Some(v), _) => ("apiVersion", v),
+        (None, Some(v)) => ("version", v),
+        (None, None) => {
+            return Err(Diagnostic::error(
+                Code::UnknownFormat,
+                "this document has no `apiVersion`, so slofile cannot tell its format",
+            )
+            .with_help(format!("add {SUPPORTED_FORMATS} at the top"))
+            .at_document(document));
+        }
+    };
+    match version.as_str() {
+        Some("slofile/v1") if key == "apiVersion" => Ok(InputFormat::Native),
+        _ => {
+            let shown = match version {
+                serde_json::Value::String(s) => format!("`{s}`"),
+                other => format!("`{other}`"),
+            };
+            Err(Diagnostic::error(
+                Code::UnknownFormat,
+                format!("unsupported `{key}` {shown}"),
+            )
+            .with_label("not a format slofile reads")
+            .with_help(format!("slofile reads {SUPPORTED_FORMATS}"))
+            .at_pointer(document, &format!("/{key}")))
+        }
+    }
+}
+
+trait AtDocument {
+    fn at_document(self, document: &Document) -> Self;
+    fn at_pointer(self, document: &Document, pointer: &str) -> Self;
+}
+
+// The file is attached by the caller; these only remember where in it.
+impl AtDocument for Diagnostic {
+    fn at_document(mut self, document: &Document) -> Self {
+        self.span = Some(document.root);
+        self
+    }
+    fn at_pointer(mut self, document: &Document, pointer: &str) -> Self {
+        self.span = Some(document.span(pointer));
+        self
+    }
+}

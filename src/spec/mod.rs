@@ -1,0 +1,279 @@
+//! Specs: the raw language ([`model`]), loading ([`load`]), checks ([`schema`], [`validate`]), and
+//! the validated types below, which the compile stage consumes.
+
+pub mod load;
+pub mod model;
+pub mod schema;
+pub mod validate;
+pub mod yaml;
+
+use crate::diagnostics::Origin;
+use crate::units::{Duration, Ratio};
+pub use model::{
+    AlertSignal, Channel, ChannelType, Command, DocumentMeta, MonitoringSystem, ProbeProvider,
+};
+use std::collections::BTreeMap;
+
+/// A validated service: every reference resolves, every number is parsed and in range.
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub meta: ServiceMeta,
+    pub slos: Vec<Slo>,
+}
+
+/// Everything about a service except its SLOs.
+#[derive(Debug, Clone)]
+pub struct ServiceMeta {
+    pub id: String,
+    /// Where the service id is written.
+    pub origin: Origin,
+    pub title: String,
+    pub owner: Option<String>,
+    pub description: Option<String>,
+    /// The spec file, as the user named it.
+    pub source: String,
+    pub document: DocumentMeta,
+    pub labels: BTreeMap<String, String>,
+    pub channels: Vec<Channel>,
+    pub escalation: Vec<EscalationLevel>,
+    pub monitoring: Vec<MonitoringSystem>,
+    pub verify: Vec<Command>,
+    pub alert_self_test: Vec<Command>,
+    pub error_budget_policy: Option<String>,
+    pub candidates: Vec<String>,
+}
+
+impl ServiceMeta {
+    pub fn channel(&self, id: &str) -> Option<&Channel> {
+        self.channels.iter().find(|c| c.id == id)
+    }
+
+    pub fn escalation_level(&self, severity: &str) -> Option<&EscalationLevel> {
+        self.escalation.iter().find(|e| e.severity == severity)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EscalationLevel {
+    pub severity: String,
+    pub name: Option<String>,
+    pub condition: String,
+    pub response: String,
+    pub response_time: Option<Duration>,
+    pub runbook: Option<String>,
+    pub channels: Vec<String>,
+}
+
+/// A validated SLO.
+#[derive(Debug, Clone)]
+pub struct Slo {
+    pub id: String,
+    /// Where the SLO is defined, for diagnostics of later stages.
+    pub origin: Origin,
+    pub title: String,
+    pub group: Option<String>,
+    pub journey: Option<String>,
+    pub failure_signal: Option<String>,
+    pub window: Duration,
+    pub sli: Sli,
+    /// One objective, or one per percentile for latency SLIs.
+    pub objectives: Vec<Objective>,
+    pub min_events: Option<u64>,
+    pub group_by: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    /// The burn-rate tiers, resolved from the policy; empty when alerting is off.
+    pub burn_policy: Option<String>,
+    pub tiers: Vec<Tier>,
+    pub missing_data: Option<MissingData>,
+    pub alert_labels: BTreeMap<String, String>,
+    pub runbook_url: Option<String>,
+    pub dashboard: Option<String>,
+    pub alerts: Vec<StaticAlert>,
+    pub measurement: Option<String>,
+    pub verify: Vec<Command>,
+    pub tests: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// A target: the share of good events (or time slices) over the window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Objective {
+    /// `p95` for a percentile objective, `None` for the SLO's single objective.
+    pub name: Option<String>,
+    /// The percentile, for latency objectives.
+    pub percentile: Option<Ratio>,
+    /// Share of good events, strictly between 0 and 1.
+    pub target: Ratio,
+    /// Latency or lag threshold, for latency and freshness objectives.
+    pub threshold: Option<Duration>,
+    /// How the target was written, e.g. `99.5%`.
+    pub written: String,
+    /// Where the target is written.
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sli {
+    Ratio(RatioSli),
+    Latency(HistogramSli),
+    Freshness {
+        from: String,
+        to: String,
+        histogram: Option<HistogramSli>,
+    },
+    Gauge(GaugeSli),
+    Probe(ProbeSli),
+    Sentry(SentrySli),
+    Documentary {
+        target: String,
+        duration: Option<Duration>,
+        measured_by: String,
+        alert: Option<String>,
+    },
+}
+
+impl Sli {
+    /// The SLI kind as written in specs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Sli::Ratio(_) => "ratio",
+            Sli::Latency(_) => "latency",
+            Sli::Freshness { .. } => "freshness",
+            Sli::Gauge(_) => "gauge",
+            Sli::Probe(_) => "probe",
+            Sli::Sentry(_) => "sentry",
+            Sli::Documentary { .. } => "documentary",
+        }
+    }
+
+    /// Whether Prometheus can compute this SLI, so that it gets recording rules and alerts.
+    pub fn in_prometheus(&self) -> bool {
+        match self {
+            Sli::Ratio(_) | Sli::Latency(_) | Sli::Gauge(_) => true,
+            Sli::Freshness { histogram, .. } => histogram.is_some(),
+            Sli::Probe(probe) => probe.metric.is_some(),
+            Sli::Sentry(_) | Sli::Documentary { .. } => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RatioSli {
+    /// `events` counts bad events (or good ones when `good` is set) out of `total`.
+    Events {
+        good: bool,
+        events: String,
+        total: String,
+    },
+    /// A full error-ratio expression with a `{{window}}` placeholder.
+    Query(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistogramSli {
+    /// The bucket series selector, e.g. `http_request_duration_seconds_bucket{route="/"}`.
+    pub histogram: String,
+    pub buckets: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GaugeSli {
+    pub query: String,
+    /// True: a slice is good while the gauge is below `threshold`; false: above it.
+    pub good_below: bool,
+    pub threshold: Ratio,
+    pub slice: Duration,
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeSli {
+    pub url: String,
+    pub interval: Duration,
+    pub provider: ProbeProvider,
+    pub metric: Option<String>,
+    pub method: String,
+    pub timeout: Option<Duration>,
+    pub expected_status: Vec<String>,
+    pub keyword: Option<String>,
+    pub response_time_threshold: Option<Duration>,
+    pub channels: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentrySli {
+    pub organization: Option<String>,
+    pub project: String,
+    pub transaction: String,
+    pub failure: String,
+    pub exclude: Option<String>,
+    pub channels: Vec<String>,
+}
+
+/// One multiwindow burn-rate tier, as the spec states it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tier {
+    pub severity: String,
+    /// Either the share of budget spent in `long`, or a factor; compile derives the other.
+    pub budget_share: Option<Ratio>,
+    pub factor: Option<Ratio>,
+    pub long: Duration,
+    pub short: Duration,
+    pub for_: Duration,
+    pub escalation: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MissingData {
+    pub for_: Duration,
+    pub severity: String,
+}
+
+/// What a static alert compares.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlertSource {
+    Signal(AlertSignal),
+    Expr(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaticAlert {
+    pub id: String,
+    pub summary: Option<String>,
+    pub source: AlertSource,
+    pub percentile: Option<Ratio>,
+    /// True: fires above `threshold`; false: below.
+    pub above: bool,
+    pub threshold: Threshold,
+    pub over: Duration,
+    pub for_: Option<Duration>,
+    pub severity: String,
+    pub escalation: Option<String>,
+}
+
+/// A threshold as written: a plain number, a percentage, or a duration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Threshold {
+    Number(Ratio),
+    Percent(Ratio),
+    Duration(Duration),
+}
+
+impl Threshold {
+    /// The value a PromQL comparison uses: ratios for percentages, seconds for durations.
+    pub fn value(&self) -> Ratio {
+        match self {
+            Threshold::Number(r) | Threshold::Percent(r) => *r,
+            Threshold::Duration(d) => d.as_ratio_secs(),
+        }
+    }
+
+    /// As people write it: `1%`, `50`, `500 ms`.
+    pub fn human(&self) -> String {
+        match self {
+            Threshold::Number(r) => r.to_decimal(),
+            Threshold::Percent(r) => r.percent(),
+            Threshold::Duration(d) => d.human(),
+        }
+    }
+}

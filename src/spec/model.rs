@@ -1,0 +1,580 @@
+//! The native spec language, `apiVersion: slofile/v1`, as written by users.
+//!
+//! These types are the single source of truth for the JSON Schema (`slofile schema`), so every doc
+//! comment here becomes hover help in editors. They hold text exactly as written: durations,
+//! percentages and PromQL are parsed and checked by `validate`, which turns a [`RawService`] into a
+//! validated [`crate::spec::Service`].
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A number or a string such as `99.5%`, `500ms`, `5s` or `10`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Quantity {
+    /// A bare number.
+    Number(f64),
+    /// A number with a unit: `99.5%`, `500ms`, `2h`.
+    Text(String),
+}
+
+/// One service and its service level objectives. One per YAML document.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+#[schemars(title = "slofile service spec")]
+pub struct RawService {
+    /// Always `slofile/v1`.
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    /// Service id: lower-case letters, digits and dashes. Used in file names and as the `service`
+    /// label on every generated rule.
+    pub service: String,
+    /// Human title of the service, used as the document title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Owning team.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Introduction: why these SLOs, in prose. Markdown is allowed.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Metadata of the SLO document.
+    #[serde(default)]
+    pub document: Option<DocumentMeta>,
+    /// Labels added to every generated recording and alerting rule.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Defaults inherited by every SLO of this service.
+    #[serde(default)]
+    pub defaults: Option<Defaults>,
+    /// Notification channels. Alerts and escalation levels name them by id.
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+    /// Escalation matrix: severities (P1-P4) with condition, response and channels.
+    #[serde(default)]
+    pub escalation: Vec<EscalationLevel>,
+    /// Named burn-rate policies. `default` and `workbook` are built in.
+    #[serde(default)]
+    pub burn_policies: Vec<BurnPolicy>,
+    /// The service level objectives.
+    pub slos: Vec<RawSlo>,
+    /// The monitoring systems table: what watches the service, how often, and where it alerts.
+    #[serde(default)]
+    pub monitoring: Vec<MonitoringSystem>,
+    /// How to verify the service by hand.
+    #[serde(default)]
+    pub verify: Vec<Command>,
+    /// Commands that prove the alerting path is alive without a real incident.
+    #[serde(default)]
+    pub alert_self_test: Vec<Command>,
+    /// The error-budget policy: what the team does when budget burns. Markdown is allowed.
+    #[serde(default)]
+    pub error_budget_policy: Option<String>,
+    /// Candidate SLOs the team intends to add next.
+    #[serde(default)]
+    pub candidates: Vec<String>,
+}
+
+/// Metadata of the SLO document.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentMeta {
+    /// Document version, e.g. `1.0.0`.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Date the document takes effect, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub effective: Option<String>,
+    /// Review cadence, e.g. `Monthly, or after any incident`.
+    #[serde(default)]
+    pub review: Option<String>,
+}
+
+/// Defaults inherited by every SLO of the service.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// SLO window, e.g. `28d` or `30d`. Built-in default: `28d`.
+    #[serde(default)]
+    pub window: Option<String>,
+    /// Burn-rate policy id. Built-in default: `default`.
+    #[serde(default)]
+    pub burn_policy: Option<String>,
+    /// Minimum number of events in an alert's long window before a burn-rate alert may fire.
+    #[serde(default)]
+    pub min_events: Option<u64>,
+}
+
+/// The kind of a notification channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelType {
+    /// A Slack channel; `target` is the channel, e.g. `#alerts`.
+    Slack,
+    /// E-mail; `target` is the address.
+    Email,
+    /// Text message; `target` names the rota or number alias (never a secret).
+    Sms,
+    /// PagerDuty; `target` is the PagerDuty service name or id.
+    Pagerduty,
+    /// Sentry's own notifications; `target` names the Sentry team or user.
+    Sentry,
+    /// UptimeRobot alert contacts.
+    Uptimerobot,
+    /// A generic webhook; the URL comes from `secret_file`.
+    Webhook,
+    /// The application log.
+    Log,
+    /// A dashboard somebody looks at; `target` is its URL or name.
+    Dashboard,
+}
+
+/// A notification channel. It carries the identifiers backends need, never secrets.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Channel {
+    /// Channel id, referenced from escalation levels, alerts and the monitoring table.
+    pub id: String,
+    /// What kind of channel this is.
+    #[serde(rename = "type")]
+    pub kind: ChannelType,
+    /// Display name, e.g. `On-call SMS`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Where it goes: Slack channel, e-mail address, PagerDuty service, dashboard URL.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// UptimeRobot alert contact id, for probe monitors that notify this channel.
+    #[serde(default)]
+    pub uptimerobot_contact_id: Option<String>,
+    /// Sentry integration id (Slack, PagerDuty, ...) for Sentry alerts that notify this channel.
+    #[serde(default)]
+    pub sentry_integration_id: Option<String>,
+    /// Path of a file holding the secret (webhook URL, routing key, API URL). Alertmanager reads it
+    /// at run time; the secret itself never appears in a spec or in generated output.
+    #[serde(default)]
+    pub secret_file: Option<String>,
+    /// Optional: no alert depends on this channel being reachable.
+    #[serde(default)]
+    pub optional: bool,
+}
+
+/// One row of the escalation matrix.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationLevel {
+    /// Severity id, e.g. `P1`.
+    pub severity: String,
+    /// Name of the level, e.g. `Critical`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// When this level applies, e.g. `Service down > 5 min`.
+    pub condition: String,
+    /// Expected response, as people say it: `Immediate`, `Within 1 hour`, `Next business day`.
+    pub response: String,
+    /// The response time as a duration, e.g. `1h`. Drives Alertmanager repeat intervals.
+    #[serde(default)]
+    pub response_time: Option<String>,
+    /// Runbook reference or URL.
+    #[serde(default)]
+    pub runbook: Option<String>,
+    /// Channel ids notified at this level.
+    #[serde(default)]
+    pub channels: Vec<String>,
+}
+
+/// A named set of burn-rate alert tiers.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BurnPolicy {
+    /// Policy id, referenced from `defaults.burn_policy` or an SLO's `alerting.burn_policy`.
+    pub id: String,
+    /// The tiers. Each becomes one alerting rule.
+    pub tiers: Vec<BurnTier>,
+}
+
+/// One multiwindow burn-rate alert tier. Give exactly one of `budget` and `factor`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BurnTier {
+    /// The `severity` label: `page`, `ticket`, or a name of your own.
+    pub severity: String,
+    /// Share of the whole SLO window's budget spent within `long` when the alert fires, e.g. `2%`.
+    #[serde(default)]
+    pub budget: Option<Quantity>,
+    /// Burn-rate factor (multiple of the rate that spends the budget exactly over the window).
+    #[serde(default)]
+    pub factor: Option<Quantity>,
+    /// Long window, e.g. `1h`.
+    pub long: String,
+    /// Short window, e.g. `5m`; it resets the alert quickly once the burn stops.
+    pub short: String,
+    /// How long the condition must hold before the alert fires. Default `2m` for page tiers and
+    /// `15m` for others... unless given.
+    #[serde(default, rename = "for")]
+    pub for_: Option<String>,
+    /// Escalation severity (`P1`-`P4`) this tier routes to.
+    #[serde(default)]
+    pub escalation: Option<String>,
+}
+
+/// One service level objective.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    /// SLO id, unique within the service: lower-case letters, digits and dashes.
+    pub id: String,
+    /// Human title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Table or section this SLO is listed under in the document, e.g. `API Latency`.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// The user journey this SLO protects.
+    #[serde(default)]
+    pub journey: Option<String>,
+    /// What counts as failure, in words.
+    #[serde(default)]
+    pub failure_signal: Option<String>,
+    /// Target share of good events, e.g. `99.5%`. Latency SLIs give one per percentile instead.
+    #[serde(default)]
+    pub objective: Option<Quantity>,
+    /// SLO window, e.g. `28d`. Defaults to the service's `defaults.window`.
+    #[serde(default)]
+    pub window: Option<String>,
+    /// How the SLI is measured.
+    pub sli: RawSli,
+    /// No burn-rate alert fires while the long window holds fewer events than this.
+    #[serde(default)]
+    pub min_events: Option<u64>,
+    /// Labels that split the SLO into one series per value, e.g. `[tenant]`.
+    #[serde(default)]
+    pub group_by: Vec<String>,
+    /// Extra labels on this SLO's rules.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Burn-rate alerting.
+    #[serde(default)]
+    pub alerting: Option<Alerting>,
+    /// Static threshold alerts.
+    #[serde(default)]
+    pub alerts: Vec<StaticAlert>,
+    /// How the SLI is measured in words: the wired command, the query, the caveats.
+    #[serde(default)]
+    pub measurement: Option<String>,
+    /// Commands that check this SLO by hand.
+    #[serde(default)]
+    pub verify: Vec<Command>,
+    /// Where the regression tests for this SLO live.
+    #[serde(default)]
+    pub tests: Vec<String>,
+    /// Further notes. Markdown is allowed.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// The SLI, one of the kinds below. Write exactly one key.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawSli {
+    /// Good or bad events over total events, from Prometheus counters.
+    Ratio(RatioSli),
+    /// Share of requests faster than a threshold, from a Prometheus histogram. One objective per
+    /// percentile.
+    Latency(LatencySli),
+    /// Share of events whose lag between two steps stays below a threshold, from a lag histogram.
+    Freshness(FreshnessSli),
+    /// Share of time slices in which a gauge meets a threshold.
+    Gauge(GaugeSli),
+    /// An HTTP endpoint checked from outside by a probe.
+    Probe(ProbeSli),
+    /// Failure rate or latency of a Sentry transaction.
+    Sentry(SentrySli),
+    /// An objective measured outside slofile (RPO, RTO, MTTR...). Produces documentation only.
+    Documentary(DocumentarySli),
+}
+
+/// Events: bad (or good) over total, from counters.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatioSli {
+    /// Bad events. A selector or aggregation over counters; `rate()` is added for every window.
+    #[serde(default)]
+    pub bad: Option<String>,
+    /// Good events. Give `good` or `bad`, not both.
+    #[serde(default)]
+    pub good: Option<String>,
+    /// All events. A selector or aggregation over counters.
+    #[serde(default)]
+    pub total: Option<String>,
+    /// A complete error-ratio expression with a `{{window}}` placeholder, instead of bad/good and
+    /// total. For experts: it is used as written.
+    #[serde(default)]
+    pub error_ratio_query: Option<String>,
+}
+
+/// A latency SLI on a classic Prometheus histogram.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LatencySli {
+    /// The histogram's bucket series, e.g. `http_request_duration_seconds_bucket{route="/health"}`.
+    pub histogram: String,
+    /// The histogram's bucket boundaries in seconds. Every threshold must be one of them.
+    pub buckets: Vec<f64>,
+    /// One objective per percentile: `{percentile: 95, threshold: 500ms}` means 95% of requests
+    /// take at most 500 ms.
+    pub percentiles: Vec<PercentileObjective>,
+}
+
+/// A percentile objective: `percentile`% of events at or under `threshold`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PercentileObjective {
+    /// The percentile, strictly between 0 and 100, e.g. `95`.
+    pub percentile: Quantity,
+    /// The latency threshold, e.g. `500ms` or `2s`.
+    pub threshold: String,
+}
+
+/// A freshness SLI: lag between two events, from a histogram of lags.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FreshnessSli {
+    /// From which event, in words: `Lead capture`.
+    pub from: String,
+    /// To which event, in words: `PostHog event`.
+    pub to: String,
+    /// The lag histogram's bucket series, e.g. `lead_capture_lag_seconds_bucket`.
+    #[serde(default)]
+    pub histogram: Option<String>,
+    /// The histogram's bucket boundaries in seconds.
+    #[serde(default)]
+    pub buckets: Vec<f64>,
+    /// Maximum lag, e.g. `5s`.
+    pub threshold: String,
+}
+
+/// A gauge compared with a threshold in every time slice.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GaugeSli {
+    /// The gauge, e.g. `dlq_depth`. An instant-vector PromQL expression.
+    pub query: String,
+    /// A slice is good while the gauge is below this value.
+    #[serde(default)]
+    pub below: Option<Quantity>,
+    /// A slice is good while the gauge is above this value.
+    #[serde(default)]
+    pub above: Option<Quantity>,
+    /// Length of a time slice, e.g. `1m`. Default `1m`.
+    #[serde(default)]
+    pub slice: Option<String>,
+    /// Unit of the gauge in words, e.g. `entries`.
+    #[serde(default)]
+    pub unit: Option<String>,
+}
+
+/// Who runs a probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeProvider {
+    /// UptimeRobot monitors.
+    Uptimerobot,
+    /// Prometheus blackbox exporter (`probe_success`).
+    Blackbox,
+    /// Sentry uptime monitors.
+    Sentry,
+}
+
+/// An HTTP endpoint checked from outside.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeSli {
+    /// Absolute http(s) URL.
+    pub url: String,
+    /// Check interval, e.g. `5m`.
+    pub interval: String,
+    /// Who runs the probe.
+    pub provider: ProbeProvider,
+    /// A Prometheus success metric for the probe, e.g. `probe_success{instance="..."}`.
+    #[serde(default)]
+    pub metric: Option<String>,
+    /// HTTP method. Default `GET`.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Request timeout, e.g. `30s`.
+    #[serde(default)]
+    pub timeout: Option<String>,
+    /// Status codes that count as up. Default `2xx` and `3xx`.
+    #[serde(default)]
+    pub expected_status: Vec<String>,
+    /// A keyword the response body must contain.
+    #[serde(default)]
+    pub keyword: Option<String>,
+    /// Response time above which the probe counts as slow, e.g. `2s`.
+    #[serde(default)]
+    pub response_time_threshold: Option<String>,
+    /// Channel ids the probe alerts. Default: every channel with an UptimeRobot contact id.
+    #[serde(default)]
+    pub channels: Vec<String>,
+}
+
+/// A Sentry transaction SLI.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SentrySli {
+    /// Sentry organization slug.
+    #[serde(default)]
+    pub organization: Option<String>,
+    /// Sentry project slug.
+    pub project: String,
+    /// Transaction name, e.g. `POST /api/v2/auth/login`.
+    pub transaction: String,
+    /// Search query for failed events, e.g. `http.status_code:5*`.
+    pub failure: String,
+    /// What does not count as failure, in Sentry search syntax, e.g. `http.status_code:401`.
+    #[serde(default)]
+    pub exclude: Option<String>,
+    /// Optional latency objective measured by the same transaction.
+    #[serde(default)]
+    pub latency: Option<PercentileObjective>,
+    /// Channel ids the Sentry alerts notify.
+    #[serde(default)]
+    pub channels: Vec<String>,
+}
+
+/// An objective measured elsewhere. Produces documentation only.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentarySli {
+    /// The target as people say it, e.g. `24 hours` or `< 5 minutes`.
+    pub target: String,
+    /// The target as a duration, where it is one, e.g. `24h`.
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// How it is measured or assured, e.g. `daily DB backup`.
+    pub measured_by: String,
+    /// When it alerts, in words, e.g. `> 500ms p95`.
+    #[serde(default)]
+    pub alert: Option<String>,
+}
+
+/// Burn-rate alerting for one SLO.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alerting {
+    /// Burn-rate policy id, or `none` for no burn-rate alerts.
+    #[serde(default)]
+    pub burn_policy: Option<String>,
+    /// Alert when the SLI's metrics are absent. Default on, after `10m`.
+    #[serde(default)]
+    pub missing_data: Option<MissingData>,
+    /// Extra labels on this SLO's alerts.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Runbook URL for the alerts' `runbook_url` annotation.
+    #[serde(default)]
+    pub runbook_url: Option<String>,
+    /// Dashboard URL for the alerts' `dashboard` annotation.
+    #[serde(default)]
+    pub dashboard: Option<String>,
+}
+
+/// The missing-data alert.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MissingData {
+    /// Off with `false`.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// How long the metrics must be absent. Default `10m`.
+    #[serde(default, rename = "for")]
+    pub for_: Option<String>,
+    /// The `severity` label. Default `ticket`.
+    #[serde(default)]
+    pub severity: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a static threshold alert watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertSignal {
+    /// The SLI's error ratio over `over` (ratio SLIs).
+    ErrorRatio,
+    /// The SLI's gauge value (gauge SLIs).
+    Value,
+    /// A percentile of the SLI's histogram (latency and freshness SLIs); give `percentile`.
+    Percentile,
+    /// Compliance over the whole SLO window.
+    Compliance,
+}
+
+/// A static threshold alert, e.g. "5xx rate > 1% for 5 min". Give exactly one of `above` and
+/// `below`, and either `signal` or `expr`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaticAlert {
+    /// Alert id, unique within the SLO.
+    pub id: String,
+    /// One line saying what fired.
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// What it watches. Default: `error_ratio` for ratio SLIs, `value` for gauges.
+    #[serde(default)]
+    pub signal: Option<AlertSignal>,
+    /// A PromQL expression to compare instead of a signal of the SLI.
+    #[serde(default)]
+    pub expr: Option<String>,
+    /// Percentile, with `signal: percentile`.
+    #[serde(default)]
+    pub percentile: Option<Quantity>,
+    /// Fires when the signal is above this value: `1%`, `50`, `500ms`.
+    #[serde(default)]
+    pub above: Option<Quantity>,
+    /// Fires when the signal is below this value.
+    #[serde(default)]
+    pub below: Option<Quantity>,
+    /// Rate window for `error_ratio` and `percentile`. Default `5m`.
+    #[serde(default)]
+    pub over: Option<String>,
+    /// How long the condition must hold, e.g. `5m`.
+    #[serde(default, rename = "for")]
+    pub for_: Option<String>,
+    /// The `severity` label. Default `page`.
+    #[serde(default)]
+    pub severity: Option<String>,
+    /// Escalation severity (`P1`-`P4`) this alert routes to.
+    #[serde(default)]
+    pub escalation: Option<String>,
+}
+
+/// A row of the monitoring systems table.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonitoringSystem {
+    /// The system, e.g. `UptimeRobot` or `DLQ depth`.
+    pub system: String,
+    /// Check interval as people say it: `5 minutes`, `Real-time`, `On admin request`.
+    pub interval: String,
+    /// Channel ids it alerts.
+    pub channels: Vec<String>,
+}
+
+/// A command to run, with what it shows.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Command {
+    /// What the command checks, e.g. `Health latency`.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The command line.
+    pub run: String,
+    /// When or why to run it.
+    #[serde(default)]
+    pub description: Option<String>,
+}

@@ -1,0 +1,469 @@
+//! Exact numbers: ratios and durations, parsed from spec text and printed without float artefacts.
+//!
+//! Objectives, budgets and burn-rate factors are rationals over `i128`. Floats only appear at the
+//! very edge, where a backend must print one, and even then they are printed from the exact value.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// An exact, non-negative rational number in lowest terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Ratio {
+    num: i128,
+    den: i128,
+}
+
+/// An exact computation left the range slofile can represent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow;
+
+fn gcd(mut a: i128, mut b: i128) -> i128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.abs()
+}
+
+impl Ratio {
+    pub const ZERO: Ratio = Ratio { num: 0, den: 1 };
+    pub const ONE: Ratio = Ratio { num: 1, den: 1 };
+
+    /// `num / den`, reduced. `den` must not be zero.
+    pub fn new(num: i128, den: i128) -> Result<Ratio, Overflow> {
+        if den == 0 {
+            return Err(Overflow);
+        }
+        let sign = if den < 0 { -1 } else { 1 };
+        let divisor = gcd(num, den).max(1);
+        Ok(Ratio {
+            num: sign * num / divisor,
+            den: sign * den / divisor,
+        })
+    }
+
+    pub fn integer(n: i128) -> Ratio {
+        Ratio { num: n, den: 1 }
+    }
+
+    pub fn numer(self) -> i128 {
+        self.num
+    }
+
+    pub fn denom(self) -> i128 {
+        self.den
+    }
+
+    pub fn checked_add(self, other: Ratio) -> Result<Ratio, Overflow> {
+        let num = self
+            .num
+            .checked_mul(other.den)
+            .and_then(|a| other.num.checked_mul(self.den).and_then(|b| a.checked_add(b)))
+            .ok_or(Overflow)?;
+        Ratio::new(num, self.den.checked_mul(other.den).ok_or(Overflow)?)
+    }
+
+    pub fn checked_sub(self, other: Ratio) -> Result<Ratio, Overflow> {
+        self.checked_add(Ratio {
+            num: -other.num,
+            den: other.den,
+        })
+    }
+
+    pub fn checked_mul(self, other: Ratio) -> Result<Ratio, Overflow> {
+        // Cross-reduce first so that products of already-reduced ratios stay small.
+        let g1 = gcd(self.num, other.den).max(1);
+        let g2 = gcd(other.num, self.den).max(1);
+        let num = (self.num / g1)
+            .checked_mul(other.num / g2)
+            .ok_or(Overflow)?;
+        let den = (self.den / g2)
+            .checked_mul(other.den / g1)
+            .ok_or(Overflow)?;
+        Ratio::new(num, den)
+    }
+
+    pub fn checked_div(self, other: Ratio) -> Result<Ratio, Overflow> {
+        if other.num == 0 {
+            return Err(Overflow);
+        }
+        self.checked_mul(Ratio::new(other.den, other.num)?)
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.num == 0
+    }
+
+    pub fn to_f64(self) -> f64 {
+        self.num as f64 / self.den as f64
+    }
+
+    /// Parses a plain decimal such as `99.5`, `0.0025` or `14`. No sign, no exponent.
+    pub fn parse_decimal(text: &str) -> Option<Ratio> {
+        let text = text.trim();
+        let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+        if int.is_empty() && frac.is_empty()
+            || !int.chars().all(|c| c.is_ascii_digit())
+            || !frac.chars().all(|c| c.is_ascii_digit())
+            || frac.len() > 18
+            || int.len() > 18
+        {
+            return None;
+        }
+        let digits = format!("{int}{frac}");
+        let num: i128 = digits.parse().ok()?;
+        Ratio::new(num, 10i128.pow(frac.len() as u32)).ok()
+    }
+
+    /// Parses a number written in a spec: `99.5%` (a percentage) or `0.995` (a plain number).
+    pub fn parse_percent_or_number(text: &str) -> Option<(Ratio, bool)> {
+        match text.trim().strip_suffix('%') {
+            Some(percent) => Ratio::parse_decimal(percent)
+                .and_then(|r| r.checked_div(Ratio::integer(100)).ok())
+                .map(|r| (r, true)),
+            None => Ratio::parse_decimal(text).map(|r| (r, false)),
+        }
+    }
+
+    /// The exact decimal expansion when it terminates, else `None`.
+    pub fn exact_decimal(self) -> Option<String> {
+        let mut den = self.den;
+        let (mut twos, mut fives) = (0u32, 0u32);
+        while den % 2 == 0 {
+            den /= 2;
+            twos += 1;
+        }
+        while den % 5 == 0 {
+            den /= 5;
+            fives += 1;
+        }
+        if den != 1 {
+            return None;
+        }
+        Some(self.decimal_with(twos.max(fives) as usize))
+    }
+
+    /// Rounds half away from zero to `places` decimals, then drops trailing zeros.
+    pub fn decimal_with(self, places: usize) -> String {
+        let negative = self.num < 0;
+        let num = self.num.unsigned_abs();
+        let den = self.den.unsigned_abs();
+        let scale = 10u128.saturating_pow(places as u32);
+        let scaled = num.saturating_mul(scale);
+        let mut q = scaled / den;
+        if (scaled % den) * 2 >= den {
+            q += 1;
+        }
+        let int = q / scale;
+        let frac = q % scale;
+        let mut out = String::new();
+        if negative && q != 0 {
+            out.push('-');
+        }
+        out.push_str(&int.to_string());
+        if places > 0 && frac != 0 {
+            let frac = format!("{frac:0places$}");
+            out.push('.');
+            out.push_str(frac.trim_end_matches('0'));
+        }
+        out
+    }
+
+    /// The shortest faithful decimal: exact when it terminates, else 12 significant digits.
+    /// This is what goes into PromQL thresholds.
+    pub fn to_decimal(self) -> String {
+        self.exact_decimal()
+            .filter(|s| s.len() <= 24)
+            .unwrap_or_else(|| self.significant(12))
+    }
+
+    /// Rounded to `digits` significant digits, for people.
+    pub fn significant(self, digits: usize) -> String {
+        if self.num == 0 {
+            return "0".to_owned();
+        }
+        let magnitude = self.to_f64().abs().log10().floor() as i64;
+        let places = (digits as i64 - 1 - magnitude).max(0) as usize;
+        self.decimal_with(places)
+    }
+
+    /// As a percentage for people: `99.5%`, `0.9333%`.
+    pub fn percent(self) -> String {
+        let hundred = self.checked_mul(Ratio::integer(100)).unwrap_or(self);
+        match hundred.exact_decimal() {
+            Some(exact) if exact.len() <= 10 => format!("{exact}%"),
+            _ => format!("{}%", hundred.significant(4)),
+        }
+    }
+}
+
+impl PartialOrd for Ratio {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ratio {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Denominators are positive, so cross-multiplication keeps the order. Widen through f64 only
+        // if the exact products overflow, which needs absurd inputs that validation rejects.
+        match (
+            self.num.checked_mul(other.den),
+            other.num.checked_mul(self.den),
+        ) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            _ => self.to_f64().total_cmp(&other.to_f64()),
+        }
+    }
+}
+
+impl fmt::Display for Ratio {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_decimal())
+    }
+}
+
+/// A duration in whole milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Duration {
+    millis: u64,
+}
+
+const UNITS: &[(&str, u64)] = &[
+    ("y", 365 * 86_400_000),
+    ("w", 7 * 86_400_000),
+    ("d", 86_400_000),
+    ("h", 3_600_000),
+    ("m", 60_000),
+    ("s", 1_000),
+    ("ms", 1),
+];
+
+impl Duration {
+    pub fn from_millis(millis: u64) -> Duration {
+        Duration { millis }
+    }
+
+    pub fn from_secs(secs: u64) -> Duration {
+        Duration {
+            millis: secs.saturating_mul(1000),
+        }
+    }
+
+    pub fn millis(self) -> u64 {
+        self.millis
+    }
+
+    pub fn as_ratio_secs(self) -> Ratio {
+        Ratio::new(i128::from(self.millis), 1000).unwrap_or(Ratio::ZERO)
+    }
+
+    /// Parses a Prometheus-style duration: `5m`, `1h30m`, `28d`, `500ms`, `2w`.
+    pub fn parse(text: &str) -> Result<Duration, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("empty duration".to_owned());
+        }
+        let mut rest = text;
+        let mut total: u64 = 0;
+        let mut last_unit = usize::MAX;
+        while !rest.is_empty() {
+            let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+            if digits == 0 {
+                return Err(format!(
+                    "`{text}` is not a duration; expected a number with a unit, e.g. `5m` or `28d`"
+                ));
+            }
+            let number: u64 = rest[..digits]
+                .parse()
+                .map_err(|_| format!("`{text}` is too large"))?;
+            rest = &rest[digits..];
+            let unit_len = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .count();
+            let unit = &rest[..unit_len];
+            let Some(index) = UNITS.iter().position(|(name, _)| *name == unit) else {
+                return Err(if unit.is_empty() {
+                    format!("`{text}` has no unit; write e.g. `{number}m` or `{number}s`")
+                } else {
+                    format!("`{unit}` is not a duration unit; use ms, s, m, h, d, w or y")
+                });
+            };
+            if index <= last_unit && last_unit != usize::MAX {
+                return Err(format!(
+                    "`{text}`: units must go from largest to smallest, each once"
+                ));
+            }
+            last_unit = index;
+            total = number
+                .checked_mul(UNITS[index].1)
+                .and_then(|n| n.checked_add(total))
+                .ok_or_else(|| format!("`{text}` is too large"))?;
+            rest = &rest[unit_len..];
+        }
+        if total == 0 {
+            return Err(format!("`{text}` is zero; a duration must be positive"));
+        }
+        Ok(Duration { millis: total })
+    }
+
+    /// Prometheus form, largest units first: `1h30m`, `28d`, `500ms`. Weeks and years are not used,
+    /// so `14d` stays `14d`.
+    pub fn prometheus(self) -> String {
+        if self.millis == 0 {
+            return "0s".to_owned();
+        }
+        let mut rest = self.millis;
+        let mut out = String::new();
+        for (name, size) in UNITS {
+            if matches!(*name, "y" | "w") {
+                continue;
+            }
+            if rest >= *size {
+                out.push_str(&format!("{}{name}", rest / size));
+                rest %= size;
+            }
+        }
+        out
+    }
+
+    /// For people, exact to the second: `3 h 21 m 36 s`, `28 days`, `500 ms`.
+    pub fn human(self) -> String {
+        if self.millis < 1000 {
+            return format!("{} ms", self.millis);
+        }
+        let secs = (self.millis + 500) / 1000;
+        if secs.is_multiple_of(86_400) {
+            let days = secs / 86_400;
+            return format!("{days} day{}", if days == 1 { "" } else { "s" });
+        }
+        let parts = [
+            (secs / 86_400, "d"),
+            (secs % 86_400 / 3600, "h"),
+            (secs % 3600 / 60, "m"),
+            (secs % 60, "s"),
+        ];
+        parts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, unit)| format!("{n} {unit}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Roughly, as people say it: `about 3.4 hours`, `about 40 minutes`, `about 2 days`.
+    pub fn approx(self) -> String {
+        let secs = self.millis as f64 / 1000.0;
+        let (value, unit) = if secs < 90.0 {
+            (secs, "second")
+        } else if secs < 5400.0 {
+            (secs / 60.0, "minute")
+        } else if secs < 172_800.0 {
+            (secs / 3600.0, "hour")
+        } else {
+            (secs / 86_400.0, "day")
+        };
+        let rounded = if value < 10.0 {
+            (value * 10.0).round() / 10.0
+        } else {
+            value.round()
+        };
+        let text = if rounded.fract() == 0.0 {
+            format!("{}", rounded as u64)
+        } else {
+            format!("{rounded:.1}")
+        };
+        let plural = if text == "1" { "" } else { "s" };
+        format!("about {text} {unit}{plural}")
+    }
+
+    /// This duration times an exact ratio, rounded to the millisecond.
+    pub fn scale(self, factor: Ratio) -> Result<Duration, Overflow> {
+        let scaled = Ratio::integer(i128::from(self.millis)).checked_mul(factor)?;
+        let millis = (scaled.numer() * 2 + scaled.denom()) / (2 * scaled.denom());
+        u64::try_from(millis)
+            .map(Duration::from_millis)
+            .map_err(|_| Overflow)
+    }
+
+    /// `self / other` as an exact ratio.
+    pub fn ratio_to(self, other: Duration) -> Result<Ratio, Overflow> {
+        Ratio::new(i128::from(self.millis), i128::from(other.millis))
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.prometheus())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pct(text: &str) -> Ratio {
+        Ratio::parse_percent_or_number(text).unwrap().0
+    }
+
+    #[test]
+    fn decimals_print_exactly() {
+        for (num, den, text) in [
+            (1, 1000, "0.001"),
+            (1344, 100, "13.44"),
+            (14, 1, "14"),
+            (672, 100, "6.72"),
+            (1, 3, "0.333333333333"),
+        ] {
+            assert_eq!(Ratio::new(num, den).unwrap().to_decimal(), text);
+        }
+        // The float artefact the arithmetic exists to avoid.
+        let budget = Ratio::ONE.checked_sub(pct("99.9%")).unwrap();
+        assert_eq!(budget.to_decimal(), "0.001");
+    }
+
+    #[test]
+    fn percentages_parse_and_print() {
+        assert_eq!(pct("99.5%"), Ratio::new(995, 1000).unwrap());
+        assert_eq!(pct("99.5%").percent(), "99.5%");
+        assert_eq!(Ratio::new(28, 3000).unwrap().percent(), "0.9333%");
+        assert!(Ratio::parse_percent_or_number("abc%").is_none());
+        assert!(Ratio::parse_percent_or_number("-1%").is_none());
+        assert!(Ratio::parse_percent_or_number("1e3").is_none());
+    }
+
+    #[test]
+    fn durations_parse() {
+        let table = [
+            ("5m", 300_000),
+            ("1h30m", 5_400_000),
+            ("28d", 2_419_200_000),
+            ("500ms", 500),
+            ("2w", 1_209_600_000),
+        ];
+        for (text, millis) in table {
+            assert_eq!(Duration::parse(text).unwrap().millis(), millis, "{text}");
+        }
+        for bad in ["", "5", "0m", "m", "5x", "-5m", "30m1h", "5m5m", "99999999999999999999d"] {
+            assert!(Duration::parse(bad).is_err(), "{bad} should fail");
+        }
+    }
+
+    #[test]
+    fn durations_print() {
+        let d = |t| Duration::parse(t).unwrap();
+        assert_eq!(d("90m").prometheus(), "1h30m");
+        assert_eq!(d("4w").prometheus(), "28d");
+        assert_eq!(d("28d").human(), "28 days");
+        assert_eq!(d("28d").scale(Ratio::new(5, 1000).unwrap()).unwrap().human(), "3 h 21 m 36 s");
+        assert_eq!(d("28d").scale(Ratio::new(5, 1000).unwrap()).unwrap().approx(), "about 3.4 hours");
+        assert_eq!(d("40m").approx(), "about 40 minutes");
+    }
+
+    #[test]
+    fn ordering_is_exact() {
+        let a = Ratio::new(1, 3).unwrap();
+        let b = Ratio::new(333_333_333, 1_000_000_000).unwrap();
+        assert!(a > b);
+    }
+}
