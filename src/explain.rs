@@ -1,7 +1,7 @@
 //! `slofile explain`: the Plan in words and numbers, the first thing to run on a new spec.
 
 use crate::compile::{ObjectivePlan, Plan, SloPlan, TierPlan};
-use crate::spec::{AlertSource, RatioSli, Sli, StaticAlert, validate::signal_name};
+use crate::spec::{AlertSignal, AlertSource, RatioSli, Sli, StaticAlert, validate::signal_name};
 use std::fmt::Write;
 
 /// Explains every SLO of the plan.
@@ -185,7 +185,10 @@ fn describe_sli(sli: &Sli) -> String {
             "Sentry transaction `{}` in project `{}`, failure `{}`",
             s.transaction, s.project, s.failure
         ),
-        Sli::Documentary { measured_by, .. } => format!("{measured_by} (documentation only)"),
+        Sli::Documentary { measured_by, .. } => match measured_by {
+            Some(how) => format!("{how} (documentation only)"),
+            None => "documentation only".to_owned(),
+        },
     }
 }
 
@@ -201,6 +204,8 @@ fn elsewhere(sli: &Sli) -> &'static str {
 fn describe_static(alert: &StaticAlert) -> String {
     let what = match &alert.source {
         AlertSource::Expr(expr) => format!("`{expr}`"),
+        AlertSource::Signal(AlertSignal::Compliance) => "compliance over the SLO window".to_owned(),
+        AlertSource::Signal(AlertSignal::Value) => "value".to_owned(),
         AlertSource::Signal(signal) => match alert.percentile {
             Some(p) => format!("p{} over {}", p, alert.over),
             None => format!("{} over {}", signal_name(*signal).replace('_', " "), alert.over),

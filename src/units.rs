@@ -327,7 +327,7 @@ impl Duration {
         out
     }
 
-    /// For people, exact to the second: `3 h 21 m 36 s`, `28 days`, `500 ms`.
+    /// For people, exact to the second: `3 h 21 m 36 s`, `28 days`, `5 minutes`, `500 ms`.
     pub fn human(self) -> String {
         if self.millis < 1000 {
             return format!("{} ms", self.millis);
@@ -343,9 +343,18 @@ impl Duration {
             (secs % 3600 / 60, "m"),
             (secs % 60, "s"),
         ];
-        parts
+        let nonzero: Vec<&(u64, &str)> = parts.iter().filter(|(n, _)| *n > 0).collect();
+        if let [(n, unit)] = nonzero.as_slice() {
+            let word = match *unit {
+                "d" => "day",
+                "h" => "hour",
+                "m" => "minute",
+                _ => "second",
+            };
+            return format!("{n} {word}{}", if *n == 1 { "" } else { "s" });
+        }
+        nonzero
             .iter()
-            .filter(|(n, _)| *n > 0)
             .map(|(n, unit)| format!("{n} {unit}"))
             .collect::<Vec<_>>()
             .join(" ")
@@ -458,6 +467,9 @@ mod tests {
         assert_eq!(d("28d").scale(Ratio::new(5, 1000).unwrap()).unwrap().human(), "3 h 21 m 36 s");
         assert_eq!(d("28d").scale(Ratio::new(5, 1000).unwrap()).unwrap().approx(), "about 3.4 hours");
         assert_eq!(d("40m").approx(), "about 40 minutes");
+        assert_eq!(d("5m").human(), "5 minutes");
+        assert_eq!(d("1h").human(), "1 hour");
+        assert_eq!(d("90s").human(), "1 m 30 s");
     }
 
     #[test]

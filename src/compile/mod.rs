@@ -281,19 +281,22 @@ mod tests {
     }
 
     #[test]
-    fn p50_tiers_cannot_fire() {
+    fn p50_page_tiers_cannot_fire() {
         let budget = Ratio::ONE.checked_sub(pct("50%")).unwrap();
-        for tier in builtin_tiers("default").unwrap() {
-            let plan = plan_tier(&tier, d("28d"), budget).unwrap();
-            assert!(!plan.can_fire, "{} over {}", plan.severity, plan.long);
-        }
-        // A ticket tier with factor < 2 still fires on a p50 objective.
-        let ticket = Tier {
-            factor: Some(Ratio::new(15, 10).unwrap()),
+        let fires: Vec<bool> = builtin_tiers("default")
+            .unwrap()
+            .iter()
+            .map(|tier| plan_tier(tier, d("28d"), budget).unwrap().can_fire)
+            .collect();
+        // 13.44 × 50% and 5.6 × 50% need more than 100% errors; 0.9333 × 50% does not.
+        assert_eq!(fires, [false, false, true]);
+        let exactly_one = Tier {
+            factor: Some(Ratio::integer(2)),
             budget_share: None,
             ..builtin_tiers("default").unwrap()[2].clone()
         };
-        assert!(plan_tier(&ticket, d("28d"), budget).unwrap().can_fire);
+        // A threshold of exactly 100% errors cannot be exceeded either.
+        assert!(!plan_tier(&exactly_one, d("28d"), budget).unwrap().can_fire);
     }
 
     #[test]

@@ -127,7 +127,7 @@ pub enum Sli {
     Documentary {
         target: String,
         duration: Option<Duration>,
-        measured_by: String,
+        measured_by: Option<String>,
         alert: Option<String>,
     },
 }

@@ -454,7 +454,8 @@ pub struct DocumentarySli {
     #[serde(default)]
     pub duration: Option<String>,
     /// How it is measured or assured, e.g. `daily DB backup`.
-    pub measured_by: String,
+    #[serde(default)]
+    pub measured_by: Option<String>,
     /// When it alerts, in words, e.g. `> 500ms p95`.
     #[serde(default)]
     pub alert: Option<String>,
