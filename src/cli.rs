@@ -13,7 +13,11 @@ pub const EXIT_INVALID: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 
 #[derive(Debug, Parser)]
-#[command(name = "slofile", version, about = "Compile SLO specs into Prometheus rules, alert routing, monitors and documents")]
+#[command(
+    name = "slofile",
+    version,
+    about = "Compile SLO specs into Prometheus rules, alert routing, monitors and documents"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -84,7 +88,11 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            return if error.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_OK
+            };
         }
     };
     run(&cli)

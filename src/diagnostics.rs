@@ -245,7 +245,9 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.file.as_ref().map(|f| &f.text as &dyn miette::SourceCode)
+        self.file
+            .as_ref()
+            .map(|f| &f.text as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
@@ -433,7 +435,10 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The closest candidate to `word`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (edit_distance(word, c), c))
@@ -461,7 +466,10 @@ mod tests {
     #[test]
     fn typos_get_suggestions() {
         assert_eq!(did_you_mean("servce", ["service", "slos"]), Some("service"));
-        assert_eq!(did_you_mean("objectve", ["objective", "window"]), Some("objective"));
+        assert_eq!(
+            did_you_mean("objectve", ["objective", "window"]),
+            Some("objective")
+        );
         assert_eq!(did_you_mean("zzz", ["service", "slos"]), None);
     }
 

@@ -208,7 +208,11 @@ fn describe_static(alert: &StaticAlert) -> String {
         AlertSource::Signal(AlertSignal::Value) => "value".to_owned(),
         AlertSource::Signal(signal) => match alert.percentile {
             Some(p) => format!("p{} over {}", p, alert.over),
-            None => format!("{} over {}", signal_name(*signal).replace('_', " "), alert.over),
+            None => format!(
+                "{} over {}",
+                signal_name(*signal).replace('_', " "),
+                alert.over
+            ),
         },
     };
     let held = alert

@@ -62,8 +62,11 @@ pub fn load_services(inputs: &[PathBuf], report: &mut Report) -> Result<Vec<Serv
     }
     if paths.is_empty() {
         report.push(
-            Diagnostic::error(Code::EmptyDocument, "no spec files (*.yaml, *.yml) found in the given paths")
-                .with_help("pass spec files, or directories that contain them"),
+            Diagnostic::error(
+                Code::EmptyDocument,
+                "no spec files (*.yaml, *.yml) found in the given paths",
+            )
+            .with_help("pass spec files, or directories that contain them"),
         );
     }
     check_unique_services(&services, report);

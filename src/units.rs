@@ -57,7 +57,12 @@ impl Ratio {
         let num = self
             .num
             .checked_mul(other.den)
-            .and_then(|a| other.num.checked_mul(self.den).and_then(|b| a.checked_add(b)))
+            .and_then(|a| {
+                other
+                    .num
+                    .checked_mul(self.den)
+                    .and_then(|b| a.checked_add(b))
+            })
             .ok_or(Overflow)?;
         Ratio::new(num, self.den.checked_mul(other.den).ok_or(Overflow)?)
     }
@@ -277,10 +282,7 @@ impl Duration {
                 .parse()
                 .map_err(|_| format!("`{text}` is too large"))?;
             rest = &rest[digits..];
-            let unit_len = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphabetic())
-                .count();
+            let unit_len = rest.chars().take_while(|c| c.is_ascii_alphabetic()).count();
             let unit = &rest[..unit_len];
             let Some(index) = UNITS.iter().position(|(name, _)| *name == unit) else {
                 return Err(if unit.is_empty() {
@@ -453,7 +455,17 @@ mod tests {
         for (text, millis) in table {
             assert_eq!(Duration::parse(text).unwrap().millis(), millis, "{text}");
         }
-        for bad in ["", "5", "0m", "m", "5x", "-5m", "30m1h", "5m5m", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "5",
+            "0m",
+            "m",
+            "5x",
+            "-5m",
+            "30m1h",
+            "5m5m",
+            "99999999999999999999d",
+        ] {
             assert!(Duration::parse(bad).is_err(), "{bad} should fail");
         }
     }
@@ -464,8 +476,20 @@ mod tests {
         assert_eq!(d("90m").prometheus(), "1h30m");
         assert_eq!(d("4w").prometheus(), "28d");
         assert_eq!(d("28d").human(), "28 days");
-        assert_eq!(d("28d").scale(Ratio::new(5, 1000).unwrap()).unwrap().human(), "3 h 21 m 36 s");
-        assert_eq!(d("28d").scale(Ratio::new(5, 1000).unwrap()).unwrap().approx(), "about 3.4 hours");
+        assert_eq!(
+            d("28d")
+                .scale(Ratio::new(5, 1000).unwrap())
+                .unwrap()
+                .human(),
+            "3 h 21 m 36 s"
+        );
+        assert_eq!(
+            d("28d")
+                .scale(Ratio::new(5, 1000).unwrap())
+                .unwrap()
+                .approx(),
+            "about 3.4 hours"
+        );
         assert_eq!(d("40m").approx(), "about 40 minutes");
         assert_eq!(d("5m").human(), "5 minutes");
         assert_eq!(d("1h").human(), "1 hour");

@@ -241,7 +241,10 @@ mod tests {
             factors("workbook", "28d", "99.9%"),
             ["13.44", "5.6", "2.8", "0.933333333333"]
         );
-        assert_eq!(factors("default", "28d", "99.5%"), ["13.44", "5.6", "0.933333333333"]);
+        assert_eq!(
+            factors("default", "28d", "99.5%"),
+            ["13.44", "5.6", "0.933333333333"]
+        );
     }
 
     #[test]
@@ -266,8 +269,16 @@ mod tests {
             let budget = Ratio::ONE.checked_sub(pct(objective)).unwrap();
             let tier = &builtin_tiers("default").unwrap()[index];
             let plan = plan_tier(tier, d(window), budget).unwrap();
-            assert_eq!(plan.error_threshold.to_decimal(), threshold, "{objective} {window}");
-            assert_eq!(plan.detection_at_full_outage.human(), detection, "{objective} {window}");
+            assert_eq!(
+                plan.error_threshold.to_decimal(),
+                threshold,
+                "{objective} {window}"
+            );
+            assert_eq!(
+                plan.detection_at_full_outage.human(),
+                detection,
+                "{objective} {window}"
+            );
             assert!(plan.can_fire);
         }
     }

@@ -111,7 +111,9 @@ pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<Arc<SourceFile>
             let (line, col) = file.line_col(offset);
             Err(Diagnostic::error(
                 Code::NotUtf8,
-                format!("the file is not valid UTF-8 (first bad byte at line {line}, column {col})"),
+                format!(
+                    "the file is not valid UTF-8 (first bad byte at line {line}, column {col})"
+                ),
             )
             .at(&file, ByteSpan { offset, len: 1 })
             .with_label("not UTF-8")
@@ -138,14 +140,14 @@ pub fn parse_documents(file: &Arc<SourceFile>) -> (Vec<LoadedDocument>, Vec<Diag
             max_total_replayed_events: MAX_ALIAS_EVENTS,
         },
     };
-    let nodes: Vec<Spanned<Node>> = match serde_saphyr::from_str_multiple_with_options(text, options)
-    {
-        Ok(nodes) => nodes,
-        Err(error) => {
-            diagnostics.push(yaml_error(file, &error, bom));
-            return (Vec::new(), diagnostics);
-        }
-    };
+    let nodes: Vec<Spanned<Node>> =
+        match serde_saphyr::from_str_multiple_with_options(text, options) {
+            Ok(nodes) => nodes,
+            Err(error) => {
+                diagnostics.push(yaml_error(file, &error, bom));
+                return (Vec::new(), diagnostics);
+            }
+        };
     if nodes.iter().all(|n| matches!(n.value, Node::Null)) {
         diagnostics.push(
             Diagnostic::error(Code::EmptyDocument, "the file holds no spec")
@@ -191,11 +193,25 @@ fn shift_spans(document: &mut Document, by: usize) {
 }
 
 fn yaml_error(file: &Arc<SourceFile>, error: &serde_saphyr::Error, bom: usize) -> Diagnostic {
-    let message = error.without_snippet().to_string();
-    let message = message.lines().next().unwrap_or("invalid YAML").trim();
+    let full = error.without_snippet().to_string();
+    let first_line = full.lines().next().unwrap_or("invalid YAML").trim();
+    // The location is printed with the snippet already; drop the parser's own copy of it.
+    let message = match first_line.find(" at line ") {
+        Some(cut) => &first_line[..cut],
+        None => first_line,
+    };
     let lower = message.to_lowercase();
+    let duplicate_key = lower
+        .strip_prefix("duplicate mapping key: ")
+        .map(|rest| rest.split(',').next().unwrap_or(rest).trim().to_owned());
+    let message = match &duplicate_key {
+        Some(key) => format!("the key `{key}` appears twice in this mapping"),
+        None => message.to_owned(),
+    };
     let code = if lower.contains("budget") || lower.contains("alias") && lower.contains("limit") {
         Code::InputBudget
+    } else if lower.contains("non-finite") {
+        Code::InvalidQuantity
     } else {
         Code::YamlSyntax
     };
@@ -205,11 +221,15 @@ fn yaml_error(file: &Arc<SourceFile>, error: &serde_saphyr::Error, bom: usize) -
              {MAX_ALIAS_EVENTS} alias-replayed events per file; anchors that expand without \
              bound are rejected"
         ),
+        Code::InvalidQuantity => {
+            "NaN and infinite numbers are never valid in a spec; write a finite number".to_owned()
+        }
         _ if lower.contains("duplicate") => "each key may appear once in a mapping".to_owned(),
         _ if lower.contains("tab") => "YAML indents with spaces, never tabs".to_owned(),
         _ => "fix the YAML syntax at the marked place".to_owned(),
     };
-    let mut diagnostic = Diagnostic::error(code, format!("invalid YAML: {message}")).with_help(help);
+    let mut diagnostic =
+        Diagnostic::error(code, format!("invalid YAML: {message}")).with_help(help);
     match error.location() {
         Some(location) => {
             let span = location.span();
@@ -230,7 +250,9 @@ fn detect_format(document: &Document) -> Result<InputFormat, Diagnostic> {
             Code::EmptyDocument,
             "this YAML document is not a mapping, so it is no spec",
         )
-        .with_help(format!("a spec is a mapping that starts with {SUPPORTED_FORMATS}"))
+        .with_help(format!(
+            "a spec is a mapping that starts with {SUPPORTED_FORMATS}"
+        ))
         .at_document(document));
     };
     let (key, version) = match (map.get("apiVersion"), map.get("version")) {
@@ -252,13 +274,12 @@ fn detect_format(document: &Document) -> Result<InputFormat, Diagnostic> {
                 serde_json::Value::String(s) => format!("`{s}`"),
                 other => format!("`{other}`"),
             };
-            Err(Diagnostic::error(
-                Code::UnknownFormat,
-                format!("unsupported `{key}` {shown}"),
+            Err(
+                Diagnostic::error(Code::UnknownFormat, format!("unsupported `{key}` {shown}"))
+                    .with_label("not a format slofile reads")
+                    .with_help(format!("slofile reads {SUPPORTED_FORMATS}"))
+                    .at_pointer(document, &format!("/{key}")),
             )
-            .with_label("not a format slofile reads")
-            .with_help(format!("slofile reads {SUPPORTED_FORMATS}"))
-            .at_pointer(document, &format!("/{key}")))
         }
     }
 }

@@ -107,7 +107,9 @@ pub struct Defaults {
 }
 
 /// The kind of a notification channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ChannelType {
     /// A Slack channel; `target` is the channel, e.g. `#alerts`.

@@ -56,7 +56,12 @@ pub fn check(file: &Arc<SourceFile>, document: &Document) -> Checked {
             Code::InvalidValue,
             "internal error: the built-in schema does not compile",
         ));
-        return Checked { raw: None, slo_positions: Vec::new(), complete: false, diagnostics };
+        return Checked {
+            raw: None,
+            slo_positions: Vec::new(),
+            complete: false,
+            diagnostics,
+        };
     };
     let mut pruned = document.json.clone();
     let mut broken_slos = std::collections::BTreeSet::new();
@@ -72,7 +77,10 @@ pub fn check(file: &Arc<SourceFile>, document: &Document) -> Checked {
             }
             continue;
         }
-        match pointer.strip_prefix("/slos/").and_then(|rest| rest.split('/').next()) {
+        match pointer
+            .strip_prefix("/slos/")
+            .and_then(|rest| rest.split('/').next())
+        {
             Some(index) => match index.parse::<usize>() {
                 Ok(index) => {
                     broken_slos.insert(index);
@@ -83,7 +91,10 @@ pub fn check(file: &Arc<SourceFile>, document: &Document) -> Checked {
         }
     }
     let complete = diagnostics.is_empty();
-    let count = pruned.get("slos").and_then(Value::as_array).map_or(0, Vec::len);
+    let count = pruned
+        .get("slos")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
     let slo_positions: Vec<usize> = (0..count).filter(|i| !broken_slos.contains(i)).collect();
     if let Some(Value::Array(slos)) = pruned.get_mut("slos") {
         let mut index = 0;
@@ -93,10 +104,20 @@ pub fn check(file: &Arc<SourceFile>, document: &Document) -> Checked {
         });
     }
     if !salvageable {
-        return Checked { raw: None, slo_positions, complete, diagnostics };
+        return Checked {
+            raw: None,
+            slo_positions,
+            complete,
+            diagnostics,
+        };
     }
     match serde_json::from_value::<RawService>(pruned) {
-        Ok(raw) => Checked { raw: Some(raw), slo_positions, complete, diagnostics },
+        Ok(raw) => Checked {
+            raw: Some(raw),
+            slo_positions,
+            complete,
+            diagnostics,
+        },
         Err(error) => {
             if complete {
                 diagnostics.push(
@@ -104,7 +125,12 @@ pub fn check(file: &Arc<SourceFile>, document: &Document) -> Checked {
                         .at(file, document.root),
                 );
             }
-            Checked { raw: None, slo_positions, complete: false, diagnostics }
+            Checked {
+                raw: None,
+                slo_positions,
+                complete: false,
+                diagnostics,
+            }
         }
     }
 }
@@ -129,9 +155,12 @@ fn explain_error(
                 .at(file, document.key_span(&child))
                 .with_label("unknown field");
                 diagnostic = match did_you_mean(name, allowed.iter().map(String::as_str)) {
-                    Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
-                    None if !allowed.is_empty() => diagnostic
-                        .with_help(format!("expected one of: {}", quote_list(&allowed))),
+                    Some(suggestion) => {
+                        diagnostic.with_help(format!("did you mean `{suggestion}`?"))
+                    }
+                    None if !allowed.is_empty() => {
+                        diagnostic.with_help(format!("expected one of: {}", quote_list(&allowed)))
+                    }
                     None => diagnostic,
                 };
                 out.push(diagnostic);
@@ -178,7 +207,11 @@ fn explain_error(
         ValidationErrorKind::Enum { options } => {
             let options: Vec<String> = options
                 .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
             let found = error.instance().as_ref();
             let mut diagnostic = at(Diagnostic::error(
@@ -255,6 +288,30 @@ fn explain_choice(
         })
         .collect();
     let span = document.span(pointer);
+    let constants: Vec<String> = branches
+        .iter()
+        .flatten()
+        .filter(|e| e.instance_path().as_str() == pointer)
+        .filter_map(|e| match e.kind() {
+            ValidationErrorKind::Constant { expected_value } => {
+                expected_value.as_str().map(str::to_owned)
+            }
+            _ => None,
+        })
+        .collect();
+    if let (Some(found), false) = (instance.as_str(), constants.is_empty()) {
+        let help = match did_you_mean(found, constants.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("expected one of: {}", quote_list(&constants)),
+        };
+        out.push(
+            Diagnostic::error(Code::InvalidValue, format!("`{found}` is not allowed here"))
+                .at(file, span)
+                .with_label("not allowed")
+                .with_help(help),
+        );
+        return;
+    }
     if let (Value::Object(map), false) = (instance, variants.is_empty()) {
         let given: Vec<&String> = map.keys().collect();
         let is_sli = last_segment(pointer) == Some("sli");
@@ -284,7 +341,7 @@ fn explain_choice(
                     format!("write exactly one {what}, found {}", given.len()),
                 )
                 .at(file, span)
-                .with_label(format!("one key expected"))
+                .with_label("one key expected")
                 .with_help(format!("expected one of: {}", quote_list(&variants))),
             );
         }
@@ -374,7 +431,9 @@ fn required_help(name: &str) -> String {
         "apiVersion" => "start the document with `apiVersion: slofile/v1`".to_owned(),
         "service" => "name the service, e.g. `service: checkout`".to_owned(),
         "slos" => "list the service's SLOs under `slos:`".to_owned(),
-        "sli" => "say how the SLO is measured, e.g. `sli: {ratio: {bad: ..., total: ...}}`".to_owned(),
+        "sli" => {
+            "say how the SLO is measured, e.g. `sli: {ratio: {bad: ..., total: ...}}`".to_owned()
+        }
         _ => format!("add `{name}:`"),
     }
 }

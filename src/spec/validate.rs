@@ -63,21 +63,39 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn error(&mut self, code: Code, pointer: &str, message: impl Into<String>, help: impl Into<String>) {
+    fn error(
+        &mut self,
+        code: Code,
+        pointer: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         let diagnostic = Diagnostic::error(code, message)
             .at(self.file, self.document.span(pointer))
             .with_help(help);
         self.diagnostics.push(diagnostic);
     }
 
-    fn error_at_key(&mut self, code: Code, pointer: &str, message: impl Into<String>, help: impl Into<String>) {
+    fn error_at_key(
+        &mut self,
+        code: Code,
+        pointer: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         let diagnostic = Diagnostic::error(code, message)
             .at(self.file, self.document.key_span(pointer))
             .with_help(help);
         self.diagnostics.push(diagnostic);
     }
 
-    fn warning(&mut self, code: Code, pointer: &str, message: impl Into<String>, help: impl Into<String>) {
+    fn warning(
+        &mut self,
+        code: Code,
+        pointer: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         let diagnostic = Diagnostic::warning(code, message)
             .at(self.file, self.document.span(pointer))
             .with_help(help);
@@ -107,13 +125,19 @@ impl Checker<'_> {
                 .trim_matches('-')
                 .to_owned();
             let help = if suggestion.is_empty() {
-                "use lower-case letters, digits and dashes, starting with a letter or digit".to_owned()
+                "use lower-case letters, digits and dashes, starting with a letter or digit"
+                    .to_owned()
             } else {
                 format!(
                     "use lower-case letters, digits and dashes (at most 63), e.g. `{suggestion}`; ids become file names and label values"
                 )
             };
-            self.error(Code::InvalidId, pointer, format!("invalid {what} id `{id}`"), help);
+            self.error(
+                Code::InvalidId,
+                pointer,
+                format!("invalid {what} id `{id}`"),
+                help,
+            );
         }
     }
 
@@ -317,9 +341,21 @@ impl Checker<'_> {
             let help = match did_you_mean(name, known.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None if known.is_empty() => format!("define the {what} first"),
-                None => format!("known {what}s: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+                None => format!(
+                    "known {what}s: {}",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             };
-            self.error(Code::UnknownReference, pointer, format!("unknown {what} `{name}`"), help);
+            self.error(
+                Code::UnknownReference,
+                pointer,
+                format!("unknown {what} `{name}`"),
+                help,
+            );
         }
     }
 
@@ -342,7 +378,10 @@ impl Checker<'_> {
         } else if RESERVED_LABELS.contains(&name) {
             (
                 format!("label `{name}` is set by slofile itself"),
-                format!("slofile sets {}; choose another name", RESERVED_LABELS.join(", ")),
+                format!(
+                    "slofile sets {}; choose another name",
+                    RESERVED_LABELS.join(", ")
+                ),
             )
         } else {
             return;
@@ -399,12 +438,18 @@ pub fn validate(
             c.error(
                 Code::MissingField,
                 &at,
-                format!("webhook channel `{}` needs a `secret_file` holding its URL", channel.id),
+                format!(
+                    "webhook channel `{}` needs a `secret_file` holding its URL",
+                    channel.id
+                ),
                 "webhook URLs are secrets: keep them in a file that Alertmanager reads",
             );
         }
         if channel.kind == ChannelType::Slack
-            && channel.target.as_deref().is_some_and(|t| !t.starts_with(['#', '@']))
+            && channel
+                .target
+                .as_deref()
+                .is_some_and(|t| !t.starts_with(['#', '@']))
         {
             c.error(
                 Code::InvalidValue,
@@ -415,7 +460,10 @@ pub fn validate(
         }
     }
     c.unique(
-        raw.channels.iter().enumerate().map(|(i, ch)| (format!("/channels/{i}/id"), ch.id.as_str())),
+        raw.channels
+            .iter()
+            .enumerate()
+            .map(|(i, ch)| (format!("/channels/{i}/id"), ch.id.as_str())),
         "channel",
     );
     let channel_ids: Vec<&str> = raw.channels.iter().map(|ch| ch.id.as_str()).collect();
@@ -425,20 +473,29 @@ pub fn validate(
     for (i, level) in raw.escalation.iter().enumerate() {
         let at = format!("/escalation/{i}");
         for (j, channel) in level.channels.iter().enumerate() {
-            c.reference(&format!("{at}/channels/{j}"), channel, &channel_ids, "channel");
+            c.reference(
+                &format!("{at}/channels/{j}"),
+                channel,
+                &channel_ids,
+                "channel",
+            );
         }
         escalation.push(EscalationLevel {
             severity: level.severity.clone(),
             name: level.name.clone(),
             condition: level.condition.clone(),
             response: level.response.clone(),
-            response_time: c.optional_duration(&format!("{at}/response_time"), &level.response_time),
+            response_time: c
+                .optional_duration(&format!("{at}/response_time"), &level.response_time),
             runbook: level.runbook.clone(),
             channels: level.channels.clone(),
         });
     }
     c.unique(
-        raw.escalation.iter().enumerate().map(|(i, e)| (format!("/escalation/{i}/severity"), e.severity.as_str())),
+        raw.escalation
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (format!("/escalation/{i}/severity"), e.severity.as_str())),
         "escalation severity",
     );
     let severities: Vec<&str> = raw.escalation.iter().map(|e| e.severity.as_str()).collect();
@@ -473,18 +530,31 @@ pub fn validate(
         policies.insert(policy.id.clone(), tiers);
     }
     c.unique(
-        raw.burn_policies.iter().enumerate().map(|(i, p)| (format!("/burn_policies/{i}/id"), p.id.as_str())),
+        raw.burn_policies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("/burn_policies/{i}/id"), p.id.as_str())),
         "burn policy",
     );
     let mut policy_names: Vec<&str> = BUILTIN_POLICIES.to_vec();
     policy_names.extend(raw.burn_policies.iter().map(|p| p.id.as_str()));
     policy_names.push("none");
     if let Some(policy) = &defaults.burn_policy {
-        c.reference("/defaults/burn_policy", policy, &policy_names, "burn policy");
+        c.reference(
+            "/defaults/burn_policy",
+            policy,
+            &policy_names,
+            "burn policy",
+        );
     }
 
     // SLOs.
-    if raw.slos.is_empty() && slo_positions.is_empty() {
+    let written_slos = document
+        .json
+        .get("slos")
+        .and_then(|v| v.as_array())
+        .map_or(0, Vec::len);
+    if written_slos == 0 {
         c.error(
             Code::MissingField,
             "/slos",
@@ -507,40 +577,48 @@ pub fn validate(
         }
     }
     c.unique(
-        raw.slos.iter().enumerate().map(|(i, s)| (format!("{}/id", slo_pointer(i)), s.id.as_str())),
+        raw.slos
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("{}/id", slo_pointer(i)), s.id.as_str())),
         "SLO",
     );
 
     for (i, row) in raw.monitoring.iter().enumerate() {
         for (j, channel) in row.channels.iter().enumerate() {
-            c.reference(&format!("/monitoring/{i}/channels/{j}"), channel, &channel_ids, "channel");
+            c.reference(
+                &format!("/monitoring/{i}/channels/{j}"),
+                channel,
+                &channel_ids,
+                "channel",
+            );
         }
     }
 
     let has_errors = c.diagnostics.iter().any(Diagnostic::is_error);
     let service = (!has_errors).then(|| Service {
-      slos,
-      meta: ServiceMeta {
-        origin: c.origin("/service"),
-        title: raw.title.clone().unwrap_or_else(|| raw.service.clone()),
-        id: raw.service,
-        owner: raw.owner,
-        description: raw.description,
-        source: file.name.clone(),
-        document: raw.document.unwrap_or(model::DocumentMeta {
-            version: None,
-            effective: None,
-            review: None,
-        }),
-        labels: raw.labels,
-        channels: raw.channels,
-        escalation,
-        monitoring: raw.monitoring,
-        verify: raw.verify,
-        alert_self_test: raw.alert_self_test,
-        error_budget_policy: raw.error_budget_policy,
-        candidates: raw.candidates,
-      },
+        slos,
+        meta: ServiceMeta {
+            origin: c.origin("/service"),
+            title: raw.title.clone().unwrap_or_else(|| raw.service.clone()),
+            id: raw.service,
+            owner: raw.owner,
+            description: raw.description,
+            source: file.name.clone(),
+            document: raw.document.unwrap_or(model::DocumentMeta {
+                version: None,
+                effective: None,
+                review: None,
+            }),
+            labels: raw.labels,
+            channels: raw.channels,
+            escalation,
+            monitoring: raw.monitoring,
+            verify: raw.verify,
+            alert_self_test: raw.alert_self_test,
+            error_budget_policy: raw.error_budget_policy,
+            candidates: raw.candidates,
+        },
     });
     (service, c.diagnostics)
 }
@@ -554,9 +632,20 @@ struct SloContext<'a> {
     severities: &'a [&'a str],
 }
 
-fn check_tier(c: &mut Checker, at: &str, tier: &model::BurnTier, severities: &[&str]) -> Option<Tier> {
-    let budget_share = tier.budget.as_ref().and_then(|b| c.budget_share(&format!("{at}/budget"), b));
-    let factor = tier.factor.as_ref().and_then(|f| c.positive_factor(&format!("{at}/factor"), f));
+fn check_tier(
+    c: &mut Checker,
+    at: &str,
+    tier: &model::BurnTier,
+    severities: &[&str],
+) -> Option<Tier> {
+    let budget_share = tier
+        .budget
+        .as_ref()
+        .and_then(|b| c.budget_share(&format!("{at}/budget"), b));
+    let factor = tier
+        .factor
+        .as_ref()
+        .and_then(|f| c.positive_factor(&format!("{at}/factor"), f));
     match (&tier.budget, &tier.factor) {
         (Some(_), Some(_)) => c.error(
             Code::ConflictingFields,
@@ -589,10 +678,20 @@ fn check_tier(c: &mut Checker, at: &str, tier: &model::BurnTier, severities: &[&
         None => Some(Duration::default()),
     };
     if let Some(escalation) = &tier.escalation {
-        c.reference(&format!("{at}/escalation"), escalation, severities, "escalation severity");
+        c.reference(
+            &format!("{at}/escalation"),
+            escalation,
+            severities,
+            "escalation severity",
+        );
     }
     if tier.severity.trim().is_empty() {
-        c.error(Code::InvalidValue, &format!("{at}/severity"), "severity is empty", "write e.g. `page` or `ticket`");
+        c.error(
+            Code::InvalidValue,
+            &format!("{at}/severity"),
+            "severity is empty",
+            "write e.g. `page` or `ticket`",
+        );
     }
     Some(Tier {
         severity: tier.severity.clone(),
@@ -664,7 +763,12 @@ fn check_slo(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
         .unwrap_or_else(|| "default".to_owned());
     let alert_at = format!("{at}/alerting");
     if alerting.burn_policy.is_some() {
-        c.reference(&format!("{alert_at}/burn_policy"), &policy, context.policy_names, "burn policy");
+        c.reference(
+            &format!("{alert_at}/burn_policy"),
+            &policy,
+            context.policy_names,
+            "burn policy",
+        );
     }
     c.labels(&format!("{alert_at}/labels"), &alerting.labels);
     let tiers = if policy == "none" {
@@ -691,12 +795,17 @@ fn check_slo(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
 
     let mut alerts = Vec::new();
     for (i, alert) in raw.alerts.iter().enumerate() {
-        if let Some(alert) = check_static_alert(c, &format!("{at}/alerts/{i}"), alert, &sli, context) {
+        if let Some(alert) =
+            check_static_alert(c, &format!("{at}/alerts/{i}"), alert, &sli, context)
+        {
             alerts.push(alert);
         }
     }
     c.unique(
-        raw.alerts.iter().enumerate().map(|(i, a)| (format!("{at}/alerts/{i}/id"), a.id.as_str())),
+        raw.alerts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (format!("{at}/alerts/{i}/id"), a.id.as_str())),
         "alert",
     );
 
@@ -738,7 +847,12 @@ fn freshness_threshold(raw: &RawSlo, c: &mut Checker, sli_at: &str) -> Option<Du
     }
 }
 
-fn check_histogram(c: &mut Checker, at: &str, histogram: &str, buckets: &[f64]) -> Option<HistogramSli> {
+fn check_histogram(
+    c: &mut Checker,
+    at: &str,
+    histogram: &str,
+    buckets: &[f64],
+) -> Option<HistogramSli> {
     let parsed = c.promql(&format!("{at}/histogram"), histogram);
     if parsed && !histogram_is_bucket_selector(histogram) {
         c.error(
@@ -786,24 +900,39 @@ fn check_threshold_is_bucket(c: &mut Checker, pointer: &str, threshold: Duration
         .iter()
         .any(|b| (b - seconds).abs() <= f64::EPSILON * b.abs().max(1.0) * 4.0);
     if !buckets.is_empty() && !on_boundary {
-        let nearest = buckets
+        let below = buckets
             .iter()
-            .min_by(|a, b| (*a - seconds).abs().total_cmp(&(*b - seconds).abs()))
             .copied()
-            .unwrap_or(seconds);
+            .filter(|b| *b < seconds)
+            .reduce(f64::max);
+        let above = buckets
+            .iter()
+            .copied()
+            .filter(|b| *b > seconds)
+            .reduce(f64::min);
+        let neighbours = match (below, above) {
+            (Some(b), Some(a)) => format!("the boundaries around it are {b}s and {a}s"),
+            (Some(b), None) => format!("the largest boundary is {b}s"),
+            (None, Some(a)) => format!("the smallest boundary is {a}s"),
+            (None, None) => "the histogram has no boundaries".to_owned(),
+        };
         c.error(
             Code::LatencyThreshold,
             pointer,
             format!("threshold {} is not a bucket boundary of the histogram", threshold.human()),
             format!(
-                "a histogram can only count requests at or under a boundary; the nearest is {}s. Use it, or add a bucket at {}s to the instrumentation",
-                nearest, seconds
+                "a histogram only counts requests at or under its boundaries, and {neighbours}; use one of them, or add a bucket at {seconds}s to the instrumentation"
             ),
         );
     }
 }
 
-fn check_sli(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> Option<(Sli, Vec<Objective>)> {
+fn check_sli(
+    c: &mut Checker,
+    at: &str,
+    raw: &RawSlo,
+    context: &SloContext,
+) -> Option<(Sli, Vec<Objective>)> {
     let mut objectives = Vec::new();
     let sli = match &raw.sli {
         RawSli::Ratio(r) => {
@@ -826,16 +955,29 @@ fn check_sli(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
                             "write the range as `[{{window}}]` so each alert window gets its own rate",
                         );
                     } else {
-                        c.promql(&format!("{at}/error_ratio_query"), &query.replace("{{window}}", "5m"));
+                        c.promql(
+                            &format!("{at}/error_ratio_query"),
+                            &query.replace("{{window}}", "5m"),
+                        );
                     }
                     Sli::Ratio(RatioSli::Query(query.clone()))
                 }
                 (Some(_), Some(_), _, _) => {
-                    c.error(Code::ConflictingFields, &at, "a ratio SLI takes `good` or `bad`, not both", "keep the one you count directly; the other is `total` minus it");
+                    c.error(
+                        Code::ConflictingFields,
+                        &at,
+                        "a ratio SLI takes `good` or `bad`, not both",
+                        "keep the one you count directly; the other is `total` minus it",
+                    );
                     return None;
                 }
                 (None, None, _, _) => {
-                    c.error(Code::ConflictingFields, &at, "a ratio SLI needs `bad` or `good`", "e.g. `bad: http_requests_total{code=~\"5..\"}`");
+                    c.error(
+                        Code::ConflictingFields,
+                        &at,
+                        "a ratio SLI needs `bad` or `good`",
+                        "e.g. `bad: http_requests_total{code=~\"5..\"}`",
+                    );
                     return None;
                 }
                 (good, bad, total, None) => {
@@ -846,11 +988,20 @@ fn check_sli(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
                     };
                     c.promql(&format!("{at}/{field}"), events);
                     let Some(total) = total else {
-                        c.error(Code::MissingField, &at, "a ratio SLI needs `total`", "add the counter of all events, e.g. `total: http_requests_total`");
+                        c.error(
+                            Code::MissingField,
+                            &at,
+                            "a ratio SLI needs `total`",
+                            "add the counter of all events, e.g. `total: http_requests_total`",
+                        );
                         return None;
                     };
                     c.promql(&format!("{at}/total"), total);
-                    Sli::Ratio(RatioSli::Events { good: is_good, events: events.clone(), total: total.clone() })
+                    Sli::Ratio(RatioSli::Events {
+                        good: is_good,
+                        events: events.clone(),
+                        total: total.clone(),
+                    })
                 }
             }
         }
@@ -858,7 +1009,12 @@ fn check_sli(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
             let at = format!("{at}/latency");
             let histogram = check_histogram(c, &at, &l.histogram, &l.buckets)?;
             if l.percentiles.is_empty() {
-                c.error(Code::MissingObjective, &format!("{at}/percentiles"), "a latency SLI needs at least one percentile objective", "e.g. `percentiles: [{percentile: 95, threshold: 500ms}]`");
+                c.error(
+                    Code::MissingObjective,
+                    &format!("{at}/percentiles"),
+                    "a latency SLI needs at least one percentile objective",
+                    "e.g. `percentiles: [{percentile: 95, threshold: 500ms}]`",
+                );
             }
             let mut seen = HashSet::new();
             for (i, p) in l.percentiles.iter().enumerate() {
@@ -866,12 +1022,22 @@ fn check_sli(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
                 let percentile = c.percentile(&format!("{p_at}/percentile"), &p.percentile);
                 let threshold = c.duration(&format!("{p_at}/threshold"), &p.threshold);
                 if let Some(threshold) = threshold {
-                    check_threshold_is_bucket(c, &format!("{p_at}/threshold"), threshold, &l.buckets);
+                    check_threshold_is_bucket(
+                        c,
+                        &format!("{p_at}/threshold"),
+                        threshold,
+                        &l.buckets,
+                    );
                 }
                 if let (Some(percentile), Some(threshold)) = (percentile, threshold) {
                     let name = format!("p{}", percentile.to_decimal());
                     if !seen.insert(name.clone()) {
-                        c.error(Code::DuplicateId, &format!("{p_at}/percentile"), format!("percentile {name} is given twice"), "give each percentile once");
+                        c.error(
+                            Code::DuplicateId,
+                            &format!("{p_at}/percentile"),
+                            format!("percentile {name} is given twice"),
+                            "give each percentile once",
+                        );
                     }
                     objectives.push(Objective {
                         target: percentile.checked_div(Ratio::integer(100)).ok()?,
@@ -892,13 +1058,22 @@ fn check_sli(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
                 Some(h) => {
                     let histogram = check_histogram(c, &at, h, &f.buckets)?;
                     if let Some(threshold) = threshold {
-                        check_threshold_is_bucket(c, &format!("{at}/threshold"), threshold, &f.buckets);
+                        check_threshold_is_bucket(
+                            c,
+                            &format!("{at}/threshold"),
+                            threshold,
+                            &f.buckets,
+                        );
                     }
                     Some(histogram)
                 }
                 None => None,
             };
-            Sli::Freshness { from: f.from.clone(), to: f.to.clone(), histogram }
+            Sli::Freshness {
+                from: f.from.clone(),
+                to: f.to.clone(),
+                histogram,
+            }
         }
         RawSli::Gauge(g) => {
             let at = format!("{at}/gauge");
@@ -907,7 +1082,12 @@ fn check_sli(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
                 (Some(b), None) => (true, c.threshold(&format!("{at}/below"), b)),
                 (None, Some(a)) => (false, c.threshold(&format!("{at}/above"), a)),
                 _ => {
-                    c.error(Code::ConflictingFields, &at, "a gauge SLI takes exactly one of `below` and `above`", "e.g. `below: 10` for a queue depth that should stay under 10");
+                    c.error(
+                        Code::ConflictingFields,
+                        &at,
+                        "a gauge SLI takes exactly one of `below` and `above`",
+                        "e.g. `below: 10` for a queue depth that should stay under 10",
+                    );
                     return None;
                 }
             };
@@ -915,41 +1095,85 @@ fn check_sli(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
                 Some(s) => c.duration(&format!("{at}/slice"), s),
                 None => Duration::parse("1m").ok(),
             };
-            Sli::Gauge(GaugeSli { query: g.query.clone(), good_below, threshold: threshold?.value(), slice: slice?, unit: g.unit.clone() })
+            Sli::Gauge(GaugeSli {
+                query: g.query.clone(),
+                good_below,
+                threshold: threshold?.value(),
+                slice: slice?,
+                unit: g.unit.clone(),
+            })
         }
         RawSli::Probe(p) => {
             let at = format!("{at}/probe");
             if !is_http_url(&p.url) {
-                c.error(Code::InvalidUrl, &format!("{at}/url"), format!("`{}` is not an absolute http(s) URL", p.url), "write the full URL, e.g. `https://api.example.com/health`");
+                c.error(
+                    Code::InvalidUrl,
+                    &format!("{at}/url"),
+                    format!("`{}` is not an absolute http(s) URL", p.url),
+                    "write the full URL, e.g. `https://api.example.com/health`",
+                );
             }
             let interval = c.duration(&format!("{at}/interval"), &p.interval);
             if let Some(interval) = interval {
                 if interval < Duration::from_secs(30) {
-                    c.error(Code::ProbeInterval, &format!("{at}/interval"), format!("probe interval {} is below 30 s", interval.human()), "no probe provider checks more often than every 30 seconds");
-                } else if p.provider == ProbeProvider::Uptimerobot && interval < Duration::from_secs(300) {
+                    c.error(
+                        Code::ProbeInterval,
+                        &format!("{at}/interval"),
+                        format!("probe interval {} is below 30 s", interval.human()),
+                        "no probe provider checks more often than every 30 seconds",
+                    );
+                } else if p.provider == ProbeProvider::Uptimerobot
+                    && interval < Duration::from_secs(300)
+                {
                     c.warning(Code::ProbeInterval, &format!("{at}/interval"), format!("probe interval {} is below UptimeRobot's free-plan minimum of 5 minutes", interval.human()), "paid plans allow down to 30 s; on the free plan the monitor is rejected");
                 }
             }
             if let Some(metric) = &p.metric {
                 c.promql(&format!("{at}/metric"), metric);
             }
-            let method = p.method.clone().unwrap_or_else(|| "GET".to_owned()).to_uppercase();
-            if !["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].contains(&method.as_str()) {
-                c.error(Code::InvalidValue, &format!("{at}/method"), format!("`{method}` is not an HTTP method"), "use GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS");
+            let method = p
+                .method
+                .clone()
+                .unwrap_or_else(|| "GET".to_owned())
+                .to_uppercase();
+            if !["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+                .contains(&method.as_str())
+            {
+                c.error(
+                    Code::InvalidValue,
+                    &format!("{at}/method"),
+                    format!("`{method}` is not an HTTP method"),
+                    "use GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS",
+                );
             }
             for (i, status) in p.expected_status.iter().enumerate() {
                 let valid = status.len() == 3
                     && status.starts_with(['1', '2', '3', '4', '5'])
-                    && status[1..].chars().all(|ch| ch.is_ascii_digit() || ch == 'x' || ch == 'X');
+                    && status[1..]
+                        .chars()
+                        .all(|ch| ch.is_ascii_digit() || ch == 'x' || ch == 'X');
                 if !valid {
-                    c.error(Code::InvalidValue, &format!("{at}/expected_status/{i}"), format!("`{status}` is not an HTTP status or class"), "write a status such as `200` or a class such as `2xx`");
+                    c.error(
+                        Code::InvalidValue,
+                        &format!("{at}/expected_status/{i}"),
+                        format!("`{status}` is not an HTTP status or class"),
+                        "write a status such as `200` or a class such as `2xx`",
+                    );
                 }
             }
             for (i, channel) in p.channels.iter().enumerate() {
-                c.reference(&format!("{at}/channels/{i}"), channel, context.channel_ids, "channel");
+                c.reference(
+                    &format!("{at}/channels/{i}"),
+                    channel,
+                    context.channel_ids,
+                    "channel",
+                );
             }
             let timeout = c.optional_duration(&format!("{at}/timeout"), &p.timeout);
-            let slow = c.optional_duration(&format!("{at}/response_time_threshold"), &p.response_time_threshold);
+            let slow = c.optional_duration(
+                &format!("{at}/response_time_threshold"),
+                &p.response_time_threshold,
+            );
             Sli::Probe(ProbeSli {
                 url: p.url.clone(),
                 interval: interval?,
@@ -966,10 +1190,16 @@ fn check_sli(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
         RawSli::Sentry(s) => {
             let at = format!("{at}/sentry");
             for (i, channel) in s.channels.iter().enumerate() {
-                c.reference(&format!("{at}/channels/{i}"), channel, context.channel_ids, "channel");
+                c.reference(
+                    &format!("{at}/channels/{i}"),
+                    channel,
+                    context.channel_ids,
+                    "channel",
+                );
             }
             if let Some(latency) = &s.latency {
-                let percentile = c.percentile(&format!("{at}/latency/percentile"), &latency.percentile);
+                let percentile =
+                    c.percentile(&format!("{at}/latency/percentile"), &latency.percentile);
                 let threshold = c.duration(&format!("{at}/latency/threshold"), &latency.threshold);
                 if let (Some(percentile), Some(threshold)) = (percentile, threshold) {
                     objectives.push(Objective {
@@ -1001,11 +1231,22 @@ fn check_sli(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
     Some((sli, objectives))
 }
 
-fn check_static_alert(c: &mut Checker, at: &str, alert: &model::StaticAlert, sli: &Sli, context: &SloContext) -> Option<StaticAlert> {
+fn check_static_alert(
+    c: &mut Checker,
+    at: &str,
+    alert: &model::StaticAlert,
+    sli: &Sli,
+    context: &SloContext,
+) -> Option<StaticAlert> {
     c.id(&format!("{at}/id"), &alert.id, "alert");
     let source = match (&alert.signal, &alert.expr) {
         (Some(_), Some(_)) => {
-            c.error(Code::ConflictingFields, at, "an alert takes `signal` or `expr`, not both", "use `expr` for a PromQL expression of your own");
+            c.error(
+                Code::ConflictingFields,
+                at,
+                "an alert takes `signal` or `expr`, not both",
+                "use `expr` for a PromQL expression of your own",
+            );
             return None;
         }
         (None, Some(expr)) => {
@@ -1016,7 +1257,9 @@ fn check_static_alert(c: &mut Checker, at: &str, alert: &model::StaticAlert, sli
         (None, None) => match sli {
             Sli::Ratio(_) => AlertSource::Signal(AlertSignal::ErrorRatio),
             Sli::Gauge(_) => AlertSource::Signal(AlertSignal::Value),
-            Sli::Latency(_) | Sli::Freshness { .. } if alert.percentile.is_some() => AlertSource::Signal(AlertSignal::Percentile),
+            Sli::Latency(_) | Sli::Freshness { .. } if alert.percentile.is_some() => {
+                AlertSource::Signal(AlertSignal::Percentile)
+            }
             _ => AlertSource::Signal(AlertSignal::Compliance),
         },
     };
@@ -1024,7 +1267,10 @@ fn check_static_alert(c: &mut Checker, at: &str, alert: &model::StaticAlert, sli
         let fits = match signal {
             AlertSignal::ErrorRatio => matches!(sli, Sli::Ratio(_) | Sli::Sentry(_)),
             AlertSignal::Value => matches!(sli, Sli::Gauge(_)),
-            AlertSignal::Percentile => matches!(sli, Sli::Latency(_) | Sli::Freshness { .. } | Sli::Probe(_) | Sli::Documentary { .. }),
+            AlertSignal::Percentile => matches!(
+                sli,
+                Sli::Latency(_) | Sli::Freshness { .. } | Sli::Probe(_) | Sli::Documentary { .. }
+            ),
             AlertSignal::Compliance => !matches!(sli, Sli::Documentary { .. }),
         };
         if !fits {
@@ -1036,15 +1282,28 @@ fn check_static_alert(c: &mut Checker, at: &str, alert: &model::StaticAlert, sli
             );
         }
         if signal == AlertSignal::Percentile && alert.percentile.is_none() {
-            c.error(Code::MissingField, at, "a percentile alert needs `percentile`", "e.g. `percentile: 95`");
+            c.error(
+                Code::MissingField,
+                at,
+                "a percentile alert needs `percentile`",
+                "e.g. `percentile: 95`",
+            );
         }
     }
-    let percentile = alert.percentile.as_ref().and_then(|p| c.percentile(&format!("{at}/percentile"), p));
+    let percentile = alert
+        .percentile
+        .as_ref()
+        .and_then(|p| c.percentile(&format!("{at}/percentile"), p));
     let (above, threshold) = match (&alert.above, &alert.below) {
         (Some(a), None) => (true, c.threshold(&format!("{at}/above"), a)),
         (None, Some(b)) => (false, c.threshold(&format!("{at}/below"), b)),
         _ => {
-            c.error(Code::ConflictingFields, at, "an alert takes exactly one of `above` and `below`", "e.g. `above: 1%`");
+            c.error(
+                Code::ConflictingFields,
+                at,
+                "an alert takes exactly one of `above` and `below`",
+                "e.g. `above: 1%`",
+            );
             return None;
         }
     };
@@ -1057,7 +1316,12 @@ fn check_static_alert(c: &mut Checker, at: &str, alert: &model::StaticAlert, sli
         None => None,
     };
     if let Some(escalation) = &alert.escalation {
-        c.reference(&format!("{at}/escalation"), escalation, context.severities, "escalation severity");
+        c.reference(
+            &format!("{at}/escalation"),
+            escalation,
+            context.severities,
+            "escalation severity",
+        );
     }
     Some(StaticAlert {
         id: alert.id.clone(),
@@ -1089,7 +1353,9 @@ fn is_http_url(url: &str) -> bool {
     match rest {
         Some(rest) => {
             let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-            !host.is_empty() && !host.contains(char::is_whitespace) && !url.contains(char::is_whitespace)
+            !host.is_empty()
+                && !host.contains(char::is_whitespace)
+                && !url.contains(char::is_whitespace)
         }
         None => false,
     }

@@ -18,7 +18,10 @@ pub fn slofile() -> Command {
 
 /// Runs the binary with `args` and returns its output.
 pub fn run(args: &[&str]) -> Output {
-    slofile().args(args).output().expect("the slofile binary runs")
+    slofile()
+        .args(args)
+        .output()
+        .expect("the slofile binary runs")
 }
 
 /// An external tool the tests need. Fails loudly when it is missing: these tests never skip.
