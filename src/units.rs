@@ -503,3 +503,34 @@ mod tests {
         assert!(a > b);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn terminating_decimals_round_trip(int in 0u64..1_000_000, frac in 0u64..1_000_000, places in 0u32..7) {
+            let text = if places == 0 {
+                int.to_string()
+            } else {
+                format!("{int}.{:0width$}", frac % 10u64.pow(places), width = places as usize)
+            };
+            let ratio = Ratio::parse_decimal(&text).unwrap();
+            prop_assert_eq!(Ratio::parse_decimal(&ratio.to_decimal()).unwrap(), ratio);
+        }
+
+        #[test]
+        fn durations_round_trip_through_prometheus_form(millis in 1u64..10_000_000_000_000) {
+            let duration = Duration::from_millis(millis);
+            prop_assert_eq!(Duration::parse(&duration.prometheus()).unwrap(), duration);
+        }
+
+        #[test]
+        fn parsing_never_panics(text in "\\PC{0,24}") {
+            let _ = Duration::parse(&text);
+            let _ = Ratio::parse_percent_or_number(&text);
+        }
+    }
+}

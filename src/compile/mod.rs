@@ -321,3 +321,52 @@ mod tests {
         assert_eq!(plan.budget_share, Ratio::new(2, 100).unwrap());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn tier(long_minutes: u64, share_percent: i128) -> Tier {
+        Tier {
+            severity: "page".to_owned(),
+            budget_share: Some(Ratio::new(share_percent, 100).unwrap()),
+            factor: None,
+            long: Duration::from_secs(long_minutes * 60),
+            short: Duration::from_secs(long_minutes * 5),
+            for_: Duration::default(),
+            escalation: None,
+        }
+    }
+
+    proptest! {
+        /// factor × long / window gives back the budget share, exactly.
+        #[test]
+        fn factor_and_share_round_trip(
+            window_days in 1u64..=90,
+            long_minutes in 5u64..=1440,
+            share in 1i128..=100,
+            objective_basis_points in 1i128..10_000,
+        ) {
+            let window = Duration::from_secs(window_days * 86_400);
+            let budget = Ratio::ONE.checked_sub(Ratio::new(objective_basis_points, 10_000).unwrap()).unwrap();
+            let plan = plan_tier(&tier(long_minutes, share), window, budget).unwrap();
+            let back = plan.factor.checked_mul(Duration::from_secs(long_minutes * 60).ratio_to(window).unwrap()).unwrap();
+            prop_assert_eq!(back, Ratio::new(share, 100).unwrap());
+            prop_assert_eq!(plan.can_fire, plan.error_threshold < Ratio::ONE);
+            // Printed thresholds never carry float noise: at most 12 significant digits, or exact.
+            let printed = plan.error_threshold.to_decimal();
+            prop_assert!(!printed.contains("00000000") && !printed.contains("99999999"), "{}", printed);
+        }
+
+        /// The budget as time is the window times the budget, to the millisecond.
+        #[test]
+        fn budget_time_is_window_times_budget(window_days in 1u64..=365, basis_points in 1i128..10_000) {
+            let window = Duration::from_secs(window_days * 86_400);
+            let budget = Ratio::new(10_000 - basis_points, 10_000).unwrap();
+            let time = window.scale(budget).unwrap();
+            let exact = window.millis() as i128 * budget.numer() / budget.denom();
+            prop_assert!((time.millis() as i128 - exact).abs() <= 1);
+        }
+    }
+}
