@@ -211,7 +211,24 @@ fn emit_service(
         SentryApi::Legacy => LEGACY_WINDOWS,
     };
     let monitors = plan_monitors(service, windows, diagnostics);
-    let organization = monitors.iter().find_map(Monitor::organization)?;
+    if monitors.is_empty() {
+        return None;
+    }
+    // Validation gives every Sentry SLI and Sentry probe an organization.
+    let Some(organization) = monitors.iter().find_map(Monitor::organization) else {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::MissingField,
+                format!(
+                    "service `{}` has Sentry monitors but no Sentry organization",
+                    service.meta.id
+                ),
+            )
+            .at_origin(&service.meta.origin)
+            .with_help("add `sentry: {organization: <org slug>}` at the top level of the spec"),
+        );
+        return None;
+    };
     let document = match api {
         SentryApi::Current => current_document(service, organization, &monitors, diagnostics),
         SentryApi::Legacy => legacy_document(service, organization, &monitors, diagnostics),

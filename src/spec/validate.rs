@@ -981,7 +981,7 @@ fn check_sli(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
             }
             for (i, channel) in p.channels.iter().enumerate() {
                 c.reference(&format!("{at}/channels/{i}"), channel, context.channel_ids, "channel");
-                check_probe_channel(
+                check_monitor_channel(
                     c,
                     &format!("{at}/channels/{i}"),
                     channel,
@@ -1032,7 +1032,7 @@ fn check_sli(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
             let at = format!("{at}/sentry");
             for (i, channel) in s.channels.iter().enumerate() {
                 c.reference(&format!("{at}/channels/{i}"), channel, context.channel_ids, "channel");
-                check_probe_channel(
+                check_monitor_channel(
                     c,
                     &format!("{at}/channels/{i}"),
                     channel,
@@ -1171,7 +1171,7 @@ pub fn signal_name(signal: AlertSignal) -> &'static str {
 }
 
 /// A channel named by a probe or Sentry SLI must be one its monitoring service can notify.
-fn check_probe_channel(
+fn check_monitor_channel(
     c: &mut Checker,
     pointer: &str,
     id: &str,
