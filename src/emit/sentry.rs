@@ -206,11 +206,7 @@ fn emit_service(
     api: SentryApi,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<OutputFile> {
-    let windows = match api {
-        SentryApi::Current => SPAN_WINDOWS,
-        SentryApi::Legacy => LEGACY_WINDOWS,
-    };
-    let monitors = plan_monitors(service, windows, diagnostics);
+    let monitors = plan_monitors(service, api, diagnostics);
     if monitors.is_empty() {
         return None;
     }
@@ -242,7 +238,7 @@ fn emit_service(
 /// One line per Sentry monitor of an SLO, for `slofile explain`.
 pub fn describe(service: &ServicePlan, slo: &SloPlan) -> Vec<String> {
     let mut ignored = Vec::new();
-    plan_monitors(service, SPAN_WINDOWS, &mut ignored)
+    plan_monitors(service, SentryApi::Current, &mut ignored)
         .iter()
         .filter(|monitor| std::ptr::eq(monitor.slo, slo))
         .map(summary)
@@ -312,9 +308,13 @@ fn seconds(secs: u64) -> Duration {
 /// uptime.
 fn plan_monitors<'p>(
     service: &'p ServicePlan,
-    windows: &[u64],
+    api: SentryApi,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Monitor<'p>> {
+    let windows = match api {
+        SentryApi::Current => SPAN_WINDOWS,
+        SentryApi::Legacy => LEGACY_WINDOWS,
+    };
     let mut monitors = Vec::new();
     for slo in &service.slos {
         match &slo.slo.sli {
@@ -342,6 +342,21 @@ fn plan_monitors<'p>(
                         )),
                     }
                 }
+            }
+            Sli::Probe(probe)
+                if probe.provider == ProbeProvider::Sentry && api == SentryApi::Legacy =>
+            {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        Code::SentryUnsupported,
+                        format!(
+                            "SLO `{}`: uptime monitors need Sentry's current API, so `--sentry-api legacy` leaves this one out",
+                            slo.slo.id
+                        ),
+                    )
+                    .at_origin(&slo.slo.origin)
+                    .with_help("build without `--sentry-api legacy`, or create the uptime monitor in Sentry by hand"),
+                );
             }
             Sli::Probe(probe) if probe.provider == ProbeProvider::Sentry => {
                 if let Some(scope) = &probe.sentry {
@@ -1040,21 +1055,8 @@ fn legacy_document(
 ) -> Value {
     let mut rules = Vec::new();
     let mut noted = Vec::new();
+    // Uptime monitors have no legacy form; `plan_monitors` reports them and leaves them out.
     for monitor in monitors {
-        if let Watch::Uptime { .. } = monitor.watch {
-            diagnostics.push(
-                Diagnostic::warning(
-                    Code::SentryUnsupported,
-                    format!(
-                        "SLO `{}`: uptime monitors need Sentry's current API, so `--sentry-api legacy` leaves this one out",
-                        monitor.slo.slo.id
-                    ),
-                )
-                .at_origin(&monitor.slo.slo.origin)
-                .with_help("build without `--sentry-api legacy`, or create the uptime monitor in Sentry by hand"),
-            );
-            continue;
-        }
         let channels = alert_channels(service, monitor.slo);
         if channels.is_empty() && !noted.contains(&monitor.slo.slo.id) {
             noted.push(monitor.slo.slo.id.clone());
