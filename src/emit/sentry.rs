@@ -867,17 +867,14 @@ fn detector_body(service: &ServicePlan, monitor: &Monitor) -> Value {
                 "dataSources".into(),
                 json!([span_source("failure_rate()", sli, *window, environment)]),
             );
-            let percent = |tier: &TierPlan| {
-                tier.error_threshold
-                    .checked_mul(Ratio::integer(100))
-                    .map_or(Value::Null, number)
-            };
+            // Sentry compares failure_rate()'s value as it comes, a fraction: 0.0672, not 6.72.
+            let fraction = |tier: &TierPlan| number(tier.error_threshold);
             let mut conditions: Vec<Value> = steps
                 .iter()
                 .map(|step| {
                     json!({
                         "type": "gt",
-                        "comparison": percent(step.tier),
+                        "comparison": fraction(step.tier),
                         "conditionResult": step.priority.level(),
                     })
                 })
@@ -888,7 +885,7 @@ fn detector_body(service: &ServicePlan, monitor: &Monitor) -> Value {
                 .min_by_key(|tier| tier.error_threshold)
             {
                 conditions.push(
-                    json!({"type": "lte", "comparison": percent(lowest), "conditionResult": 0}),
+                    json!({"type": "lte", "comparison": fraction(lowest), "conditionResult": 0}),
                 );
             }
             body.insert(
