@@ -2,6 +2,7 @@
 //! changes; 2 usage or I/O error.
 
 use crate::diagnostics::{self, Diagnostic, Format, Report};
+use crate::emit::sentry::SentryApi;
 use crate::emit::{self, EmitOptions};
 use crate::{UsageError, explain, spec, write};
 use clap::{Parser, Subcommand};
@@ -72,12 +73,17 @@ pub struct EmitArgs {
     /// Directory of templates overriding the built-in ones, file by file.
     #[arg(long)]
     pub templates: Option<PathBuf>,
+    /// Sentry API to write bodies for: monitors and alerts (`current`), or metric alert rules
+    /// for self-hosted Sentry that predates monitors (`legacy`).
+    #[arg(long, value_enum, default_value_t = SentryApi::Current)]
+    pub sentry_api: SentryApi,
 }
 
 impl EmitArgs {
     fn options(&self) -> EmitOptions {
         EmitOptions {
             templates: self.templates.clone(),
+            sentry_api: self.sentry_api,
         }
     }
 }

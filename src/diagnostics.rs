@@ -102,11 +102,13 @@ codes! {
     ConflictingFields => "conflicting_fields", "Two keys that exclude each other are both given, or neither.";
     WindowOrder => "window_order", "A tier's short window is not shorter than its long window, or longer than the SLO window.";
     InvalidUrl => "invalid_url", "A URL is not an absolute http(s) URL.";
-    ProbeInterval => "probe_interval", "A probe interval is too short for its provider.";
+    ProbeInterval => "probe_interval", "A probe interval is too short for its provider, or not whole seconds.";
+    ProbeTimeout => "probe_timeout", "A probe timeout is not whole seconds from 1 s to 60 s, what UptimeRobot and Sentry accept.";
     TierCannotFire => "tier_cannot_fire", "A burn-rate tier whose threshold is at or above 100% errors: it can never fire.";
     NoPrometheusRules => "no_prometheus_rules", "An SLO measured outside Prometheus produces no Prometheus rules.";
     ArithmeticOverflow => "arithmetic_overflow", "Numbers too precise or too large to compute with exactly.";
-    SentryWindow => "sentry_window", "A burn-rate window was mapped to the nearest window Sentry allows.";
+    SentryWindow => "sentry_window", "A burn-rate window or probe interval was mapped to the nearest one Sentry allows.";
+    SentryUnsupported => "sentry_unsupported", "Something the spec asks for that the Sentry API cannot express; it is left out of the Sentry output.";
     Template => "template", "A documentation template failed to load or render.";
     StaleOutput => "stale_output", "`check` found generated files that differ from what `build` would write.";
 }
@@ -128,6 +130,7 @@ impl Code {
             Code::WindowOrder => "window out of order",
             Code::InvalidUrl => "not an http(s) URL",
             Code::ProbeInterval => "interval too short",
+            Code::ProbeTimeout => "timeout out of range",
             Code::MissingField | Code::MissingObjective => "incomplete",
             _ => "here",
         }

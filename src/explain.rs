@@ -1,6 +1,7 @@
 //! `slofile explain`: the Plan in words and numbers, the first thing to run on a new spec.
 
-use crate::compile::{ObjectivePlan, Plan, SloPlan, TierPlan};
+use crate::compile::{ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
+use crate::emit::{sentry, uptimerobot};
 use crate::spec::{AlertSignal, AlertSource, RatioSli, Sli, StaticAlert, validate::signal_name};
 use std::fmt::Write;
 
@@ -16,6 +17,7 @@ pub fn explain(plan: &Plan) -> String {
         for slo in &service.slos {
             out.push('\n');
             explain_slo(&mut out, slo);
+            explain_monitors(&mut out, service, slo);
         }
         out.push('\n');
     }
@@ -56,6 +58,16 @@ fn explain_slo(out: &mut String, plan: &SloPlan) {
             missing.severity,
             missing.for_.human()
         );
+    }
+}
+
+/// The monitors Sentry and UptimeRobot run for the SLO, one line each.
+fn explain_monitors(out: &mut String, service: &ServicePlan, plan: &SloPlan) {
+    let lines = sentry::describe(service, plan)
+        .into_iter()
+        .chain(uptimerobot::describe(plan));
+    for line in lines {
+        let _ = writeln!(out, "    monitor  {line}");
     }
 }
 

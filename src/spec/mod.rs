@@ -198,15 +198,29 @@ pub struct ProbeSli {
     pub keyword: Option<String>,
     pub response_time_threshold: Option<Duration>,
     pub channels: Vec<String>,
+    /// Where the Sentry uptime monitor lives, for `provider: sentry`.
+    pub sentry: Option<SentryScope>,
+}
+
+/// The Sentry organization, project and environment of a Sentry monitor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentryScope {
+    pub organization: String,
+    pub project: String,
+    pub environment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SentrySli {
+    /// The SLI's organization, or the service's `sentry.organization`.
     pub organization: Option<String>,
     pub project: String,
     pub transaction: String,
     pub failure: String,
+    /// One Sentry search filter for events left out of the SLI.
     pub exclude: Option<String>,
+    /// The SLI's environment, or the service's `sentry.environment`.
+    pub environment: Option<String>,
     pub channels: Vec<String>,
 }
 

@@ -48,6 +48,9 @@ pub struct RawService {
     /// Defaults inherited by every SLO of this service.
     #[serde(default)]
     pub defaults: Option<Defaults>,
+    /// Sentry settings shared by the service's Sentry monitors and alerts.
+    #[serde(default)]
+    pub sentry: Option<SentrySettings>,
     /// Notification channels. Alerts and escalation levels name them by id.
     #[serde(default)]
     pub channels: Vec<Channel>,
@@ -106,6 +109,23 @@ pub struct Defaults {
     pub min_events: Option<u64>,
 }
 
+/// Sentry settings shared by the service's Sentry monitors and alerts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SentrySettings {
+    /// Sentry organization slug: the `{org}` of Sentry's API paths. Used by every Sentry SLI that
+    /// names none, and by probes with `provider: sentry`. One service has one organization.
+    #[serde(default)]
+    pub organization: Option<String>,
+    /// Sentry project slug of the uptime monitors of probes with `provider: sentry`.
+    #[serde(default)]
+    pub project: Option<String>,
+    /// Sentry environment the monitors and alerts evaluate, e.g. `production`. Default: every
+    /// environment.
+    #[serde(default)]
+    pub environment: Option<String>,
+}
+
 /// The kind of a notification channel.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
@@ -120,7 +140,8 @@ pub enum ChannelType {
     Sms,
     /// PagerDuty; `target` is the PagerDuty service name or id.
     Pagerduty,
-    /// Sentry's own notifications; `target` names the Sentry team or user.
+    /// Sentry's own notifications (e-mail and app): `target` is `team:<id>` or `user:<id>`; without
+    /// a target, Sentry notifies the issue owners.
     Sentry,
     /// UptimeRobot alert contacts.
     Uptimerobot,
@@ -150,7 +171,16 @@ pub struct Channel {
     /// UptimeRobot alert contact id, for probe monitors that notify this channel.
     #[serde(default)]
     pub uptimerobot_contact_id: Option<String>,
-    /// Sentry integration id (Slack, PagerDuty, ...) for Sentry alerts that notify this channel.
+    /// How long a probe must be down before UptimeRobot notifies this contact, in whole minutes,
+    /// e.g. `5m`. Default: at once.
+    #[serde(default)]
+    pub uptimerobot_threshold: Option<String>,
+    /// How often UptimeRobot repeats the notification while the probe stays down, in whole
+    /// minutes, e.g. `30m`. Default: no repeats.
+    #[serde(default)]
+    pub uptimerobot_recurrence: Option<String>,
+    /// Sentry integration id (digits) of the Slack or PagerDuty integration through which Sentry
+    /// alerts notify this channel.
     #[serde(default)]
     pub sentry_integration_id: Option<String>,
     /// Path of a file holding the secret (webhook URL, routing key, API URL). Alertmanager reads it
@@ -160,6 +190,18 @@ pub struct Channel {
     /// Optional: no alert depends on this channel being reachable.
     #[serde(default)]
     pub optional: bool,
+}
+
+impl Channel {
+    /// Whether a Sentry alert can notify this channel: Sentry's own notifications, or Slack and
+    /// PagerDuty through a Sentry integration.
+    pub fn sentry_notifiable(&self) -> bool {
+        match self.kind {
+            ChannelType::Sentry => true,
+            ChannelType::Slack | ChannelType::Pagerduty => self.sentry_integration_id.is_some(),
+            _ => false,
+        }
+    }
 }
 
 /// One row of the escalation matrix.
@@ -405,19 +447,20 @@ pub struct ProbeSli {
     /// HTTP method. Default `GET`.
     #[serde(default)]
     pub method: Option<String>,
-    /// Request timeout, e.g. `30s`.
+    /// Request timeout from 1 s to 60 s, e.g. `10s`. Default: `30s`.
     #[serde(default)]
     pub timeout: Option<String>,
     /// Status codes that count as up. Default `2xx` and `3xx`.
     #[serde(default)]
     pub expected_status: Vec<String>,
-    /// A keyword the response body must contain.
+    /// A keyword the response body must contain (UptimeRobot only).
     #[serde(default)]
     pub keyword: Option<String>,
-    /// Response time above which the probe counts as slow, e.g. `2s`.
+    /// Response time above which the probe counts as slow, e.g. `2s` (UptimeRobot only).
     #[serde(default)]
     pub response_time_threshold: Option<String>,
-    /// Channel ids the probe alerts. Default: every channel with an UptimeRobot contact id.
+    /// Channel ids the probe alerts. Default: every channel with an UptimeRobot contact id, or for
+    /// `provider: sentry` every channel Sentry can notify.
     #[serde(default)]
     pub channels: Vec<String>,
 }
@@ -426,7 +469,7 @@ pub struct ProbeSli {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SentrySli {
-    /// Sentry organization slug.
+    /// Sentry organization slug. Default: the service's `sentry.organization`.
     #[serde(default)]
     pub organization: Option<String>,
     /// Sentry project slug.
@@ -435,13 +478,18 @@ pub struct SentrySli {
     pub transaction: String,
     /// Search query for failed events, e.g. `http.status_code:5*`.
     pub failure: String,
-    /// What does not count as failure, in Sentry search syntax, e.g. `http.status_code:401`.
+    /// Events left out of the SLI altogether, as one Sentry search filter, e.g.
+    /// `http.status_code:401` or `http.status_code:[401,403]`.
     #[serde(default)]
     pub exclude: Option<String>,
+    /// Sentry environment, e.g. `production`. Default: the service's `sentry.environment`.
+    #[serde(default)]
+    pub environment: Option<String>,
     /// Optional latency objective measured by the same transaction.
     #[serde(default)]
     pub latency: Option<PercentileObjective>,
-    /// Channel ids the Sentry alerts notify.
+    /// Channel ids the Sentry alerts notify. Default: every channel Sentry can notify (channels
+    /// with a `sentry_integration_id`, and channels of type `sentry`).
     #[serde(default)]
     pub channels: Vec<String>,
 }

@@ -445,6 +445,32 @@ pub fn validate(
                 "webhook URLs are secrets: keep them in a file that Alertmanager reads",
             );
         }
+        if let Some(id) = &channel.sentry_integration_id
+            && (id.is_empty() || !id.chars().all(|ch| ch.is_ascii_digit()))
+        {
+            c.error(
+                Code::InvalidValue,
+                &format!("{at}/sentry_integration_id"),
+                format!("Sentry integration id `{id}` is not a number"),
+                "copy the integration's numeric id from Sentry (Settings → Integrations → the integration's URL)",
+            );
+        }
+        for (field, text) in [
+            ("uptimerobot_threshold", &channel.uptimerobot_threshold),
+            ("uptimerobot_recurrence", &channel.uptimerobot_recurrence),
+        ] {
+            let pointer = format!("{at}/{field}");
+            if let Some(duration) = c.optional_duration(&pointer, text)
+                && !duration.millis().is_multiple_of(60_000)
+            {
+                c.error(
+                    Code::InvalidDuration,
+                    &pointer,
+                    format!("`{field}` {} is not a whole number of minutes", duration.human()),
+                    "UptimeRobot counts notification delays and repeats in minutes; write e.g. `5m`",
+                );
+            }
+        }
         if channel.kind == ChannelType::Slack
             && channel
                 .target
@@ -549,12 +575,7 @@ pub fn validate(
     }
 
     // SLOs.
-    let written_slos = document
-        .json
-        .get("slos")
-        .and_then(|v| v.as_array())
-        .map_or(0, Vec::len);
-    if written_slos == 0 {
+    if raw.slos.is_empty() && slo_positions.is_empty() {
         c.error(
             Code::MissingField,
             "/slos",
@@ -562,8 +583,11 @@ pub fn validate(
             "add at least one SLO under `slos:`",
         );
     }
+    let sentry = raw.sentry.clone().unwrap_or_default();
     let context = SloContext {
         default_window,
+        sentry: &sentry,
+        channels: &raw.channels,
         defaults: &defaults,
         policies: &policies,
         policy_names: &policy_names,
@@ -583,6 +607,7 @@ pub fn validate(
             .map(|(i, s)| (format!("{}/id", slo_pointer(i)), s.id.as_str())),
         "SLO",
     );
+    check_one_sentry_organization(&mut c, &raw, &sentry, &slo_pointer);
 
     for (i, row) in raw.monitoring.iter().enumerate() {
         for (j, channel) in row.channels.iter().enumerate() {
@@ -625,6 +650,8 @@ pub fn validate(
 
 struct SloContext<'a> {
     default_window: Option<Duration>,
+    sentry: &'a model::SentrySettings,
+    channels: &'a [model::Channel],
     defaults: &'a model::Defaults,
     policies: &'a BTreeMap<String, Vec<Tier>>,
     policy_names: &'a [&'a str],
@@ -900,28 +927,18 @@ fn check_threshold_is_bucket(c: &mut Checker, pointer: &str, threshold: Duration
         .iter()
         .any(|b| (b - seconds).abs() <= f64::EPSILON * b.abs().max(1.0) * 4.0);
     if !buckets.is_empty() && !on_boundary {
-        let below = buckets
+        let nearest = buckets
             .iter()
+            .min_by(|a, b| (*a - seconds).abs().total_cmp(&(*b - seconds).abs()))
             .copied()
-            .filter(|b| *b < seconds)
-            .reduce(f64::max);
-        let above = buckets
-            .iter()
-            .copied()
-            .filter(|b| *b > seconds)
-            .reduce(f64::min);
-        let neighbours = match (below, above) {
-            (Some(b), Some(a)) => format!("the boundaries around it are {b}s and {a}s"),
-            (Some(b), None) => format!("the largest boundary is {b}s"),
-            (None, Some(a)) => format!("the smallest boundary is {a}s"),
-            (None, None) => "the histogram has no boundaries".to_owned(),
-        };
+            .unwrap_or(seconds);
         c.error(
             Code::LatencyThreshold,
             pointer,
             format!("threshold {} is not a bucket boundary of the histogram", threshold.human()),
             format!(
-                "a histogram only counts requests at or under its boundaries, and {neighbours}; use one of them, or add a bucket at {seconds}s to the instrumentation"
+                "a histogram can only count requests at or under a boundary; the nearest is {}s. Use it, or add a bucket at {}s to the instrumentation",
+                nearest, seconds
             ),
         );
     }
@@ -1115,7 +1132,17 @@ fn check_sli(
             }
             let interval = c.duration(&format!("{at}/interval"), &p.interval);
             if let Some(interval) = interval {
-                if interval < Duration::from_secs(30) {
+                if !interval.millis().is_multiple_of(1000) {
+                    c.error(
+                        Code::InvalidDuration,
+                        &format!("{at}/interval"),
+                        format!(
+                            "probe interval {} is not a whole number of seconds",
+                            interval.human()
+                        ),
+                        "probe providers schedule checks in seconds; write e.g. `5m` or `90s`",
+                    );
+                } else if interval < Duration::from_secs(30) {
                     c.error(
                         Code::ProbeInterval,
                         &format!("{at}/interval"),
@@ -1168,8 +1195,38 @@ fn check_sli(
                     context.channel_ids,
                     "channel",
                 );
+                check_monitor_channel(
+                    c,
+                    &format!("{at}/channels/{i}"),
+                    channel,
+                    p.provider,
+                    context,
+                );
             }
             let timeout = c.optional_duration(&format!("{at}/timeout"), &p.timeout);
+            if let Some(timeout) = timeout
+                && p.provider != ProbeProvider::Blackbox
+                && (timeout < Duration::from_secs(1)
+                    || timeout > Duration::from_secs(60)
+                    || !timeout.millis().is_multiple_of(1000))
+            {
+                c.error(Code::ProbeTimeout, &format!("{at}/timeout"), format!("probe timeout {} is not a whole number of seconds from 1 s to 60 s", timeout.human()), "UptimeRobot and Sentry uptime monitors wait between 1 and 60 seconds; write e.g. `30s`");
+            }
+            let sentry = if p.provider == ProbeProvider::Sentry {
+                match (&context.sentry.organization, &context.sentry.project) {
+                    (Some(organization), Some(project)) => Some(SentryScope {
+                        organization: organization.clone(),
+                        project: project.clone(),
+                        environment: context.sentry.environment.clone(),
+                    }),
+                    _ => {
+                        c.error(Code::MissingField, &format!("{at}/provider"), "a probe with `provider: sentry` needs the service's Sentry organization and project", "add `sentry: {organization: <org slug>, project: <project slug>}` at the top level of the spec");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
             let slow = c.optional_duration(
                 &format!("{at}/response_time_threshold"),
                 &p.response_time_threshold,
@@ -1185,6 +1242,7 @@ fn check_sli(
                 keyword: p.keyword.clone(),
                 response_time_threshold: slow,
                 channels: p.channels.clone(),
+                sentry,
             })
         }
         RawSli::Sentry(s) => {
@@ -1196,6 +1254,25 @@ fn check_sli(
                     context.channel_ids,
                     "channel",
                 );
+                check_monitor_channel(
+                    c,
+                    &format!("{at}/channels/{i}"),
+                    channel,
+                    ProbeProvider::Sentry,
+                    context,
+                );
+            }
+            let organization = s
+                .organization
+                .clone()
+                .or_else(|| context.sentry.organization.clone());
+            if organization.is_none() {
+                c.error(Code::MissingField, &at, "a Sentry SLI needs a Sentry organization", "add `sentry: {organization: <org slug>}` at the top level of the spec, or `organization: <org slug>` here");
+            }
+            if let Some(exclude) = &s.exclude
+                && !is_single_search_filter(exclude)
+            {
+                c.error(Code::InvalidValue, &format!("{at}/exclude"), format!("`{exclude}` is not one Sentry search filter"), "write one filter such as `http.status_code:401`; for several values use a list: `http.status_code:[401,403]`");
             }
             if let Some(latency) = &s.latency {
                 let percentile =
@@ -1213,11 +1290,15 @@ fn check_sli(
                 }
             }
             Sli::Sentry(SentrySli {
-                organization: s.organization.clone(),
+                organization,
                 project: s.project.clone(),
                 transaction: s.transaction.clone(),
                 failure: s.failure.clone(),
                 exclude: s.exclude.clone(),
+                environment: s
+                    .environment
+                    .clone()
+                    .or_else(|| context.sentry.environment.clone()),
                 channels: s.channels.clone(),
             })
         }
@@ -1346,6 +1427,83 @@ pub fn signal_name(signal: AlertSignal) -> &'static str {
     }
 }
 
+/// A channel named by a probe or Sentry SLI must be one its monitoring service can notify.
+fn check_monitor_channel(
+    c: &mut Checker,
+    pointer: &str,
+    id: &str,
+    provider: ProbeProvider,
+    context: &SloContext,
+) {
+    let Some(channel) = context.channels.iter().find(|ch| ch.id == id) else {
+        return;
+    };
+    match provider {
+        ProbeProvider::Uptimerobot if channel.uptimerobot_contact_id.is_none() => c.error(
+            Code::MissingField,
+            pointer,
+            format!("channel `{id}` has no `uptimerobot_contact_id`, so UptimeRobot cannot notify it"),
+            "add the channel's UptimeRobot alert contact id, or leave the channel out of this probe",
+        ),
+        ProbeProvider::Sentry if !channel.sentry_notifiable() => c.error(
+            Code::InvalidValue,
+            pointer,
+            format!("channel `{id}` cannot be notified by Sentry"),
+            "Sentry notifies channels of type `sentry` (teams, users), and Slack or PagerDuty channels with a `sentry_integration_id`",
+        ),
+        _ => {}
+    }
+}
+
+/// Sentry monitors of one service live in one organization.
+fn check_one_sentry_organization(
+    c: &mut Checker,
+    raw: &RawService,
+    settings: &model::SentrySettings,
+    slo_pointer: &dyn Fn(usize) -> String,
+) {
+    // The organization in use, and who set it.
+    let mut first: Option<(&str, String)> = settings
+        .organization
+        .as_deref()
+        .map(|o| (o, "the service's `sentry.organization`".to_owned()));
+    for (i, slo) in raw.slos.iter().enumerate() {
+        let RawSli::Sentry(sentry) = &slo.sli else {
+            continue;
+        };
+        let Some(organization) = sentry.organization.as_deref() else {
+            continue;
+        };
+        match &first {
+            None => first = Some((organization, format!("SLO `{}`", slo.id))),
+            Some((used, by)) if *used != organization => c.error(
+                Code::ConflictingFields,
+                &format!("{}/sli/sentry/organization", slo_pointer(i)),
+                format!("Sentry organization `{organization}` differs from `{used}`, set by {by}"),
+                "one service's Sentry monitors and alerts live in one organization; use the same one, or split the service",
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+/// One Sentry search filter such as `http.status_code:401` or `key:[a, b]`: a key, a colon, and
+/// no unquoted whitespace outside a list.
+fn is_single_search_filter(text: &str) -> bool {
+    let text = text.trim();
+    let (mut quoted, mut depth) = (false, 0i32);
+    for ch in text.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted => depth -= 1,
+            ch if ch.is_whitespace() && !quoted && depth == 0 => return false,
+            _ => {}
+        }
+    }
+    text.contains(':') && !quoted && depth == 0
+}
+
 fn is_http_url(url: &str) -> bool {
     let rest = url
         .strip_prefix("https://")
@@ -1373,6 +1531,18 @@ mod tests {
         assert!(!is_http_url("https://"));
         assert!(!is_http_url("/api/v1/health"));
         assert!(!is_http_url("https://a b"));
+    }
+
+    #[test]
+    fn sentry_search_filters() {
+        assert!(is_single_search_filter("http.status_code:401"));
+        assert!(is_single_search_filter("http.status_code:[401, 403]"));
+        assert!(is_single_search_filter("message:\"wrong password\""));
+        assert!(!is_single_search_filter(
+            "http.status_code:401 http.method:GET"
+        ));
+        assert!(!is_single_search_filter("401"));
+        assert!(!is_single_search_filter("key:[a"));
     }
 
     #[test]
