@@ -60,7 +60,7 @@ impl Backend for Markdown {
                 Diagnostic::error(
                     Code::Template,
                     format!(
-                        "template directory `{}` does not exist",
+                        "template directory `{}` does not exist or is not a directory",
                         crate::spec::load::display_path(dir)
                     ),
                 )
