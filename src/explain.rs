@@ -100,17 +100,7 @@ fn explain_objective(out: &mut String, plan: &SloPlan, objective: &ObjectivePlan
         return;
     }
     for tier in &objective.tiers {
-        explain_tier(out, &window_adjective(slo.window), tier);
-    }
-}
-
-/// `28-day`, `1h30m`: the window as it reads before "budget".
-pub fn window_adjective(window: crate::units::Duration) -> String {
-    let millis = window.millis();
-    if millis.is_multiple_of(86_400_000) {
-        format!("{}-day", millis / 86_400_000)
-    } else {
-        window.prometheus()
+        explain_tier(out, &slo.window.adjective(), tier);
     }
 }
 

@@ -364,6 +364,11 @@ impl Duration {
 
     /// Roughly, as people say it: `about 3.4 hours`, `about 40 minutes`, `about 2 days`.
     pub fn approx(self) -> String {
+        format!("about {}", self.rounded())
+    }
+
+    /// Rounded to one decimal of the largest sensible unit: `3.4 hours`, `40 minutes`.
+    pub fn rounded(self) -> String {
         let secs = self.millis as f64 / 1000.0;
         let (value, unit) = if secs < 90.0 {
             (secs, "second")
@@ -385,7 +390,38 @@ impl Duration {
             format!("{rounded:.1}")
         };
         let plural = if text == "1" { "" } else { "s" };
-        format!("about {text} {unit}{plural}")
+        format!("{text} {unit}{plural}")
+    }
+
+    /// A threshold as people say it: like [`Duration::human`], but whole seconds up to two
+    /// minutes stay seconds (`60 seconds`, `90 seconds`), as lag and timeout targets are written.
+    pub fn spoken(self) -> String {
+        let millis = self.millis;
+        if (1000..=120_000).contains(&millis) && millis.is_multiple_of(1000) {
+            let secs = millis / 1000;
+            return format!("{secs} second{}", if secs == 1 { "" } else { "s" });
+        }
+        self.human()
+    }
+
+    /// Whole milliseconds, as latency targets are written: `50 ms`, `1000 ms`, `10000 ms`.
+    pub fn in_millis(self) -> String {
+        format!("{} ms", self.millis)
+    }
+
+    /// As an adjective before a noun: `28-day`, `6-hour`, `5-minute`; else the Prometheus form.
+    pub fn adjective(self) -> String {
+        const NAMED: &[(u64, &str)] = &[
+            (86_400_000, "day"),
+            (3_600_000, "hour"),
+            (60_000, "minute"),
+            (1000, "second"),
+        ];
+        NAMED
+            .iter()
+            .find(|(size, _)| self.millis > 0 && self.millis.is_multiple_of(*size))
+            .map(|(size, name)| format!("{}-{name}", self.millis / size))
+            .unwrap_or_else(|| self.prometheus())
     }
 
     /// This duration times an exact ratio, rounded to the millisecond.
@@ -494,6 +530,21 @@ mod tests {
         assert_eq!(d("5m").human(), "5 minutes");
         assert_eq!(d("1h").human(), "1 hour");
         assert_eq!(d("90s").human(), "1 m 30 s");
+        assert_eq!(d("60s").spoken(), "60 seconds");
+        assert_eq!(d("5m").spoken(), "5 minutes");
+        assert_eq!(d("500ms").spoken(), "500 ms");
+        assert_eq!(d("10s").in_millis(), "10000 ms");
+        assert_eq!(d("28d").adjective(), "28-day");
+        assert_eq!(d("6h").adjective(), "6-hour");
+        assert_eq!(d("90m").adjective(), "90-minute");
+        assert_eq!(d("1500ms").adjective(), "1s500ms");
+        assert_eq!(
+            d("28d")
+                .scale(Ratio::new(5, 1000).unwrap())
+                .unwrap()
+                .rounded(),
+            "3.4 hours"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! only [`crate::write`] touches the disk.
 
 pub mod json;
+pub mod markdown;
 pub mod sentry;
 pub mod uptimerobot;
 
@@ -43,7 +44,11 @@ pub trait Backend {
 
 /// Every backend, in output order.
 pub fn backends() -> Vec<Box<dyn Backend>> {
-    vec![Box::new(sentry::Sentry), Box::new(uptimerobot::UptimeRobot)]
+    vec![
+        Box::new(sentry::Sentry),
+        Box::new(uptimerobot::UptimeRobot),
+        Box::new(markdown::Markdown),
+    ]
 }
 
 /// Runs every backend. Files come back sorted by path, so output never depends on backend order.

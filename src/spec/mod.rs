@@ -74,6 +74,8 @@ pub struct Slo {
     pub group: Option<String>,
     pub journey: Option<String>,
     pub failure_signal: Option<String>,
+    /// What one event is, in words and plural (`requests`), for documents.
+    pub events: Option<String>,
     pub window: Duration,
     pub sli: Sli,
     /// One objective, or one per percentile for latency SLIs.

@@ -83,6 +83,9 @@ pub struct RawService {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentMeta {
+    /// Title of the generated document, its only H1. Default: the service's `title`.
+    #[serde(default)]
+    pub title: Option<String>,
     /// Document version, e.g. `1.0.0`.
     #[serde(default)]
     pub version: Option<String>,
@@ -281,6 +284,10 @@ pub struct RawSlo {
     /// What counts as failure, in words.
     #[serde(default)]
     pub failure_signal: Option<String>,
+    /// What one event of the SLI is, in words and plural, e.g. `requests` or `logins`. Documents
+    /// then say `< 0.5% of requests` rather than `of events`.
+    #[serde(default)]
+    pub events: Option<String>,
     /// Target share of good events, e.g. `99.5%`. Latency SLIs give one per percentile instead.
     #[serde(default)]
     pub objective: Option<Quantity>,

@@ -631,6 +631,7 @@ pub fn validate(
             description: raw.description,
             source: file.name.clone(),
             document: raw.document.unwrap_or(model::DocumentMeta {
+                title: None,
                 version: None,
                 effective: None,
                 review: None,
@@ -847,6 +848,7 @@ fn check_slo(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
         group: raw.group.clone(),
         journey: raw.journey.clone(),
         failure_signal: raw.failure_signal.clone(),
+        events: raw.events.clone(),
         window: window?,
         sli,
         objectives,
