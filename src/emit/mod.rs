@@ -1,6 +1,8 @@
 //! Backends: each turns the [`Plan`] into in-memory files for one target. Backends are pure;
 //! only [`crate::write`] touches the disk.
 
+pub mod alertmanager;
+
 use crate::compile::Plan;
 use crate::diagnostics::Diagnostic;
 use std::path::PathBuf;
@@ -37,7 +39,7 @@ pub trait Backend {
 
 /// Every backend, in output order.
 pub fn backends() -> Vec<Box<dyn Backend>> {
-    Vec::new()
+    vec![Box::new(alertmanager::Alertmanager)]
 }
 
 /// Runs every backend. Files come back sorted by path, so output never depends on backend order.
