@@ -18,7 +18,10 @@ pub fn slofile() -> Command {
 
 /// Runs the binary with `args` and returns its output.
 pub fn run(args: &[&str]) -> Output {
-    slofile().args(args).output().expect("the slofile binary runs")
+    slofile()
+        .args(args)
+        .output()
+        .expect("the slofile binary runs")
 }
 
 /// An external tool the tests need. Fails loudly when it is missing: these tests never skip.
@@ -59,7 +62,8 @@ pub fn run_tool_ok(tool: &Path, args: &[&str], cwd: &Path) -> String {
     text
 }
 
-/// Every spec file under `specs/` and `examples/`, sorted.
+/// Every spec file under `specs/` and `examples/`, sorted. `examples/ci/` holds CI recipes
+/// (workflow YAML), not specs.
 pub fn shipped_specs() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in ["specs", "examples"] {
@@ -75,6 +79,9 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
+        if path == root().join("examples/ci") {
+            continue;
+        }
         if path.is_dir() {
             collect(&path, files);
         } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
