@@ -415,30 +415,13 @@ mod tests {
         }
     }
 
-    fn listing(dir: &Path) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(current) = stack.pop() {
-            for entry in fs::read_dir(&current).unwrap() {
-                let path = entry.unwrap().path();
-                let relative = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                if path.is_dir() {
-                    out.push(format!("{relative}/"));
-                    stack.push(path);
-                } else {
-                    out.push(format!(
-                        "{relative}: {}",
-                        fs::read_to_string(&path).unwrap()
-                    ));
-                }
-            }
-        }
-        out.sort();
-        out
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
     }
 
     #[test]
@@ -453,7 +436,7 @@ mod tests {
             ],
         )
         .unwrap();
-        let before = listing(&out);
+        let manifest = fs::read_to_string(out.join(MANIFEST)).unwrap();
 
         // Fail when the third rename happens: after `a/one.yml` was replaced and `c/new.yml`
         // created, before the stale file is moved aside and the manifest replaced.
@@ -482,11 +465,19 @@ mod tests {
             "{}",
             error.message
         );
+        // The previous output is intact, and nothing else is there.
+        assert_eq!(names(&out), [MANIFEST, "a", "b"]);
+        assert_eq!(names(&out.join("a")), ["one.yml"]);
+        assert_eq!(names(&out.join("b")), ["stale.yml"]);
         assert_eq!(
-            listing(&out),
-            before,
-            "the previous output is intact, nothing extra"
+            fs::read_to_string(out.join("a/one.yml")).unwrap(),
+            "old one\n"
         );
+        assert_eq!(
+            fs::read_to_string(out.join("b/stale.yml")).unwrap(),
+            "stale\n"
+        );
+        assert_eq!(fs::read_to_string(out.join(MANIFEST)).unwrap(), manifest);
     }
 
     #[test]
@@ -497,6 +488,6 @@ mod tests {
         }
         assert!(write_all(dir.path(), &[file(MANIFEST, "x")]).is_err());
         assert!(write_all(dir.path(), &[file("a", "x"), file("a", "y")]).is_err());
-        assert_eq!(listing(dir.path()), Vec::<String>::new());
+        assert!(names(dir.path()).is_empty());
     }
 }

@@ -77,22 +77,20 @@ fn repository() -> tempfile::TempDir {
     let git = require_tool("git");
     let repo = tempfile::tempdir().unwrap();
     copy_dir(&root().join(OLD), &repo.path().join("specs"));
-    for args in [
-        &["init", "-q", "-b", "main"][..],
-        &["add", "specs"],
-        &[
-            "-c",
-            "user.name=CI",
-            "-c",
-            "user.email=ci@example.invalid",
-            "commit",
-            "-qm",
-            "specs",
-        ],
-    ] {
-        common::run_tool_ok(&git, args, repo.path());
-    }
+    common::run_tool_ok(&git, &["init", "-q", "-b", "main"], repo.path());
+    commit_all(repo.path(), "specs");
     repo
+}
+
+fn commit_all(repo: &Path, message: &str) {
+    let git = require_tool("git");
+    let identity = ["-c", "user.name=CI", "-c", "user.email=ci@example.invalid"];
+    common::run_tool_ok(&git, &["add", "specs"], repo);
+    common::run_tool_ok(
+        &git,
+        &[&identity[..], &["commit", "-qm", message]].concat(),
+        repo,
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -174,26 +172,12 @@ fn base_reports_unknown_revisions_and_paths_outside_the_repository() {
 #[test]
 fn base_names_old_files_by_revision_in_diagnostics() {
     let repo = repository();
-    let git = require_tool("git");
     fs::copy(
         root().join("tests/fixtures/cicd/invalid/bad-objective.yaml"),
         repo.path().join("specs/bad.yaml"),
     )
     .unwrap();
-    common::run_tool_ok(&git, &["add", "specs"], repo.path());
-    common::run_tool_ok(
-        &git,
-        &[
-            "-c",
-            "user.name=CI",
-            "-c",
-            "user.email=ci@example.invalid",
-            "commit",
-            "-qm",
-            "bad",
-        ],
-        repo.path(),
-    );
+    commit_all(repo.path(), "bad");
     fs::remove_file(repo.path().join("specs/bad.yaml")).unwrap();
 
     let output = in_repo(
