@@ -338,25 +338,38 @@ fn diff(
     exit_code: bool,
     report: &mut Report,
 ) -> Result<i32, UsageError> {
+    // The old side's warnings are the base's business; only its errors stop the comparison.
+    let mut old_report = Report::default();
     let (old, new) = match (base, paths) {
         (Some(rev), paths) => (
-            crate::diff::plan_at_revision(rev, paths, report)?,
+            crate::diff::plan_at_revision(rev, paths, &mut old_report)?,
             crate::plan(paths, report)?,
         ),
         (None, [old, new]) => (
-            crate::plan(std::slice::from_ref(old), report)?,
+            crate::plan(std::slice::from_ref(old), &mut old_report)?,
             crate::plan(std::slice::from_ref(new), report)?,
         ),
         (None, _) => {
             return Err(UsageError(
                 Diagnostic::error(
                     Code::Io,
-                    format!("`diff` takes OLD and NEW, or `--base REV` and paths; got {} path(s)", paths.len()),
+                    format!(
+                        "`diff` takes OLD and NEW, or `--base REV` and paths; got {} path(s)",
+                        paths.len()
+                    ),
                 )
-                .with_help("e.g. `slofile diff old/specs specs` or `slofile diff --base origin/main specs`"),
+                .with_help(
+                    "e.g. `slofile diff old/specs specs` or `slofile diff --base origin/main specs`",
+                ),
             ));
         }
     };
+    report.extend(
+        old_report
+            .diagnostics
+            .into_iter()
+            .filter(Diagnostic::is_error),
+    );
     let (Some(old), Some(new)) = (old, new) else {
         return Ok(EXIT_INVALID);
     };

@@ -176,7 +176,20 @@ impl Transaction {
         let mut missing = Vec::new();
         let mut current = Some(dir);
         while let Some(path) = current {
-            if path.as_os_str().is_empty() || path.exists() {
+            if path.as_os_str().is_empty() {
+                break;
+            }
+            if path.exists() {
+                if !path.is_dir() {
+                    return Err(Diagnostic::error(
+                        Code::Io,
+                        format!(
+                            "cannot create directory `{}`: a file is in the way",
+                            display_path(path)
+                        ),
+                    )
+                    .with_help("remove or rename the file; slofile writes a directory there"));
+                }
                 break;
             }
             missing.push(path.to_path_buf());
@@ -205,13 +218,15 @@ impl Transaction {
         let parent = target.parent().unwrap_or(Path::new("."));
         self.create_dirs(parent)?;
         let temp = sibling(&target, "tmp");
-        // Registered before it exists, so that a failed write is cleaned up too.
+        let written =
+            write_synced(&temp, contents).map_err(|e| io_diagnostic(&target, "write", &e));
+        // Registered even when the write failed, so that a partial temporary file is removed.
         self.steps.push(Step::Replace {
-            temp: temp.clone(),
+            temp,
             target,
             backup: None,
         });
-        write_synced(&temp, contents).map_err(|e| io_diagnostic(&temp, "write", &e))
+        written
     }
 
     fn commit(&mut self, ops: &FileOps) -> Result<(), Diagnostic> {

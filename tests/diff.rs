@@ -204,3 +204,22 @@ fn git_is_only_needed_with_base() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
+
+#[test]
+fn only_the_new_side_warns() {
+    let warnings = "tests/fixtures/cicd/warnings";
+    let output = run(&["--format", "json", "diff", warnings, warnings]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stderr(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "one warning per tier that cannot fire, not per side"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.contains("slofile::tier_cannot_fire"))
+    );
+}
