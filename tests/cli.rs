@@ -510,8 +510,8 @@ fn ci_recipes_run_as_written() {
     let temp = tempfile::tempdir().unwrap();
     let checkout = pull_request_checkout(temp.path());
     for recipe in [
-        "examples/ci/github-actions.yml",
-        "examples/ci/gitlab-ci.yml",
+        "examples/ci/github-actions.yml.example",
+        "examples/ci/gitlab-ci.yml.example",
     ] {
         let mut commands = Vec::new();
         recipe_commands(&yaml(recipe), None, &mut commands);
@@ -542,7 +542,7 @@ fn ci_recipes_run_as_written() {
     // The pre-commit hooks, as slofile's repository defines them and as the local example
     // configures them.
     let hooks = yaml(".pre-commit-hooks.yaml");
-    let local = yaml("examples/ci/pre-commit-config.yaml");
+    let local = yaml("examples/ci/pre-commit-config.yaml.example");
     let local_hooks = &local["repos"][0]["hooks"];
     for hook in hooks
         .as_array()
@@ -569,4 +569,19 @@ fn ci_recipes_run_as_written() {
     fs::write(checkout.join("generated/alertmanager/shop.yml"), "stale\n").unwrap();
     let output = run_recipe(&checkout, "slofile check specs -o generated");
     assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn ci_recipes_are_not_read_as_specs() {
+    // `slofile validate examples` reads every *.yaml and *.yml below it; the recipes end in
+    // `.example` so that they stay out of it.
+    for entry in fs::read_dir(root().join("examples/ci")).unwrap() {
+        let path = entry.unwrap().path();
+        let extension = path.extension().unwrap().to_string_lossy().into_owned();
+        assert!(
+            !["yaml", "yml"].contains(&extension.as_str()),
+            "{}",
+            path.display()
+        );
+    }
 }

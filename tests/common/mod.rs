@@ -62,8 +62,7 @@ pub fn run_tool_ok(tool: &Path, args: &[&str], cwd: &Path) -> String {
     text
 }
 
-/// Every spec file under `specs/` and `examples/`, sorted. `examples/ci/` holds CI recipes
-/// (workflow YAML), not specs.
+/// Every spec file under `specs/` and `examples/`, sorted.
 pub fn shipped_specs() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in ["specs", "examples"] {
@@ -79,9 +78,6 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path == root().join("examples/ci") {
-            continue;
-        }
         if path.is_dir() {
             collect(&path, files);
         } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
