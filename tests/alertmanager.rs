@@ -64,7 +64,7 @@ fn fixture_configs_match_snapshots_and_amtool_accepts_them() {
         .iter()
         .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, ["billing.yml", "shop.yml"]);
+    assert_eq!(names, ["billing.yml", "ledger.yml", "shop.yml"]);
     for file in &files {
         amtool_check(file);
         let name = file.file_stem().unwrap().to_string_lossy().into_owned();
@@ -76,7 +76,7 @@ fn fixture_configs_match_snapshots_and_amtool_accepts_them() {
 }
 
 #[test]
-fn every_shipped_service_with_an_escalation_matrix_gets_a_config_amtool_accepts() {
+fn every_shipped_service_with_routing_gets_a_config_amtool_accepts() {
     // The real specs in `specs/`, and the fixtures, which cover every kind of channel.
     let mut inputs = vec![root().join(FIXTURES)];
     if root().join("specs").is_dir() {
@@ -89,7 +89,7 @@ fn every_shipped_service_with_an_escalation_matrix_gets_a_config_amtool_accepts(
         let out = build(&[input.to_str().unwrap()]);
         let with_matrix: Vec<String> = services
             .iter()
-            .filter(|s| !s.meta.escalation.is_empty())
+            .filter(|s| slofile::emit::alertmanager::has_routing(&s.meta))
             .map(|s| format!("{}.yml", s.meta.id))
             .collect();
         let files = alertmanager_files(out.path());
@@ -227,7 +227,22 @@ fn repeat_intervals_follow_response_times() {
 }
 
 #[test]
-fn services_without_an_escalation_matrix_get_no_file() {
+fn without_a_matrix_every_alert_goes_to_every_channel() {
+    let out = build(&[FIXTURES]);
+    let ledger = out.path().join("alertmanager/ledger.yml");
+    for labels in [
+        &["service=ledger", "severity=page"][..],
+        &["service=ledger", "severity=ticket"],
+    ] {
+        assert_eq!(
+            routes(&ledger, labels),
+            "ledger-ledger-slack,ledger-audit-hook"
+        );
+    }
+}
+
+#[test]
+fn services_with_nothing_to_route_get_no_file() {
     let out = build(&["tests/fixtures/cicd/changed/catalog.yaml"]);
     assert!(alertmanager_files(out.path()).is_empty());
 }

@@ -7,7 +7,7 @@
 //! Alertmanager can reach), `ticket` and anything else to the least urgent one. Each level's
 //! `response_time` becomes its `repeat_interval`. Every Slack, e-mail, PagerDuty and webhook
 //! channel becomes one receiver; a level with several channels notifies each through child routes
-//! with `continue: true`.
+//! with `continue: true`. A service without a matrix sends every alert to every such channel.
 //!
 //! Secrets never appear in the output. Slack, PagerDuty and SMTP secrets are read from files
 //! (`api_url_file`, `routing_key_file`, `auth_password_file`): the channel's `secret_file`, or
@@ -18,7 +18,7 @@
 use super::{Backend, EmitOptions, Emitted, OutputFile};
 use crate::compile::{Plan, ServicePlan};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::spec::{Channel, EscalationLevel, model::ChannelType};
+use crate::spec::{Channel, EscalationLevel, ServiceMeta, model::ChannelType};
 use crate::units::Duration;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -45,10 +45,7 @@ impl Backend for Alertmanager {
 
     fn emit(&self, plan: &Plan, _options: &EmitOptions) -> Emitted {
         let mut emitted = Emitted::default();
-        for service in &plan.services {
-            if service.meta.escalation.is_empty() {
-                continue;
-            }
+        for service in plan.services.iter().filter(|s| has_routing(&s.meta)) {
             match config(service) {
                 Ok(contents) => emitted.files.push(OutputFile {
                     path: format!("alertmanager/{}.yml", service.meta.id),
@@ -252,23 +249,27 @@ fn receiver(service: &str, channel: &Channel) -> Receiver {
     receiver
 }
 
-/// The route that notifies every Alertmanager channel of `level`.
-fn level_route(service: &ServicePlan, level: &EscalationLevel, matchers: Vec<String>) -> Route {
-    let id = &service.meta.id;
-    let receivers: Vec<String> = level
-        .channels
-        .iter()
-        .filter_map(|c| service.meta.channel(c))
-        .filter(|c| notifies(c.kind))
-        .map(|c| receiver_name(id, &c.id))
-        .collect();
+/// Whether a service gets a configuration: it has an escalation matrix, or at least a channel
+/// Alertmanager can notify.
+pub fn has_routing(meta: &ServiceMeta) -> bool {
+    !meta.escalation.is_empty() || meta.channels.iter().any(|c| notifies(c.kind))
+}
+
+/// A route that notifies every one of `receivers`: directly when there is one, through child
+/// routes with `continue: true` when there are several, and the silent receiver when none.
+fn fan_out(
+    service: &str,
+    receivers: Vec<String>,
+    matchers: Vec<String>,
+    repeat_interval: Option<String>,
+) -> Route {
     let mut route = Route {
         matchers,
-        repeat_interval: repeat_interval(level),
+        repeat_interval,
         ..Route::default()
     };
     match receivers.as_slice() {
-        [] => route.receiver = Some(silent_receiver(id)),
+        [] => route.receiver = Some(silent_receiver(service)),
         [only] => route.receiver = Some(only.clone()),
         many => {
             let last = many.len() - 1;
@@ -286,6 +287,19 @@ fn level_route(service: &ServicePlan, level: &EscalationLevel, matchers: Vec<Str
     route
 }
 
+/// The route that notifies every Alertmanager channel of `level`.
+fn level_route(service: &ServicePlan, level: &EscalationLevel, matchers: Vec<String>) -> Route {
+    let id = &service.meta.id;
+    let receivers = level
+        .channels
+        .iter()
+        .filter_map(|c| service.meta.channel(c))
+        .filter(|c| notifies(c.kind))
+        .map(|c| receiver_name(id, &c.id))
+        .collect();
+    fan_out(id, receivers, matchers, repeat_interval(level))
+}
+
 /// Whether any channel of `level` is one Alertmanager notifies.
 fn reaches_somebody(service: &ServicePlan, level: &EscalationLevel) -> bool {
     level
@@ -295,23 +309,23 @@ fn reaches_somebody(service: &ServicePlan, level: &EscalationLevel) -> bool {
         .any(|c| notifies(c.kind))
 }
 
-fn config(service: &ServicePlan) -> Result<String, String> {
-    let meta = &service.meta;
-    let id = &meta.id;
-    // Pages go to the most urgent level and tickets to the least urgent, counting only levels
-    // that notify somebody through Alertmanager: a level that only shows on a dashboard would
-    // swallow them.
-    let mut notifying = meta
-        .escalation
-        .iter()
-        .filter(|l| reaches_somebody(service, l));
-    let first = notifying.next().or(meta.escalation.first());
-    let last = notifying.next_back().or(first);
-    let (Some(first), Some(last)) = (first, last) else {
-        return Err("the service has no escalation matrix".to_owned());
-    };
+/// The most and the least urgent levels of the matrix, counting only levels that notify somebody
+/// through Alertmanager (a level that only shows on a dashboard would swallow pages and tickets).
+fn page_and_ticket_levels(service: &ServicePlan) -> Option<(&EscalationLevel, &EscalationLevel)> {
+    let escalation = &service.meta.escalation;
+    let mut notifying = escalation.iter().filter(|l| reaches_somebody(service, l));
+    let first = notifying.next().or(escalation.first())?;
+    let last = notifying.next_back().unwrap_or(first);
+    Some((first, last))
+}
 
-    let mut routes: Vec<Route> = meta
+/// Routes by `escalation`, then by `severity` for alerts without one.
+fn escalation_routes(
+    service: &ServicePlan,
+    (first, last): (&EscalationLevel, &EscalationLevel),
+) -> Vec<Route> {
+    let mut routes: Vec<Route> = service
+        .meta
         .escalation
         .iter()
         .map(|level| level_route(service, level, vec![matcher("escalation", &level.severity)]))
@@ -328,6 +342,32 @@ fn config(service: &ServicePlan) -> Result<String, String> {
     ));
     // Any other severity, such as one a spec names itself, still reaches somebody.
     routes.push(level_route(service, last, Vec::new()));
+    routes
+}
+
+fn config(service: &ServicePlan) -> Result<String, String> {
+    let meta = &service.meta;
+    let id = &meta.id;
+    let levels = page_and_ticket_levels(service);
+    let service_matcher = vec![matcher("service", id)];
+    let service_route = match levels {
+        Some(levels) => Route {
+            matchers: service_matcher,
+            routes: escalation_routes(service, levels),
+            ..Route::default()
+        },
+        // Without a matrix, every alert of the service goes to every channel.
+        None => fan_out(
+            id,
+            meta.channels
+                .iter()
+                .filter(|c| notifies(c.kind))
+                .map(|c| receiver_name(id, &c.id))
+                .collect(),
+            service_matcher,
+            None,
+        ),
+    };
 
     let mut receivers = vec![Receiver::named(silent_receiver(id))];
     receivers.extend(
@@ -350,22 +390,18 @@ fn config(service: &ServicePlan) -> Result<String, String> {
             group_wait: Some(GROUP_WAIT),
             group_interval: Some(format!("{GROUP_INTERVAL_MINUTES}m")),
             repeat_interval: Some(DEFAULT_REPEAT.to_owned()),
-            routes: vec![Route {
-                matchers: vec![matcher("service", id)],
-                routes,
-                ..Route::default()
-            }],
+            routes: vec![service_route],
             ..Route::default()
         },
         receivers,
     };
     let body = serde_saphyr::to_string(&config).map_err(|e| e.to_string())?;
     let newline = if body.ends_with('\n') { "" } else { "\n" };
-    Ok(format!("{}{body}{newline}", header(service, first, last)))
+    Ok(format!("{}{body}{newline}", header(service, levels)))
 }
 
 /// The comment at the top: how routing works, where secrets come from, what to replace.
-fn header(service: &ServicePlan, first: &EscalationLevel, last: &EscalationLevel) -> String {
+fn header(service: &ServicePlan, levels: Option<(&EscalationLevel, &EscalationLevel)>) -> String {
     let meta = &service.meta;
     let id = &meta.id;
     let mut out = String::new();
@@ -381,14 +417,24 @@ fn header(service: &ServicePlan, first: &EscalationLevel, last: &EscalationLevel
     ));
     line("spec and run `slofile build`.");
     line("");
-    line(&format!(
-        "Alerts with service=\"{id}\" route by their `escalation` label to the channels of that level;"
-    ));
-    line(&format!(
-        "alerts without one route by `severity`: `page` as {}, `ticket` and any other as {}.",
-        first.severity, last.severity
-    ));
-    line("Each level's response time is its repeat_interval.");
+    match levels {
+        Some((first, last)) => {
+            line(&format!(
+                "Alerts with service=\"{id}\" route by their `escalation` label to the channels of that level;"
+            ));
+            line(&format!(
+                "alerts without one route by `severity`: `page` as {}, `ticket` and any other as {}.",
+                first.severity, last.severity
+            ));
+            line("Each level's response time is its repeat_interval.");
+        }
+        None => {
+            line(&format!(
+                "The service has no escalation matrix: alerts with service=\"{id}\" go to every channel"
+            ));
+            line("Alertmanager can notify.");
+        }
+    }
 
     let secrets: Vec<String> = meta
         .channels
