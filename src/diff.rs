@@ -581,7 +581,7 @@ fn sli_kind(sli: &Sli) -> String {
         Sli::Gauge(g) => format!("gauge {}", code(&g.query)),
         Sli::Probe(p) => format!("a probe of {}", p.url),
         Sli::Sentry(s) => format!("Sentry transaction {}", code(&s.transaction)),
-        Sli::Documentary { measured_by, .. } => measured_by.clone(),
+        Sli::Documentary { target, .. } => format!("documentation only, target {target}"),
     }
 }
 
@@ -643,14 +643,7 @@ fn sli_fields(sli: &Sli) -> Vec<(&'static str, String)> {
             ("failure", s.failure.clone()),
             ("exclude", opt(&s.exclude)),
         ],
-        Sli::Documentary {
-            target,
-            measured_by,
-            ..
-        } => vec![
-            ("target", target.clone()),
-            ("measured_by", measured_by.clone()),
-        ],
+        Sli::Documentary { target, .. } => vec![("target", target.clone())],
     }
 }
 
@@ -1090,12 +1083,12 @@ mod tests {
     #[test]
     fn budgets_round_to_the_minute_unless_that_hides_the_change() {
         let d = |text| Duration::parse(text).unwrap();
-        assert_eq!(budget(d("3h21m36s")), "3 h 22 m");
-        assert_eq!(budget(d("40m19s")), "40 m");
-        assert_eq!(budget(d("4m1s")), "4 m 1 s");
+        assert_eq!(budget(d("3h21m36s")), d("3h22m").human());
+        assert_eq!(budget(d("40m19s")), d("40m").human());
+        assert_eq!(budget(d("4m1s")), d("4m1s").human());
         assert_eq!(
             budget_pair(d("3h21m36s"), d("3h22m10s")),
-            ("3 h 21 m 36 s".to_owned(), "3 h 22 m 10 s".to_owned())
+            (d("3h21m36s").human(), d("3h22m10s").human())
         );
     }
 }

@@ -24,10 +24,14 @@ fn objective_change_reports_its_budget_and_alert_effect() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let markdown = stdout(&output);
     assert!(markdown.starts_with("<!-- slofile diff -->\n"));
-    assert!(
-        markdown.contains("- objective 99.5% → 99.9%: budget 3 h 22 m → 40 m per 28 days\n"),
-        "{markdown}"
+    let human = |text| slofile::units::Duration::parse(text).unwrap().human();
+    let objective = format!(
+        "- objective 99.5% → 99.9%: budget {} → {} per {}\n",
+        human("3h22m"),
+        human("40m"),
+        human("28d")
     );
+    assert!(markdown.contains(&objective), "{objective}\n{markdown}");
     assert!(markdown.contains("- `page` 1h/5m now fires at 1.344% errors (was 6.72%)\n"));
     insta::assert_snapshot!("diff_fixtures", markdown);
 }
