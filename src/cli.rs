@@ -1,13 +1,16 @@
 //! The command line. Exit codes: 0 ok; 1 invalid specs, stale output or (with `--exit-code`)
 //! changes; 2 usage or I/O error.
 
-use crate::diagnostics::{self, Diagnostic, Format, Report};
+use crate::diagnostics::{self, Code, Diagnostic, Format, Report, SourceFile};
 use crate::emit::sentry::SentryApi;
 use crate::emit::{self, EmitOptions};
+use crate::spec::yaml::ByteSpan;
 use crate::{UsageError, explain, spec, write};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_INVALID: i32 = 1;
@@ -63,8 +66,30 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Summarise what a change does to objectives, budgets and alerts, as Markdown for a PR comment.
+    ///
+    /// `slofile diff OLD NEW` compares two spec files or directories; `slofile diff --base REV
+    /// PATH...` compares PATH... with the same paths at a git revision.
+    Diff {
+        /// OLD and NEW; with `--base`, the paths to compare with their state at REV.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Read the old side from this git revision, e.g. `origin/main`.
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// Exit 1 when anything changed.
+        #[arg(long)]
+        exit_code: bool,
+    },
     /// Print the JSON Schema of the spec language.
     Schema,
+    /// Print a shell completion script, e.g. `slofile completions bash > /etc/bash_completion.d/slofile`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `slofile man > slofile.1`.
+    Man,
 }
 
 /// Options that shape generated files.
@@ -124,7 +149,7 @@ pub fn run(cli: &Cli) -> i32 {
 fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
     match &cli.command {
         Command::Schema => {
-            print!("{}", spec::schema::schema_text());
+            print_stdout(&spec::schema::schema_text());
             Ok(EXIT_OK)
         }
         Command::Validate { paths } => {
@@ -133,7 +158,7 @@ fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
         }
         Command::Explain { paths } => {
             if let Some(plan) = crate::plan(paths, report)? {
-                print!("{}", explain::explain(&plan));
+                print_stdout(&explain::explain(&plan));
             }
             Ok(exit_for(report, cli.deny_warnings))
         }
@@ -165,46 +190,207 @@ fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
             paths,
             output,
             emit: args,
-        } => {
-            let Some(plan) = crate::plan(paths, report)? else {
-                return Ok(EXIT_INVALID);
-            };
-            let emitted = emit::emit_all(&plan, &args.options());
-            let failed = emitted.diagnostics.iter().any(Diagnostic::is_error);
-            report.extend(emitted.diagnostics);
-            if failed {
-                return Ok(EXIT_INVALID);
-            }
-            let differences = write::compare(output, &emitted.files).map_err(UsageError)?;
-            if differences.is_empty() {
-                return Ok(exit_for(report, cli.deny_warnings));
-            }
-            let mut out = std::io::stdout().lock();
-            for (path, _, _) in &differences.changed {
-                let _ = writeln!(out, "changed: {path}");
-            }
-            for path in &differences.missing {
-                let _ = writeln!(out, "missing: {path}");
-            }
-            for path in &differences.extra {
-                let _ = writeln!(out, "extra: {path}");
-            }
-            report.push(
-                Diagnostic::error(
-                    diagnostics::Code::StaleOutput,
-                    format!(
-                        "{} is out of date: {} changed, {} missing, {} extra",
-                        spec::load::display_path(output),
-                        differences.changed.len(),
-                        differences.missing.len(),
-                        differences.extra.len()
-                    ),
-                )
-                .with_help("run `slofile build` with the same arguments and commit the result"),
-            );
-            Ok(EXIT_INVALID)
+        } => check(cli, paths, output, args, report),
+        Command::Diff {
+            paths,
+            base,
+            exit_code,
+        } => diff(paths, base.as_deref(), *exit_code, report),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "slofile", &mut script);
+            print_stdout(&String::from_utf8_lossy(&script));
+            Ok(EXIT_OK)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| {
+                    UsageError(Diagnostic::error(
+                        Code::Io,
+                        format!("cannot render the man page: {e}"),
+                    ))
+                })?;
+            print_stdout(&String::from_utf8_lossy(&page));
+            Ok(EXIT_OK)
         }
     }
+}
+
+/// `check`: compiles, compares with the output directory, and never writes.
+fn check(
+    cli: &Cli,
+    paths: &[PathBuf],
+    output: &Path,
+    args: &EmitArgs,
+    report: &mut Report,
+) -> Result<i32, UsageError> {
+    let Some(plan) = crate::plan(paths, report)? else {
+        return Ok(EXIT_INVALID);
+    };
+    let emitted = emit::emit_all(&plan, &args.options());
+    let failed = emitted.diagnostics.iter().any(Diagnostic::is_error);
+    report.extend(emitted.diagnostics);
+    if failed {
+        return Ok(EXIT_INVALID);
+    }
+    let differences = write::compare(output, &emitted.files).map_err(UsageError)?;
+    if differences.is_empty() {
+        return Ok(exit_for(report, cli.deny_warnings));
+    }
+    print_stdout(&stale_report(output, &differences));
+    report.extend(stale_diagnostics(output, &differences));
+    Ok(EXIT_INVALID)
+}
+
+/// A unified diff of every changed file (on disk → what `build` writes), then the lists of
+/// missing and extra files.
+fn stale_report(output: &Path, differences: &write::Differences) -> String {
+    let shown = |path: &str| spec::load::display_path(&output.join(path));
+    let mut out = String::new();
+    for changed in &differences.changed {
+        let name = shown(&changed.path);
+        let diff = similar::TextDiff::from_lines(&changed.on_disk, &changed.expected);
+        let _ = write!(
+            out,
+            "{}",
+            diff.unified_diff().context_radius(3).header(
+                &format!("{name} (on disk)"),
+                &format!("{name} (as `slofile build` writes it)")
+            )
+        );
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    for (title, list) in [
+        ("missing (build would write)", &differences.missing),
+        ("extra (build would remove)", &differences.extra),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(out, "{title}:");
+            for path in list {
+                let _ = writeln!(out, "  {}", shown(path));
+            }
+        }
+    }
+    out
+}
+
+/// One `stale_output` error per file, located at the first line that differs, so that
+/// `--format github` annotates the stale file itself.
+fn stale_diagnostics(output: &Path, differences: &write::Differences) -> Vec<Diagnostic> {
+    let shown = |path: &str| spec::load::display_path(&output.join(path));
+    let help = "run `slofile build` with the same arguments and commit the result; never edit generated files";
+    let mut diagnostics = Vec::new();
+    for changed in &differences.changed {
+        let file = Arc::new(SourceFile {
+            name: shown(&changed.path),
+            text: changed.on_disk.clone(),
+        });
+        let span = first_difference(&changed.on_disk, &changed.expected);
+        diagnostics.push(
+            Diagnostic::error(
+                Code::StaleOutput,
+                format!(
+                    "`{}` differs from what `slofile build` writes",
+                    shown(&changed.path)
+                ),
+            )
+            .at(&file, span)
+            .with_label("differs from here")
+            .with_help(help),
+        );
+    }
+    for path in &differences.missing {
+        diagnostics.push(
+            Diagnostic::error(Code::StaleOutput, format!("`{}` is missing", shown(path)))
+                .with_help(help),
+        );
+    }
+    for path in &differences.extra {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::StaleOutput,
+                format!("`{}` is no longer generated", shown(path)),
+            )
+            .with_help(help),
+        );
+    }
+    diagnostics
+}
+
+/// The first line of `on_disk` that differs from `expected`, as a byte span.
+fn first_difference(on_disk: &str, expected: &str) -> ByteSpan {
+    let mut offset = 0;
+    let mut expected_lines = expected.split_inclusive('\n');
+    for line in on_disk.split_inclusive('\n') {
+        if expected_lines.next() != Some(line) {
+            return ByteSpan {
+                offset,
+                len: line.trim_end_matches(['\n', '\r']).len(),
+            };
+        }
+        offset += line.len();
+    }
+    ByteSpan { offset, len: 0 }
+}
+
+/// `diff`: compiles both sides and prints the changes as Markdown.
+fn diff(
+    paths: &[PathBuf],
+    base: Option<&str>,
+    exit_code: bool,
+    report: &mut Report,
+) -> Result<i32, UsageError> {
+    // The old side's warnings are the base's business; only its errors stop the comparison.
+    let mut old_report = Report::default();
+    let (old, new) = match (base, paths) {
+        (Some(rev), paths) => (
+            crate::diff::plan_at_revision(rev, paths, &mut old_report)?,
+            crate::plan(paths, report)?,
+        ),
+        (None, [old, new]) => (
+            crate::plan(std::slice::from_ref(old), &mut old_report)?,
+            crate::plan(std::slice::from_ref(new), report)?,
+        ),
+        (None, _) => {
+            return Err(UsageError(
+                Diagnostic::error(
+                    Code::Io,
+                    format!(
+                        "`diff` takes OLD and NEW, or `--base REV` and paths; got {} path(s)",
+                        paths.len()
+                    ),
+                )
+                .with_help(
+                    "e.g. `slofile diff old/specs specs` or `slofile diff --base origin/main specs`",
+                ),
+            ));
+        }
+    };
+    report.extend(
+        old_report
+            .diagnostics
+            .into_iter()
+            .filter(Diagnostic::is_error),
+    );
+    let (Some(old), Some(new)) = (old, new) else {
+        return Ok(EXIT_INVALID);
+    };
+    let changes = crate::diff::diff(&old, &new);
+    print_stdout(&changes.markdown());
+    Ok(if exit_code && !changes.is_empty() {
+        EXIT_INVALID
+    } else {
+        EXIT_OK
+    })
+}
+
+/// Prints to stdout, ignoring a closed pipe (`slofile man | head`).
+fn print_stdout(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 fn exit_for(report: &Report, deny_warnings: bool) -> i32 {
@@ -220,7 +406,10 @@ fn print_report(report: &Report, format: Format) {
     if sorted.is_empty() {
         return;
     }
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = use_color(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
     let text = diagnostics::render(&sorted, format, color);
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes());
@@ -231,5 +420,34 @@ fn print_report(report: &Report, format: Format) {
             report.error_count(),
             report.warning_count()
         );
+    }
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set to anything but the empty string
+/// (<https://no-color.org>).
+fn use_color(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_needs_a_terminal_and_no_no_color() {
+        let set = Some(std::ffi::OsStr::new("1"));
+        let empty = Some(std::ffi::OsStr::new(""));
+        assert!(use_color(true, None));
+        assert!(use_color(true, empty));
+        assert!(!use_color(true, set));
+        assert!(!use_color(false, None));
+    }
+
+    #[test]
+    fn first_difference_points_at_the_first_changed_line() {
+        let span = first_difference("a\nb\nc\n", "a\nB\nc\n");
+        assert_eq!((span.offset, span.len), (2, 1));
+        let span = first_difference("a\n", "a\nb\n");
+        assert_eq!((span.offset, span.len), (2, 0));
     }
 }

@@ -393,7 +393,11 @@ pub fn render(diagnostics: &[&Diagnostic], format: Format, color: bool) -> Strin
                     properties.push(format!("line={line}"));
                     properties.push(format!("col={col}"));
                 }
-                properties.push(format!("title={}", diagnostic.code.as_str()));
+                // The code contains `::`, which would end the properties: it must be escaped.
+                properties.push(format!(
+                    "title={}",
+                    github_property(diagnostic.code.as_str())
+                ));
                 let mut message = diagnostic.message.clone();
                 if let Some(help) = &diagnostic.help {
                     message.push_str("\nhelp: ");

@@ -1,6 +1,7 @@
 //! Backends: each turns the [`Plan`] into in-memory files for one target. Backends are pure;
 //! only [`crate::write`] touches the disk.
 
+pub mod alertmanager;
 pub mod json;
 pub mod markdown;
 pub mod sentry;
@@ -45,6 +46,7 @@ pub trait Backend {
 /// Every backend, in output order.
 pub fn backends() -> Vec<Box<dyn Backend>> {
     vec![
+        Box::new(alertmanager::Alertmanager),
         Box::new(sentry::Sentry),
         Box::new(uptimerobot::UptimeRobot),
         Box::new(markdown::Markdown),
