@@ -3,7 +3,8 @@
 
 use crate::diagnostics::{self, Diagnostic, Format, Report};
 use crate::emit::{self, EmitOptions};
-use crate::{UsageError, explain, spec, write};
+use crate::units::Duration;
+use crate::{LoadOptions, UsageError, convert, explain, spec, write};
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
@@ -23,6 +24,17 @@ pub struct Cli {
     /// Treat warnings as errors.
     #[arg(long, global = true)]
     pub deny_warnings: bool,
+    /// SLO window of Sloth specs, which do not state one (Sloth's own default is 30d).
+    #[arg(long, global = true, value_name = "DURATION", default_value = spec::sloth::DEFAULT_PERIOD, value_parser = Duration::parse)]
+    pub sloth_period: Duration,
+}
+
+impl Cli {
+    fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            sloth_period: self.sloth_period,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,6 +72,14 @@ pub enum Command {
     },
     /// Print the JSON Schema of the spec language.
     Schema,
+    /// Print the specs in another format: native specs from OpenSLO or Sloth, or OpenSLO objects.
+    Convert {
+        /// The format to write.
+        #[arg(long, value_enum)]
+        to: convert::Target,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 /// Options that shape generated files.
@@ -113,12 +133,19 @@ fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
             print!("{}", spec::schema::schema_text());
             Ok(EXIT_OK)
         }
+        Command::Convert { to, paths } => {
+            let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? else {
+                return Ok(EXIT_INVALID);
+            };
+            print!("{}", convert::convert(&plan, *to));
+            Ok(exit_for(report, cli.deny_warnings))
+        }
         Command::Validate { paths } => {
-            crate::plan(paths, report)?;
+            crate::plan_with(paths, &cli.load_options(), report)?;
             Ok(exit_for(report, cli.deny_warnings))
         }
         Command::Explain { paths } => {
-            if let Some(plan) = crate::plan(paths, report)? {
+            if let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? {
                 print!("{}", explain::explain(&plan));
             }
             Ok(exit_for(report, cli.deny_warnings))
@@ -128,7 +155,7 @@ fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
             output,
             emit: args,
         } => {
-            let Some(plan) = crate::plan(paths, report)? else {
+            let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? else {
                 return Ok(EXIT_INVALID);
             };
             let emitted = emit::emit_all(&plan, &args.options());
@@ -152,7 +179,7 @@ fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
             output,
             emit: args,
         } => {
-            let Some(plan) = crate::plan(paths, report)? else {
+            let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? else {
                 return Ok(EXIT_INVALID);
             };
             let emitted = emit::emit_all(&plan, &args.options());

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod compile;
+pub mod convert;
 pub mod diagnostics;
 pub mod emit;
 pub mod explain;

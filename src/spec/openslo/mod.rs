@@ -17,6 +17,8 @@
 
 mod resolve;
 
+pub(crate) use resolve::slug;
+
 use super::load::{LoadedDocument, OPENSLO_V1, unsupported_openslo_version};
 use super::walk::{Loc, Map, Walk, type_name};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
