@@ -101,7 +101,19 @@ impl<'a> Walk<'a> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        self.checker.error(code, pointer, message, help);
+        // What is missing from a mapping is shown at the key that opens it.
+        if code == Code::MissingField
+            && self
+                .checker
+                .document
+                .spans
+                .get(pointer)
+                .is_some_and(|s| s.key.is_some())
+        {
+            self.checker.error_at_key(code, pointer, message, help);
+        } else {
+            self.checker.error(code, pointer, message, help);
+        }
     }
 
     pub(crate) fn error_at_key(

@@ -926,11 +926,18 @@ fn read_slo_spec(w: &mut Walk, spec: &Map, meta: Metadata) -> Option<SloSpec> {
         );
     }
     let indicator = read_indicator(w, spec);
-    let inline_metric = match &indicator {
-        Some(RefOr::Inline(sli)) => Some(&sli.metric),
-        _ => None,
-    };
-    let inline_is_ratio = inline_metric.map(|m| matches!(m, SliMetric::Ratio(_)));
+    // Told from the YAML, so that the objective rules apply even when the indicator is broken.
+    let inline_spec = spec.get("indicator").and_then(|i| i.get("spec"));
+    let inline_is_ratio = inline_spec.and_then(|s| {
+        match (
+            s.get("ratioMetric").is_some(),
+            s.get("thresholdMetric").is_some(),
+        ) {
+            (true, false) => Some(true),
+            (false, true) => Some(false),
+            _ => None,
+        }
+    });
     let budgeting = match w.string(spec, "budgetingMethod") {
         Some("Occurrences") => Some(Budgeting::Occurrences),
         Some("Timeslices") => Some(Budgeting::Timeslices),
@@ -1449,7 +1456,7 @@ fn read_policy_spec(w: &mut Walk, spec: &Map, meta: Metadata) -> Option<PolicySp
         } else {
             spec.pointer.clone()
         };
-        w.error(
+        w.error_at_key(
             Code::InvalidValue,
             &at,
             format!(
@@ -1474,9 +1481,14 @@ fn read_policy_spec(w: &mut Walk, spec: &Map, meta: Metadata) -> Option<PolicySp
         .collect();
     let targets = w.list(spec, "notificationTargets").unwrap_or_default();
     if targets.is_empty() {
+        let at = if spec.has("notificationTargets") {
+            spec.child("notificationTargets")
+        } else {
+            spec.pointer.clone()
+        };
         w.error(
             Code::MissingField,
-            &spec.pointer,
+            &at,
             "an AlertPolicy needs at least one notification target",
             "add `notificationTargets: [{targetRef: on-call}]`",
         );

@@ -132,6 +132,20 @@ impl<'c> Resolver<'c> {
         );
     }
 
+    fn error_at_key(
+        &mut self,
+        code: Code,
+        at: &Loc,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.push(
+            Diagnostic::error(code, message)
+                .at_origin(&at.key_origin())
+                .with_help(help),
+        );
+    }
+
     fn error_count(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
@@ -209,7 +223,7 @@ impl<'c> Resolver<'c> {
             self.push(d);
         }
         if let Some(calendar) = &slo.window.calendar {
-            self.error(
+            self.error_at_key(
                 Code::UnsupportedFeature,
                 calendar,
                 "calendar-aligned time windows are not supported",
@@ -439,8 +453,22 @@ impl<'c> Resolver<'c> {
             return self.checked_query(error_ratio, &at);
         }
         let (good, numerator) = ratio.numerator.as_ref()?;
-        let (events, events_at) = self.prometheus_query(numerator)?;
-        let (total, total_at) = self.prometheus_query(ratio.total.as_ref()?)?;
+        // Both queries are checked before either problem stops the SLI.
+        let events = self.prometheus_query(numerator);
+        let total = ratio.total.as_ref().and_then(|t| self.prometheus_query(t));
+        if ratio.counter {
+            for (query, at) in [&events, &total].into_iter().flatten() {
+                if window_placeholder(query).is_none() && has_range(query) {
+                    self.error(
+                        Code::InvalidValue,
+                        at,
+                        "with `counter: true` the query selects counters, and slofile adds `rate()` for each window; this one already has a range",
+                        "write the counter selector or aggregation without `rate(...[5m])`, e.g. `sum(http_requests_total{code=~\"5..\"})`, or use `{{.window}}` for the range and slofile uses the query as written",
+                    );
+                }
+            }
+        }
+        let ((events, events_at), (total, total_at)) = (events?, total?);
         match (window_placeholder(&events), window_placeholder(&total)) {
             (Some(events), Some(total)) => {
                 let quotient = format!("({}) / ({})", events.trim(), total.trim());
@@ -452,16 +480,8 @@ impl<'c> Resolver<'c> {
                 self.checked_query(error_ratio, &events_at)
             }
             (None, None) if ratio.counter => {
-                for (query, at) in [(&events, &events_at), (&total, &total_at)] {
-                    if has_range(query) {
-                        self.error(
-                            Code::InvalidValue,
-                            at,
-                            "with `counter: true` the query selects counters, and slofile adds `rate()` for each window; this one already has a range",
-                            "write the counter selector or aggregation without `rate(...[5m])`, e.g. `sum(http_requests_total{code=~\"5..\"})`, or use `{{.window}}` for the range and slofile uses the query as written",
-                        );
-                        return None;
-                    }
+                if has_range(&events) || has_range(&total) {
+                    return None;
                 }
                 Some(Sli::Ratio(RatioSli::Events {
                     good: *good,
