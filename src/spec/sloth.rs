@@ -314,14 +314,17 @@ fn read_service_level(w: &mut Walk, root: &Map, names: &Names) -> Option<Service
     if let Some(service) = service {
         w.checker.id(&root.child("service"), service, "service");
     }
+    // SLO ids start with the service; with a broken service they would only repeat its error.
+    let service_ok = w.error_count() == before;
     let labels = labels(w, root, "labels");
+    check_labels(w, &root.child("labels"), &labels);
     plugins(w, root, names.get("slo_plugins"));
     let mut slos = Vec::new();
     match w.list(root, "slos") {
         Some(items) if !items.is_empty() => {
             for (pointer, value) in items {
-                if let Some(slo) = read_slo(w, &pointer, value, service.unwrap_or_default(), names)
-                {
+                let service = service.filter(|_| service_ok).unwrap_or_default();
+                if let Some(slo) = read_slo(w, &pointer, value, service, names) {
                     slos.push(slo);
                 }
             }
@@ -422,9 +425,8 @@ fn read_slo(
         "name the SLO, e.g. `name: requests-availability`",
     );
     let id = name.map(|n| format!("{service}-{n}"));
-    if let Some(id) = &id {
-        w.checker
-            .id(&slo.child("name"), id, "SLO (`<service>-<name>`)");
+    if let Some(id) = id.as_ref().filter(|_| !service.is_empty()) {
+        w.checker.id(&slo.child("name"), id, "SLO");
     }
     let target = match slo.get("objective") {
         Some(Value::Number(n)) => {
@@ -713,6 +715,28 @@ fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAlerting {
             "slofile puts the same labels on every alert of an SLO, and a page's routing label must not \
              reach tickets; route pages and tickets on their `severity` label instead (set it in \
              `page_alert.labels` and `ticket_alert.labels`)",
+        );
+    }
+    // Sloth names both alerts after `alerting.name` and refuses a spec without one; slofile names
+    // its alerts itself, but keeps the rule so that a spec it accepts stays valid for Sloth.
+    let name = alerting.as_ref().and_then(|a| w.string(a, "name"));
+    if (page.enabled || ticket.enabled) && name.is_none_or(|n| n.trim().is_empty()) {
+        let (pointer, message) = match (&alerting, name) {
+            (Some(a), Some(_)) => (a.child("name"), "`alerting.name` is empty"),
+            (Some(a), None) => (
+                a.pointer.clone(),
+                "`alerting` needs `name` while an alert is enabled",
+            ),
+            (None, _) => (
+                slo.pointer.clone(),
+                "a Sloth SLO needs `alerting` with a `name` while its alerts are enabled",
+            ),
+        };
+        w.error(
+            Code::MissingField,
+            &pointer,
+            message,
+            "Sloth requires the alert name; set `alerting.name`, or disable both `page_alert` and `ticket_alert`",
         );
     }
     let mut not_carried = Vec::new();
