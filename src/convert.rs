@@ -42,17 +42,21 @@ pub fn convert(plan: &Plan, target: Target) -> String {
 
 fn render(documents: &[Document]) -> String {
     let mut out = String::new();
-    for (i, document) in documents.iter().enumerate() {
-        if i > 0 {
+    let mut pending: Vec<&str> = Vec::new();
+    let mut first = true;
+    for document in documents {
+        pending.extend(document.comments.iter().flat_map(|c| c.lines()));
+        // A document of comments only would read back as an empty spec: its comments go on the
+        // next document instead.
+        if document.value.is_null() {
+            continue;
+        }
+        if !first {
             out.push_str("---\n");
         }
-        for comment in &document.comments {
-            for line in comment.lines() {
-                out.push_str("# ");
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
+        first = false;
+        write_comments(&mut out, &pending);
+        pending.clear();
         let text = serde_saphyr::to_string(&document.value)
             .unwrap_or_else(|_| serde_json::to_string_pretty(&document.value).unwrap_or_default());
         out.push_str(&text);
@@ -60,7 +64,16 @@ fn render(documents: &[Document]) -> String {
             out.push('\n');
         }
     }
+    write_comments(&mut out, &pending);
     out
+}
+
+fn write_comments(out: &mut String, lines: &[&str]) {
+    for line in lines {
+        out.push_str("# ");
+        out.push_str(line);
+        out.push('\n');
+    }
 }
 
 /// A YAML number for an exact decimal: an integer when it has no fraction.
@@ -184,7 +197,13 @@ fn native_service(service: &ServicePlan) -> Document {
     if !policies.is_empty() {
         let policies = policies
             .iter()
-            .map(|(id, tiers)| json!({"id": id, "tiers": tiers.iter().map(native_tier).collect::<Vec<_>>()}))
+            .map(|(id, tiers)| {
+                let tiers: Vec<Value> = tiers
+                    .iter()
+                    .map(|t| native_tier(t, &mut comments))
+                    .collect();
+                json!({"id": id, "tiers": tiers})
+            })
             .collect();
         doc.insert("burn_policies".into(), Value::Array(policies));
     }
@@ -266,9 +285,11 @@ fn native_policies(slos: &[&Slo]) -> (Vec<(String, Vec<Tier>)>, Vec<String>) {
             policy_of.push(id.clone());
             continue;
         }
+        // A name made of several OpenSLO alert policies ("fast, slow") reads better as the SLO's.
         let from_name = slo
             .burn_policy
             .as_deref()
+            .filter(|name| !name.contains(','))
             .map(crate::spec::openslo::slug)
             .unwrap_or_default();
         let base = if is_native_id(&from_name)
@@ -299,11 +320,20 @@ fn is_native_id(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-fn native_tier(tier: &Tier) -> Value {
+fn native_tier(tier: &Tier, notes: &mut Vec<String>) -> Value {
     let mut t = Map::new();
     t.insert("severity".into(), json!(tier.severity));
     match (tier.budget_share, tier.factor) {
         (Some(share), _) => t.insert("budget".into(), json!(percent_text(share))),
+        // slofile's own factors have at most 6 decimal places.
+        (None, Some(factor)) if factor.denom() > 1_000_000 => {
+            let rounded = factor.decimal_with(6);
+            notes.push(format!(
+                "The burn rate {factor} of a {} tier over {} is rounded to {rounded}.",
+                tier.severity, tier.long
+            ));
+            t.insert("factor".into(), number(&rounded))
+        }
         (None, Some(factor)) => t.insert("factor".into(), ratio_number(factor)),
         (None, None) => None,
     };
@@ -599,6 +629,22 @@ fn openslo_service(service: &ServicePlan, names: &mut Names) -> Vec<Document> {
         meta.source
     )];
     service_notes(meta, &mut notes);
+    let defaults: Vec<String> = service
+        .slos
+        .iter()
+        .map(|p| &p.slo)
+        .filter(|s| {
+            s.sli.in_prometheus() && s.missing_data.as_ref().is_some_and(is_default_missing_data)
+        })
+        .map(|s| format!("`{}`", s.id))
+        .collect();
+    if !defaults.is_empty() {
+        notes.push(format!(
+            "OpenSLO's `alertWhenNoData` has no delay or severity of its own, so the missing-data alerts \
+             (ticket after 10 minutes) of {} are left out.",
+            defaults.join(", ")
+        ));
+    }
     let mut spec = Map::new();
     if let Some(d) = description(
         meta.description.as_deref(),
@@ -750,8 +796,12 @@ fn openslo_slo(
 fn comment_only(notes: Vec<String>) -> Document {
     Document {
         comments: notes,
-        value: Value::Object(Map::new()),
+        value: Value::Null,
     }
+}
+
+fn is_default_missing_data(missing: &crate::spec::MissingData) -> bool {
+    missing.for_ == Duration::from_secs(600) && missing.severity == "ticket"
 }
 
 fn slo_notes(slo: &Slo, notes: &mut Vec<String>) {
@@ -768,7 +818,11 @@ fn slo_notes(slo: &Slo, notes: &mut Vec<String>) {
     if slo.runbook_url.is_some() || slo.dashboard.is_some() {
         missing.push("the runbook and dashboard links".to_owned());
     }
-    if let Some(m) = &slo.missing_data {
+    if let Some(m) = slo
+        .missing_data
+        .as_ref()
+        .filter(|m| slo.sli.in_prometheus() && !is_default_missing_data(m))
+    {
         missing.push(format!(
             "the missing-data alert ({} after {})",
             m.severity,
@@ -979,7 +1033,10 @@ fn openslo_policies(
                     tier.severity, tier.for_
                 ));
             }
-            Some(format!("{minutes}m"))
+            Some(
+                to_shorthand(Duration::from_millis(minutes * 60_000))
+                    .unwrap_or_else(|| format!("{minutes}m")),
+            )
         };
         let targets = tier_targets(&service.meta, tier, names, alerting);
         let mut condition = json!({"kind": "burnrate", "op": "gt", "threshold": ratio_number(factor), "lookbackWindow": lookback});

@@ -741,11 +741,12 @@ impl<'c> Resolver<'c> {
                 format!("burn-rate threshold {factor} is not positive"),
                 "a threshold is a multiple of the sustainable burn rate, e.g. `14.4`",
             );
-        } else if factor.denom() > 1_000_000 {
+        } else if factor.denom() > 1_000_000_000_000 {
+            // Twelve places: enough for the rounded factors of `slofile convert --to openslo`.
             self.error(
                 Code::InvalidQuantity,
                 threshold_at,
-                format!("burn-rate threshold {factor} has more than 6 decimal places"),
+                format!("burn-rate threshold {factor} has more than 12 decimal places"),
                 "round the threshold; a burn rate is never known that precisely",
             );
         }
