@@ -51,7 +51,7 @@ use crate::spec::{
     Tier,
 };
 use crate::units::{Duration, Ratio};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Slices of a gauge SLI under `Occurrences`: one evaluation each.
 fn occurrence_slice() -> Duration {
@@ -64,9 +64,18 @@ fn default_no_data_for() -> Duration {
 }
 
 pub(super) fn resolve(collection: Collection) -> (Vec<Service>, Vec<Diagnostic>) {
+    let mut index: HashMap<(Kind, &str), Vec<usize>> = HashMap::new();
+    for (i, object) in collection.objects.iter().enumerate() {
+        index
+            .entry((object.kind(), object.meta().name.as_str()))
+            .or_default()
+            .push(i);
+    }
     let mut r = Resolver {
         collection: &collection,
+        index,
         diagnostics: Vec::new(),
+        errors: 0,
         used: HashSet::new(),
         lenient: false,
     };
@@ -88,7 +97,11 @@ pub(super) fn resolve(collection: Collection) -> (Vec<Service>, Vec<Diagnostic>)
 
 struct Resolver<'c> {
     collection: &'c Collection,
+    /// Positions of the objects of each kind and name, in input order.
+    index: HashMap<(Kind, &'c str), Vec<usize>>,
     diagnostics: Vec<Diagnostic>,
+    /// How many of `diagnostics` are errors.
+    errors: usize,
     /// Objects some SLO uses, by kind and name.
     used: HashSet<(Kind, String)>,
     /// Set while checking objects no SLO uses: their problems are warnings.
@@ -121,6 +134,7 @@ impl<'c> Resolver<'c> {
             diagnostic.severity = Severity::Warning;
             diagnostic.message.push_str(" (no SLO of this run uses it)");
         }
+        self.errors += usize::from(diagnostic.is_error());
         self.diagnostics.push(diagnostic);
     }
 
@@ -147,17 +161,17 @@ impl<'c> Resolver<'c> {
     }
 
     fn error_count(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.is_error()).count()
+        self.errors
     }
 
     /// The object of `kind` named `name`; a missing or ambiguous one is reported at `at`.
     fn find(&mut self, kind: Kind, name: &str, at: &Loc) -> Option<&'c Object> {
         let collection = self.collection;
-        let found: Vec<&Object> = collection
-            .objects
-            .iter()
-            .filter(|o| o.kind() == kind && o.meta().name == name)
-            .collect();
+        let found: Vec<&Object> = self
+            .index
+            .get(&(kind, name))
+            .map(|positions| positions.iter().map(|&i| &collection.objects[i]).collect())
+            .unwrap_or_default();
         if !self.lenient {
             self.used.insert((kind, name.to_owned()));
         }
@@ -859,15 +873,17 @@ impl<'c> Resolver<'c> {
             },
             "alert policy",
         );
-        let definition = self
-            .collection
-            .objects
-            .iter()
-            .filter_map(|o| match o {
-                Object::Service(s) if s.meta.name == id => Some(s),
+        let collection = self.collection;
+        let definition: Vec<&super::ServiceSpec> = self
+            .index
+            .get(&(Kind::Service, id.as_str()))
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| match &collection.objects[i] {
+                Object::Service(s) => Some(s),
                 _ => None,
             })
-            .collect::<Vec<_>>();
+            .collect();
         self.used.insert((Kind::Service, id.clone()));
         if definition.len() > 1 {
             self.push(
@@ -984,20 +1000,15 @@ impl<'c> Resolver<'c> {
                 _ => {}
             }
             if object.kind() != Kind::Slo {
-                let twins = collection
-                    .objects
-                    .iter()
-                    .filter(|o| o.kind() == object.kind() && o.meta().name == object.meta().name)
-                    .count();
-                let first = collection
-                    .objects
-                    .iter()
-                    .position(|o| o.kind() == object.kind() && o.meta().name == object.meta().name);
-                let this = collection
-                    .objects
-                    .iter()
-                    .position(|o| std::ptr::eq(o, object));
-                if twins > 1 && first != this {
+                let twins = self
+                    .index
+                    .get(&(object.kind(), object.meta().name.as_str()));
+                let first = twins
+                    .and_then(|t| t.first())
+                    .map(|&i| &collection.objects[i]);
+                if twins.is_some_and(|t| t.len() > 1)
+                    && first.is_some_and(|f| !std::ptr::eq(f, object))
+                {
                     self.error(
                         Code::DuplicateId,
                         &object.meta().loc.key("name"),
