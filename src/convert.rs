@@ -598,15 +598,25 @@ fn metadata(name: &str, display_name: Option<&str>, notes: &mut Vec<String>) -> 
     Value::Object(m)
 }
 
-fn description(text: Option<&str>, what: &str, notes: &mut Vec<String>) -> Option<Value> {
-    let text = text?;
-    if text.chars().count() > 1050 {
+/// Sets `description` in an object's spec, within OpenSLO's 1050 characters.
+fn insert_description(
+    spec: &mut Map<String, Value>,
+    text: Option<&str>,
+    what: &str,
+    notes: &mut Vec<String>,
+) {
+    let Some(text) = text else {
+        return;
+    };
+    let text = if text.chars().count() > 1050 {
         notes.push(format!(
             "The description of {what} is longer than OpenSLO's 1050 characters; it is cut."
         ));
-        return Some(json!(text.chars().take(1050).collect::<String>()));
-    }
-    Some(json!(text))
+        text.chars().take(1050).collect::<String>()
+    } else {
+        text.to_owned()
+    };
+    spec.insert("description".into(), json!(text));
 }
 
 fn prometheus_source(query: &str) -> Value {
@@ -646,13 +656,12 @@ fn openslo_service(service: &ServicePlan, names: &mut Names) -> Vec<Document> {
         ));
     }
     let mut spec = Map::new();
-    if let Some(d) = description(
+    insert_description(
+        &mut spec,
         meta.description.as_deref(),
         &format!("service `{}`", meta.id),
         &mut notes,
-    ) {
-        spec.insert("description".into(), d);
-    }
+    );
     let head = object(
         "Service",
         metadata(&meta.id, Some(&meta.title), &mut notes),
@@ -748,13 +757,12 @@ fn openslo_slo(
         };
         let (name, _) = names.name(&name, &format!("slo {}", name));
         let mut spec = Map::new();
-        if let Some(d) = description(
+        insert_description(
+            &mut spec,
             slo.journey.as_deref(),
             &format!("SLO `{}`", slo.id),
             &mut notes,
-        ) {
-            spec.insert("description".into(), d);
-        }
+        );
         spec.insert("service".into(), json!(service.meta.id));
         spec.insert(
             "indicator".into(),

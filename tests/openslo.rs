@@ -2,6 +2,7 @@
 //! contract, references across files, and located diagnostics for everything slofile rejects.
 
 mod common;
+mod interop;
 
 use common::{root, run};
 use slofile::compile::Plan;
@@ -124,7 +125,8 @@ fn corpus_agrees_with_oslo_on_every_file() {
     let mut listed: Vec<String> = CORPUS.iter().map(|(p, _, _)| p.to_string()).collect();
     listed.sort();
     let mut found = Vec::new();
-    collect_yaml(&corpus(), &corpus(), &mut found);
+    interop::collect_files(&corpus(), &corpus(), &mut found);
+    found.retain(|f| f.ends_with(".yaml") || f.ends_with(".yml"));
     found.sort();
     assert_eq!(found, listed, "every corpus file has a verdict in CORPUS");
 
@@ -191,17 +193,6 @@ fn go_sdk_examples_read_together_resolve_their_references() {
         unresolved.contains(&18) && unresolved.contains(&50),
         "{diagnostics:?}"
     );
-}
-
-fn collect_yaml(base: &Path, dir: &Path, out: &mut Vec<String>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            collect_yaml(base, &path, out);
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path.strip_prefix(base).unwrap().display().to_string());
-        }
-    }
 }
 
 #[test]
@@ -537,49 +528,6 @@ fn scenario_input_compiles_to_the_tiers_the_scenarios_expect() {
     );
 }
 
-/// Every file `build` writes for OpenSLO inputs, through every backend, as one golden per input.
-fn build_golden(inputs: &[&str]) -> String {
-    let out = tempfile::tempdir().unwrap();
-    let mut args = vec!["build"];
-    args.extend(inputs);
-    args.extend(["-o", out.path().to_str().unwrap()]);
-    let output = run(&args);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let mut files = Vec::new();
-    collect_files(out.path(), out.path(), &mut files);
-    files.sort();
-    if files.is_empty() {
-        return "(no files: no backend wrote any)\n".to_owned();
-    }
-    let mut golden = String::new();
-    for file in files {
-        let text = std::fs::read_to_string(out.path().join(&file)).unwrap();
-        golden.push_str(&format!("===== {file}\n{text}"));
-    }
-    golden
-}
-
-fn collect_files(base: &Path, dir: &Path, out: &mut Vec<String>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            collect_files(base, &path, out);
-        } else {
-            out.push(
-                path.strip_prefix(base)
-                    .unwrap()
-                    .display()
-                    .to_string()
-                    .replace('\\', "/"),
-            );
-        }
-    }
-}
-
 #[test]
 fn golden_build_of_openslo_inputs() {
     for (name, inputs) in [
@@ -588,6 +536,6 @@ fn golden_build_of_openslo_inputs() {
         ("checkout", &["tests/fixtures/openslo/checkout.yaml"][..]),
         ("pipeline", &["tests/fixtures/openslo/sli-kinds.yaml"][..]),
     ] {
-        insta::assert_snapshot!(format!("build_{name}"), build_golden(inputs));
+        insta::assert_snapshot!(format!("build_{name}"), interop::build_golden(inputs));
     }
 }

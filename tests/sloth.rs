@@ -2,6 +2,7 @@
 //! equal those in Sloth's own generated rules, and slofile agrees with Sloth's validation tests.
 
 mod common;
+mod interop;
 
 use common::{root, run};
 use slofile::LoadOptions;
@@ -436,58 +437,14 @@ fn explain_sloth_inputs() {
     insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
 }
 
-/// Every file `build` writes for a Sloth input, through every backend, as one golden.
-fn build_golden(inputs: &[&str]) -> String {
-    let out = tempfile::tempdir().unwrap();
-    let mut args = vec!["build"];
-    args.extend(inputs);
-    args.extend(["-o", out.path().to_str().unwrap()]);
-    let output = run(&args);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut stack = vec![out.path().to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    if files.is_empty() {
-        return "(no files: no backend wrote any)\n".to_owned();
-    }
-    let mut golden = String::new();
-    for file in files {
-        let name = file
-            .strip_prefix(out.path())
-            .unwrap()
-            .display()
-            .to_string()
-            .replace('\\', "/");
-        golden.push_str(&format!(
-            "===== {name}\n{}",
-            std::fs::read_to_string(&file).unwrap()
-        ));
-    }
-    golden
-}
-
 #[test]
 fn golden_build_of_sloth_inputs() {
     insta::assert_snapshot!(
         "build_checkout",
-        build_golden(&["tests/fixtures/sloth/checkout.yaml"])
+        interop::build_golden(&["tests/fixtures/sloth/checkout.yaml"])
     );
     insta::assert_snapshot!(
         "build_getting_started",
-        build_golden(&["../shared/corpus/sloth/examples/getting-started.yml"])
+        interop::build_golden(&["../shared/corpus/sloth/examples/getting-started.yml"])
     );
 }

@@ -29,9 +29,9 @@
 //!   unsupported.
 
 use super::load::{LoadedDocument, SLOTH_K8S_V1};
-use super::model::{DocumentMeta, Quantity};
+use super::model::Quantity;
 use super::validate::builtin_tiers;
-use super::walk::{Loc, Map, Walk};
+use super::walk::{Loc, Map, Walk, bare_service_meta};
 use super::{Objective, RatioSli, Service, ServiceMeta, Sli, Slo, Tier};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::units::{Duration, Ratio};
@@ -243,25 +243,8 @@ fn build_service(
     Some(Service {
         slos,
         meta: ServiceMeta {
-            origin,
-            title: id.clone(),
-            owner: None,
-            description: None,
-            source,
-            document: DocumentMeta {
-                version: None,
-                effective: None,
-                review: None,
-            },
             labels: shared.unwrap_or_default(),
-            channels: Vec::new(),
-            escalation: Vec::new(),
-            monitoring: Vec::new(),
-            verify: Vec::new(),
-            alert_self_test: Vec::new(),
-            error_budget_policy: None,
-            candidates: Vec::new(),
-            id,
+            ..bare_service_meta(id, origin, source)
         },
     })
 }

@@ -42,6 +42,16 @@ pub fn builtin_tiers(policy: &str) -> Option<Vec<Tier>> {
     }
 }
 
+/// An id made of `text`: lower-case, with other characters turned into dashes.
+pub(crate) fn suggest_id(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .trim_matches('-')
+        .to_owned()
+}
+
 /// Labels slofile sets itself; specs may not set them.
 const RESERVED_LABELS: &[&str] = &[
     "service",
@@ -109,13 +119,7 @@ impl<'a> Checker<'a> {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !valid {
-            let suggestion: String = id
-                .to_lowercase()
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                .collect::<String>()
-                .trim_matches('-')
-                .to_owned();
+            let suggestion = suggest_id(id);
             let help = if suggestion.is_empty() {
                 "use lower-case letters, digits and dashes, starting with a letter or digit".to_owned()
             } else {

@@ -9,6 +9,36 @@ use crate::units::{Duration, Ratio};
 use serde_json::Value;
 use std::sync::Arc;
 
+/// The meta of a service read from another format: its id, where it comes from, and none of the
+/// documentation only native specs carry. Callers fill in what their format has.
+pub(crate) fn bare_service_meta(
+    id: String,
+    origin: Origin,
+    source: String,
+) -> crate::spec::ServiceMeta {
+    crate::spec::ServiceMeta {
+        origin,
+        title: id.clone(),
+        owner: None,
+        description: None,
+        source,
+        document: crate::spec::DocumentMeta {
+            version: None,
+            effective: None,
+            review: None,
+        },
+        labels: Default::default(),
+        channels: Vec::new(),
+        escalation: Vec::new(),
+        monitoring: Vec::new(),
+        verify: Vec::new(),
+        alert_self_test: Vec::new(),
+        error_budget_policy: None,
+        candidates: Vec::new(),
+        id,
+    }
+}
+
 /// A node of a document that outlives the walk: later stages locate diagnostics with it.
 #[derive(Debug, Clone)]
 pub(crate) struct Loc {

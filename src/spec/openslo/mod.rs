@@ -436,15 +436,7 @@ fn dns_label(w: &mut Walk, pointer: &str, name: &str, what: &str) -> bool {
     if is_dns_label(name) {
         return true;
     }
-    let suggestion: String = name
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect::<String>()
-        .trim_matches('-')
-        .chars()
-        .take(63)
-        .collect();
+    let suggestion: String = super::validate::suggest_id(name).chars().take(63).collect();
     let help = if suggestion.is_empty() {
         "an RFC 1123 label: at most 63 lower-case letters, digits and `-`, starting and ending with a letter or digit".to_owned()
     } else {

@@ -44,8 +44,10 @@ use super::{
     PolicySpec, RatioMetric, RawType, RefOr, SliMetric, SliSpec, SloSpec, TargetSpec,
 };
 use crate::diagnostics::{Code, Diagnostic, Origin, Severity, did_you_mean};
-use crate::spec::model::{Channel, ChannelType, DocumentMeta};
-use crate::spec::walk::{Loc, window_placeholder};
+use crate::spec::model::Quantity;
+use crate::spec::model::{Channel, ChannelType};
+use crate::spec::validate::Checker;
+use crate::spec::walk::{Loc, bare_service_meta, window_placeholder};
 use crate::spec::{
     EscalationLevel, GaugeSli, MissingData, Objective, RatioSli, Service, ServiceMeta, Sli, Slo,
     Tier,
@@ -230,12 +232,9 @@ impl<'c> Resolver<'c> {
     fn slo(&mut self, slo: &'c SloSpec, services: &mut BTreeMap<String, ServiceBuild>) {
         let errors_before = self.error_count();
         let (service_id, service_loc) = &slo.service;
-        let mut checker = service_loc.checker();
-        checker.id(&service_loc.pointer, service_id, "service");
-        let diagnostics = checker.diagnostics;
-        for d in diagnostics {
-            self.push(d);
-        }
+        self.check(service_loc, |c| {
+            c.id(&service_loc.pointer, service_id, "service")
+        });
         if let Some(calendar) = &slo.window.calendar {
             self.error_at_key(
                 Code::UnsupportedFeature,
@@ -380,32 +379,29 @@ impl<'c> Resolver<'c> {
 
     fn target(&mut self, objective: &ObjectiveSpec) -> Option<Objective> {
         let (target, at) = &objective.target;
-        if target.is_zero() {
-            self.error(
-                Code::ObjectiveRange,
-                at,
-                "a target of 0 is no objective: every event may fail",
-                "a target is the share of good events, strictly between 0 and 1, e.g. `target: 0.995`",
-            );
-            return None;
-        }
-        if target.denom() > 100_000_000_000 {
-            self.error(
-                Code::ArithmeticOverflow,
-                at,
-                format!("target {target} has more precision than slofile computes with"),
-                "use at most 11 decimal places",
-            );
-            return None;
-        }
+        // The objective checks of native specs, on the target as a percentage.
+        let hundred = target.checked_mul(Ratio::integer(100)).ok()?;
+        let written = format!("{}%", hundred.to_decimal());
+        let quantity = Quantity::Text(written.clone());
+        let target = self.check(at, |c| c.objective(&at.pointer, &quantity))?;
         Some(Objective {
             name: None,
             percentile: None,
-            target: *target,
+            target,
             threshold: None,
-            written: target.percent(),
+            written,
             origin: at.origin(),
         })
+    }
+
+    /// Runs checks shared with native specs at `at`, keeping their diagnostics.
+    fn check<T>(&mut self, at: &Loc, run: impl FnOnce(&mut Checker) -> T) -> T {
+        let mut checker = at.checker();
+        let result = run(&mut checker);
+        for diagnostic in checker.diagnostics {
+            self.push(diagnostic);
+        }
+        result
     }
 
     fn sli(
@@ -532,12 +528,8 @@ impl<'c> Resolver<'c> {
 
     /// An error-ratio query built from user queries: it must still parse.
     fn checked_query(&mut self, query: String, at: &Loc) -> Option<Sli> {
-        let mut checker = at.checker();
-        let ok = checker.promql(&at.pointer, &query.replace("{{window}}", "5m"));
-        let diagnostics = checker.diagnostics;
-        for d in diagnostics {
-            self.push(d);
-        }
+        let substituted = query.replace("{{window}}", "5m");
+        let ok = self.check(at, |c| c.promql(&at.pointer, &substituted));
         ok.then_some(Sli::Ratio(RatioSli::Query(query)))
     }
 
@@ -607,17 +599,10 @@ impl<'c> Resolver<'c> {
                     .with_help("slofile reads `query` only; it writes rules for whichever Prometheus loads them"),
             );
         }
-        let mut checker = query_at.checker();
-        let ok = checker.promql(
-            &query_at.pointer,
-            &query
-                .replace("{{.window}}", "5m")
-                .replace("{{ .window }}", "5m"),
-        );
-        let diagnostics = checker.diagnostics;
-        for d in diagnostics {
-            self.push(d);
-        }
+        // Parsed with a window standing in for `{{.window}}`, whichever spelling it has.
+        let substituted = window_placeholder(&query)
+            .map_or_else(|| query.clone(), |q| q.replace("{{window}}", "5m"));
+        let ok = self.check(&query_at, |c| c.promql(&query_at.pointer, &substituted));
         ok.then_some((query, query_at))
     }
 
@@ -902,30 +887,18 @@ impl<'c> Resolver<'c> {
         if build.failed || self.error_count() > errors_before {
             return None;
         }
+        let origin = definition.map_or(build.origin, |d| d.meta.loc.key("name").origin());
+        let source = definition.map_or(build.source, |d| d.meta.loc.file.name.clone());
         Some(Service {
             slos: build.slos,
             meta: ServiceMeta {
-                origin: definition.map_or(build.origin, |d| d.meta.loc.key("name").origin()),
                 title: definition
                     .and_then(|d| d.meta.display_name.clone())
                     .unwrap_or_else(|| id.clone()),
-                owner: None,
                 description: definition.and_then(|d| d.description.clone()),
-                source: definition.map_or(build.source, |d| d.meta.loc.file.name.clone()),
-                document: DocumentMeta {
-                    version: None,
-                    effective: None,
-                    review: None,
-                },
-                labels: BTreeMap::new(),
                 channels,
                 escalation,
-                monitoring: Vec::new(),
-                verify: Vec::new(),
-                alert_self_test: Vec::new(),
-                error_budget_policy: None,
-                candidates: Vec::new(),
-                id,
+                ..bare_service_meta(id, origin, source)
             },
         })
     }
