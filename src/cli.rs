@@ -5,7 +5,8 @@ use crate::diagnostics::{self, Code, Diagnostic, Format, Report, SourceFile};
 use crate::emit::sentry::SentryApi;
 use crate::emit::{self, EmitOptions};
 use crate::spec::yaml::ByteSpan;
-use crate::{UsageError, explain, spec, write};
+use crate::units::Duration;
+use crate::{LoadOptions, UsageError, convert, explain, spec, write};
 use clap::{CommandFactory, Parser, Subcommand};
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
@@ -31,6 +32,17 @@ pub struct Cli {
     /// Treat warnings as errors.
     #[arg(long, global = true)]
     pub deny_warnings: bool,
+    /// SLO window of Sloth specs, which do not state one (Sloth's own default is 30d).
+    #[arg(long, global = true, value_name = "DURATION", default_value = spec::sloth::DEFAULT_PERIOD, value_parser = Duration::parse)]
+    pub sloth_period: Duration,
+}
+
+impl Cli {
+    fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            sloth_period: self.sloth_period,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +102,14 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `slofile man > slofile.1`.
     Man,
+    /// Print the specs in another format: native specs from OpenSLO or Sloth, or OpenSLO objects.
+    Convert {
+        /// The format to write.
+        #[arg(long, value_enum)]
+        to: convert::Target,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 /// Options that shape generated files.
@@ -152,12 +172,19 @@ fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
             print_stdout(&spec::schema::schema_text());
             Ok(EXIT_OK)
         }
+        Command::Convert { to, paths } => {
+            let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? else {
+                return Ok(EXIT_INVALID);
+            };
+            print_stdout(&convert::convert(&plan, *to));
+            Ok(exit_for(report, cli.deny_warnings))
+        }
         Command::Validate { paths } => {
-            crate::plan(paths, report)?;
+            crate::plan_with(paths, &cli.load_options(), report)?;
             Ok(exit_for(report, cli.deny_warnings))
         }
         Command::Explain { paths } => {
-            if let Some(plan) = crate::plan(paths, report)? {
+            if let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? {
                 print_stdout(&explain::explain(&plan));
             }
             Ok(exit_for(report, cli.deny_warnings))
@@ -167,7 +194,7 @@ fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
             output,
             emit: args,
         } => {
-            let Some(plan) = crate::plan(paths, report)? else {
+            let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? else {
                 return Ok(EXIT_INVALID);
             };
             let emitted = emit::emit_all(&plan, &args.options());
@@ -195,7 +222,13 @@ fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
             paths,
             base,
             exit_code,
-        } => diff(paths, base.as_deref(), *exit_code, report),
+        } => diff(
+            paths,
+            base.as_deref(),
+            *exit_code,
+            &cli.load_options(),
+            report,
+        ),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "slofile", &mut script);
@@ -226,7 +259,7 @@ fn check(
     args: &EmitArgs,
     report: &mut Report,
 ) -> Result<i32, UsageError> {
-    let Some(plan) = crate::plan(paths, report)? else {
+    let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? else {
         return Ok(EXIT_INVALID);
     };
     let emitted = emit::emit_all(&plan, &args.options());
@@ -342,18 +375,19 @@ fn diff(
     paths: &[PathBuf],
     base: Option<&str>,
     exit_code: bool,
+    options: &LoadOptions,
     report: &mut Report,
 ) -> Result<i32, UsageError> {
     // The old side's warnings are the base's business; only its errors stop the comparison.
     let mut old_report = Report::default();
     let (old, new) = match (base, paths) {
         (Some(rev), paths) => (
-            crate::diff::plan_at_revision(rev, paths, &mut old_report)?,
-            crate::plan(paths, report)?,
+            crate::diff::plan_at_revision(rev, paths, options, &mut old_report)?,
+            crate::plan_with(paths, options, report)?,
         ),
         (None, [old, new]) => (
-            crate::plan(std::slice::from_ref(old), &mut old_report)?,
-            crate::plan(std::slice::from_ref(new), report)?,
+            crate::plan_with(std::slice::from_ref(old), options, &mut old_report)?,
+            crate::plan_with(std::slice::from_ref(new), options, report)?,
         ),
         (None, _) => {
             return Err(UsageError(

@@ -111,6 +111,11 @@ codes! {
     SentryUnsupported => "sentry_unsupported", "Something the spec asks for that the Sentry API cannot express; it is left out of the Sentry output.";
     Template => "template", "A documentation template failed to load or render.";
     StaleOutput => "stale_output", "`check` found generated files that differ from what `build` would write.";
+    UnsupportedSource => "unsupported_source", "An OpenSLO SLI reads from a data source other than Prometheus.";
+    UnsupportedFeature => "unsupported_feature", "An OpenSLO or Sloth feature slofile cannot compile faithfully, such as calendar windows or plugins.";
+    NoAlertPolicy => "no_alert_policy", "An OpenSLO SLO without alert policies gets no burn-rate alerts.";
+    NotCarried => "not_carried", "A field of an OpenSLO or Sloth spec that has no equivalent in slofile's output.";
+    ApproximateDuration => "approximate_duration", "An OpenSLO duration in months, quarters or years, read as 30, 90 or 365 days.";
 }
 
 impl Code {
@@ -132,6 +137,11 @@ impl Code {
             Code::ProbeInterval => "interval too short",
             Code::ProbeTimeout => "timeout out of range",
             Code::MissingField | Code::MissingObjective => "incomplete",
+            Code::UnsupportedSource => "not Prometheus",
+            Code::UnsupportedFeature => "not supported",
+            Code::NoAlertPolicy => "no alerts",
+            Code::NotCarried => "not carried",
+            Code::ApproximateDuration => "approximate",
             _ => "here",
         }
     }

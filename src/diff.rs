@@ -871,6 +871,7 @@ fn routing_changes(
 pub fn plan_at_revision(
     rev: &str,
     paths: &[PathBuf],
+    options: &crate::LoadOptions,
     report: &mut Report,
 ) -> Result<Option<Plan>, UsageError> {
     let top = git(&["rev-parse", "--show-toplevel"], None)?;
@@ -947,7 +948,7 @@ pub fn plan_at_revision(
         }));
     }
     let mut side = Report::default();
-    let plan = crate::plan(&inputs, &mut side)?;
+    let plan = crate::plan_with(&inputs, options, &mut side)?;
     let shown = format!("{}/", display_path(temp.path()));
     report.extend(
         side.diagnostics

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod compile;
+pub mod convert;
 pub mod diagnostics;
 pub mod diff;
 pub mod emit;
@@ -19,16 +20,46 @@ use spec::Service;
 use spec::load::{self, InputFormat};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use units::Duration;
 
 /// A failure that is not about the specs' content: unreadable paths. Exit code 2.
 #[derive(Debug)]
 pub struct UsageError(pub Diagnostic);
 
-/// Reads, checks and validates every spec under `inputs`. Diagnostics for every file are
-/// collected; a service is returned only when its document has no errors.
+/// How inputs are read.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The SLO window of Sloth specs, which do not state one. Sloth's default is 30 days.
+    pub sloth_period: Duration,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            sloth_period: Duration::parse(spec::sloth::DEFAULT_PERIOD).unwrap_or_default(),
+        }
+    }
+}
+
+/// Reads, checks and validates every spec under `inputs`, with default [`LoadOptions`].
 pub fn load_services(inputs: &[PathBuf], report: &mut Report) -> Result<Vec<Service>, UsageError> {
+    load_services_with(inputs, &LoadOptions::default(), report)
+}
+
+/// Reads, checks and validates every spec under `inputs`. Diagnostics for every file are
+/// collected; a service is returned only when its specs have no errors.
+///
+/// OpenSLO objects refer to each other across documents and files, and Sloth documents of one
+/// service merge, so both are gathered while the files are read and resolved after the last one.
+pub fn load_services_with(
+    inputs: &[PathBuf],
+    options: &LoadOptions,
+    report: &mut Report,
+) -> Result<Vec<Service>, UsageError> {
     let paths = load::collect_paths(inputs).map_err(UsageError)?;
     let mut services = Vec::new();
+    let mut openslo = spec::openslo::Collection::default();
+    let mut sloth = spec::sloth::Collection::default();
     for path in &paths {
         let file = match load::read_source(path) {
             Ok(file) => file,
@@ -58,9 +89,17 @@ pub fn load_services(inputs: &[PathBuf], report: &mut Report) -> Result<Vec<Serv
                         }
                     }
                 }
+                InputFormat::OpenSlo => report.extend(openslo.add(loaded)),
+                InputFormat::Sloth => report.extend(sloth.add(loaded)),
             }
         }
     }
+    let (resolved, diagnostics) = openslo.resolve();
+    services.extend(resolved);
+    report.extend(diagnostics);
+    let (resolved, diagnostics) = sloth.resolve(options.sloth_period);
+    services.extend(resolved);
+    report.extend(diagnostics);
     if paths.is_empty() {
         report.push(
             Diagnostic::error(
@@ -97,9 +136,18 @@ fn check_unique_services(services: &[Service], report: &mut Report) {
     }
 }
 
-/// Loads, validates and compiles. The plan is returned only when there are no errors.
+/// Loads, validates and compiles with default [`LoadOptions`].
 pub fn plan(inputs: &[PathBuf], report: &mut Report) -> Result<Option<compile::Plan>, UsageError> {
-    let services = load_services(inputs, report)?;
+    plan_with(inputs, &LoadOptions::default(), report)
+}
+
+/// Loads, validates and compiles. The plan is returned only when there are no errors.
+pub fn plan_with(
+    inputs: &[PathBuf],
+    options: &LoadOptions,
+    report: &mut Report,
+) -> Result<Option<compile::Plan>, UsageError> {
+    let services = load_services_with(inputs, options, report)?;
     if report.error_count() > 0 {
         return Ok(None);
     }

@@ -20,10 +20,22 @@ pub const MAX_ALIAS_EVENTS: usize = 100_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputFormat {
     Native,
+    /// OpenSLO v1 objects: one mapping, or a list of them.
+    OpenSlo,
+    /// Sloth's `prometheus/v1` spec, or its Kubernetes `PrometheusServiceLevel` and `AlertWindows`.
+    Sloth,
 }
 
 /// The formats slofile reads, as listed in error messages.
-pub const SUPPORTED_FORMATS: &str = "`apiVersion: slofile/v1`";
+pub const SUPPORTED_FORMATS: &str = "`apiVersion: slofile/v1`, OpenSLO `apiVersion: openslo/v1` or \
+     Sloth `version: prometheus/v1`";
+
+/// The `apiVersion` of OpenSLO v1 objects.
+pub const OPENSLO_V1: &str = "openslo/v1";
+/// The `version` of Sloth's plain spec.
+pub const SLOTH_PROMETHEUS_V1: &str = "prometheus/v1";
+/// The `apiVersion` of Sloth's Kubernetes resources.
+pub const SLOTH_K8S_V1: &str = "sloth.slok.dev/v1";
 
 /// One YAML document of one input file.
 #[derive(Debug)]
@@ -245,15 +257,34 @@ fn yaml_error(file: &Arc<SourceFile>, error: &serde_saphyr::Error, bom: usize) -
 }
 
 fn detect_format(document: &Document) -> Result<InputFormat, Diagnostic> {
-    let serde_json::Value::Object(map) = &document.json else {
-        return Err(Diagnostic::error(
-            Code::EmptyDocument,
-            "this YAML document is not a mapping, so it is no spec",
-        )
-        .with_help(format!(
-            "a spec is a mapping that starts with {SUPPORTED_FORMATS}"
-        ))
-        .at_document(document));
+    let map = match &document.json {
+        serde_json::Value::Object(map) => map,
+        // OpenSLO tools read a list of objects as one document.
+        serde_json::Value::Array(items)
+            if !items.is_empty() && items.iter().all(is_openslo_object) =>
+        {
+            return Ok(InputFormat::OpenSlo);
+        }
+        serde_json::Value::Array(_) => {
+            return Err(Diagnostic::error(
+                Code::EmptyDocument,
+                "this YAML document is a list, and only OpenSLO objects may be listed in one",
+            )
+            .with_help(format!(
+                "a spec is a mapping that starts with {SUPPORTED_FORMATS}"
+            ))
+            .at_document(document));
+        }
+        _ => {
+            return Err(Diagnostic::error(
+                Code::EmptyDocument,
+                "this YAML document is not a mapping, so it is no spec",
+            )
+            .with_help(format!(
+                "a spec is a mapping that starts with {SUPPORTED_FORMATS}"
+            ))
+            .at_document(document));
+        }
     };
     let (key, version) = match (map.get("apiVersion"), map.get("version")) {
         (Some(v), _) => ("apiVersion", v),
@@ -267,8 +298,36 @@ fn detect_format(document: &Document) -> Result<InputFormat, Diagnostic> {
             .at_document(document));
         }
     };
-    match version.as_str() {
-        Some("slofile/v1") if key == "apiVersion" => Ok(InputFormat::Native),
+    let kind = map.get("kind").and_then(serde_json::Value::as_str);
+    match (key, version.as_str()) {
+        ("apiVersion", Some("slofile/v1")) => Ok(InputFormat::Native),
+        ("apiVersion", Some(OPENSLO_V1)) => Ok(InputFormat::OpenSlo),
+        ("apiVersion", Some(other)) if other.starts_with("openslo") => {
+            Err(unsupported_openslo_version(other).at_pointer(document, "/apiVersion"))
+        }
+        ("apiVersion", Some(SLOTH_K8S_V1))
+            if matches!(kind, Some("PrometheusServiceLevel" | "AlertWindows")) =>
+        {
+            Ok(InputFormat::Sloth)
+        }
+        ("apiVersion", Some(SLOTH_K8S_V1)) => Err(Diagnostic::error(
+            Code::UnknownFormat,
+            format!(
+                "Sloth resource kind {} is not one slofile reads",
+                kind.map_or_else(|| "(none)".to_owned(), |k| format!("`{k}`"))
+            ),
+        )
+        .with_label("not a spec kind")
+        .with_help("slofile reads Sloth's `PrometheusServiceLevel` and `AlertWindows`")
+        .at_pointer(
+            document,
+            if kind.is_some() {
+                "/kind"
+            } else {
+                "/apiVersion"
+            },
+        )),
+        ("version", Some(SLOTH_PROMETHEUS_V1)) => Ok(InputFormat::Sloth),
         _ => {
             let shown = match version {
                 serde_json::Value::String(s) => format!("`{s}`"),
@@ -282,6 +341,25 @@ fn detect_format(document: &Document) -> Result<InputFormat, Diagnostic> {
             )
         }
     }
+}
+
+fn is_openslo_object(item: &serde_json::Value) -> bool {
+    item.get("apiVersion")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|v| v.starts_with("openslo"))
+}
+
+/// The diagnostic for OpenSLO versions other than v1; the caller locates it.
+pub fn unsupported_openslo_version(version: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::UnknownFormat,
+        format!("OpenSLO `{version}` is not supported; slofile reads `{OPENSLO_V1}`"),
+    )
+    .with_label("not openslo/v1")
+    .with_help(
+        "convert the objects to openslo/v1 first, for example with `oslo convert`; v1 is the \
+         stable version of the specification",
+    )
 }
 
 trait AtDocument {

@@ -3,8 +3,11 @@
 
 pub mod load;
 pub mod model;
+pub mod openslo;
 pub mod schema;
+pub mod sloth;
 pub mod validate;
+pub(crate) mod walk;
 pub mod yaml;
 
 use crate::diagnostics::Origin;

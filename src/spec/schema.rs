@@ -341,7 +341,7 @@ fn explain_choice(
                     format!("write exactly one {what}, found {}", given.len()),
                 )
                 .at(file, span)
-                .with_label("one key expected")
+                .with_label("one key expected".to_string())
                 .with_help(format!("expected one of: {}", quote_list(&variants))),
             );
         }

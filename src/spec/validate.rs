@@ -42,6 +42,16 @@ pub fn builtin_tiers(policy: &str) -> Option<Vec<Tier>> {
     }
 }
 
+/// An id made of `text`: lower-case, with other characters turned into dashes.
+pub(crate) fn suggest_id(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .trim_matches('-')
+        .to_owned()
+}
+
 /// Labels slofile sets itself; specs may not set them.
 const RESERVED_LABELS: &[&str] = &[
     "service",
@@ -56,14 +66,24 @@ const RESERVED_LABELS: &[&str] = &[
 
 const DEFAULT_WINDOW: &str = "28d";
 
-struct Checker<'a> {
-    file: &'a Arc<SourceFile>,
-    document: &'a Document,
-    diagnostics: Vec<Diagnostic>,
+/// Checks of values at YAML nodes, each problem reported at its node. Shared with the readers of
+/// other spec formats, so that the same value gets the same diagnostic whatever the format.
+pub(crate) struct Checker<'a> {
+    pub(crate) file: &'a Arc<SourceFile>,
+    pub(crate) document: &'a Document,
+    pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
-impl Checker<'_> {
-    fn error(
+impl<'a> Checker<'a> {
+    pub(crate) fn new(file: &'a Arc<SourceFile>, document: &'a Document) -> Self {
+        Checker {
+            file,
+            document,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub(crate) fn error(
         &mut self,
         code: Code,
         pointer: &str,
@@ -76,7 +96,7 @@ impl Checker<'_> {
         self.diagnostics.push(diagnostic);
     }
 
-    fn error_at_key(
+    pub(crate) fn error_at_key(
         &mut self,
         code: Code,
         pointer: &str,
@@ -89,7 +109,7 @@ impl Checker<'_> {
         self.diagnostics.push(diagnostic);
     }
 
-    fn warning(
+    pub(crate) fn warning(
         &mut self,
         code: Code,
         pointer: &str,
@@ -102,14 +122,14 @@ impl Checker<'_> {
         self.diagnostics.push(diagnostic);
     }
 
-    fn origin(&self, pointer: &str) -> Origin {
+    pub(crate) fn origin(&self, pointer: &str) -> Origin {
         Origin {
             file: Arc::clone(self.file),
             span: self.document.span(pointer),
         }
     }
 
-    fn id(&mut self, pointer: &str, id: &str, what: &str) {
+    pub(crate) fn id(&mut self, pointer: &str, id: &str, what: &str) {
         let valid = !id.is_empty()
             && id.len() <= 63
             && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -117,13 +137,7 @@ impl Checker<'_> {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !valid {
-            let suggestion: String = id
-                .to_lowercase()
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                .collect::<String>()
-                .trim_matches('-')
-                .to_owned();
+            let suggestion = suggest_id(id);
             let help = if suggestion.is_empty() {
                 "use lower-case letters, digits and dashes, starting with a letter or digit"
                     .to_owned()
@@ -141,7 +155,11 @@ impl Checker<'_> {
         }
     }
 
-    fn unique<'s>(&mut self, items: impl IntoIterator<Item = (String, &'s str)>, what: &str) {
+    pub(crate) fn unique<'s>(
+        &mut self,
+        items: impl IntoIterator<Item = (String, &'s str)>,
+        what: &str,
+    ) {
         let mut seen = HashSet::new();
         for (pointer, id) in items {
             if !seen.insert(id.to_owned()) {
@@ -155,7 +173,7 @@ impl Checker<'_> {
         }
     }
 
-    fn duration(&mut self, pointer: &str, text: &str) -> Option<Duration> {
+    pub(crate) fn duration(&mut self, pointer: &str, text: &str) -> Option<Duration> {
         match Duration::parse(text) {
             Ok(d) => Some(d),
             Err(message) => {
@@ -171,7 +189,7 @@ impl Checker<'_> {
     }
 
     /// A `for:` duration, where `0s` means "fire at once".
-    fn hold_duration(&mut self, pointer: &str, text: &str) -> Option<Duration> {
+    pub(crate) fn hold_duration(&mut self, pointer: &str, text: &str) -> Option<Duration> {
         let zero = text.trim().trim_start_matches('0');
         if !text.trim().is_empty() && ["s", "m", "h", "ms", ""].contains(&zero) {
             return Some(Duration::default());
@@ -183,7 +201,7 @@ impl Checker<'_> {
         text.as_ref().and_then(|t| self.duration(pointer, t))
     }
 
-    fn quantity_text(quantity: &Quantity) -> String {
+    pub(crate) fn quantity_text(quantity: &Quantity) -> String {
         match quantity {
             Quantity::Number(n) => n.to_string(),
             Quantity::Text(t) => t.trim().to_owned(),
@@ -191,7 +209,7 @@ impl Checker<'_> {
     }
 
     /// An objective: `99.5%`, or a bare number read as a percentage.
-    fn objective(&mut self, pointer: &str, quantity: &Quantity) -> Option<Ratio> {
+    pub(crate) fn objective(&mut self, pointer: &str, quantity: &Quantity) -> Option<Ratio> {
         let text = Self::quantity_text(quantity);
         let Some((value, is_percent)) = Ratio::parse_percent_or_number(&text) else {
             self.error(
@@ -320,7 +338,7 @@ impl Checker<'_> {
     }
 
     /// Parses PromQL and reports its syntax error at the expression's node.
-    fn promql(&mut self, pointer: &str, query: &str) -> bool {
+    pub(crate) fn promql(&mut self, pointer: &str, query: &str) -> bool {
         match promql_parser::parser::parse(query) {
             Ok(_) => true,
             Err(message) => {
@@ -336,7 +354,7 @@ impl Checker<'_> {
         }
     }
 
-    fn reference(&mut self, pointer: &str, name: &str, known: &[&str], what: &str) {
+    pub(crate) fn reference(&mut self, pointer: &str, name: &str, known: &[&str], what: &str) {
         if !known.contains(&name) {
             let help = match did_you_mean(name, known.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
@@ -359,14 +377,14 @@ impl Checker<'_> {
         }
     }
 
-    fn labels(&mut self, pointer: &str, labels: &BTreeMap<String, String>) {
+    pub(crate) fn labels(&mut self, pointer: &str, labels: &BTreeMap<String, String>) {
         for name in labels.keys() {
             let child = format!("{pointer}/{}", super::yaml::escape_pointer(name));
             self.label_name(&child, name, true);
         }
     }
 
-    fn label_name(&mut self, pointer: &str, name: &str, at_key: bool) {
+    pub(crate) fn label_name(&mut self, pointer: &str, name: &str, at_key: bool) {
         let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !name.starts_with("__");
