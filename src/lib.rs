@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod diff;
 pub mod emit;
 pub mod explain;
+pub mod promql;
 pub mod spec;
 pub mod units;
 pub mod write;

@@ -1087,7 +1087,7 @@ fn has_range(query: &str) -> bool {
             Ok(!self.0)
         }
     }
-    let Ok(expr) = promql_parser::parser::parse(query) else {
+    let Ok(expr) = crate::promql::parse_shape(query) else {
         return false;
     };
     let mut finder = FindRange(false);
