@@ -17,11 +17,41 @@ pub struct Ratio {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overflow;
 
-fn gcd(mut a: i128, mut b: i128) -> i128 {
-    while b != 0 {
-        (a, b) = (b, a % b);
+/// The greatest common divisor, or 0 when it does not fit (only `gcd(i128::MIN, 0)`).
+fn gcd(a: i128, b: i128) -> i128 {
+    let (a, b) = (a.unsigned_abs(), b.unsigned_abs());
+    // Nearly every ratio slofile meets fits in 64 bits, where division is a machine instruction
+    // and not a call into 128-bit software division.
+    let divisor = match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(a), Ok(b)) => u128::from(gcd_u64(a, b)),
+        _ => {
+            let (mut a, mut b) = (a, b);
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        }
+    };
+    i128::try_from(divisor).unwrap_or(0)
+}
+
+/// Binary (Stein's) GCD: shifts and subtractions only.
+fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
+    if a == 0 || b == 0 {
+        return a | b;
     }
-    a.abs()
+    let shift = (a | b).trailing_zeros();
+    a >>= a.trailing_zeros();
+    loop {
+        b >>= b.trailing_zeros();
+        if a > b {
+            std::mem::swap(&mut a, &mut b);
+        }
+        b -= a;
+        if b == 0 {
+            return a << shift;
+        }
+    }
 }
 
 impl Ratio {
@@ -36,8 +66,8 @@ impl Ratio {
         let sign = if den < 0 { -1 } else { 1 };
         let divisor = gcd(num, den).max(1);
         Ok(Ratio {
-            num: sign * num / divisor,
-            den: sign * den / divisor,
+            num: (num / divisor).checked_mul(sign).ok_or(Overflow)?,
+            den: (den / divisor).checked_mul(sign).ok_or(Overflow)?,
         })
     }
 
@@ -448,6 +478,29 @@ impl fmt::Display for Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn gcd_agrees_with_euclid(a: i128, b: i128) {
+            let (mut x, mut y) = (a.unsigned_abs(), b.unsigned_abs());
+            while y != 0 {
+                (x, y) = (y, x % y);
+            }
+            proptest::prop_assert_eq!(gcd(a, b), i128::try_from(x).unwrap_or(0));
+            let (small_a, small_b) = (a as i64 as i128, b as i64 as i128);
+            let (mut x, mut y) = (small_a.unsigned_abs(), small_b.unsigned_abs());
+            while y != 0 {
+                (x, y) = (y, x % y);
+            }
+            proptest::prop_assert_eq!(gcd(small_a, small_b), i128::try_from(x).unwrap_or(0));
+        }
+    }
+
+    #[test]
+    fn ratios_at_the_edge_of_i128_overflow_instead_of_panicking() {
+        assert_eq!(Ratio::new(i128::MIN, -1), Err(Overflow));
+        assert!(Ratio::new(i128::MIN, 1).is_ok());
+    }
 
     fn pct(text: &str) -> Ratio {
         Ratio::parse_percent_or_number(text).unwrap().0
