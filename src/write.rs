@@ -17,7 +17,7 @@ use crate::emit::OutputFile;
 use crate::spec::load::display_path;
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Component, Path, PathBuf};
 
 /// The manifest of generated files, one relative path a line.
@@ -218,8 +218,7 @@ impl Transaction {
         let parent = target.parent().unwrap_or(Path::new("."));
         self.create_dirs(parent)?;
         let temp = sibling(&target, "tmp");
-        let written =
-            write_synced(&temp, contents).map_err(|e| io_diagnostic(&target, "write", &e));
+        let written = fs::write(&temp, contents).map_err(|e| io_diagnostic(&target, "write", &e));
         // Registered even when the write failed, so that a partial temporary file is removed.
         self.steps.push(Step::Replace {
             temp,
@@ -227,6 +226,49 @@ impl Transaction {
             backup: None,
         });
         written
+    }
+
+    /// Flushes every staged file to disk before any is renamed into place, so that a crash never
+    /// leaves a target empty. Each flush waits on the disk, so several run at once: their waits
+    /// overlap and the file system commits them together, where one after the other they cost a
+    /// disk round trip per file.
+    fn sync_staged(&self) -> Result<(), Diagnostic> {
+        const AT_ONCE: usize = 32;
+        let staged: Vec<(&Path, &Path)> = self
+            .steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::Replace { temp, target, .. } => Some((temp.as_path(), target.as_path())),
+                Step::Remove { .. } => None,
+            })
+            .collect();
+        if staged.is_empty() {
+            return Ok(());
+        }
+        let per_thread = staged.len().div_ceil(AT_ONCE);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = staged
+                .chunks(per_thread)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        for (temp, target) in chunk {
+                            fs::File::open(temp)
+                                .and_then(|file| file.sync_all())
+                                .map_err(|e| io_diagnostic(target, "write", &e))?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| {
+                    worker.join().unwrap_or_else(|_| {
+                        Err(Diagnostic::error(Code::Io, "flushing output files failed"))
+                    })
+                })
+                .collect::<Result<(), Diagnostic>>()
+        })
     }
 
     fn commit(&mut self, ops: &FileOps) -> Result<(), Diagnostic> {
@@ -307,12 +349,6 @@ impl Drop for Transaction {
     }
 }
 
-fn write_synced(path: &Path, contents: &str) -> io::Result<()> {
-    let mut file = fs::File::create(path)?;
-    file.write_all(contents.as_bytes())?;
-    file.sync_all()
-}
-
 /// Keeps the current file under `copy` without touching `target`: a hard link where the file
 /// system allows it, a copy otherwise.
 fn keep_copy(target: &Path, copy: &Path) -> io::Result<()> {
@@ -370,6 +406,7 @@ pub(crate) fn write_all_with(
     if let Some((target, contents)) = manifest {
         transaction.stage(target, contents)?;
     }
+    transaction.sync_staged()?;
     transaction.commit(ops)?;
     remove_empty_dirs(dir, &summary.removed);
     Ok(summary)
