@@ -260,14 +260,12 @@ impl Transaction {
                     })
                 })
                 .collect();
-            workers
-                .into_iter()
-                .map(|worker| {
-                    worker.join().unwrap_or_else(|_| {
-                        Err(Diagnostic::error(Code::Io, "flushing output files failed"))
-                    })
+            workers.into_iter().try_for_each(|worker| {
+                worker.join().unwrap_or_else(|_| {
+                    Err(Diagnostic::error(Code::Io, "flushing output files failed")
+                        .with_help("nothing was replaced; run the build again"))
                 })
-                .collect::<Result<(), Diagnostic>>()
+            })
         })
     }
 
