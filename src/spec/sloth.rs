@@ -130,6 +130,12 @@ impl Collection {
         walk.checker.diagnostics
     }
 
+    /// Adds the documents another collection read, after this one's.
+    pub fn append(&mut self, mut other: Collection) {
+        self.levels.append(&mut other.levels);
+        self.windows.append(&mut other.windows);
+    }
+
     /// Builds the services, with SLO windows of `period`. Call once, after every file is read.
     pub fn resolve(self, period: Duration) -> (Vec<Service>, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();

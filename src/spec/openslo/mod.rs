@@ -328,6 +328,12 @@ impl Collection {
         }
     }
 
+    /// Adds the objects another collection read, after this one's.
+    pub fn append(&mut self, mut other: Collection) {
+        self.objects.append(&mut other.objects);
+        self.broken.append(&mut other.broken);
+    }
+
     /// Resolves references and builds the services. Call once, after every file is read.
     pub fn resolve(self) -> (Vec<crate::spec::Service>, Vec<Diagnostic>) {
         resolve::resolve(self)
