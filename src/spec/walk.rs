@@ -174,10 +174,7 @@ impl<'a> Walk<'a> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        let diagnostic = Diagnostic::info(code, message)
-            .at(self.checker.file, self.checker.document.span(pointer))
-            .with_help(help);
-        self.checker.diagnostics.push(diagnostic);
+        self.checker.info(code, pointer, message, help);
     }
 
     /// The node at `pointer` as a mapping; a wrong type is reported.
