@@ -68,12 +68,17 @@ pub struct EmitArgs {
     /// Directory of templates overriding the built-in ones, file by file.
     #[arg(long)]
     pub templates: Option<PathBuf>,
+    /// Write the Prometheus rules as a plain rule file, or as a prometheus-operator
+    /// `PrometheusRule` object.
+    #[arg(long, value_enum, default_value_t)]
+    pub prometheus_format: emit::prometheus::PrometheusFormat,
 }
 
 impl EmitArgs {
     fn options(&self) -> EmitOptions {
         EmitOptions {
             templates: self.templates.clone(),
+            prometheus_format: self.prometheus_format,
         }
     }
 }

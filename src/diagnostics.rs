@@ -105,6 +105,9 @@ codes! {
     ProbeInterval => "probe_interval", "A probe interval is too short for its provider.";
     TierCannotFire => "tier_cannot_fire", "A burn-rate tier whose threshold is at or above 100% errors: it can never fire.";
     NoPrometheusRules => "no_prometheus_rules", "An SLO measured outside Prometheus produces no Prometheus rules.";
+    PromqlShape => "promql_shape", "User PromQL has a shape slofile cannot build an SLI from, e.g. it already applies `rate()`.";
+    MinEventsIgnored => "min_events_ignored", "`min_events` cannot be enforced because the SLI gives no event counts.";
+    TimeWeightedCompliance => "time_weighted_compliance", "Compliance is averaged over time, not weighted by traffic, because the SLI gives no event counts.";
     ArithmeticOverflow => "arithmetic_overflow", "Numbers too precise or too large to compute with exactly.";
     SentryWindow => "sentry_window", "A burn-rate window was mapped to the nearest window Sentry allows.";
     Template => "template", "A documentation template failed to load or render.";

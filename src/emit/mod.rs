@@ -1,6 +1,8 @@
 //! Backends: each turns the [`Plan`] into in-memory files for one target. Backends are pure;
 //! only [`crate::write`] touches the disk.
 
+pub mod prometheus;
+
 use crate::compile::Plan;
 use crate::diagnostics::Diagnostic;
 use std::path::PathBuf;
@@ -17,6 +19,8 @@ pub struct OutputFile {
 pub struct EmitOptions {
     /// A directory of templates that override the built-in ones, file by file.
     pub templates: Option<PathBuf>,
+    /// How the Prometheus rules are packaged.
+    pub prometheus_format: prometheus::PrometheusFormat,
 }
 
 /// What a backend produced: files, and notes about what it could not or did not emit.
@@ -37,7 +41,7 @@ pub trait Backend {
 
 /// Every backend, in output order.
 pub fn backends() -> Vec<Box<dyn Backend>> {
-    Vec::new()
+    vec![Box::new(prometheus::Prometheus)]
 }
 
 /// Runs every backend. Files come back sorted by path, so output never depends on backend order.
