@@ -451,6 +451,9 @@ impl<'a> SloRules<'a> {
         else {
             return Err("not a gauge".to_owned());
         };
+        if promql::grouped_exactly(query, self.group_by()) {
+            return Ok(query.clone());
+        }
         promql::parse(query)?;
         let worst = if *good_below { "max" } else { "min" };
         Ok(format!(
@@ -1029,7 +1032,7 @@ fn shape_error(plan: &SloPlan, shape: &str) -> Diagnostic {
         format!("SLO `{}`: {shape}", plan.slo.id),
     )
     .at_origin(&plan.slo.origin)
-    .with_help("write plain selectors or aggregations over counters; slofile adds `rate()` for every window")
+    .with_help("write plain selectors, or aggregations over them, with no range: slofile adds `rate()` for every window, and the `le` matcher of histograms")
 }
 
 /// `exchange-completion` → `ExchangeCompletion`.

@@ -100,6 +100,16 @@ fn is_sum_by(expr: &Expr, group_by: &[String]) -> bool {
     }
 }
 
+/// Whether an expression already yields exactly one series per `group_by` value: an aggregation
+/// by exactly those labels.
+pub fn grouped_exactly(query: &str, group_by: &[String]) -> bool {
+    let Ok(expr) = parse(query) else {
+        return false;
+    };
+    let wanted: BTreeSet<String> = group_by.iter().cloned().collect();
+    matches!(expr, Expr::Aggregate(_)) && result_labels(&expr) == Labels::Only(wanted)
+}
+
 /// The labels an expression's result can carry: those of its inputs (unknown) except some, or a
 /// known set.
 #[derive(Debug, Clone, PartialEq)]
@@ -462,6 +472,18 @@ mod tests {
         assert_eq!(le_prometheus2(123456.0), "123456");
         assert_eq!(le_prometheus2(0.00001), "1e-05");
         assert_eq!(le_prometheus2(f64::INFINITY), "+Inf");
+    }
+
+    #[test]
+    fn aggregations_by_the_group_labels_are_recognised() {
+        assert!(grouped_exactly("max(dlq_depth)", &[]));
+        assert!(grouped_exactly("sum by (tenant) (x)", &g(&["tenant"])));
+        assert!(!grouped_exactly(
+            "sum by (tenant, queue) (x)",
+            &g(&["tenant"])
+        ));
+        assert!(!grouped_exactly("dlq_depth", &[]));
+        assert!(!grouped_exactly("sum(x) > 3", &[]));
     }
 
     #[test]
