@@ -484,6 +484,25 @@ fn burn_alerts_carry_tier_labels_escalation_and_links() {
 }
 
 #[test]
+fn static_alerts_never_take_a_generated_alert_name() {
+    let built = build(&["tests/fixtures/prometheus/checkout.yaml"], &[], true);
+    let names: Vec<String> = rules_of(&built, "checkout.rules.yml", "api-availability")
+        .iter()
+        .filter_map(|r| r["alert"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "ApiAvailabilityErrorBudgetBurn",
+            "ApiAvailabilityErrorBudgetBurn",
+            "ApiAvailabilityErrorBudgetBurn",
+            "ApiAvailabilityErrorBudgetBurnStatic",
+            "ApiAvailabilitySliDataMissing",
+        ]
+    );
+}
+
+#[test]
 fn hostile_strings_stay_data() {
     let built = build(&["tests/fixtures/prometheus/hostile.yaml"], &[], true);
     let rules = rules_of(&built, "hostile.rules.yml", "weird");

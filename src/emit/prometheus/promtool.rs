@@ -364,7 +364,7 @@ impl<'a> SloTests<'a> {
     }
 
     fn burn_name(&self) -> String {
-        self.rules.alert_name("ErrorBudgetBurn")
+        self.rules.alert_name(super::BURN_ALERT)
     }
 
     fn missing_alert(&self) -> Option<&Alert> {
