@@ -1305,6 +1305,30 @@ mod tests {
         assert_eq!(camel_case("a--b"), "AB");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_survives_yaml_templates_and_promql(text in "\\PC*|[{}\"\\\\\n\r\t#: '$a-z]*") {
+            // YAML: label values come back exactly.
+            let mut labels = BTreeMap::new();
+            labels.insert("title".to_owned(), text.clone());
+            let back: BTreeMap<String, String> = serde_saphyr::from_str(&to_yaml(&labels)).unwrap();
+            proptest::prop_assert_eq!(&back["title"], &text);
+            // Go templates: once the escapes are taken out, no `{` of the text is left to open an
+            // action.
+            let source = Template::text(&text).source();
+            let unescaped = source.replace(&escape_template("{"), "");
+            proptest::prop_assert!(!unescaped.contains('{'), "{}", source);
+            // PromQL: a string literal reads back as the text.
+            let selector = promql::selector("x", &[("title", &text)]);
+            match promql_parser::parser::parse(&selector) {
+                Ok(promql_parser::parser::Expr::VectorSelector(parsed)) => {
+                    proptest::prop_assert_eq!(&parsed.matchers.matchers[0].value, &text);
+                }
+                other => proptest::prop_assert!(false, "{selector}: {other:?}"),
+            }
+        }
+    }
+
     #[test]
     fn comments_stay_on_one_line() {
         assert_eq!(comment("a\nb\rc"), "# a b c\n");

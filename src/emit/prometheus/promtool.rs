@@ -281,10 +281,16 @@ struct SloTests<'a> {
     group: BTreeMap<String, String>,
     /// The tiers that alert: objective index, index in the policy, tier.
     tiers: Vec<(usize, usize, &'a TierPlan)>,
+    first: &'a ObjectivePlan,
 }
 
 impl<'a> SloTests<'a> {
     fn new(rules: &'a SloRules<'a>) -> Result<SloTests<'a>, String> {
+        let first = rules
+            .plan
+            .objectives
+            .first()
+            .ok_or_else(|| "the SLO has no objective".to_owned())?;
         let preferred: BTreeMap<String, String> = rules
             .group_by()
             .iter()
@@ -360,6 +366,7 @@ impl<'a> SloTests<'a> {
             shape,
             group,
             tiers,
+            first,
         })
     }
 
@@ -385,7 +392,7 @@ impl<'a> SloTests<'a> {
     }
 
     fn objective(&self, index: usize) -> &ObjectivePlan {
-        &self.rules.plan.objectives[index.min(self.rules.plan.objectives.len() - 1)]
+        self.rules.plan.objectives.get(index).unwrap_or(self.first)
     }
 
     /// Every test group of this SLO, and notes on tests left out.
@@ -416,9 +423,16 @@ impl<'a> SloTests<'a> {
             groups.push(group);
         }
         match &self.shape {
-            Shape::Sampled { .. } => notes.push(
-                "no zero-traffic test: a sampled SLI has a sample in every slice, and a probe without samples is missing data".to_owned(),
-            ),
+            Shape::Sampled { .. } => {
+                notes.push(
+                    "no zero-traffic test: a sampled SLI has a sample in every slice, and a probe without samples is missing data".to_owned(),
+                );
+                if self.rules.plan.slo.min_events.is_some() {
+                    notes.push(
+                        "no low-traffic test: one event per slice, so a window's count depends on time alone; the burn tests wait until the long window holds min_events".to_owned(),
+                    );
+                }
+            }
             _ => {
                 groups.push(self.zero_traffic_test());
                 if let Some(group) = self.low_traffic_test() {
@@ -1153,7 +1167,7 @@ impl<'a> SloTests<'a> {
         self.expect_quiet(&mut group, time);
         let window = self.rules.plan.slo.window;
         for objective in &self.rules.plan.objectives {
-            for w in [self.rules.windows[0], window] {
+            for w in [Duration::from_millis(super::BASE_WINDOW_MS), window] {
                 group.promql_expr_test.push(self.exactly(
                     &format!("slo:sli_error:ratio_rate{w}"),
                     objective,
