@@ -11,16 +11,20 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// The backend's own specs: one per feature, each small.
-fn fixtures() -> Vec<PathBuf> {
-    let dir = root().join("tests/fixtures/prometheus");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+/// The files directly in `dir` whose names end with `suffix`, sorted.
+fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
+        .filter(|path| path.to_string_lossy().ends_with(suffix))
         .collect();
     files.sort();
     files
+}
+
+/// The backend's own specs: one per feature, each small.
+fn fixtures() -> Vec<PathBuf> {
+    files_ending(&root().join("tests/fixtures/prometheus"), ".yaml")
 }
 
 /// Every spec whose Prometheus output is checked: the fixtures, `specs/` and `examples/`.
@@ -339,6 +343,19 @@ fn rules_of(built: &Built, file: &str, slo: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The expressions of one SLO's recording rules, by recorded name (the last one of a name wins).
+fn recorded(built: &Built, file: &str, slo: &str) -> BTreeMap<String, String> {
+    rules_of(built, file, slo)
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r["record"].as_str()?.to_owned(),
+                r["expr"].as_str()?.to_owned(),
+            ))
+        })
+        .collect()
+}
+
 #[test]
 fn compliance_is_a_ratio_of_sums_of_recorded_rates() {
     let built = build(&["tests/fixtures/prometheus/checkout.yaml"], &[], true);
@@ -377,16 +394,7 @@ fn compliance_is_a_ratio_of_sums_of_recorded_rates() {
 #[test]
 fn ratio_slis_get_rate_inserted_and_group_labels_kept() {
     let built = build(&["tests/fixtures/prometheus/checkout.yaml"], &[], true);
-    let exprs: BTreeMap<String, String> =
-        rules_of(&built, "checkout.rules.yml", "api-availability")
-            .iter()
-            .filter_map(|r| {
-                Some((
-                    r["record"].as_str()?.to_owned(),
-                    r["expr"].as_str()?.to_owned(),
-                ))
-            })
-            .collect();
+    let exprs = recorded(&built, "checkout.rules.yml", "api-availability");
     assert_eq!(
         exprs["slo:sli_events:rate1h"],
         r#"sum(rate(http_requests_total{job="checkout"}[1h]))"#
@@ -399,15 +407,7 @@ fn ratio_slis_get_rate_inserted_and_group_labels_kept() {
          sum(rate(http_requests_total{code!~\"5..\",job=\"checkout\"}[1h])), 0)\nor on ()\n\
          slo:sli_events:rate1h{service=\"checkout\",slo=\"api-availability\"}"
     );
-    let payments: BTreeMap<String, String> = rules_of(&built, "checkout.rules.yml", "payments")
-        .iter()
-        .filter_map(|r| {
-            Some((
-                r["record"].as_str()?.to_owned(),
-                r["expr"].as_str()?.to_owned(),
-            ))
-        })
-        .collect();
+    let payments = recorded(&built, "checkout.rules.yml", "payments");
     // The spec already sums by the group label: kept as written, with rate() inside.
     assert_eq!(
         payments["slo:sli_events:rate1d"],
@@ -605,23 +605,11 @@ fn zero_traffic_rules_divide_by_guarded_denominators() {
 fn scenario_suite() {
     let promtool = require_tool("promtool");
     let scenarios = root().join("tests/scenarios");
-    let mut specs: Vec<PathBuf> = std::fs::read_dir(&scenarios)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    specs.sort();
     let mut ran = Vec::new();
-    for spec in specs {
+    for spec in files_ending(&scenarios, ".yaml") {
         let service = spec.file_stem().unwrap().to_string_lossy().into_owned();
         let built = build_spec(&spec);
-        let mut tests: Vec<PathBuf> = std::fs::read_dir(scenarios.join(&service))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.to_string_lossy().ends_with(".test.yml"))
-            .collect();
-        tests.sort();
-        for test in tests {
+        for test in files_ending(&scenarios.join(&service), ".test.yml") {
             let name = test.file_name().unwrap().to_string_lossy().into_owned();
             std::fs::copy(&test, built.prometheus().join(&name)).unwrap();
             let started = Instant::now();

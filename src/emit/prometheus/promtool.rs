@@ -974,16 +974,8 @@ impl<'a> SloTests<'a> {
         value: Ratio,
         time: Duration,
     ) -> ExprTest {
-        let mut labels = self.rules.series_labels(Some(objective));
-        labels.extend(self.group.clone());
-        ExprTest {
-            expr: format!("abs({selector} - {}) < bool 0.000001", value.to_decimal()),
-            eval_time: time.prometheus(),
-            exp_samples: vec![ExpSample {
-                labels: named("", &labels),
-                value: 1,
-            }],
-        }
+        let expr = format!("abs({selector} - {}) < bool 0.000001", value.to_decimal());
+        self.expect_sample(expr, "", objective, 1, time)
     }
 
     /// The series holds exactly this value (used for 0 and 1, which are exact in floating point).
@@ -994,10 +986,23 @@ impl<'a> SloTests<'a> {
         value: i64,
         time: Duration,
     ) -> ExprTest {
+        let expr = self.rules.objective_series(name, objective);
+        self.expect_sample(expr, name, objective, value, time)
+    }
+
+    /// `expr` returns one sample of an objective's series, named `name`, with this value.
+    fn expect_sample(
+        &self,
+        expr: String,
+        name: &str,
+        objective: &ObjectivePlan,
+        value: i64,
+        time: Duration,
+    ) -> ExprTest {
         let mut labels = self.rules.series_labels(Some(objective));
         labels.extend(self.group.clone());
         ExprTest {
-            expr: self.rules.objective_series(name, objective),
+            expr,
             eval_time: time.prometheus(),
             exp_samples: vec![ExpSample {
                 labels: named(name, &labels),
@@ -1576,31 +1581,24 @@ fn sample(hir: &Hir) -> Option<String> {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => Some(String::new()),
         HirKind::Literal(literal) => String::from_utf8(literal.0.to_vec()).ok(),
-        HirKind::Class(Class::Unicode(class)) => {
-            let contains = |c: char| {
-                class
+        HirKind::Class(class) => {
+            let ranges: Vec<(char, char)> = match class {
+                Class::Unicode(class) => class
                     .ranges()
                     .iter()
-                    .any(|r| r.start() <= c && c <= r.end())
+                    .map(|r| (r.start(), r.end()))
+                    .collect(),
+                Class::Bytes(class) => class
+                    .ranges()
+                    .iter()
+                    .map(|r| (char::from(r.start()), char::from(r.end())))
+                    .collect(),
             };
             PREFERRED
                 .chars()
-                .find(|c| contains(*c))
-                .or_else(|| class.ranges().first().map(|r| r.start()))
+                .find(|c| ranges.iter().any(|(first, last)| first <= c && c <= last))
+                .or_else(|| ranges.first().map(|(first, _)| *first))
                 .map(String::from)
-        }
-        HirKind::Class(Class::Bytes(class)) => {
-            let contains = |c: u8| {
-                class
-                    .ranges()
-                    .iter()
-                    .any(|r| r.start() <= c && c <= r.end())
-            };
-            PREFERRED
-                .bytes()
-                .find(|c| contains(*c))
-                .or_else(|| class.ranges().first().map(|r| r.start()))
-                .map(|b| char::from(b).to_string())
         }
         HirKind::Repetition(repetition) => {
             let once = sample(&repetition.sub)?;
