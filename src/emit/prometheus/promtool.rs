@@ -302,12 +302,13 @@ impl<'a> SloTests<'a> {
                 satisfy(&[buckets], None, &preferred)
                     .ok_or_else(|| format!("no series matches `{buckets}`"))?,
             ),
-            Measure::Probe { metric, .. } => Shape::Sampled {
+            // One sample per probe, at the spec's interval.
+            Measure::Probe { metric, interval } => Shape::Sampled {
                 series: satisfy(&[metric], None, &preferred)
                     .ok_or_else(|| format!("no series matches `{metric}`"))?,
                 good: "1".to_owned(),
                 bad: "0".to_owned(),
-                step: Duration::from_millis(MINUTE),
+                step: *interval,
             },
             Measure::Gauge {
                 query,
