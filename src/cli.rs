@@ -122,6 +122,10 @@ pub struct EmitArgs {
     /// for self-hosted Sentry that predates monitors (`legacy`).
     #[arg(long, value_enum, default_value_t = SentryApi::Current)]
     pub sentry_api: SentryApi,
+    /// Write the Prometheus rules as a plain rule file, or as a prometheus-operator
+    /// `PrometheusRule` object.
+    #[arg(long, value_enum, default_value_t)]
+    pub prometheus_format: emit::prometheus::PrometheusFormat,
 }
 
 impl EmitArgs {
@@ -129,6 +133,7 @@ impl EmitArgs {
         EmitOptions {
             templates: self.templates.clone(),
             sentry_api: self.sentry_api,
+            prometheus_format: self.prometheus_format,
         }
     }
 }
