@@ -248,6 +248,72 @@ fn thresholds_equal_sloths_for_every_example() {
     assert_eq!(compared, 11);
 }
 
+/// The thresholds in the rules slofile writes, not only in its plan, equal those in Sloth's own
+/// generated rules, for every example that builds.
+#[test]
+fn emitted_thresholds_equal_sloths_for_every_example() {
+    let mut compared = 0;
+    for (file, outcome) in EXAMPLES {
+        if *outcome != Outcome::Builds || file.starts_with("windows/") {
+            continue;
+        }
+        let example = corpus().join("examples").join(file);
+        let out = interop::build_dir(&[example.to_str().unwrap()]);
+        let mut emitted = Vec::new();
+        for (name, text) in common::prometheus_files(out.path()) {
+            if !name.ends_with(".rules.yml") {
+                continue;
+            }
+            for alert in interop::burn_alerts(&text) {
+                // Sloth's alerts have no `for:`; neither have these.
+                assert_eq!(alert.for_, "", "{file}: {alert:?}");
+                emitted.push(SlothTier {
+                    id: alert.slo,
+                    short: alert.short,
+                    long: alert.long,
+                    threshold: alert.threshold.parse().unwrap(),
+                });
+            }
+        }
+        let generated = std::fs::read_to_string(corpus().join("examples/_gen").join(file)).unwrap();
+        assert_same_thresholds(file, emitted, sloth_tiers(&generated));
+        compared += 1;
+    }
+    assert_eq!(compared, 11);
+}
+
+/// `promtool check rules` and `promtool test rules` on everything built from Sloth: every example
+/// that builds, Sloth's test inputs and the fixture. Sloth's SLIs are error-ratio queries, whose
+/// input series slofile cannot synthesise, so the test files hold no tests and say why; the rules
+/// are what promtool checks here.
+#[test]
+fn promtool_checks_everything_built_from_sloth() {
+    let mut inputs: Vec<PathBuf> = EXAMPLES
+        .iter()
+        .filter(|(file, outcome)| *outcome == Outcome::Builds && !file.starts_with("windows/"))
+        .map(|(file, _)| corpus().join("examples").join(file))
+        .collect();
+    for input in [
+        "in-base.yaml",
+        "in-base-k8s.yaml",
+        "in-multifile.yaml",
+        "in-multifile-k8s.yaml",
+    ] {
+        inputs.push(corpus().join("testdata").join(input));
+    }
+    inputs.push(root().join("tests/fixtures/sloth/checkout.yaml"));
+    let (mut rule_files, mut test_files) = (0, 0);
+    for input in &inputs {
+        let out = interop::build_dir(&[input.to_str().unwrap()]);
+        let result = interop::promtool_everything(out.path(), &input.display().to_string());
+        assert!(result.rule_files > 0, "{}: no rules", input.display());
+        rule_files += result.rule_files;
+        test_files += result.test_files;
+    }
+    assert_eq!(rule_files, test_files);
+    assert!(rule_files >= inputs.len(), "{rule_files} rule files");
+}
+
 /// Sloth's integration fixtures: inputs and the rules Sloth generates for them, for other periods
 /// and custom alert windows. (`out-base-no-alerts`, `-no-recordings` and `-extra-labels` come from
 /// Sloth command-line flags slofile has no use for; the plugin outputs from plugins.)
