@@ -380,6 +380,63 @@ fn factors_are_sloths_and_printed_exactly() {
 }
 
 #[test]
+fn labels_of_the_page_or_the_ticket_go_on_its_tiers_only() {
+    let plan = plan_with_period(&[corpus().join("examples/getting-started.yml")], "30d");
+    let slo = &plan.services[0].slos[0];
+    let labels = |key: &str| -> Vec<Option<&str>> {
+        slo.objectives[0]
+            .tiers
+            .iter()
+            .map(|t| t.labels.get(key).map(String::as_str))
+            .collect()
+    };
+    assert_eq!(
+        labels("routing_key"),
+        [Some("myteam"), Some("myteam"), None, None]
+    );
+    assert_eq!(
+        labels("slack_channel"),
+        [None, None, Some("#alerts-myteam"), Some("#alerts-myteam")]
+    );
+    let shared: Vec<(&str, &str)> = slo
+        .slo
+        .alert_labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(shared, [("category", "availability")]);
+
+    // An alert's own label wins over the one in `alerting.labels`, as in Sloth; slofile's own
+    // label names are refused where they are written.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("sloth.yaml");
+    std::fs::write(
+        &spec,
+        "version: prometheus/v1\nservice: shop\nslos:\n  - name: checkout\n    objective: 99.9\n    sli:\n      raw:\n        error_ratio_query: sum(rate(errors_total[{{.window}}]))\n    alerting:\n      name: Checkout\n      labels: {team: shop, channel: tickets}\n      page_alert:\n        labels: {channel: pager}\n",
+    )
+    .unwrap();
+    let plan = plan_with_period(std::slice::from_ref(&spec), "30d");
+    let tiers = &plan.services[0].slos[0].objectives[0].tiers;
+    let channels: Vec<Option<&str>> = tiers
+        .iter()
+        .map(|t| t.labels.get("channel").map(String::as_str))
+        .collect();
+    assert_eq!(channels, [Some("pager"), Some("pager"), None, None]);
+    std::fs::write(
+        &spec,
+        "version: prometheus/v1\nservice: shop\nslos:\n  - name: checkout\n    objective: 99.9\n    sli:\n      raw:\n        error_ratio_query: sum(rate(errors_total[{{.window}}]))\n    alerting:\n      name: Checkout\n      ticket_alert:\n        labels: {slo: other}\n",
+    )
+    .unwrap();
+    let output = run(&["validate", "--format", "plain", spec.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        text.contains("sloth.yaml:12:18") && text.contains("label `slo` is set by slofile itself"),
+        "{text}"
+    );
+}
+
+#[test]
 fn sloth_period_option_sets_the_window() {
     let example = corpus().join("examples/getting-started.yml");
     let output = run(&[
