@@ -185,7 +185,17 @@ fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
             Ok(exit_for(report, cli.deny_warnings))
         }
         Command::Validate { paths } => {
-            crate::plan_with(paths, &cli.load_options(), report)?;
+            // Some problems only show when a backend shapes the output (a PromQL aggregation
+            // that drops a `group_by` label, say): emit in memory and keep what is not advice.
+            if let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? {
+                let emitted = emit::emit_all(&plan, &EmitOptions::default());
+                report.extend(
+                    emitted
+                        .diagnostics
+                        .into_iter()
+                        .filter(|d| d.severity != diagnostics::Severity::Info),
+                );
+            }
             Ok(exit_for(report, cli.deny_warnings))
         }
         Command::Explain { paths } => {

@@ -63,6 +63,9 @@ const RESERVED_LABELS: &[&str] = &[
     "objective",
     "escalation",
     "alertname",
+    // The info series of every SLO carries these.
+    "title",
+    "window",
 ];
 
 const DEFAULT_WINDOW: &str = "28d";
