@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{require_tool, root, run, run_tool_ok, shipped_specs};
+use common::{prometheus_files, require_tool, root, run, run_tool_ok, shipped_specs};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -56,16 +56,7 @@ impl Built {
 
     /// Every file under `prometheus/`, by name.
     fn files(&self) -> BTreeMap<String, String> {
-        let Ok(entries) = std::fs::read_dir(self.prometheus()) else {
-            return BTreeMap::new();
-        };
-        entries
-            .map(|entry| {
-                let path = entry.unwrap().path();
-                let name = path.file_name().unwrap().to_string_lossy().into_owned();
-                (name, std::fs::read_to_string(&path).unwrap())
-            })
-            .collect()
+        prometheus_files(self.dir.path())
     }
 }
 

@@ -25,6 +25,7 @@ pub fn builtin_tiers(policy: &str) -> Option<Vec<Tier>> {
         short: d(short),
         for_: d(for_),
         escalation: None,
+        labels: BTreeMap::new(),
     };
     match policy {
         "default" => Some(vec![
@@ -745,6 +746,7 @@ fn check_tier(
             "escalation severity",
         );
     }
+    c.labels(&format!("{at}/labels"), &tier.labels);
     if tier.severity.trim().is_empty() {
         c.error(
             Code::InvalidValue,
@@ -761,6 +763,7 @@ fn check_tier(
         short: short?,
         for_: for_?,
         escalation: tier.escalation.clone(),
+        labels: tier.labels.clone(),
     })
 }
 

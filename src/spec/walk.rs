@@ -157,16 +157,6 @@ impl<'a> Walk<'a> {
         self.checker.error_at_key(code, pointer, message, help);
     }
 
-    pub(crate) fn warning(
-        &mut self,
-        code: Code,
-        pointer: &str,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        self.checker.warning(code, pointer, message, help);
-    }
-
     pub(crate) fn info(
         &mut self,
         code: Code,

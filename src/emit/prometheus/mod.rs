@@ -809,6 +809,8 @@ impl<'a> SloRules<'a> {
             ));
         }
         let mut labels = self.alert_labels(&tier.severity, tier.escalation.as_ref());
+        // Validation keeps slofile's own label names out of a tier's labels.
+        labels.extend(tier.labels.clone());
         labels.insert("long_window".to_owned(), tier.long.prometheus());
         labels.insert("short_window".to_owned(), tier.short.prometheus());
         if let Some(name) = &objective.objective.name {
@@ -848,7 +850,7 @@ impl<'a> SloRules<'a> {
             annotations,
             kind: AlertKind::Burn {
                 objective: index,
-                tier: tier.clone(),
+                tier: Box::new(tier.clone()),
             },
         }
     }
@@ -1069,7 +1071,10 @@ fn camel_case(id: &str) -> String {
 /// What kind of alert, for the test generator.
 #[derive(Debug, Clone)]
 pub(crate) enum AlertKind {
-    Burn { objective: usize, tier: TierPlan },
+    Burn {
+        objective: usize,
+        tier: Box<TierPlan>,
+    },
     Static,
     MissingData,
 }

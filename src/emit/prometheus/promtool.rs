@@ -387,7 +387,7 @@ impl<'a> SloTests<'a> {
             .alerts
             .iter()
             .filter_map(|alert| match &alert.kind {
-                AlertKind::Burn { objective, tier } => Some((alert, *objective, tier)),
+                AlertKind::Burn { objective, tier } => Some((alert, *objective, &**tier)),
                 _ => None,
             })
     }
