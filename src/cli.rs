@@ -122,6 +122,10 @@ pub struct EmitArgs {
     /// for self-hosted Sentry that predates monitors (`legacy`).
     #[arg(long, value_enum, default_value_t = SentryApi::Current)]
     pub sentry_api: SentryApi,
+    /// Write the Prometheus rules as a plain rule file, or as a prometheus-operator
+    /// `PrometheusRule` object.
+    #[arg(long, value_enum, default_value_t)]
+    pub prometheus_format: emit::prometheus::PrometheusFormat,
 }
 
 impl EmitArgs {
@@ -129,6 +133,7 @@ impl EmitArgs {
         EmitOptions {
             templates: self.templates.clone(),
             sentry_api: self.sentry_api,
+            prometheus_format: self.prometheus_format,
         }
     }
 }
@@ -180,7 +185,17 @@ fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
             Ok(exit_for(report, cli.deny_warnings))
         }
         Command::Validate { paths } => {
-            crate::plan_with(paths, &cli.load_options(), report)?;
+            // Some problems only show when a backend shapes the output (a PromQL aggregation
+            // that drops a `group_by` label, say): emit in memory and keep what is not advice.
+            if let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? {
+                let emitted = emit::emit_all(&plan, &EmitOptions::default());
+                report.extend(
+                    emitted
+                        .diagnostics
+                        .into_iter()
+                        .filter(|d| d.severity != diagnostics::Severity::Info),
+                );
+            }
             Ok(exit_for(report, cli.deny_warnings))
         }
         Command::Explain { paths } => {

@@ -341,6 +341,9 @@ fn native_tier(tier: &Tier, notes: &mut Vec<String>) -> Value {
     t.insert("short".into(), json!(tier.short.prometheus()));
     t.insert("for".into(), json!(tier.for_.prometheus()));
     insert_some(&mut t, "escalation", tier.escalation.clone());
+    if !tier.labels.is_empty() {
+        t.insert("labels".into(), labels_value(&tier.labels));
+    }
     Value::Object(t)
 }
 
@@ -820,7 +823,10 @@ fn slo_notes(slo: &Slo, notes: &mut Vec<String>) {
     if !slo.group_by.is_empty() {
         missing.push("`group_by`".to_owned());
     }
-    if !slo.labels.is_empty() || !slo.alert_labels.is_empty() {
+    if !slo.labels.is_empty()
+        || !slo.alert_labels.is_empty()
+        || slo.tiers.iter().any(|t| !t.labels.is_empty())
+    {
         missing.push("rule and alert labels".to_owned());
     }
     if slo.runbook_url.is_some() || slo.dashboard.is_some() {

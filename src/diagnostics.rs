@@ -106,6 +106,9 @@ codes! {
     ProbeTimeout => "probe_timeout", "A probe timeout is not whole seconds from 1 s to 60 s, what UptimeRobot and Sentry accept.";
     TierCannotFire => "tier_cannot_fire", "A burn-rate tier whose threshold is at or above 100% errors: it can never fire.";
     NoPrometheusRules => "no_prometheus_rules", "An SLO measured outside Prometheus produces no Prometheus rules.";
+    PromqlShape => "promql_shape", "User PromQL has a shape slofile cannot build an SLI from, e.g. it already applies `rate()`.";
+    MinEventsIgnored => "min_events_ignored", "`min_events` cannot be enforced because the SLI gives no event counts.";
+    TimeWeightedCompliance => "time_weighted_compliance", "Compliance is averaged over time, not weighted by traffic, because the SLI gives no event counts.";
     ArithmeticOverflow => "arithmetic_overflow", "Numbers too precise or too large to compute with exactly.";
     SentryWindow => "sentry_window", "A burn-rate window or probe interval was mapped to the nearest one Sentry allows.";
     SentryUnsupported => "sentry_unsupported", "Something the spec asks for that the Sentry API cannot express; it is left out of the Sentry output.";

@@ -72,7 +72,7 @@ fn essence(plan: &Plan, routing: bool) -> String {
                         tier.can_fire
                     );
                     if routing {
-                        let _ = write!(out, " to {:?}", spec.escalation);
+                        let _ = write!(out, " to {:?} labels {:?}", spec.escalation, tier.labels);
                     }
                     out.push('\n');
                 }

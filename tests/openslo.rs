@@ -4,12 +4,13 @@
 mod common;
 mod interop;
 
-use common::{root, run};
+use common::{require_tool, root, run, run_tool_ok};
 use slofile::compile::Plan;
 use slofile::diagnostics::Report;
 use slofile::spec::{GaugeSli, RatioSli, Sli};
 use slofile::units::{Duration, Ratio};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 fn corpus() -> PathBuf {
     root().join("../shared/corpus/openslo")
@@ -506,26 +507,154 @@ fn a_service_defined_natively_and_in_openslo_is_a_duplicate() {
     );
 }
 
-/// The promtool scenarios on OpenSLO input (hard outage pages, slow burn tickets, short spike
-/// resets, zero traffic quiet) need the Prometheus backend's rules. Until it is in this tree, this
-/// checks that their input compiles to the tiers the scenarios are written against.
+/// The burn-rate contract, read back from the generated rules: long window = `lookbackWindow`,
+/// short window = `lookbackWindow / 12`, threshold = `threshold` × budget, `for` = `alertAfter`,
+/// labels `slo` = `metadata.name`, `service` = `spec.service`, `severity` = the condition's.
 #[test]
-fn scenario_input_compiles_to_the_tiers_the_scenarios_expect() {
-    let (plan, report) = plan_of(&[fixture("scenarios")]);
-    let plan = plan.unwrap_or_else(|| panic!("{:?}", report.diagnostics));
-    let objective = &plan.services[0].slos[0].objectives[0];
-    let thresholds: Vec<(String, String)> = objective
-        .alerting_tiers()
-        .map(|t| (t.severity.clone(), t.error_threshold.percent()))
+fn generated_rules_follow_the_burn_rate_contract() {
+    for (input, service, slo) in [
+        (
+            "tests/fixtures/openslo/scenarios",
+            "shop",
+            "checkout-availability",
+        ),
+        (
+            "tests/fixtures/openslo/multi-file",
+            "search",
+            "search-availability",
+        ),
+    ] {
+        let out = interop::build_dir(&[input]);
+        let rules = &common::prometheus_files(out.path())[&format!("{service}.rules.yml")];
+        let alerts = interop::burn_alerts(rules);
+        let alerts: Vec<(&str, &str, &str, &str, &str, &str, &str)> = alerts
+            .iter()
+            .map(|a| {
+                (
+                    a.service.as_str(),
+                    a.slo.as_str(),
+                    a.severity.as_str(),
+                    a.long.as_str(),
+                    a.short.as_str(),
+                    a.threshold.as_str(),
+                    a.for_.as_str(),
+                )
+            })
+            .collect();
+        // Both inputs: 14.4× over 1h after 2m, 6× over 6h after 15m (pages), 1× over 3d after 1h
+        // (a ticket), against a budget of 0.1%.
+        assert_eq!(
+            alerts,
+            [
+                (service, slo, "page", "1h", "5m", "0.0144", "2m"),
+                (service, slo, "page", "6h", "30m", "0.006", "15m"),
+                (service, slo, "ticket", "3d", "6h", "0.001", "1h"),
+            ],
+            "{input}"
+        );
+    }
+}
+
+/// The promtool scenarios on OpenSLO input (`tests/scenarios/openslo/`): hard outage pages, slow
+/// burn tickets, short spike resets, zero traffic quiet. `tests/fixtures/openslo/scenarios` is
+/// built with the real binary, and every scenario runs against its rules.
+#[test]
+fn scenario_suite_on_openslo_input() {
+    let promtool = require_tool("promtool");
+    let out = interop::build_dir(&["tests/fixtures/openslo/scenarios"]);
+    let dir = out.path().join("prometheus");
+    let scenarios = root().join("tests/scenarios/openslo");
+    let mut tests: Vec<PathBuf> = std::fs::read_dir(&scenarios)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.to_string_lossy().ends_with(".test.yml"))
         .collect();
+    tests.sort();
+    let mut ran = Vec::new();
+    for test in tests {
+        let name = test.file_name().unwrap().to_string_lossy().into_owned();
+        std::fs::copy(&test, dir.join(&name)).unwrap();
+        let started = Instant::now();
+        let output = run_tool_ok(&promtool, &["test", "rules", &name], &dir);
+        assert!(output.contains("SUCCESS"), "{name}:\n{output}");
+        eprintln!(
+            "scenario {:>5.2}s  openslo/{name}",
+            started.elapsed().as_secs_f64()
+        );
+        ran.push(name);
+    }
     assert_eq!(
-        thresholds,
+        ran,
         [
-            ("page".to_owned(), "1.44%".to_owned()),
-            ("page".to_owned(), "0.6%".to_owned()),
-            ("ticket".to_owned(), "0.1%".to_owned())
+            "hard-outage.test.yml",
+            "short-spike.test.yml",
+            "slow-burn.test.yml",
+            "zero-traffic.test.yml",
         ]
     );
+}
+
+/// Everything built from OpenSLO: `promtool check rules` on the rules, `promtool test rules` on the
+/// generated tests. The fixtures, the OpenSLO that `convert` writes for native specs, and the
+/// valid files of the OpenSLO corpus (which define no SLO, so build no rules: the one example
+/// with SLOs is invalid, see `CORPUS`).
+#[test]
+fn promtool_checks_and_tests_everything_built_from_openslo() {
+    let mut timings = Vec::new();
+    let mut total = interop::Promtool::default();
+    let mut add = |result: interop::Promtool| {
+        total.rule_files += result.rule_files;
+        total.test_files += result.test_files;
+        total.non_empty_tests += result.non_empty_tests;
+        timings.extend(result.timings);
+    };
+    for input in [
+        "tests/fixtures/openslo/checkout.yaml",
+        "tests/fixtures/openslo/multi-file",
+        "tests/fixtures/openslo/scenarios",
+        "tests/fixtures/openslo/sli-kinds.yaml",
+    ] {
+        let out = interop::build_dir(&[input]);
+        add(interop::promtool_everything(out.path(), input));
+    }
+    let converted = tempfile::tempdir().unwrap();
+    for native in ["roundtrip/lossy.yaml", "roundtrip/shop.yaml"] {
+        let output = run(&[
+            "convert",
+            "--to",
+            "openslo",
+            fixture(native).to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "convert {native}");
+        let file = converted.path().join(native.replace('/', "-"));
+        std::fs::write(&file, &output.stdout).unwrap();
+        let out = interop::build_dir(&[file.to_str().unwrap()]);
+        add(interop::promtool_everything(
+            out.path(),
+            &format!("{native} as OpenSLO"),
+        ));
+    }
+    let examples: Vec<String> = CORPUS
+        .iter()
+        .filter(|(path, valid, _)| *valid && path.starts_with("go-sdk-v1-examples/"))
+        .map(|(path, _, _)| corpus().join(path).display().to_string())
+        .collect();
+    let examples: Vec<&str> = examples.iter().map(String::as_str).collect();
+    let out = interop::build_dir(&examples);
+    add(interop::promtool_everything(out.path(), "OpenSLO corpus"));
+
+    assert_eq!(
+        (total.rule_files, total.test_files),
+        (6, 6),
+        "one rule and one test file per service"
+    );
+    // All but `sli-kinds.yaml`'s, whose SLOs have no alert policies and are mostly queries
+    // slofile cannot synthesise input for.
+    assert_eq!(total.non_empty_tests, 5, "test files that test something");
+    timings.sort();
+    for (elapsed, what) in timings.iter().rev().take(4) {
+        eprintln!("promtool {:>6.2}s  {what}", elapsed.as_secs_f64());
+    }
 }
 
 #[test]

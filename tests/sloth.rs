@@ -248,6 +248,72 @@ fn thresholds_equal_sloths_for_every_example() {
     assert_eq!(compared, 11);
 }
 
+/// The thresholds in the rules slofile writes, not only in its plan, equal those in Sloth's own
+/// generated rules, for every example that builds.
+#[test]
+fn emitted_thresholds_equal_sloths_for_every_example() {
+    let mut compared = 0;
+    for (file, outcome) in EXAMPLES {
+        if *outcome != Outcome::Builds || file.starts_with("windows/") {
+            continue;
+        }
+        let example = corpus().join("examples").join(file);
+        let out = interop::build_dir(&[example.to_str().unwrap()]);
+        let mut emitted = Vec::new();
+        for (name, text) in common::prometheus_files(out.path()) {
+            if !name.ends_with(".rules.yml") {
+                continue;
+            }
+            for alert in interop::burn_alerts(&text) {
+                // Sloth's alerts have no `for:`; neither have these.
+                assert_eq!(alert.for_, "", "{file}: {alert:?}");
+                emitted.push(SlothTier {
+                    id: alert.slo,
+                    short: alert.short,
+                    long: alert.long,
+                    threshold: alert.threshold.parse().unwrap(),
+                });
+            }
+        }
+        let generated = std::fs::read_to_string(corpus().join("examples/_gen").join(file)).unwrap();
+        assert_same_thresholds(file, emitted, sloth_tiers(&generated));
+        compared += 1;
+    }
+    assert_eq!(compared, 11);
+}
+
+/// `promtool check rules` and `promtool test rules` on everything built from Sloth: every example
+/// that builds, Sloth's test inputs and the fixture. Sloth's SLIs are error-ratio queries, whose
+/// input series slofile cannot synthesise, so the test files hold no tests and say why; the rules
+/// are what promtool checks here.
+#[test]
+fn promtool_checks_everything_built_from_sloth() {
+    let mut inputs: Vec<PathBuf> = EXAMPLES
+        .iter()
+        .filter(|(file, outcome)| *outcome == Outcome::Builds && !file.starts_with("windows/"))
+        .map(|(file, _)| corpus().join("examples").join(file))
+        .collect();
+    for input in [
+        "in-base.yaml",
+        "in-base-k8s.yaml",
+        "in-multifile.yaml",
+        "in-multifile-k8s.yaml",
+    ] {
+        inputs.push(corpus().join("testdata").join(input));
+    }
+    inputs.push(root().join("tests/fixtures/sloth/checkout.yaml"));
+    let (mut rule_files, mut test_files) = (0, 0);
+    for input in &inputs {
+        let out = interop::build_dir(&[input.to_str().unwrap()]);
+        let result = interop::promtool_everything(out.path(), &input.display().to_string());
+        assert!(result.rule_files > 0, "{}: no rules", input.display());
+        rule_files += result.rule_files;
+        test_files += result.test_files;
+    }
+    assert_eq!(rule_files, test_files);
+    assert!(rule_files >= inputs.len(), "{rule_files} rule files");
+}
+
 /// Sloth's integration fixtures: inputs and the rules Sloth generates for them, for other periods
 /// and custom alert windows. (`out-base-no-alerts`, `-no-recordings` and `-extra-labels` come from
 /// Sloth command-line flags slofile has no use for; the plugin outputs from plugins.)
@@ -310,6 +376,63 @@ fn factors_are_sloths_and_printed_exactly() {
         severities,
         ["pageteam", "pageteam", "slack", "slack"],
         "from page_alert and ticket_alert labels"
+    );
+}
+
+#[test]
+fn labels_of_the_page_or_the_ticket_go_on_its_tiers_only() {
+    let plan = plan_with_period(&[corpus().join("examples/getting-started.yml")], "30d");
+    let slo = &plan.services[0].slos[0];
+    let labels = |key: &str| -> Vec<Option<&str>> {
+        slo.objectives[0]
+            .tiers
+            .iter()
+            .map(|t| t.labels.get(key).map(String::as_str))
+            .collect()
+    };
+    assert_eq!(
+        labels("routing_key"),
+        [Some("myteam"), Some("myteam"), None, None]
+    );
+    assert_eq!(
+        labels("slack_channel"),
+        [None, None, Some("#alerts-myteam"), Some("#alerts-myteam")]
+    );
+    let shared: Vec<(&str, &str)> = slo
+        .slo
+        .alert_labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(shared, [("category", "availability")]);
+
+    // An alert's own label wins over the one in `alerting.labels`, as in Sloth; slofile's own
+    // label names are refused where they are written.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("sloth.yaml");
+    std::fs::write(
+        &spec,
+        "version: prometheus/v1\nservice: shop\nslos:\n  - name: checkout\n    objective: 99.9\n    sli:\n      raw:\n        error_ratio_query: sum(rate(errors_total[{{.window}}]))\n    alerting:\n      name: Checkout\n      labels: {team: shop, channel: tickets}\n      page_alert:\n        labels: {channel: pager}\n",
+    )
+    .unwrap();
+    let plan = plan_with_period(std::slice::from_ref(&spec), "30d");
+    let tiers = &plan.services[0].slos[0].objectives[0].tiers;
+    let channels: Vec<Option<&str>> = tiers
+        .iter()
+        .map(|t| t.labels.get("channel").map(String::as_str))
+        .collect();
+    assert_eq!(channels, [Some("pager"), Some("pager"), None, None]);
+    std::fs::write(
+        &spec,
+        "version: prometheus/v1\nservice: shop\nslos:\n  - name: checkout\n    objective: 99.9\n    sli:\n      raw:\n        error_ratio_query: sum(rate(errors_total[{{.window}}]))\n    alerting:\n      name: Checkout\n      ticket_alert:\n        labels: {slo: other}\n",
+    )
+    .unwrap();
+    let output = run(&["validate", "--format", "plain", spec.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        text.contains("sloth.yaml:12:18") && text.contains("label `slo` is set by slofile itself"),
+        "{text}"
     );
 }
 

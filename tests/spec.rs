@@ -207,3 +207,39 @@ fn diagnostic_codes_are_documented() {
         );
     }
 }
+
+#[test]
+fn validate_reports_what_only_a_backend_can_see() {
+    // An aggregation that drops a `group_by` label only shows when the rules are shaped.
+    let output = run(&[
+        "validate",
+        "--format",
+        "plain",
+        "tests/fixtures/prometheus/invalid/shapes.yaml",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("slofile::promql_shape"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn labels_the_info_series_uses_are_reserved() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("spec.yaml");
+    std::fs::write(
+        &spec,
+        "apiVersion: slofile/v1\nservice: shop\nlabels: {title: x, window: y}\nslos:\n  - id: a\n    objective: 99%\n    sli: {ratio: {bad: e_total, total: t_total}}\n",
+    )
+    .unwrap();
+    let output = run(&["validate", "--format", "json", spec.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output).matches("is set by slofile itself").count(),
+        2,
+        "{}",
+        stderr(&output)
+    );
+}

@@ -8,6 +8,7 @@
 use crate::diagnostics::{Code, Diagnostic};
 use crate::spec::{Objective, Service, ServiceMeta, Slo, Tier};
 use crate::units::{Duration, Overflow, Ratio};
+use std::collections::BTreeMap;
 
 /// Everything the backends need, for every service. Backends see only this.
 #[derive(Debug, Clone)]
@@ -52,6 +53,8 @@ impl ObjectivePlan {
 pub struct TierPlan {
     pub severity: String,
     pub escalation: Option<String>,
+    /// Labels on this tier's alert only.
+    pub labels: BTreeMap<String, String>,
     pub long: Duration,
     pub short: Duration,
     pub for_: Duration,
@@ -199,6 +202,7 @@ pub fn plan_tier(tier: &Tier, window: Duration, budget: Ratio) -> Result<TierPla
     Ok(TierPlan {
         severity: tier.severity.clone(),
         escalation: tier.escalation.clone(),
+        labels: tier.labels.clone(),
         long: tier.long,
         short: tier.short,
         for_: tier.for_,
@@ -336,6 +340,7 @@ mod properties {
             short: Duration::from_secs(long_minutes * 5),
             for_: Duration::default(),
             escalation: None,
+            labels: BTreeMap::new(),
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod alertmanager;
 pub mod json;
 pub mod markdown;
+pub mod prometheus;
 pub mod sentry;
 pub mod uptimerobot;
 
@@ -25,6 +26,8 @@ pub struct EmitOptions {
     pub templates: Option<PathBuf>,
     /// Which Sentry API the Sentry bodies are for.
     pub sentry_api: sentry::SentryApi,
+    /// How the Prometheus rules are packaged.
+    pub prometheus_format: prometheus::PrometheusFormat,
 }
 
 /// What a backend produced: files, and notes about what it could not or did not emit.
@@ -50,6 +53,7 @@ pub fn backends() -> Vec<Box<dyn Backend>> {
         Box::new(sentry::Sentry),
         Box::new(uptimerobot::UptimeRobot),
         Box::new(markdown::Markdown),
+        Box::new(prometheus::Prometheus),
     ]
 }
 

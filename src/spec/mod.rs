@@ -240,6 +240,9 @@ pub struct Tier {
     pub short: Duration,
     pub for_: Duration,
     pub escalation: Option<String>,
+    /// Labels on this tier's alert only, over the SLO's alert labels: a page's routing key, say,
+    /// that must not reach tickets.
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

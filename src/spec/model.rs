@@ -264,6 +264,10 @@ pub struct BurnTier {
     /// Escalation severity (`P1`-`P4`) this tier routes to.
     #[serde(default)]
     pub escalation: Option<String>,
+    /// Labels on this tier's alert only, added to the SLO's alert labels (and replacing one of the
+    /// same name), e.g. a routing key that only pages should carry.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
 }
 
 /// One service level objective.

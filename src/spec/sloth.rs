@@ -20,10 +20,10 @@
 //!   the windows for its `sloPeriod`, as Sloth's `--alert-window-dir` does.
 //! - **Alert labels.** `severity` in `page_alert.labels` or `ticket_alert.labels` (else in
 //!   `alerting.labels`) becomes the tiers' severity label, `page` and `ticket` by default. Other
-//!   labels go on every alert of the SLO; a label set on only one of the two alerts cannot, since
-//!   slofile labels all alerts of an SLO alike, and is reported rather than put on both (a paging
-//!   `routing_key` must not reach tickets). `runbook_url` and `dashboard` annotations are kept;
-//!   Sloth's alert names and other annotations are not carried, and an info says so.
+//!   labels of `alerting` go on every alert of the SLO; those of `page_alert` or `ticket_alert`
+//!   on that alert's tiers only (a paging `routing_key` must not reach tickets), over those of
+//!   `alerting`, as in Sloth. `runbook_url` and `dashboard` annotations are kept; Sloth's alert
+//!   names and other annotations are not carried, and an info says so.
 //! - **Plugins.** SLO plugins of Sloth's core (`sloth.dev/core/...`) only shape Sloth's own
 //!   rules, which slofile writes itself; other plugins change the rules and are reported as
 //!   unsupported.
@@ -65,8 +65,8 @@ struct ServiceLevel {
 struct SlothSlo {
     /// Complete but for the window and tiers, which depend on the period.
     slo: Slo,
-    page_severity: Option<String>,
-    ticket_severity: Option<String>,
+    page: TierAlert,
+    ticket: TierAlert,
 }
 
 /// An `AlertWindows` resource: the tiers for one SLO period.
@@ -217,13 +217,14 @@ fn build_service(
             slo.tiers = tiers
                 .iter()
                 .filter_map(|tier| {
-                    let severity = if tier.severity == "page" {
-                        sloth.page_severity.clone()
+                    let side = if tier.severity == "page" {
+                        &sloth.page
                     } else {
-                        sloth.ticket_severity.clone()
-                    }?;
+                        &sloth.ticket
+                    };
                     Some(Tier {
-                        severity,
+                        severity: side.severity.clone()?,
+                        labels: side.labels.clone(),
                         ..tier.clone()
                     })
                 })
@@ -496,8 +497,8 @@ fn read_slo(
             tests: Vec::new(),
             notes: Vec::new(),
         },
-        page_severity: alerting.page_severity,
-        ticket_severity: alerting.ticket_severity,
+        page: alerting.page,
+        ticket: alerting.ticket,
     })
 }
 
@@ -602,10 +603,19 @@ fn window_query(w: &mut Walk, map: &Map, key: &str) -> Option<String> {
 #[derive(Default)]
 struct SlothAlerting {
     labels: BTreeMap<String, String>,
-    page_severity: Option<String>,
-    ticket_severity: Option<String>,
+    page: TierAlert,
+    ticket: TierAlert,
     runbook_url: Option<String>,
     dashboard: Option<String>,
+}
+
+/// What the page or the ticket alert gives its tiers.
+#[derive(Debug, Default)]
+struct TierAlert {
+    /// `None` when the alert is disabled.
+    severity: Option<String>,
+    /// The alert's labels but `severity`: they go on its tiers' alerts only.
+    labels: BTreeMap<String, String>,
 }
 
 /// One of `page_alert` and `ticket_alert`.
@@ -658,59 +668,33 @@ fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAlerting {
     let mut page = read_side(w, alerting.as_ref(), page_key);
     let mut ticket = read_side(w, alerting.as_ref(), ticket_key);
     let common_severity = common.remove("severity");
-    let mut result = SlothAlerting {
-        page_severity: page.enabled.then(|| {
-            page.labels
-                .remove("severity")
-                .or_else(|| common_severity.clone())
-                .unwrap_or_else(|| "page".to_owned())
-        }),
-        ticket_severity: ticket.enabled.then(|| {
-            ticket
-                .labels
-                .remove("severity")
-                .or_else(|| common_severity.clone())
-                .unwrap_or_else(|| "ticket".to_owned())
-        }),
+    let at = alerting
+        .as_ref()
+        .map_or_else(|| slo.pointer.clone(), |a| a.pointer.clone());
+    check_labels(w, &format!("{at}/labels"), &common);
+    // As in Sloth, each alert has the labels of `alerting` and its own, its own winning; its own
+    // go on its tiers only, so that a page's routing key never reaches a ticket.
+    let mut tier_alert = |side: &mut AlertSide, key: &str, default: &str| {
+        let severity = side.labels.remove("severity");
+        check_labels(w, &format!("{at}/{key}/labels"), &side.labels);
+        TierAlert {
+            severity: side.enabled.then(|| {
+                severity
+                    .or_else(|| common_severity.clone())
+                    .unwrap_or_else(|| default.to_owned())
+            }),
+            labels: std::mem::take(&mut side.labels),
+        }
+    };
+    let result = SlothAlerting {
+        page: tier_alert(&mut page, page_key, "page"),
+        ticket: tier_alert(&mut ticket, ticket_key, "ticket"),
         runbook_url: annotations
             .remove("runbook_url")
             .or_else(|| annotations.remove("runbook")),
         dashboard: annotations.remove("dashboard"),
-        labels: BTreeMap::new(),
+        labels: common,
     };
-    page.labels.remove("severity");
-    ticket.labels.remove("severity");
-    let at = alerting
-        .as_ref()
-        .map_or_else(|| slo.pointer.clone(), |a| a.pointer.clone());
-    // Labels of one alert only: with both alerts on, they cannot be carried without reaching the
-    // other alert too.
-    let sides: Vec<(&str, &AlertSide)> = [("page", &page), ("ticket", &ticket)]
-        .into_iter()
-        .filter(|(_, s)| s.enabled)
-        .collect();
-    let mut dropped: Vec<String> = Vec::new();
-    for (which, side) in &sides {
-        for (name, value) in &side.labels {
-            if sides.iter().all(|(_, s)| s.labels.get(name) == Some(value)) {
-                common.insert(name.clone(), value.clone());
-            } else {
-                dropped.push(format!("`{name}` ({which})"));
-            }
-        }
-    }
-    check_labels(w, &format!("{at}/labels"), &common);
-    result.labels = common;
-    if !dropped.is_empty() {
-        w.warning(
-            Code::NotCarried,
-            &at,
-            format!("labels set on one alert only are left out: {}", dropped.join(", ")),
-            "slofile puts the same labels on every alert of an SLO, and a page's routing label must not \
-             reach tickets; route pages and tickets on their `severity` label instead (set it in \
-             `page_alert.labels` and `ticket_alert.labels`)",
-        );
-    }
     // Sloth names both alerts after `alerting.name` and refuses a spec without one; slofile names
     // its alerts itself, but keeps the rule so that a spec it accepts stays valid for Sloth.
     let name = alerting.as_ref().and_then(|a| w.string(a, "name"));
@@ -878,6 +862,7 @@ fn read_alert_windows(w: &mut Walk, json: &Value) -> Option<AlertWindows> {
                     short,
                     for_: Duration::default(),
                     escalation: None,
+                    labels: BTreeMap::new(),
                 });
             }
         }

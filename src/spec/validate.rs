@@ -25,6 +25,7 @@ pub fn builtin_tiers(policy: &str) -> Option<Vec<Tier>> {
         short: d(short),
         for_: d(for_),
         escalation: None,
+        labels: BTreeMap::new(),
     };
     match policy {
         "default" => Some(vec![
@@ -62,6 +63,9 @@ const RESERVED_LABELS: &[&str] = &[
     "objective",
     "escalation",
     "alertname",
+    // The info series of every SLO carries these.
+    "title",
+    "window",
 ];
 
 const DEFAULT_WINDOW: &str = "28d";
@@ -83,6 +87,11 @@ impl<'a> Checker<'a> {
         }
     }
 
+    fn push(&mut self, diagnostic: Diagnostic, span: super::yaml::ByteSpan, help: String) {
+        self.diagnostics
+            .push(diagnostic.at(self.file, span).with_help(help));
+    }
+
     pub(crate) fn error(
         &mut self,
         code: Code,
@@ -90,12 +99,11 @@ impl<'a> Checker<'a> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        let diagnostic = Diagnostic::error(code, message)
-            .at(self.file, self.document.span(pointer))
-            .with_help(help);
-        self.diagnostics.push(diagnostic);
+        let span = self.document.span(pointer);
+        self.push(Diagnostic::error(code, message), span, help.into());
     }
 
+    /// An error about a key itself (a label name, say) rather than its value.
     pub(crate) fn error_at_key(
         &mut self,
         code: Code,
@@ -103,10 +111,8 @@ impl<'a> Checker<'a> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        let diagnostic = Diagnostic::error(code, message)
-            .at(self.file, self.document.key_span(pointer))
-            .with_help(help);
-        self.diagnostics.push(diagnostic);
+        let span = self.document.key_span(pointer);
+        self.push(Diagnostic::error(code, message), span, help.into());
     }
 
     pub(crate) fn warning(
@@ -116,10 +122,19 @@ impl<'a> Checker<'a> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        let diagnostic = Diagnostic::warning(code, message)
-            .at(self.file, self.document.span(pointer))
-            .with_help(help);
-        self.diagnostics.push(diagnostic);
+        let span = self.document.span(pointer);
+        self.push(Diagnostic::warning(code, message), span, help.into());
+    }
+
+    pub(crate) fn info(
+        &mut self,
+        code: Code,
+        pointer: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let span = self.document.span(pointer);
+        self.push(Diagnostic::info(code, message), span, help.into());
     }
 
     pub(crate) fn origin(&self, pointer: &str) -> Origin {
@@ -731,6 +746,7 @@ fn check_tier(
             "escalation severity",
         );
     }
+    c.labels(&format!("{at}/labels"), &tier.labels);
     if tier.severity.trim().is_empty() {
         c.error(
             Code::InvalidValue,
@@ -747,6 +763,7 @@ fn check_tier(
         short: short?,
         for_: for_?,
         escalation: tier.escalation.clone(),
+        labels: tier.labels.clone(),
     })
 }
 

@@ -156,16 +156,6 @@ impl<'a> Walk<'a> {
         self.checker.error_at_key(code, pointer, message, help);
     }
 
-    pub(crate) fn warning(
-        &mut self,
-        code: Code,
-        pointer: &str,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        self.checker.warning(code, pointer, message, help);
-    }
-
     pub(crate) fn info(
         &mut self,
         code: Code,
@@ -173,10 +163,7 @@ impl<'a> Walk<'a> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        let diagnostic = Diagnostic::info(code, message)
-            .at(self.checker.file, self.checker.document.span(pointer))
-            .with_help(help);
-        self.checker.diagnostics.push(diagnostic);
+        self.checker.info(code, pointer, message, help);
     }
 
     /// The node at `pointer` as a mapping; a wrong type is reported.

@@ -782,6 +782,7 @@ impl<'c> Resolver<'c> {
             short,
             for_: condition.alert_after.unwrap_or_default(),
             escalation,
+            labels: BTreeMap::new(),
         })
     }
 

@@ -1,0 +1,1341 @@
+//! The Prometheus backend: recording rules, multiwindow multi-burn-rate alerts, static threshold
+//! alerts and missing-data alerts in `prometheus/<service>.rules.yml`, and a `promtool test rules`
+//! file that proves them in `prometheus/<service>.test.yml`.
+//!
+//! # Series
+//!
+//! Every SLO gets one rule group, so that rulers in Thanos or Mimir can shard by SLO. For each
+//! window an alert needs (and always 5m), the group records:
+//!
+//! - `slo:sli_events:rate<w>`: events per second, from the user's counters, histogram, probe or
+//!   gauge; the one place that reads raw series;
+//! - `slo:sli_errors:rate<w>`: failed events per second, one series per objective;
+//! - `slo:sli_error:ratio_rate<w>`: their ratio, from the two recorded series above.
+//!
+//! Series carry `service`, `slo`, the SLO's `group_by` labels and the spec's labels. A latency SLO
+//! with several percentile objectives records one error series per objective, told apart by an
+//! `objective` label (`objective="p95"`); `slo` stays the SLO id, so dashboards select a whole SLO
+//! with one matcher. Events are counted once per SLO: they do not depend on the objective.
+//!
+//! # Compliance over the SLO window
+//!
+//! `slo:sli_error:ratio_rate<window>` (e.g. `ratio_rate28d`) is the ratio of the sums of the
+//! recorded 5m error and event rates over the window: `sum_over_time(errors[28d]) /
+//! sum_over_time(events[28d])`. Each 5m rate sample weighs its events by traffic, so a busy hour
+//! counts for more than a quiet one, as it should. Two cheaper-looking alternatives are wrong or
+//! expensive: averaging the 5m ratios (`avg_over_time(ratio[28d])`) gives a quiet night's single
+//! failed request the weight of a busy hour (Sloth #241), and `rate(raw[28d])` re-reads four weeks
+//! of every raw series at every evaluation (Pyrra #1440). The sums read one recorded series per
+//! SLO. An `error_ratio_query` gives no event counts, so its compliance has to be the time-weighted
+//! average of its 5m ratio; slofile says so in an info line.
+//!
+//! # Zero traffic
+//!
+//! No traffic means `0 / 0`. Every ratio divides by `(events > 0)` and falls back to `0 * errors`
+//! with `or`, so a window without events has an error ratio of exactly 0: no alert fires, and the
+//! remaining budget stays a number. Nothing here produces NaN or ±Inf.
+
+mod promql;
+mod promtool;
+
+use super::{Backend, EmitOptions, Emitted, OutputFile};
+use crate::compile::{ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::spec::{AlertSignal, AlertSource, RatioSli, Sli, StaticAlert};
+use crate::units::{Duration, Ratio};
+use promql::ShapeError;
+use promql_parser::parser::VectorSelector;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How the rules are packaged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrometheusFormat {
+    /// A plain Prometheus rule file, for `rule_files:`.
+    #[default]
+    Rules,
+    /// A prometheus-operator `PrometheusRule` object (`monitoring.coreos.com/v1`).
+    Operator,
+}
+
+/// The Prometheus backend.
+pub struct Prometheus;
+
+impl Backend for Prometheus {
+    fn name(&self) -> &'static str {
+        "prometheus"
+    }
+
+    fn emit(&self, plan: &Plan, options: &EmitOptions) -> Emitted {
+        let mut emitted = Emitted::default();
+        for service in &plan.services {
+            let mut slos = Vec::new();
+            for slo in &service.slos {
+                if let Some(rules) = SloRules::build(service, slo, &mut emitted.diagnostics) {
+                    slos.push(rules);
+                }
+            }
+            if slos.is_empty() {
+                continue;
+            }
+            let id = &service.meta.id;
+            let rules_file = format!("{id}.rules.yml");
+            emitted.files.push(OutputFile {
+                path: format!("prometheus/{rules_file}"),
+                contents: rule_file(service, &slos, options.prometheus_format),
+            });
+            match options.prometheus_format {
+                PrometheusFormat::Rules => emitted.files.push(OutputFile {
+                    path: format!("prometheus/{id}.test.yml"),
+                    contents: promtool::test_file(service, &slos, &rules_file),
+                }),
+                PrometheusFormat::Operator => emitted.diagnostics.push(
+                    Diagnostic::info(
+                        Code::NoPrometheusRules,
+                        format!(
+                            "service `{id}`: no promtool test file with `--prometheus-format operator`"
+                        ),
+                    )
+                    .at_origin(&service.meta.origin)
+                    .with_help(
+                        "promtool cannot read a PrometheusRule object; build once more without the flag to get the rule and test files to run in CI",
+                    ),
+                ),
+            }
+        }
+        emitted
+    }
+}
+
+/// How an SLI is measured in PromQL.
+#[derive(Debug, Clone)]
+pub(crate) enum Measure {
+    /// Counters of bad (or, with `good`, good) events, and of all events.
+    Counters {
+        good: bool,
+        events: String,
+        total: String,
+    },
+    /// A classic histogram: all events are the `+Inf` bucket, good events the bucket at each
+    /// objective's threshold (in seconds, one per objective).
+    Histogram {
+        buckets: VectorSelector,
+        boundaries: Vec<f64>,
+        thresholds: Vec<Ratio>,
+    },
+    /// A probe's 0/1 success samples; each sample is one event.
+    Probe {
+        metric: VectorSelector,
+        interval: Duration,
+    },
+    /// A gauge checked once per time slice; each slice is one event.
+    Gauge {
+        query: String,
+        good_below: bool,
+        threshold: Ratio,
+        slice: Duration,
+    },
+    /// A complete error-ratio expression with a `{{window}}` placeholder.
+    ErrorRatioQuery(String),
+}
+
+impl Measure {
+    fn from_sli(slo: &SloPlan) -> Result<Option<Measure>, ShapeError> {
+        let thresholds = || {
+            slo.objectives
+                .iter()
+                .map(|o| o.objective.threshold.unwrap_or_default().as_ratio_secs())
+                .collect()
+        };
+        Ok(Some(match &slo.slo.sli {
+            Sli::Ratio(RatioSli::Events {
+                good,
+                events,
+                total,
+            }) => Measure::Counters {
+                good: *good,
+                events: events.clone(),
+                total: total.clone(),
+            },
+            Sli::Ratio(RatioSli::Query(query)) => Measure::ErrorRatioQuery(query.clone()),
+            Sli::Latency(histogram)
+            | Sli::Freshness {
+                histogram: Some(histogram),
+                ..
+            } => Measure::Histogram {
+                buckets: promql::plain_selector(&histogram.histogram, "`histogram`")?,
+                boundaries: histogram.buckets.clone(),
+                thresholds: thresholds(),
+            },
+            Sli::Probe(probe) => match &probe.metric {
+                Some(metric) => Measure::Probe {
+                    metric: promql::plain_selector(metric, "a probe's `metric`")?,
+                    interval: probe.interval,
+                },
+                None => return Ok(None),
+            },
+            Sli::Gauge(gauge) => Measure::Gauge {
+                query: gauge.query.clone(),
+                good_below: gauge.good_below,
+                threshold: gauge.threshold,
+                slice: gauge.slice,
+            },
+            Sli::Freshness {
+                histogram: None, ..
+            }
+            | Sli::Sentry(_)
+            | Sli::Documentary { .. } => return Ok(None),
+        }))
+    }
+
+    /// What one event is, for people.
+    fn noun(&self) -> &'static str {
+        match self {
+            Measure::Probe { .. } => "probes",
+            Measure::Gauge { .. } => "time slices",
+            _ => "events",
+        }
+    }
+
+    /// The interval at which a sampled measure produces events, if it is sampled.
+    fn sample_step(&self) -> Option<Duration> {
+        match self {
+            Measure::Probe { interval, .. } => Some(*interval),
+            Measure::Gauge { slice, .. } => Some(*slice),
+            _ => None,
+        }
+    }
+}
+
+/// Failed events of one objective: counted directly, or as all events minus good ones.
+enum Errors {
+    Bad(String),
+    Good(String),
+}
+
+/// Everything the rule file and the test file say about one SLO.
+pub(crate) struct SloRules<'a> {
+    pub service: &'a ServicePlan,
+    pub plan: &'a SloPlan,
+    pub measure: Measure,
+    /// The windows recorded for alerts, ascending; always includes 5m.
+    pub windows: Vec<Duration>,
+    /// `service`, `slo` and the spec's labels: on every series and alert of this SLO.
+    pub labels: BTreeMap<String, String>,
+    pub recording: Vec<Rule>,
+    pub alerts: Vec<Alert>,
+}
+
+/// Suffixes of the generated alerts' names: `ExchangeCompletionErrorBudgetBurn`.
+const BURN_ALERT: &str = "ErrorBudgetBurn";
+const MISSING_ALERT: &str = "SliDataMissing";
+
+/// The window over which compliance and budget are computed from recorded rates.
+const BASE_WINDOW_MS: u64 = 5 * 60 * 1000;
+
+impl<'a> SloRules<'a> {
+    fn build(
+        service: &'a ServicePlan,
+        plan: &'a SloPlan,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<SloRules<'a>> {
+        let slo = &plan.slo;
+        let measure = match Measure::from_sli(plan) {
+            Ok(Some(measure)) => measure,
+            Ok(None) => {
+                diagnostics.push(
+                    Diagnostic::info(
+                        Code::NoPrometheusRules,
+                        format!(
+                            "SLO `{}` is measured {}, so it gets no Prometheus rules",
+                            slo.id,
+                            measured_elsewhere(&slo.sli)
+                        ),
+                    )
+                    .at_origin(&slo.origin),
+                );
+                return None;
+            }
+            Err(shape) => {
+                diagnostics.push(shape_error(plan, &shape));
+                return None;
+            }
+        };
+        if let Some(label) = slo.group_by.iter().find(|label| {
+            service.meta.labels.contains_key(*label) || slo.labels.contains_key(*label)
+        }) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!(
+                        "SLO `{}` groups by `{label}` and also sets it as a fixed label",
+                        slo.id
+                    ),
+                )
+                .at_origin(&slo.origin)
+                .with_help(
+                    "a fixed label would overwrite every group's value; remove it from `labels`",
+                ),
+            );
+            return None;
+        }
+        let mut labels = service.meta.labels.clone();
+        labels.extend(slo.labels.clone());
+        labels.insert("service".to_owned(), service.meta.id.clone());
+        labels.insert("slo".to_owned(), slo.id.clone());
+
+        let mut rules = SloRules {
+            service,
+            plan,
+            measure,
+            windows: Vec::new(),
+            labels,
+            recording: Vec::new(),
+            alerts: Vec::new(),
+        };
+        rules.windows = rules.windows_needed();
+        if let Err(shape) = rules.record() {
+            diagnostics.push(shape_error(plan, &shape));
+            return None;
+        }
+        rules.compliance_notes(diagnostics);
+        rules.alert(diagnostics);
+        Some(rules)
+    }
+
+    fn slo_id(&self) -> &str {
+        &self.plan.slo.id
+    }
+
+    fn group_by(&self) -> &[String] {
+        &self.plan.slo.group_by
+    }
+
+    fn has_objective_label(&self) -> bool {
+        self.plan
+            .objectives
+            .iter()
+            .any(|o| o.objective.name.is_some())
+    }
+
+    /// The matcher set of this SLO's series: `{service="…",slo="…"}`.
+    fn slo_matchers(&self) -> Vec<(&str, &str)> {
+        vec![
+            ("service", self.service.meta.id.as_str()),
+            ("slo", self.slo_id()),
+        ]
+    }
+
+    fn objective_matchers<'s>(&'s self, objective: &'s ObjectivePlan) -> Vec<(&'s str, &'s str)> {
+        let mut matchers = self.slo_matchers();
+        if let Some(name) = &objective.objective.name {
+            matchers.push(("objective", name.as_str()));
+        }
+        matchers
+    }
+
+    pub(crate) fn slo_series(&self, name: &str) -> String {
+        promql::selector(name, &self.slo_matchers())
+    }
+
+    pub(crate) fn objective_series(&self, name: &str, objective: &ObjectivePlan) -> String {
+        promql::selector(name, &self.objective_matchers(objective))
+    }
+
+    /// `ignoring (objective) group_left` where errors carry an objective label and events do not;
+    /// `group_left` keeps the objective label on the result.
+    fn objective_matching(&self) -> &'static str {
+        if self.has_objective_label() {
+            " ignoring (objective) group_left ()"
+        } else {
+            ""
+        }
+    }
+
+    /// Labels of a recorded series of an objective.
+    pub(crate) fn series_labels(
+        &self,
+        objective: Option<&ObjectivePlan>,
+    ) -> BTreeMap<String, String> {
+        let mut labels = self.labels.clone();
+        if let Some(name) = objective.and_then(|o| o.objective.name.as_ref()) {
+            labels.insert("objective".to_owned(), name.clone());
+        }
+        labels
+    }
+
+    fn windows_needed(&self) -> Vec<Duration> {
+        let mut windows = vec![Duration::from_millis(BASE_WINDOW_MS)];
+        for objective in &self.plan.objectives {
+            for tier in self.alerting_tiers(objective, Quiet) {
+                windows.push(tier.long);
+                windows.push(tier.short);
+            }
+        }
+        for alert in &self.plan.slo.alerts {
+            if alert.source == AlertSource::Signal(AlertSignal::ErrorRatio) {
+                windows.push(alert.over);
+            }
+        }
+        windows.sort();
+        windows.dedup();
+        windows
+    }
+
+    /// The tiers that become alerts. Besides those the compile stage found unable to fire, a
+    /// sampled SLI cannot fire a tier whose long window never holds `min_events` samples.
+    pub(crate) fn alerting_tiers<'p>(
+        &self,
+        objective: &'p ObjectivePlan,
+        mut diagnostics: impl DiagnosticSink,
+    ) -> Vec<&'p TierPlan> {
+        let slo = &self.plan.slo;
+        let mut tiers = Vec::new();
+        for tier in objective.alerting_tiers() {
+            if let (Some(step), Some(min)) = (self.measure.sample_step(), slo.min_events) {
+                let samples = tier.long.millis() / step.millis().max(1);
+                if samples < min {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            Code::TierCannotFire,
+                            format!(
+                                "SLO `{}`: the {} tier over {}/{} can never fire, so it is left out",
+                                slo.id, tier.severity, tier.long, tier.short
+                            ),
+                        )
+                        .at_origin(&slo.origin)
+                        .with_label(format!(
+                            "{} holds at most {samples} {} of {}, fewer than min_events {min}",
+                            tier.long,
+                            self.measure.noun(),
+                            step.human()
+                        ))
+                        .with_help("lower `min_events`, or use a longer long window"),
+                    );
+                    continue;
+                }
+            }
+            tiers.push(tier);
+        }
+        tiers
+    }
+
+    /// The events-per-second expression for a window, from raw series.
+    pub(crate) fn events_expr(&self, window: Duration) -> Result<String, ShapeError> {
+        let group_by = self.group_by();
+        let by = promql::by_clause(group_by);
+        let seconds = window.as_ratio_secs().to_decimal();
+        Ok(match &self.measure {
+            Measure::Counters { total, .. } => {
+                promql::summed_over_window(total, "rate", window, group_by)?
+            }
+            Measure::Histogram { buckets, .. } => {
+                let all = promql::with_matcher(buckets, "le", "=", "+Inf")?;
+                format!("sum{by}(rate({all}[{window}]))")
+            }
+            Measure::Probe { metric, .. } => {
+                format!("sum{by}(count_over_time({metric}[{window}])) / {seconds}")
+            }
+            Measure::Gauge { slice, .. } => format!(
+                "count_over_time(({})[{window}:{slice}]) / {seconds}",
+                self.gauge_expr()?
+            ),
+            Measure::ErrorRatioQuery(_) => {
+                return Err("an error_ratio_query has no event counts".to_owned());
+            }
+        })
+    }
+
+    /// The gauge, reduced to its worst value per group: the highest for `below`, the lowest for
+    /// `above`. A slice is good when even the worst series meets the threshold.
+    fn gauge_expr(&self) -> Result<String, ShapeError> {
+        let Measure::Gauge {
+            query, good_below, ..
+        } = &self.measure
+        else {
+            return Err("not a gauge".to_owned());
+        };
+        if promql::grouped_exactly(query, self.group_by()) {
+            return Ok(query.clone());
+        }
+        promql::parse(query)?;
+        let worst = if *good_below { "max" } else { "min" };
+        Ok(format!(
+            "{worst}{}({query})",
+            promql::by_clause(self.group_by())
+        ))
+    }
+
+    fn errors_expr(&self, index: usize, window: Duration) -> Result<Errors, ShapeError> {
+        let group_by = self.group_by();
+        let by = promql::by_clause(group_by);
+        let seconds = window.as_ratio_secs().to_decimal();
+        Ok(match &self.measure {
+            Measure::Counters { good, events, .. } => {
+                let counted = promql::summed_over_window(events, "rate", window, group_by)?;
+                if *good {
+                    Errors::Good(counted)
+                } else {
+                    Errors::Bad(counted)
+                }
+            }
+            Measure::Histogram {
+                buckets,
+                thresholds,
+                ..
+            } => {
+                let threshold = thresholds.get(index).copied().unwrap_or(Ratio::ZERO);
+                let fast = promql::with_matcher(buckets, "le", "=~", &promql::le_regex(threshold))?;
+                Errors::Good(format!("sum{by}(rate({fast}[{window}]))"))
+            }
+            Measure::Probe { metric, .. } => Errors::Good(format!(
+                "sum{by}(sum_over_time({metric}[{window}])) / {seconds}"
+            )),
+            Measure::Gauge {
+                good_below,
+                threshold,
+                slice,
+                ..
+            } => {
+                let bad = if *good_below { ">=" } else { "<=" };
+                Errors::Bad(format!(
+                    "sum_over_time(({} {bad} bool {threshold})[{window}:{slice}]) / {seconds}",
+                    self.gauge_expr()?
+                ))
+            }
+            Measure::ErrorRatioQuery(_) => {
+                return Err("an error_ratio_query has no event counts".to_owned());
+            }
+        })
+    }
+
+    fn record(&mut self) -> Result<(), ShapeError> {
+        let window = self.plan.slo.window;
+        if let Measure::ErrorRatioQuery(query) = self.measure.clone() {
+            for w in self.windows.clone() {
+                let text = query.replace("{{window}}", &w.prometheus());
+                promql::parse(&text)?;
+                // A comparison filter drops the NaN of windows without traffic.
+                self.push_record(
+                    format!("slo:sli_error:ratio_rate{w}"),
+                    format!("({text}) >= 0"),
+                    None,
+                );
+            }
+            if !self.windows.contains(&window) {
+                let base = self.slo_series("slo:sli_error:ratio_rate5m");
+                self.push_record(
+                    format!("slo:sli_error:ratio_rate{window}"),
+                    format!("avg_over_time({base}[{window}])"),
+                    None,
+                );
+            }
+        } else {
+            let on = promql::on_clause(self.group_by());
+            let matching = self.objective_matching();
+            for &w in &self.windows.clone() {
+                self.push_record(
+                    format!("slo:sli_events:rate{w}"),
+                    self.events_expr(w)?,
+                    None,
+                );
+                let events = self.slo_series(&format!("slo:sli_events:rate{w}"));
+                for (index, objective) in self.plan.objectives.iter().enumerate() {
+                    let expr = match self.errors_expr(index, w)? {
+                        Errors::Bad(bad) => format!("{bad}\nor {on}\n0 * {events}"),
+                        // Without good events (a total outage can remove the series) every
+                        // event failed.
+                        Errors::Good(good) => {
+                            format!("clamp_min({events} - {on} {good}, 0)\nor {on}\n{events}")
+                        }
+                    };
+                    self.push_record(format!("slo:sli_errors:rate{w}"), expr, Some(objective));
+                }
+                for objective in &self.plan.objectives {
+                    let errors =
+                        self.objective_series(&format!("slo:sli_errors:rate{w}"), objective);
+                    self.push_record(
+                        format!("slo:sli_error:ratio_rate{w}"),
+                        format!("{errors}\n/{matching} ({events} > 0)\nor\n0 * {errors}"),
+                        Some(objective),
+                    );
+                }
+            }
+            if !self.windows.contains(&window) {
+                let events = self.slo_series("slo:sli_events:rate5m");
+                for objective in &self.plan.objectives {
+                    let errors = self.objective_series("slo:sli_errors:rate5m", objective);
+                    self.push_record(
+                        format!("slo:sli_error:ratio_rate{window}"),
+                        format!(
+                            "sum_over_time({errors}[{window}])\n/{matching} (sum_over_time({events}[{window}]) > 0)\nor\n0 * {errors}"
+                        ),
+                        Some(objective),
+                    );
+                }
+            }
+        }
+        self.record_metadata();
+        Ok(())
+    }
+
+    fn record_metadata(&mut self) {
+        let slo = &self.plan.slo;
+        let window = slo.window;
+        let mut info = self.labels.clone();
+        info.insert("title".to_owned(), slo.title.clone());
+        info.insert("window".to_owned(), window.prometheus());
+        self.recording
+            .push(Rule::recording("slo:info", "vector(1)".to_owned(), info));
+        self.push_record(
+            "slo:window:seconds".to_owned(),
+            format!("vector({})", window.as_ratio_secs().to_decimal()),
+            None,
+        );
+        for objective in &self.plan.objectives {
+            self.push_record(
+                "slo:objective:ratio".to_owned(),
+                format!("vector({})", objective.objective.target.to_decimal()),
+                Some(objective),
+            );
+            self.push_record(
+                "slo:error_budget:ratio".to_owned(),
+                format!("vector({})", objective.budget.to_decimal()),
+                Some(objective),
+            );
+            let ratio =
+                self.objective_series(&format!("slo:sli_error:ratio_rate{window}"), objective);
+            self.push_record(
+                "slo:error_budget_remaining:ratio".to_owned(),
+                format!("1 - {ratio} / {}", objective.budget.to_decimal()),
+                Some(objective),
+            );
+        }
+    }
+
+    fn push_record(&mut self, name: String, expr: String, objective: Option<&ObjectivePlan>) {
+        let labels = self.series_labels(objective);
+        self.recording.push(Rule::recording(&name, expr, labels));
+    }
+
+    fn compliance_notes(&self, diagnostics: &mut Vec<Diagnostic>) {
+        let slo = &self.plan.slo;
+        if !matches!(self.measure, Measure::ErrorRatioQuery(_)) {
+            return;
+        }
+        diagnostics.push(
+            Diagnostic::info(
+                Code::TimeWeightedCompliance,
+                format!(
+                    "SLO `{}`: compliance over {} is the average of 5-minute error ratios, not weighted by traffic",
+                    slo.id,
+                    slo.window.human()
+                ),
+            )
+            .at_origin(&slo.origin)
+            .with_help("give `bad` (or `good`) and `total` counters instead of `error_ratio_query` to weigh every event equally"),
+        );
+        if let Some(min) = slo.min_events {
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::MinEventsIgnored,
+                    format!(
+                        "SLO `{}`: min_events {min} cannot be enforced, because an error_ratio_query gives no event counts",
+                        slo.id
+                    ),
+                )
+                .at_origin(&slo.origin)
+                .with_help("give `bad` (or `good`) and `total` counters instead of `error_ratio_query`, or remove `min_events`"),
+            );
+        }
+    }
+
+    fn alert(&mut self, diagnostics: &mut Vec<Diagnostic>) {
+        let mut alerts = Vec::new();
+        for (index, objective) in self.plan.objectives.iter().enumerate() {
+            for tier in self.alerting_tiers(objective, &mut *diagnostics) {
+                alerts.push(self.burn_alert(index, objective, tier));
+            }
+        }
+        for alert in &self.plan.slo.alerts {
+            match self.static_alert(alert) {
+                Ok(built) => alerts.push(built),
+                Err(reason) => diagnostics.push(
+                    Diagnostic::info(
+                        Code::NoPrometheusRules,
+                        format!(
+                            "SLO `{}`: alert `{}` is not evaluated by Prometheus: {reason}",
+                            self.slo_id(),
+                            alert.id
+                        ),
+                    )
+                    .at_origin(&self.plan.slo.origin),
+                ),
+            }
+        }
+        if let Some(missing) = self.missing_data_alert() {
+            alerts.push(missing);
+        }
+        self.alerts = alerts;
+    }
+
+    fn alert_name(&self, suffix: &str) -> String {
+        format!("{}{suffix}", camel_case(self.slo_id()))
+    }
+
+    /// `{Slo}{Alert}`, kept apart from the names of the generated alerts, which tests and routes
+    /// select by name.
+    fn static_alert_name(&self, id: &str) -> String {
+        let name = camel_case(id);
+        if [BURN_ALERT, MISSING_ALERT].contains(&name.as_str()) {
+            self.alert_name(&format!("{name}Static"))
+        } else {
+            self.alert_name(&name)
+        }
+    }
+
+    /// Labels every alert of this SLO carries, before its own.
+    fn alert_labels(
+        &self,
+        severity: &str,
+        escalation: Option<&String>,
+    ) -> BTreeMap<String, String> {
+        let mut labels = self.labels.clone();
+        labels.extend(self.plan.slo.alert_labels.clone());
+        labels.insert("severity".to_owned(), severity.to_owned());
+        if let Some(escalation) = escalation {
+            labels.insert("escalation".to_owned(), escalation.clone());
+        }
+        labels
+    }
+
+    fn links(&self, annotations: &mut BTreeMap<String, Template>) {
+        let slo = &self.plan.slo;
+        if let Some(url) = &slo.runbook_url {
+            annotations.insert("runbook_url".to_owned(), Template::text(url));
+        }
+        if let Some(url) = &slo.dashboard {
+            annotations.insert("dashboard".to_owned(), Template::text(url));
+        }
+    }
+
+    /// `title (p95)` for objectives with names.
+    fn title(&self, objective: &ObjectivePlan) -> String {
+        match &objective.objective.name {
+            Some(name) => format!("{} ({name})", self.plan.slo.title),
+            None => self.plan.slo.title.clone(),
+        }
+    }
+
+    /// ` for tenant={{ $labels.tenant }}` on grouped SLOs.
+    fn group_suffix(&self, template: &mut Template) {
+        for (i, label) in self.group_by().iter().enumerate() {
+            template.push_text(if i == 0 { " for " } else { ", " });
+            template.push_text(&format!("{label}="));
+            template.push_label(label);
+        }
+    }
+
+    /// `99.5%`, or `95% of events within 500 ms`, and the window.
+    fn describe_objective(&self, objective: &ObjectivePlan) -> String {
+        let target = objective.objective.target.percent();
+        let window = self.plan.slo.window.human();
+        match objective.objective.threshold {
+            Some(threshold) => format!(
+                "{target} of {} within {} over {window}",
+                self.measure.noun(),
+                threshold.human()
+            ),
+            None => format!("{target} over {window}"),
+        }
+    }
+
+    /// What a failed event is: `failed`, `took longer than 500 ms`.
+    fn failing(&self, objective: &ObjectivePlan) -> String {
+        match (&self.measure, objective.objective.threshold) {
+            (Measure::Histogram { .. }, Some(threshold)) => {
+                format!("took longer than {}", threshold.human())
+            }
+            (
+                Measure::Gauge {
+                    good_below,
+                    threshold,
+                    ..
+                },
+                _,
+            ) => {
+                let unit = match &self.plan.slo.sli {
+                    Sli::Gauge(gauge) => gauge
+                        .unit
+                        .clone()
+                        .map(|u| format!(" {u}"))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                let side = if *good_below {
+                    "at or above"
+                } else {
+                    "at or below"
+                };
+                format!("had the gauge {side} {threshold}{unit}")
+            }
+            _ => "failed".to_owned(),
+        }
+    }
+
+    fn burn_alert(&self, index: usize, objective: &ObjectivePlan, tier: &TierPlan) -> Alert {
+        let slo = &self.plan.slo;
+        let threshold = tier.error_threshold.to_decimal();
+        let ratio =
+            |w: Duration| self.objective_series(&format!("slo:sli_error:ratio_rate{w}"), objective);
+        let mut expr = format!(
+            "{} > {threshold}\nand\n{} > {threshold}",
+            ratio(tier.long),
+            ratio(tier.short)
+        );
+        if let (Some(min), false) = (
+            slo.min_events,
+            matches!(self.measure, Measure::ErrorRatioQuery(_)),
+        ) {
+            let matching = if self.has_objective_label() {
+                " ignoring (objective)"
+            } else {
+                ""
+            };
+            expr.push_str(&format!(
+                "\nand{matching}\n{} * {} >= {min}",
+                self.slo_series(&format!("slo:sli_events:rate{}", tier.long)),
+                tier.long.as_ratio_secs().to_decimal()
+            ));
+        }
+        let mut labels = self.alert_labels(&tier.severity, tier.escalation.as_ref());
+        // Validation keeps slofile's own label names out of a tier's labels.
+        labels.extend(tier.labels.clone());
+        labels.insert("long_window".to_owned(), tier.long.prometheus());
+        labels.insert("short_window".to_owned(), tier.short.prometheus());
+        if let Some(name) = &objective.objective.name {
+            labels.insert("objective".to_owned(), name.clone());
+        }
+
+        let mut summary = Template::text(&format!(
+            "{}: error budget burn rate above {} over {} and {}",
+            self.title(objective),
+            tier.factor,
+            tier.long,
+            tier.short
+        ));
+        self.group_suffix(&mut summary);
+        let description = Template::text(&format!(
+            "More than {} of {} {} over both the last {} and {}, against an objective of {}. At this burn rate {} of the error budget ({}) is spent within {}, and all of it within {}.",
+            tier.error_threshold.percent(),
+            self.measure.noun(),
+            self.failing(objective),
+            tier.long.human(),
+            tier.short.human(),
+            self.describe_objective(objective),
+            tier.budget_share.percent(),
+            objective.budget_time.human(),
+            tier.long.human(),
+            tier.exhaustion.human(),
+        ));
+        let mut annotations = BTreeMap::new();
+        annotations.insert("summary".to_owned(), summary);
+        annotations.insert("description".to_owned(), description);
+        self.links(&mut annotations);
+        Alert {
+            name: self.alert_name(BURN_ALERT),
+            expr,
+            for_: tier.for_,
+            labels,
+            annotations,
+            kind: AlertKind::Burn {
+                objective: index,
+                tier: Box::new(tier.clone()),
+            },
+        }
+    }
+
+    fn static_alert(&self, alert: &StaticAlert) -> Result<Alert, String> {
+        let slo = &self.plan.slo;
+        let compare = if alert.above { ">" } else { "<" };
+        let side = if alert.above { "above" } else { "below" };
+        let value = alert.threshold.value().to_decimal();
+        // Signals of the SLI keep its `group_by` labels; other expressions may not.
+        let grouped = matches!(
+            alert.source,
+            AlertSource::Signal(
+                AlertSignal::ErrorRatio | AlertSignal::Compliance | AlertSignal::Percentile
+            )
+        );
+        let (expr, what) = match (&alert.source, &self.measure) {
+            (AlertSource::Expr(expr), _) => {
+                promql::parse(expr).map_err(|e| e.to_string())?;
+                (format!("({expr}) {compare} {value}"), format!("`{expr}`"))
+            }
+            (
+                AlertSource::Signal(AlertSignal::ErrorRatio),
+                Measure::Counters { .. } | Measure::ErrorRatioQuery(_),
+            ) => (
+                format!(
+                    "{} {compare} {value}",
+                    self.slo_series(&format!("slo:sli_error:ratio_rate{}", alert.over))
+                ),
+                format!("the error ratio over {}", alert.over.human()),
+            ),
+            (AlertSource::Signal(AlertSignal::Value), Measure::Gauge { query, .. }) => (
+                format!("({query}) {compare} {value}"),
+                "the gauge".to_owned(),
+            ),
+            (AlertSource::Signal(AlertSignal::Percentile), Measure::Histogram { buckets, .. }) => {
+                let percentile = alert
+                    .percentile
+                    .ok_or_else(|| "a percentile alert needs `percentile`".to_owned())?;
+                let quantile = percentile
+                    .checked_div(Ratio::integer(100))
+                    .map_err(|_| "percentile out of range".to_owned())?;
+                let mut by = vec!["le".to_owned()];
+                by.extend(self.group_by().iter().cloned());
+                (
+                    format!(
+                        "histogram_quantile({quantile}, sum{}(rate({buckets}[{}]))) {compare} {value}",
+                        promql::by_clause(&by),
+                        alert.over
+                    ),
+                    format!("p{} over {}", percentile.to_decimal(), alert.over.human()),
+                )
+            }
+            (AlertSource::Signal(AlertSignal::Compliance), _) => {
+                let selector = match alert.percentile.and_then(|p| {
+                    self.plan
+                        .objectives
+                        .iter()
+                        .find(|o| o.objective.percentile == Some(p))
+                }) {
+                    Some(objective) => self.objective_series(
+                        &format!("slo:sli_error:ratio_rate{}", slo.window),
+                        objective,
+                    ),
+                    None => self.slo_series(&format!("slo:sli_error:ratio_rate{}", slo.window)),
+                };
+                (
+                    format!("1 - {selector} {compare} {value}"),
+                    format!("compliance over {}", slo.window.human()),
+                )
+            }
+            (AlertSource::Signal(signal), _) => {
+                return Err(format!(
+                    "the `{}` signal of a {} SLI is not in Prometheus",
+                    crate::spec::validate::signal_name(*signal),
+                    slo.sli.kind()
+                ));
+            }
+        };
+        let threshold = alert.threshold.human();
+        let summary = match &alert.summary {
+            Some(summary) => format!("{}: {summary}", slo.title),
+            None => format!("{}: {what} is {side} {threshold}", slo.title),
+        };
+        let held = alert
+            .for_
+            .filter(|d| d.millis() > 0)
+            .map(|d| format!(" for {}", d.human()))
+            .unwrap_or_default();
+        let mut annotations = BTreeMap::new();
+        let mut summary = Template::text(&summary);
+        if grouped {
+            self.group_suffix(&mut summary);
+        }
+        annotations.insert("summary".to_owned(), summary);
+        annotations.insert(
+            "description".to_owned(),
+            Template::text(&format!(
+                "Static alert `{}` of {}: {what} has been {side} {threshold}{held}.",
+                alert.id, slo.title
+            )),
+        );
+        self.links(&mut annotations);
+        Ok(Alert {
+            name: self.static_alert_name(&alert.id),
+            expr,
+            for_: alert.for_.unwrap_or_default(),
+            labels: self.alert_labels(&alert.severity, alert.escalation.as_ref()),
+            annotations,
+            kind: AlertKind::Static,
+        })
+    }
+
+    fn missing_data_alert(&self) -> Option<Alert> {
+        let slo = &self.plan.slo;
+        let missing = slo.missing_data.as_ref()?;
+        let expr = match &self.measure {
+            // Error counters may be absent for good reasons; only when every series the query
+            // reads is gone is the SLI missing.
+            Measure::ErrorRatioQuery(query) => {
+                let parsed = promql::parse(&query.replace("{{window}}", "5m")).ok()?;
+                let mut absents: Vec<String> = Vec::new();
+                for selector in promql::selectors(&parsed) {
+                    let absent = format!("absent({selector})");
+                    if !absents.contains(&absent) {
+                        absents.push(absent);
+                    }
+                }
+                absents.join(" and on ()\n")
+            }
+            _ => format!("absent({})", self.slo_series("slo:sli_events:rate5m")),
+        };
+        let mut annotations = BTreeMap::new();
+        annotations.insert(
+            "summary".to_owned(),
+            Template::text(&format!("{}: no SLI data", slo.title)),
+        );
+        annotations.insert(
+            "description".to_owned(),
+            Template::text(&format!(
+                "The series that measure {} have been absent for {}, so its burn-rate alerts cannot fire. Check that they are still scraped and that their names and labels match the spec.",
+                slo.title,
+                missing.for_.human()
+            )),
+        );
+        self.links(&mut annotations);
+        Some(Alert {
+            name: self.alert_name(MISSING_ALERT),
+            expr,
+            for_: missing.for_,
+            labels: self.alert_labels(&missing.severity, None),
+            annotations,
+            kind: AlertKind::MissingData,
+        })
+    }
+
+    fn group(&self) -> Group {
+        let mut rules = self.recording.clone();
+        rules.extend(self.alerts.iter().map(Alert::rule));
+        Group {
+            name: format!("slofile:{}:{}", self.service.meta.id, self.slo_id()),
+            rules,
+        }
+    }
+}
+
+/// Where diagnostics of a step go; tests and re-derivations pass a sink that drops them.
+pub(crate) trait DiagnosticSink {
+    fn push(&mut self, diagnostic: Diagnostic);
+}
+
+impl DiagnosticSink for &mut Vec<Diagnostic> {
+    fn push(&mut self, diagnostic: Diagnostic) {
+        Vec::push(self, diagnostic);
+    }
+}
+
+/// Drops diagnostics already reported.
+pub(crate) struct Quiet;
+
+impl DiagnosticSink for Quiet {
+    fn push(&mut self, _: Diagnostic) {}
+}
+
+fn measured_elsewhere(sli: &Sli) -> &'static str {
+    match sli {
+        Sli::Sentry(_) => "by Sentry",
+        Sli::Documentary { .. } => "outside slofile (documentation only)",
+        Sli::Probe(_) => "by an external probe without a Prometheus `metric`",
+        Sli::Freshness { .. } => "without a lag `histogram`",
+        _ => "outside Prometheus",
+    }
+}
+
+fn shape_error(plan: &SloPlan, shape: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::PromqlShape,
+        format!("SLO `{}`: {shape}", plan.slo.id),
+    )
+    .at_origin(&plan.slo.origin)
+    .with_help("write plain selectors, or aggregations over them, with no range: slofile adds `rate()` for every window, and the `le` matcher of histograms")
+}
+
+/// `exchange-completion` → `ExchangeCompletion`.
+fn camel_case(id: &str) -> String {
+    id.split('-')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// What kind of alert, for the test generator.
+#[derive(Debug, Clone)]
+pub(crate) enum AlertKind {
+    Burn {
+        objective: usize,
+        tier: Box<TierPlan>,
+    },
+    Static,
+    MissingData,
+}
+
+/// One alerting rule, with its label values and annotations as they appear once fired.
+#[derive(Debug, Clone)]
+pub(crate) struct Alert {
+    pub name: String,
+    pub expr: String,
+    pub for_: Duration,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, Template>,
+    pub kind: AlertKind,
+}
+
+impl Alert {
+    fn rule(&self) -> Rule {
+        Rule::Alerting {
+            alert: self.name.clone(),
+            expr: Text(self.expr.clone()),
+            for_: (self.for_.millis() > 0).then(|| self.for_.prometheus()),
+            // Prometheus expands templates in alert labels too.
+            labels: self
+                .labels
+                .iter()
+                .map(|(k, v)| (k.clone(), escape_template(v)))
+                .collect(),
+            annotations: self
+                .annotations
+                .iter()
+                .map(|(k, v)| (k.clone(), v.source()))
+                .collect(),
+        }
+    }
+}
+
+/// An annotation: text and `$labels` references. Prometheus expands annotations as Go templates,
+/// so text from specs is escaped and can never open a template action.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Template(Vec<Piece>);
+
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Text(String),
+    Label(String),
+}
+
+impl Template {
+    fn text(text: &str) -> Template {
+        Template(vec![Piece::Text(text.to_owned())])
+    }
+
+    fn push_text(&mut self, text: &str) {
+        self.0.push(Piece::Text(text.to_owned()));
+    }
+
+    fn push_label(&mut self, label: &str) {
+        self.0.push(Piece::Label(label.to_owned()));
+    }
+
+    /// The template as Prometheus reads it.
+    pub(crate) fn source(&self) -> String {
+        self.0
+            .iter()
+            .map(|piece| match piece {
+                Piece::Text(text) => escape_template(text),
+                Piece::Label(label) => format!("{{{{ $labels.{label} }}}}"),
+            })
+            .collect()
+    }
+
+    /// The text once expanded for a series with these labels.
+    pub(crate) fn render(&self, labels: &BTreeMap<String, String>) -> String {
+        self.0
+            .iter()
+            .map(|piece| match piece {
+                Piece::Text(text) => text.clone(),
+                Piece::Label(label) => labels.get(label).cloned().unwrap_or_default(),
+            })
+            .collect()
+    }
+}
+
+/// Escapes text for a Go template: every `{` becomes an action printing `{`, so no `{{` of the
+/// text, and no `{` next to a template action, can open an action.
+fn escape_template(text: &str) -> String {
+    text.replace('{', "{{ \"{\" }}")
+}
+
+/// A rule as written to YAML.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Rule {
+    Recording {
+        record: String,
+        expr: Text,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        labels: BTreeMap<String, String>,
+    },
+    Alerting {
+        alert: String,
+        expr: Text,
+        #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
+        for_: Option<String>,
+        labels: BTreeMap<String, String>,
+        annotations: BTreeMap<String, String>,
+    },
+}
+
+impl Rule {
+    fn recording(name: &str, expr: String, labels: BTreeMap<String, String>) -> Rule {
+        Rule::Recording {
+            record: name.to_owned(),
+            expr: Text(expr),
+            labels,
+        }
+    }
+}
+
+/// A PromQL expression: a literal block when it spans lines, so it reads as written.
+#[derive(Debug, Clone)]
+pub(crate) struct Text(pub String);
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.contains('\n') {
+            serde_saphyr::LitStr(&self.0).serialize(serializer)
+        } else {
+            serializer.serialize_str(&self.0)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Group {
+    name: String,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+struct RuleFile {
+    groups: Vec<Group>,
+}
+
+#[derive(Serialize)]
+struct PrometheusRule {
+    #[serde(rename = "apiVersion")]
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: Metadata,
+    spec: RuleFile,
+}
+
+#[derive(Serialize)]
+struct Metadata {
+    name: String,
+    labels: BTreeMap<String, String>,
+}
+
+/// Serialises generated YAML. Block scalars are chosen explicitly (see [`Text`]); everything
+/// else is a plain or quoted scalar, so label values with quotes, newlines or `#` stay data.
+pub(crate) fn to_yaml<T: Serialize>(value: &T) -> String {
+    let options = serde_saphyr::ser_options! { prefer_block_scalars: false };
+    serde_saphyr::to_string_with_options(value, options)
+        .unwrap_or_else(|error| format!("# cannot serialise: {error}\n"))
+}
+
+/// `# ` comment lines; control characters in the text cannot end the comment early.
+pub(crate) fn comment(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    format!("# {clean}\n")
+}
+
+fn rule_file(service: &ServicePlan, slos: &[SloRules], format: PrometheusFormat) -> String {
+    let groups: Vec<Group> = slos.iter().map(SloRules::group).collect();
+    let mut out = comment(&format!(
+        "Generated by slofile from {}. Do not edit: change the spec and run `slofile build`.",
+        service.meta.source
+    ));
+    out.push_str(&comment(
+        "One group per SLO. Recorded series: slo:sli_events:rate<w>, slo:sli_errors:rate<w> and slo:sli_error:ratio_rate<w> per window, compliance over the SLO window, and budget metadata.",
+    ));
+    let body = match format {
+        PrometheusFormat::Rules => to_yaml(&RuleFile { groups }),
+        PrometheusFormat::Operator => {
+            let mut labels = BTreeMap::new();
+            labels.insert(
+                "app.kubernetes.io/managed-by".to_owned(),
+                "slofile".to_owned(),
+            );
+            labels.insert("slofile/service".to_owned(), service.meta.id.clone());
+            to_yaml(&PrometheusRule {
+                api_version: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: Metadata {
+                    name: format!("slofile-{}", service.meta.id),
+                    labels,
+                },
+                spec: RuleFile { groups },
+            })
+        }
+    };
+    out.push_str(&body);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_escape_spec_text() {
+        let mut template = Template::text("a{{ .Foo }} {b\"\n");
+        template.push_label("tenant");
+        let source = template.source();
+        assert!(!source.contains("{{ .Foo"));
+        assert_eq!(
+            source,
+            "a{{ \"{\" }}{{ \"{\" }} .Foo }} {{ \"{\" }}b\"\n{{ $labels.tenant }}"
+        );
+        let mut labels = BTreeMap::new();
+        labels.insert("tenant".to_owned(), "t1".to_owned());
+        assert_eq!(template.render(&labels), "a{{ .Foo }} {b\"\nt1");
+    }
+
+    #[test]
+    fn camel_case_ids() {
+        assert_eq!(camel_case("exchange-completion"), "ExchangeCompletion");
+        assert_eq!(camel_case("5xx-ratio"), "5xxRatio");
+        assert_eq!(camel_case("a--b"), "AB");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_survives_yaml_templates_and_promql(text in "\\PC*|[{}\"\\\\\n\r\t#: '$a-z]*") {
+            // YAML: label values come back exactly.
+            let mut labels = BTreeMap::new();
+            labels.insert("title".to_owned(), text.clone());
+            let back: BTreeMap<String, String> = serde_saphyr::from_str(&to_yaml(&labels)).unwrap();
+            proptest::prop_assert_eq!(&back["title"], &text);
+            // Go templates: once the escapes are taken out, no `{` of the text is left to open an
+            // action.
+            let source = Template::text(&text).source();
+            let unescaped = source.replace(&escape_template("{"), "");
+            proptest::prop_assert!(!unescaped.contains('{'), "{}", source);
+            // PromQL: a string literal reads back as the text.
+            let selector = promql::selector("x", &[("title", &text)]);
+            match promql_parser::parser::parse(&selector) {
+                Ok(promql_parser::parser::Expr::VectorSelector(parsed)) => {
+                    proptest::prop_assert_eq!(&parsed.matchers.matchers[0].value, &text);
+                }
+                other => proptest::prop_assert!(false, "{selector}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn comments_stay_on_one_line() {
+        assert_eq!(comment("a\nb\rc"), "# a b c\n");
+    }
+}

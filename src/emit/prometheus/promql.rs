@@ -1,0 +1,501 @@
+//! PromQL text for the Prometheus backend: user expressions rewritten through their AST, string
+//! literals, selectors and the `le` matcher that works on Prometheus 2 and 3 alike.
+//!
+//! User PromQL is rewritten with promql-parser and printed back with its `Display`, which keeps
+//! parentheses as written; the rewrites only replace leaf selectors by function calls, so operator
+//! precedence never changes.
+
+use crate::units::{Duration, Ratio};
+use promql_parser::parser::value::ValueType;
+use promql_parser::parser::{
+    self, Expr, LabelModifier, VectorMatchCardinality, VectorSelector, token,
+};
+use std::collections::BTreeSet;
+
+/// Why a user expression cannot become part of an SLI.
+pub type ShapeError = String;
+
+pub fn parse(query: &str) -> Result<Expr, ShapeError> {
+    parser::parse(query).map_err(|e| {
+        let first = e.lines().next().unwrap_or("syntax error");
+        format!("PromQL does not parse: {first}")
+    })
+}
+
+/// A PromQL string literal, quoted and escaped.
+pub fn string_literal(value: &str) -> String {
+    format!("\"{}\"", promql_parser::util::escape_string(value))
+}
+
+/// A selector such as `name{service="a",slo="b"}`.
+pub fn selector(name: &str, labels: &[(&str, &str)]) -> String {
+    let matchers: Vec<String> = labels
+        .iter()
+        .map(|(label, value)| format!("{label}={}", string_literal(value)))
+        .collect();
+    format!("{name}{{{}}}", matchers.join(","))
+}
+
+/// ` by (a, b) ` between an aggregation and its argument, or nothing when there are no labels:
+/// `sum by (a) (x)`, `sum(x)`.
+pub fn by_clause(labels: &[String]) -> String {
+    if labels.is_empty() {
+        String::new()
+    } else {
+        format!(" by ({}) ", labels.join(", "))
+    }
+}
+
+/// `on (a, b)`, which may be empty: `on ()` matches series that have no labels in common.
+pub fn on_clause(labels: &[String]) -> String {
+    format!("on ({})", labels.join(", "))
+}
+
+/// Replaces every instant-vector selector in `expr` by `function(selector[window])`, e.g. `rate`
+/// for counters. Rejects expressions that already select ranges: their window would be fixed.
+pub fn over_window(expr: &Expr, function: &str, window: Duration) -> Result<Expr, ShapeError> {
+    map_selectors(expr, &mut |selector| {
+        let text = format!("{function}({selector}[{}])", window.prometheus());
+        parse(&text)
+    })
+}
+
+/// The user's expression with `function(...[window])` inserted, summed by `group_by` unless it
+/// already is exactly that sum. Errors when an aggregation drops a `group_by` label.
+pub fn summed_over_window(
+    query: &str,
+    function: &str,
+    window: Duration,
+    group_by: &[String],
+) -> Result<String, ShapeError> {
+    let expr = parse(query)?;
+    check_keeps_labels(&expr, group_by)?;
+    let rewritten = over_window(&expr, function, window)?;
+    if is_sum_by(&expr, group_by) {
+        Ok(rewritten.to_string())
+    } else {
+        Ok(format!("sum{}({rewritten})", by_clause(group_by)))
+    }
+}
+
+fn is_sum_by(expr: &Expr, group_by: &[String]) -> bool {
+    let Expr::Aggregate(aggregate) = expr else {
+        return false;
+    };
+    if aggregate.op.id() != token::T_SUM {
+        return false;
+    }
+    let wanted: BTreeSet<&str> = group_by.iter().map(String::as_str).collect();
+    match &aggregate.modifier {
+        Some(LabelModifier::Include(labels)) => {
+            labels
+                .labels
+                .iter()
+                .map(String::as_str)
+                .collect::<BTreeSet<_>>()
+                == wanted
+        }
+        None => wanted.is_empty(),
+        Some(LabelModifier::Exclude(_)) => false,
+    }
+}
+
+/// Whether an expression already yields exactly one series per `group_by` value: an aggregation
+/// by exactly those labels.
+pub fn grouped_exactly(query: &str, group_by: &[String]) -> bool {
+    let Ok(expr) = parse(query) else {
+        return false;
+    };
+    let wanted: BTreeSet<String> = group_by.iter().cloned().collect();
+    matches!(expr, Expr::Aggregate(_)) && result_labels(&expr) == Labels::Only(wanted)
+}
+
+/// The labels an expression's result can carry: those of its inputs (unknown) except some, or a
+/// known set.
+#[derive(Debug, Clone, PartialEq)]
+enum Labels {
+    AnyExcept(BTreeSet<String>),
+    Only(BTreeSet<String>),
+}
+
+impl Labels {
+    fn any() -> Labels {
+        Labels::AnyExcept(BTreeSet::new())
+    }
+
+    fn keep(self, kept: &[String]) -> Labels {
+        let kept: BTreeSet<String> = kept.iter().cloned().collect();
+        match self {
+            Labels::AnyExcept(dropped) => {
+                Labels::Only(kept.difference(&dropped).cloned().collect())
+            }
+            Labels::Only(have) => Labels::Only(have.intersection(&kept).cloned().collect()),
+        }
+    }
+
+    fn without(self, dropped: &[String]) -> Labels {
+        match self {
+            Labels::AnyExcept(mut gone) => {
+                gone.extend(dropped.iter().cloned());
+                Labels::AnyExcept(gone)
+            }
+            Labels::Only(mut have) => {
+                for label in dropped {
+                    have.remove(label);
+                }
+                Labels::Only(have)
+            }
+        }
+    }
+
+    fn lacks(&self, label: &str) -> bool {
+        match self {
+            Labels::AnyExcept(gone) => gone.contains(label),
+            Labels::Only(have) => !have.contains(label),
+        }
+    }
+}
+
+fn result_labels(expr: &Expr) -> Labels {
+    match expr {
+        Expr::Aggregate(aggregate) => {
+            let inner = result_labels(&aggregate.expr);
+            match &aggregate.modifier {
+                Some(LabelModifier::Include(labels)) => inner.keep(&labels.labels),
+                Some(LabelModifier::Exclude(labels)) => inner.without(&labels.labels),
+                None => Labels::Only(BTreeSet::new()),
+            }
+        }
+        Expr::Binary(binary) => {
+            let lhs = result_labels(&binary.lhs);
+            let Some(modifier) = binary.modifier.as_ref() else {
+                return lhs;
+            };
+            // Only one-to-one arithmetic and comparisons reduce the labels to the matched ones.
+            let one_to_one = matches!(modifier.card, VectorMatchCardinality::OneToOne)
+                && !binary.op.is_set_operator();
+            match (&modifier.matching, one_to_one) {
+                (Some(LabelModifier::Include(on)), true) => lhs.keep(&on.labels),
+                (Some(LabelModifier::Exclude(ignoring)), true) => lhs.without(&ignoring.labels),
+                _ => lhs,
+            }
+        }
+        Expr::Paren(paren) => result_labels(&paren.expr),
+        Expr::Unary(unary) => result_labels(&unary.expr),
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) => Labels::Only(BTreeSet::new()),
+        // Functions keep their vector argument's labels (label_replace may add one).
+        Expr::Call(call) => call
+            .args
+            .args
+            .iter()
+            .filter(|arg| arg.value_type() == ValueType::Vector)
+            .map(|arg| result_labels(arg))
+            .next()
+            .unwrap_or_else(Labels::any),
+        _ => Labels::any(),
+    }
+}
+
+/// Errors when the expression aggregates away a label the SLO groups by.
+fn check_keeps_labels(expr: &Expr, group_by: &[String]) -> Result<(), ShapeError> {
+    let labels = result_labels(expr);
+    match group_by.iter().find(|label| labels.lacks(label)) {
+        Some(label) => Err(format!(
+            "`{expr}` aggregates away the `{label}` label that the SLO groups by; add it to the `by (...)` clause"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Rebuilds `expr` with every instant-vector selector replaced by `replace(selector)`.
+fn map_selectors(
+    expr: &Expr,
+    replace: &mut dyn FnMut(&VectorSelector) -> Result<Expr, ShapeError>,
+) -> Result<Expr, ShapeError> {
+    let mut copy = expr.clone();
+    map_in_place(&mut copy, replace)?;
+    Ok(copy)
+}
+
+fn map_in_place(
+    expr: &mut Expr,
+    replace: &mut dyn FnMut(&VectorSelector) -> Result<Expr, ShapeError>,
+) -> Result<(), ShapeError> {
+    match expr {
+        Expr::VectorSelector(selector) => {
+            *expr = replace(selector)?;
+            Ok(())
+        }
+        Expr::Aggregate(aggregate) => {
+            if let Some(param) = aggregate.param.as_mut() {
+                map_in_place(param, replace)?;
+            }
+            map_in_place(&mut aggregate.expr, replace)
+        }
+        Expr::Binary(binary) => {
+            map_in_place(&mut binary.lhs, replace)?;
+            map_in_place(&mut binary.rhs, replace)
+        }
+        Expr::Paren(paren) => map_in_place(&mut paren.expr, replace),
+        Expr::Unary(unary) => map_in_place(&mut unary.expr, replace),
+        Expr::Call(call) => {
+            for arg in call.args.args.iter_mut() {
+                map_in_place(arg, replace)?;
+            }
+            Ok(())
+        }
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) => Ok(()),
+        Expr::MatrixSelector(_) | Expr::Subquery(_) => Err(format!(
+            "`{expr}` already selects a time range; write the counter itself and slofile adds `rate()` for every alert window"
+        )),
+        Expr::Extension(_) => Err("unsupported PromQL extension".to_owned()),
+    }
+}
+
+/// Every instant-vector selector of an expression, including those inside range selectors.
+pub fn selectors(expr: &Expr) -> Vec<VectorSelector> {
+    let mut found = Vec::new();
+    collect_selectors(expr, &mut found);
+    found
+}
+
+fn collect_selectors(expr: &Expr, found: &mut Vec<VectorSelector>) {
+    match expr {
+        Expr::VectorSelector(selector) => found.push(selector.clone()),
+        Expr::MatrixSelector(matrix) => found.push(matrix.vs.clone()),
+        Expr::Aggregate(aggregate) => {
+            if let Some(param) = &aggregate.param {
+                collect_selectors(param, found);
+            }
+            collect_selectors(&aggregate.expr, found);
+        }
+        Expr::Binary(binary) => {
+            collect_selectors(&binary.lhs, found);
+            collect_selectors(&binary.rhs, found);
+        }
+        Expr::Paren(paren) => collect_selectors(&paren.expr, found),
+        Expr::Unary(unary) => collect_selectors(&unary.expr, found),
+        Expr::Subquery(subquery) => collect_selectors(&subquery.expr, found),
+        Expr::Call(call) => {
+            for arg in &call.args.args {
+                collect_selectors(arg, found);
+            }
+        }
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
+    }
+}
+
+/// The one plain selector an expression must be, e.g. a histogram's buckets or a probe metric.
+pub fn plain_selector(query: &str, what: &str) -> Result<VectorSelector, ShapeError> {
+    match parse(query)? {
+        Expr::VectorSelector(selector) => Ok(selector),
+        other => Err(format!(
+            "{what} must be a plain series selector such as `probe_success{{instance=\"...\"}}`, not `{other}`"
+        )),
+    }
+}
+
+/// A copy of `selector` with one more label matcher.
+pub fn with_matcher(
+    selector: &VectorSelector,
+    label: &str,
+    op: &str,
+    value: &str,
+) -> Result<VectorSelector, ShapeError> {
+    if !selector.matchers.or_matchers.is_empty() {
+        return Err(format!(
+            "`{selector}` uses `or` between matchers; write one selector per series set"
+        ));
+    }
+    if selector.matchers.matchers.iter().any(|m| m.name == label) {
+        return Err(format!(
+            "`{selector}` already matches on `{label}`; slofile selects the buckets itself"
+        ));
+    }
+    let probe = format!("x{{{label}{op}{}}}", string_literal(value));
+    let matcher = match parse(&probe)? {
+        Expr::VectorSelector(parsed) => parsed.matchers.matchers.into_iter().next(),
+        _ => None,
+    };
+    let Some(matcher) = matcher else {
+        return Err(format!("cannot build the matcher `{probe}`"));
+    };
+    let mut copy = selector.clone();
+    copy.matchers.matchers.push(matcher);
+    Ok(copy)
+}
+
+/// The value of `le` a classic histogram's bucket carries for a boundary, as Prometheus 2 stores
+/// it: Go's shortest `%g`, as client libraries write it (`0.5`, `1`, `1e+06`).
+pub fn le_prometheus2(boundary: f64) -> String {
+    go_shortest_g(boundary)
+}
+
+/// The same boundary as Prometheus 3 stores it: scraped `le` values are normalised to floats
+/// (`1.0`), while fractions and exponent forms stay as they are.
+pub fn le_prometheus3(boundary: f64) -> String {
+    let text = go_shortest_g(boundary);
+    if text.contains(['.', 'e']) || boundary.is_infinite() {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+fn go_shortest_g(value: f64) -> String {
+    if value.is_infinite() {
+        return if value > 0.0 { "+Inf" } else { "-Inf" }.to_owned();
+    }
+    // Rust's `{:e}` is the shortest round-trip mantissa, e.g. `1.234567e6`.
+    let scientific = format!("{value:e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    // strconv.FormatFloat(v, 'g', -1, 64) switches to exponent form below 1e-4 and from 1e6 on:
+    // for the shortest precision it decides with a precision of 6.
+    if !(-4..6).contains(&exponent) {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.abs())
+    } else {
+        format!("{value}")
+    }
+}
+
+/// A regular expression for `le` that matches a bucket boundary however it is written:
+/// Prometheus 2 keeps the exporter's text (`le="1"`), Prometheus 3 normalises it (`le="1.0"`).
+pub fn le_regex(boundary: Ratio) -> String {
+    let decimal = boundary.to_decimal();
+    let escaped = decimal.replace('.', "\\.");
+    let mut alternatives = vec![if decimal.contains('.') {
+        format!("{escaped}0*")
+    } else {
+        format!("{escaped}(\\.0+)?")
+    }];
+    let go = go_shortest_g(boundary.to_f64());
+    if go.contains('e') {
+        alternatives.push(go.replace('.', "\\.").replace('+', "\\+"));
+    }
+    alternatives.join("|")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Duration {
+        Duration::parse(text).unwrap()
+    }
+
+    fn g(labels: &[&str]) -> Vec<String> {
+        labels.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn rate_is_inserted_at_every_selector() {
+        let cases = [
+            (
+                r#"http_requests_total{code=~"5.."}"#,
+                &[][..],
+                r#"sum(rate(http_requests_total{code=~"5.."}[5m]))"#,
+            ),
+            (
+                r#"sum by (tenant) (http_requests_total{code=~"5.."})"#,
+                &["tenant"][..],
+                r#"sum by (tenant) (rate(http_requests_total{code=~"5.."}[5m]))"#,
+            ),
+            (
+                r#"sum by (tenant, route) (a) + sum by (tenant, route) (b)"#,
+                &["tenant"][..],
+                r#"sum by (tenant) (sum by (tenant, route) (rate(a[5m])) + sum by (tenant, route) (rate(b[5m])))"#,
+            ),
+            (
+                r#"label_replace(x, "t", "$1", "tenant_id", "(.*)")"#,
+                &[][..],
+                r#"sum(label_replace(rate(x[5m]), "t", "$1", "tenant_id", "(.*)"))"#,
+            ),
+        ];
+        for (query, group_by, expected) in cases {
+            let got = summed_over_window(query, "rate", d("5m"), &g(group_by)).unwrap();
+            assert_eq!(got, expected, "{query}");
+            parse(&got).unwrap();
+        }
+    }
+
+    #[test]
+    fn ranges_and_lost_group_labels_are_rejected() {
+        let err = summed_over_window("sum(rate(x[5m]))", "rate", d("1h"), &[]).unwrap_err();
+        assert!(err.contains("already selects a time range"), "{err}");
+        let err = summed_over_window("sum(x)", "rate", d("1h"), &g(&["tenant"])).unwrap_err();
+        assert!(err.contains("aggregates away the `tenant` label"), "{err}");
+        let err = summed_over_window("sum without (tenant) (x)", "rate", d("1h"), &g(&["tenant"]))
+            .unwrap_err();
+        assert!(err.contains("tenant"), "{err}");
+        assert!(summed_over_window("x", "rate", d("1h"), &g(&["tenant"])).is_ok());
+    }
+
+    #[test]
+    fn le_matches_both_prometheus_versions() {
+        let cases = [
+            ("1", &["1", "1.0", "1.00"][..], &["10", "0.1", "1.5"][..]),
+            ("0.5", &["0.5", "0.50"], &["0.05", "5", "0.51"]),
+            ("2.5", &["2.5"], &["2.50001", "25"]),
+            (
+                "1000000",
+                &["1000000", "1000000.0", "1e+06"],
+                &["1e+6", "100000"],
+            ),
+        ];
+        for (boundary, matching, other) in cases {
+            let ratio = Ratio::parse_decimal(boundary).unwrap();
+            let regex = le_regex(ratio);
+            let selector = with_matcher(
+                &plain_selector("x_bucket", "histogram").unwrap(),
+                "le",
+                "=~",
+                &regex,
+            )
+            .unwrap();
+            let matcher = selector.matchers.matchers.last().unwrap();
+            for text in matching {
+                assert!(matcher.is_match(text), "{regex} should match {text}");
+            }
+            for text in other {
+                assert!(!matcher.is_match(text), "{regex} should not match {text}");
+            }
+            let f = ratio.to_f64();
+            assert!(matcher.is_match(&le_prometheus2(f)));
+            assert!(matcher.is_match(&le_prometheus3(f)));
+        }
+        assert_eq!(le_prometheus2(1.0), "1");
+        assert_eq!(le_prometheus3(1.0), "1.0");
+        assert_eq!(le_prometheus3(0.25), "0.25");
+        assert_eq!(le_prometheus2(1e6), "1e+06");
+        assert_eq!(le_prometheus2(123456.0), "123456");
+        assert_eq!(le_prometheus2(0.00001), "1e-05");
+        assert_eq!(le_prometheus2(f64::INFINITY), "+Inf");
+    }
+
+    #[test]
+    fn aggregations_by_the_group_labels_are_recognised() {
+        assert!(grouped_exactly("max(dlq_depth)", &[]));
+        assert!(grouped_exactly("sum by (tenant) (x)", &g(&["tenant"])));
+        assert!(!grouped_exactly(
+            "sum by (tenant, queue) (x)",
+            &g(&["tenant"])
+        ));
+        assert!(!grouped_exactly("dlq_depth", &[]));
+        assert!(!grouped_exactly("sum(x) > 3", &[]));
+    }
+
+    #[test]
+    fn existing_le_matchers_are_rejected() {
+        let selector = plain_selector(r#"x_bucket{le="1"}"#, "histogram").unwrap();
+        assert!(with_matcher(&selector, "le", "=", "+Inf").is_err());
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        assert_eq!(string_literal("a\"b\\c\nd"), r#""a\"b\\c\nd""#);
+        let text = selector("m", &[("title", "x\"}\ny")]);
+        parse(&text).unwrap();
+    }
+}
