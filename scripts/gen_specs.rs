@@ -6,8 +6,8 @@
 //! ```
 //!
 //! Native services mix every SLI kind (ratio with bad or good events, latency percentiles, gauge
-//! time slices, freshness, Sentry transactions, UptimeRobot probes), static alerts, channels and an
-//! escalation matrix, so that every backend has work. OpenSLO services carry a Service object, a
+//! time slices, freshness, Sentry transactions, UptimeRobot and blackbox probes), static alerts,
+//! channels and an escalation matrix, so that every backend has work. OpenSLO services carry a Service object, a
 //! shared DataSource and AlertPolicy, and per SLO either an inline or a referenced SLI. The output
 //! is a pure function of the arguments.
 
@@ -243,6 +243,19 @@ fn native_slo(out: &mut String, service: &str, index: usize) {
         latency: {{percentile: 95, threshold: 800ms}}
         channels: [slack]
     alerting: {{burn_policy: sentry}}
+"
+            );
+        }
+        _ if index % 20 == 19 => {
+            let _ = write!(
+                out,
+                "    objective: 99.9%
+    sli:
+      probe:
+        provider: blackbox
+        url: https://{service}.example.com/op/{index}/health
+        interval: 1m
+        metric: probe_success{{job=\"blackbox\",instance=\"https://{service}.example.com/op/{index}/health\"}}
 "
             );
         }
