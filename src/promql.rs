@@ -9,8 +9,31 @@
 //! reported from a parse of the query as written, so error messages never change.
 
 use promql_parser::parser::Expr;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
+
+/// Parses `query` with the parser, remembering the recent results of this thread: backends ask for
+/// the same query once per alert window, and compiling its regexes again each time would cost more
+/// than everything else they do. The memory is bounded; a full memory starts over.
+pub fn parse_recent(query: &str) -> Result<Expr, String> {
+    const REMEMBERED: usize = 1024;
+    thread_local! {
+        static RECENT: RefCell<HashMap<String, Result<Expr, String>>> = RefCell::default();
+    }
+    RECENT.with(|recent| {
+        if let Some(known) = recent.borrow().get(query) {
+            return known.clone();
+        }
+        let parsed = promql_parser::parser::parse(query);
+        let mut recent = recent.borrow_mut();
+        if recent.len() >= REMEMBERED {
+            recent.clear();
+        }
+        recent.insert(query.to_owned(), parsed.clone());
+        parsed
+    })
+}
 
 /// Checks that `query` is a valid PromQL expression; the error is the parser's message.
 pub fn check(query: &str) -> Result<(), String> {
