@@ -93,8 +93,9 @@ pub fn read_manifest(dir: &Path) -> BTreeSet<String> {
 }
 
 /// The generated files plus the manifest that lists them, checked and sorted.
-fn with_manifest(files: &[OutputFile]) -> Result<Vec<OutputFile>, Diagnostic> {
-    let mut files = files.to_vec();
+fn with_manifest(files: &[OutputFile]) -> Result<(Vec<&OutputFile>, OutputFile), Diagnostic> {
+    // Outputs can run to hundreds of megabytes, so they are sorted by reference, not copied.
+    let mut files: Vec<&OutputFile> = files.iter().collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     for pair in files.windows(2) {
         if pair[0].path == pair[1].path {
@@ -115,11 +116,11 @@ fn with_manifest(files: &[OutputFile]) -> Result<Vec<OutputFile>, Diagnostic> {
         manifest.push_str(&file.path);
         manifest.push('\n');
     }
-    files.push(OutputFile {
+    let manifest = OutputFile {
         path: MANIFEST.to_owned(),
         contents: manifest,
-    });
-    Ok(files)
+    };
+    Ok((files, manifest))
 }
 
 /// `.name.slofile-tmp-PID` (or `-bak-`) beside `target`: hidden, and never a `*.yml` that a
@@ -365,7 +366,8 @@ pub(crate) fn write_all_with(
     files: &[OutputFile],
     ops: &FileOps,
 ) -> Result<WriteSummary, Diagnostic> {
-    let files = with_manifest(files)?;
+    let (files, manifest) = with_manifest(files)?;
+    let files: Vec<&OutputFile> = files.into_iter().chain([&manifest]).collect();
     let previous = read_manifest(dir);
     let mut summary = WriteSummary::default();
     let mut transaction = Transaction::default();
@@ -425,7 +427,8 @@ fn remove_empty_dirs(dir: &Path, removed: &[String]) {
 
 /// Compares `dir` with what a build would write, without writing anything.
 pub fn compare(dir: &Path, files: &[OutputFile]) -> Result<Differences, Diagnostic> {
-    let files = with_manifest(files)?;
+    let (files, manifest) = with_manifest(files)?;
+    let files: Vec<&OutputFile> = files.into_iter().chain([&manifest]).collect();
     let mut differences = Differences::default();
     for file in &files {
         let target = checked_path(dir, &file.path)?;
