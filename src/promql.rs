@@ -13,6 +13,76 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
+/// Longest PromQL expression slofile parses.
+pub const MAX_QUERY_BYTES: usize = 16 * 1024;
+/// Deepest PromQL expression slofile parses, counted as brackets open at once plus operators.
+/// The parser and the tree it builds recurse once per level, so depth must be bounded before
+/// parsing: a few thousand levels overflow the stack.
+pub const MAX_QUERY_DEPTH: usize = 256;
+
+/// Whether `query` is small and shallow enough to parse safely; the error says which budget it
+/// exceeds.
+pub fn within_budget(query: &str) -> Result<(), String> {
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(format!(
+            "the expression is {} bytes long; slofile reads PromQL of up to {MAX_QUERY_BYTES} bytes",
+            query.len()
+        ));
+    }
+    let depth = depth_bound(query);
+    if depth > MAX_QUERY_DEPTH {
+        return Err(format!(
+            "the expression nests about {depth} levels deep (brackets and operators); slofile reads PromQL of up to {MAX_QUERY_DEPTH} levels"
+        ));
+    }
+    Ok(())
+}
+
+/// An upper bound of the depth of the parsed tree: the most brackets open at once, plus every
+/// operator, since each binary or unary operator may add a level.
+fn depth_bound(query: &str) -> usize {
+    let bytes = query.as_bytes();
+    let (mut open, mut deepest, mut operators) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            quote @ (b'"' | b'\'' | b'`') => {
+                i = string_end(bytes, i, quote).unwrap_or(bytes.len());
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                open += 1;
+                deepest = deepest.max(open);
+            }
+            b')' | b']' | b'}' => open = open.saturating_sub(1),
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'<' | b'>' | b'=' | b'!' => operators += 1,
+            c if c.is_ascii_alphabetic() => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let word = &query[start..i];
+                if ["and", "or", "unless", "atan2"]
+                    .iter()
+                    .any(|op| word.eq_ignore_ascii_case(op))
+                {
+                    operators += 1;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    deepest + operators
+}
+
 /// Parses `query` with the parser, remembering the recent results of this thread: backends ask for
 /// the same query once per alert window, and compiling its regexes again each time would cost more
 /// than everything else they do. The memory is bounded; a full memory starts over.
@@ -25,7 +95,7 @@ pub fn parse_recent(query: &str) -> Result<Expr, String> {
         if let Some(known) = recent.borrow().get(query) {
             return known.clone();
         }
-        let parsed = promql_parser::parser::parse(query);
+        let parsed = within_budget(query).and_then(|()| promql_parser::parser::parse(query));
         let mut recent = recent.borrow_mut();
         if recent.len() >= REMEMBERED {
             recent.clear();
@@ -44,6 +114,7 @@ pub fn check(query: &str) -> Result<(), String> {
 /// matchers with a proven regex come back as equality matchers, so the tree must not be printed
 /// or evaluated.
 pub fn parse_shape(query: &str) -> Result<Expr, String> {
+    within_budget(query)?;
     if let Some(fast) = without_proven_regexes(query)
         && let Ok(expr) = promql_parser::parser::parse(&fast)
     {
@@ -156,6 +227,22 @@ mod tests {
         let fast = check(query);
         let slow = promql_parser::parser::parse(query).map(|_| ());
         assert_eq!(fast, slow, "{query}");
+    }
+
+    #[test]
+    fn deep_or_long_expressions_are_refused_before_parsing() {
+        let chain = vec!["up"; 5000].join("+");
+        assert!(check(&chain).unwrap_err().contains("levels"));
+        let parens = format!("{}up{}", "(".repeat(5000), ")".repeat(5000));
+        assert!(check(&parens).unwrap_err().contains("levels"));
+        assert!(check(&format!("{}up", "-".repeat(5000))).is_err());
+        let long = format!("up{{job=\"{}\"}}", "a".repeat(MAX_QUERY_BYTES));
+        assert!(check(&long).unwrap_err().contains("bytes"));
+        // Operators inside strings and comments do not count.
+        let quoted = format!("up{{job=\"{}\"}} # {}", "+".repeat(1000), "-".repeat(1000));
+        assert_eq!(check(&quoted), Ok(()));
+        let at_the_limit = vec!["up"; MAX_QUERY_DEPTH / 2].join(" + ");
+        assert_eq!(check(&at_the_limit), Ok(()));
     }
 
     #[test]

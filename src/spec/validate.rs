@@ -354,6 +354,15 @@ impl<'a> Checker<'a> {
 
     /// Parses PromQL and reports its syntax error at the expression's node.
     pub(crate) fn promql(&mut self, pointer: &str, query: &str) -> bool {
+        if let Err(message) = crate::promql::within_budget(query) {
+            self.error(
+                Code::InputBudget,
+                pointer,
+                format!("PromQL too large to read: {message}"),
+                "split the expression into recording rules, or simplify it",
+            );
+            return false;
+        }
         match crate::promql::check(query) {
             Ok(()) => true,
             Err(message) => {
