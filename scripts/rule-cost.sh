@@ -9,7 +9,7 @@
 # queried at the end of the window with `stats=all`, which reports the samples each touches.
 #
 # Needs prometheus and promtool (Debian: `apt-get install prometheus`), curl and jq. Takes about
-# 10 minutes and 2 GB of disk. Usage: scripts/rule-cost.sh [WORK_DIR] (default: a temp dir).
+# 10 minutes and 2 GB of disk on two cores. Usage: scripts/rule-cost.sh [WORK_DIR] (default: a temp dir).
 # Environment: INSTANCES (500), SCRAPE (15), PORT (19090), KEEP=1 keeps the work dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -120,7 +120,7 @@ samples() {
 selector='{service="checkout",slo="requests"}'
 naive="sum(rate(http_requests_total{code=\"500\"}[${window_days}d])) / sum(rate(http_requests_total[${window_days}d]))"
 averaged="avg_over_time((slo:sli_errors:rate5m$selector / slo:sli_events:rate5m$selector)[${window_days}d:1m])"
-truth=$("$helper" truth --start "$start" --from $((end - window)) --to "$end" \
+truth=$("$helper" truth --from $((end - window)) --to "$end" \
   --instances "$instances" --scrape "$scrape" | jq -r '.error_ratio')
 
 report="$work/rule-cost.md"
@@ -146,7 +146,7 @@ report="$work/rule-cost.md"
   read -r averaged_samples averaged_value < <(samples "$averaged")
   echo "| long-window error ratio over ${window_days}d | samples | value | off by |"
   echo "|---|---:|---:|---:|"
-  off() { jq -n --arg v "$1" --arg t "$truth" '(($v|tonumber) - ($t|tonumber)) / ($t|tonumber) * 100 | (.*1000|round)/1000 | tostring + "%"'; }
+  off() { jq -rn --arg v "$1" --arg t "$truth" '(($v|tonumber) - ($t|tonumber)) / ($t|tonumber) * 100 | (.*1000|round)/1000 | tostring + "%"'; }
   echo "| exact (from the generator's counts) | | $truth | |"
   echo "| slofile: \`slo:sli_error:ratio_rate${window_days}d\` | $compliance_samples | $compliance_value | $(off "$compliance_value") |"
   echo "| naive: \`$naive\` | $naive_samples | $naive_value | $(off "$naive_value") |"

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! rule-cost chunk  --index I --start UNIX [--instances N] [--scrape SECONDS] > chunk.om
-//! rule-cost truth  --start UNIX --from UNIX --to UNIX [--instances N] [--scrape SECONDS]
+//! rule-cost truth  --from UNIX --to UNIX [--instances N] [--scrape SECONDS]
 //! rule-cost rules  RULES.yml [--only NAME,...] [--except NAME,...] [--records-file OUT.yml]
 //! ```
 //!
@@ -10,7 +10,7 @@
 //! for `promtool tsdb create-blocks-from openmetrics` (which parses its whole input once per
 //! two-hour block, so the data goes in two-hour files). Traffic is uneven on purpose: 16 hours a
 //! day of 100 requests per scrape and instance with 1 error in every 2,000, and 8 hours of 1
-//! request per scrape with 1 error in 10. Averaging error ratios over time weighs both periods
+//! request per scrape with 1 error in 10 (UTC midnight to 8:00). Averaging error ratios over time weighs both periods
 //! alike; a traffic-weighted ratio does not. `truth` prints the exact error ratio between two
 //! times. `rules` prints a rules file's rules as JSON lines (`kind`, `name`, `expr`), and with
 //! `--records-file` writes a rules file holding only the selected recording rules.
@@ -29,24 +29,42 @@ struct Traffic {
 }
 
 impl Traffic {
-    /// Requests and errors of one instance in the scrape interval ending at `t`.
-    fn increment(&self, t: i64) -> (u64, u64) {
-        let step = t / self.scrape;
-        let hour = t.rem_euclid(86_400) / 3600;
-        if hour < 8 {
-            // Night: little traffic, many errors.
-            (1, u64::from(step % 10 == 0))
+    /// Requests and errors of `instance` in the scrape interval ending at `t`. Each instance has
+    /// its errors at its own phase, so that the errors of all instances spread evenly over time:
+    /// real errors do not all fall on one scrape every five minutes, and if they did, every
+    /// five-minute rate would see them at the same phase.
+    fn increment(&self, t: i64, instance: usize) -> (u64, u64) {
+        let phase = (t / self.scrape + instance as i64).rem_euclid(20);
+        // The interval belongs to the hour it starts in.
+        if Traffic::is_night(t - self.scrape) {
+            // Little traffic, many errors: 1 in 10.
+            (1, u64::from(phase % 10 == 0))
         } else {
-            (100, u64::from(step % 20 == 0))
+            // Much traffic, few errors: 1 in 2,000.
+            (100, u64::from(phase == 0))
         }
     }
 
-    /// Requests and errors of one instance from `start` (exclusive) to `t` (inclusive).
-    fn counted(&self, start: i64, t: i64) -> (u64, u64) {
+    fn is_night(t: i64) -> bool {
+        t.rem_euclid(86_400) / 3600 < 8
+    }
+
+    /// Requests and errors of `instance` from `from` (exclusive) to `to` (inclusive).
+    fn counted(&self, from: i64, to: i64, instance: usize) -> (u64, u64) {
         let (mut requests, mut errors) = (0, 0);
-        let mut at = start + self.scrape;
-        while at <= t {
-            let (r, e) = self.increment(at);
+        let mut at = from;
+        // Whole hours at once: an hour is all day or all night, and holds a whole number of
+        // error periods (scrape intervals dividing 3600 / 20).
+        let hour_scrapes = (3600 / self.scrape) as u64;
+        while at % 3600 == 0 && at + 3600 <= to && 3600 % (20 * self.scrape) == 0 {
+            let night = Traffic::is_night(at);
+            requests += hour_scrapes * if night { 1 } else { 100 };
+            errors += hour_scrapes / if night { 10 } else { 20 };
+            at += 3600;
+        }
+        at += self.scrape;
+        while at <= to {
+            let (r, e) = self.increment(at, instance);
             requests += r;
             errors += e;
             at += self.scrape;
@@ -105,14 +123,17 @@ fn chunk(args: &[String]) -> Result<(), String> {
     // Scrapes at `from` and after, up to `to` exclusive: the next chunk starts there. The
     // counters at the first one count everything since `start`.
     let mut t = from + (traffic.scrape - from.rem_euclid(traffic.scrape)) % traffic.scrape;
-    let (base_requests, base_errors) = traffic.counted(start, t);
-    let mut requests = vec![base_requests; traffic.instances];
-    let mut errors = vec![base_errors; traffic.instances];
+    let (mut requests, mut errors): (Vec<u64>, Vec<u64>) = (0..traffic.instances)
+        .map(|instance| traffic.counted(start, t, instance))
+        .unzip();
     let mut first = true;
     while t < to {
-        let (r, e) = if first { (0, 0) } else { traffic.increment(t) };
-        first = false;
         for instance in 0..traffic.instances {
+            let (r, e) = if first {
+                (0, 0)
+            } else {
+                traffic.increment(t, instance)
+            };
             requests[instance] += r;
             errors[instance] += e;
             let _ = writeln!(
@@ -126,6 +147,7 @@ fn chunk(args: &[String]) -> Result<(), String> {
                 errors[instance]
             );
         }
+        first = false;
         t += traffic.scrape;
     }
     out.push_str("# EOF\n");
@@ -136,13 +158,11 @@ fn chunk(args: &[String]) -> Result<(), String> {
 
 fn truth(args: &[String]) -> Result<(), String> {
     let traffic = traffic(args)?;
-    let start = number(args, "--start", None)?;
     let from = number(args, "--from", None)?;
     let to = number(args, "--to", None)?;
-    let (requests_to, errors_to) = traffic.counted(start, to);
-    let (requests_from, errors_from) = traffic.counted(start, from);
-    let requests = (requests_to - requests_from) * traffic.instances as u64;
-    let errors = (errors_to - errors_from) * traffic.instances as u64;
+    let (requests, errors) = (0..traffic.instances)
+        .map(|instance| traffic.counted(from, to, instance))
+        .fold((0, 0), |(r, e), (ri, ei)| (r + ri, e + ei));
     println!(
         "{}",
         json!({
