@@ -27,8 +27,8 @@ pub enum InputFormat {
 }
 
 /// The formats slofile reads, as listed in error messages.
-pub const SUPPORTED_FORMATS: &str = "`apiVersion: slofile/v1`, OpenSLO `apiVersion: openslo/v1` or \
-     Sloth `version: prometheus/v1`";
+pub const SUPPORTED_FORMATS: &str = "`apiVersion: slofile/v1`, OpenSLO `apiVersion: openslo/v1` \
+     (and `openslo/v1alpha` SLOs, as Sloth reads them) or Sloth `version: prometheus/v1`";
 
 /// The `apiVersion` of OpenSLO v1 objects.
 pub const OPENSLO_V1: &str = "openslo/v1";
