@@ -11,6 +11,8 @@ pub mod diagnostics;
 pub mod diff;
 pub mod emit;
 pub mod explain;
+pub mod parallel;
+pub mod promql;
 pub mod spec;
 pub mod units;
 pub mod write;
@@ -60,39 +62,14 @@ pub fn load_services_with(
     let mut services = Vec::new();
     let mut openslo = spec::openslo::Collection::default();
     let mut sloth = spec::sloth::Collection::default();
-    for path in &paths {
-        let file = match load::read_source(path) {
-            Ok(file) => file,
-            Err(diagnostic) if diagnostic.code == Code::Io => return Err(UsageError(diagnostic)),
-            Err(diagnostic) => {
-                report.push(diagnostic);
-                continue;
-            }
-        };
-        let (documents, diagnostics) = load::parse_documents(&file);
-        report.extend(diagnostics);
-        for loaded in documents {
-            match loaded.format {
-                InputFormat::Native => {
-                    let checked = spec::schema::check(&loaded.file, &loaded.document);
-                    report.extend(checked.diagnostics);
-                    if let Some(raw) = checked.raw {
-                        let (service, diagnostics) = spec::validate::validate(
-                            &loaded.file,
-                            &loaded.document,
-                            raw,
-                            &checked.slo_positions,
-                        );
-                        report.extend(diagnostics);
-                        if checked.complete {
-                            services.extend(service);
-                        }
-                    }
-                }
-                InputFormat::OpenSlo => report.extend(openslo.add(loaded)),
-                InputFormat::Sloth => report.extend(sloth.add(loaded)),
-            }
-        }
+    // Files are read and checked in parallel, and their results taken in path order, so that
+    // diagnostics and services come out as if read one after the other.
+    for loaded in parallel::map(&paths, |path| load_file(path)) {
+        let loaded = loaded.map_err(UsageError)?;
+        report.extend(loaded.diagnostics);
+        services.extend(loaded.services);
+        openslo.append(loaded.openslo);
+        sloth.append(loaded.sloth);
     }
     let (resolved, diagnostics) = openslo.resolve();
     services.extend(resolved);
@@ -111,6 +88,53 @@ pub fn load_services_with(
     }
     check_unique_services(&services, report);
     Ok(services)
+}
+
+/// What one file holds.
+#[derive(Default)]
+struct LoadedFile {
+    diagnostics: Vec<Diagnostic>,
+    services: Vec<Service>,
+    openslo: spec::openslo::Collection,
+    sloth: spec::sloth::Collection,
+}
+
+/// Reads and checks one file. An unreadable file is an error of the run (exit code 2).
+fn load_file(path: &std::path::Path) -> Result<LoadedFile, Diagnostic> {
+    let mut loaded = LoadedFile::default();
+    let file = match load::read_source(path) {
+        Ok(file) => file,
+        Err(diagnostic) if diagnostic.code == Code::Io => return Err(diagnostic),
+        Err(diagnostic) => {
+            loaded.diagnostics.push(diagnostic);
+            return Ok(loaded);
+        }
+    };
+    let (documents, diagnostics) = load::parse_documents(&file);
+    loaded.diagnostics.extend(diagnostics);
+    for document in documents {
+        match document.format {
+            InputFormat::Native => {
+                let checked = spec::schema::check(&document.file, &document.document);
+                loaded.diagnostics.extend(checked.diagnostics);
+                if let Some(raw) = checked.raw {
+                    let (service, diagnostics) = spec::validate::validate(
+                        &document.file,
+                        &document.document,
+                        raw,
+                        &checked.slo_positions,
+                    );
+                    loaded.diagnostics.extend(diagnostics);
+                    if checked.complete {
+                        loaded.services.extend(service);
+                    }
+                }
+            }
+            InputFormat::OpenSlo => loaded.diagnostics.extend(loaded.openslo.add(document)),
+            InputFormat::Sloth => loaded.diagnostics.extend(loaded.sloth.add(document)),
+        }
+    }
+    Ok(loaded)
 }
 
 fn check_unique_services(services: &[Service], report: &mut Report) {

@@ -4,7 +4,7 @@
 //! very edge, where a backend must print one, and even then they are printed from the exact value.
 
 use std::cmp::Ordering;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// An exact, non-negative rational number in lowest terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,11 +17,57 @@ pub struct Ratio {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overflow;
 
-fn gcd(mut a: i128, mut b: i128) -> i128 {
-    while b != 0 {
-        (a, b) = (b, a % b);
+/// The greatest common divisor, or 0 when it does not fit (only `gcd(i128::MIN, 0)`).
+fn gcd(a: i128, b: i128) -> i128 {
+    let (a, b) = (a.unsigned_abs(), b.unsigned_abs());
+    // Nearly every ratio slofile meets fits in 64 bits, where division is a machine instruction
+    // and not a call into 128-bit software division.
+    let divisor = match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(a), Ok(b)) => u128::from(gcd_u64(a, b)),
+        _ => {
+            let (mut a, mut b) = (a, b);
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        }
+    };
+    i128::try_from(divisor).unwrap_or(0)
+}
+
+/// `a / b` for a positive `b`, in 64-bit machine division when both fit.
+fn quotient(a: i128, b: i128) -> i128 {
+    match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(a), Ok(b)) if b > 0 => i128::from(a / b),
+        _ => a.checked_div(b).unwrap_or(0),
     }
-    a.abs()
+}
+
+/// Quotient and remainder, in 64-bit machine division when both fit.
+fn div_rem(a: u128, b: u128) -> (u128, u128) {
+    match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(a), Ok(b)) if b != 0 => (u128::from(a / b), u128::from(a % b)),
+        _ => (a.checked_div(b).unwrap_or(0), a.checked_rem(b).unwrap_or(0)),
+    }
+}
+
+/// Binary (Stein's) GCD: shifts and subtractions only.
+fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
+    if a == 0 || b == 0 {
+        return a | b;
+    }
+    let shift = (a | b).trailing_zeros();
+    a >>= a.trailing_zeros();
+    loop {
+        b >>= b.trailing_zeros();
+        if a > b {
+            std::mem::swap(&mut a, &mut b);
+        }
+        b -= a;
+        if b == 0 {
+            return a << shift;
+        }
+    }
 }
 
 impl Ratio {
@@ -36,8 +82,8 @@ impl Ratio {
         let sign = if den < 0 { -1 } else { 1 };
         let divisor = gcd(num, den).max(1);
         Ok(Ratio {
-            num: sign * num / divisor,
-            den: sign * den / divisor,
+            num: quotient(num, divisor).checked_mul(sign).ok_or(Overflow)?,
+            den: quotient(den, divisor).checked_mul(sign).ok_or(Overflow)?,
         })
     }
 
@@ -78,13 +124,15 @@ impl Ratio {
         // Cross-reduce first so that products of already-reduced ratios stay small.
         let g1 = gcd(self.num, other.den).max(1);
         let g2 = gcd(other.num, self.den).max(1);
-        let num = (self.num / g1)
-            .checked_mul(other.num / g2)
+        let num = quotient(self.num, g1)
+            .checked_mul(quotient(other.num, g2))
             .ok_or(Overflow)?;
-        let den = (self.den / g2)
-            .checked_mul(other.den / g1)
+        let den = quotient(self.den, g2)
+            .checked_mul(quotient(other.den, g1))
             .ok_or(Overflow)?;
-        Ratio::new(num, den)
+        // Both factors are in lowest terms with positive denominators, so after cross-reduction
+        // the product is too.
+        Ok(Ratio { num, den })
     }
 
     pub fn checked_div(self, other: Ratio) -> Result<Ratio, Overflow> {
@@ -131,17 +179,22 @@ impl Ratio {
 
     /// The exact decimal expansion when it terminates, else `None`.
     pub fn exact_decimal(self) -> Option<String> {
-        let mut den = self.den;
-        let (mut twos, mut fives) = (0u32, 0u32);
-        while den % 2 == 0 {
-            den /= 2;
-            twos += 1;
+        let den = self.den.unsigned_abs();
+        if den == 0 {
+            return None;
         }
-        while den % 5 == 0 {
-            den /= 5;
+        let twos = den.trailing_zeros();
+        let mut rest = den >> twos;
+        let mut fives = 0u32;
+        loop {
+            let (quotient, remainder) = div_rem(rest, 5);
+            if remainder != 0 {
+                break;
+            }
+            rest = quotient;
             fives += 1;
         }
-        if den != 1 {
+        if rest != 1 {
             return None;
         }
         Some(self.decimal_with(twos.max(fives) as usize))
@@ -151,24 +204,23 @@ impl Ratio {
     pub fn decimal_with(self, places: usize) -> String {
         let negative = self.num < 0;
         let num = self.num.unsigned_abs();
-        let den = self.den.unsigned_abs();
-        let scale = 10u128.saturating_pow(places as u32);
+        let den = self.den.unsigned_abs().max(1);
+        let scale = 10u128.saturating_pow(u32::try_from(places).unwrap_or(u32::MAX));
         let scaled = num.saturating_mul(scale);
-        let mut q = scaled / den;
-        if (scaled % den) * 2 >= den {
-            q += 1;
+        let (mut q, remainder) = div_rem(scaled, den);
+        if remainder * 2 >= den {
+            q = q.saturating_add(1);
         }
-        let int = q / scale;
-        let frac = q % scale;
-        let mut out = String::new();
+        let (int, frac) = div_rem(q, scale);
+        let mut out = String::with_capacity(24);
         if negative && q != 0 {
             out.push('-');
         }
-        out.push_str(&int.to_string());
+        let _ = write!(out, "{int}");
         if places > 0 && frac != 0 {
-            let frac = format!("{frac:0places$}");
-            out.push('.');
-            out.push_str(frac.trim_end_matches('0'));
+            let _ = write!(out, ".{frac:0places$}");
+            // `frac` is not zero, so the zeros trimmed are all behind the point.
+            out.truncate(out.trim_end_matches('0').len());
         }
         out
     }
@@ -194,10 +246,12 @@ impl Ratio {
     /// As a percentage for people: `99.5%`, `0.9333%`.
     pub fn percent(self) -> String {
         let hundred = self.checked_mul(Ratio::integer(100)).unwrap_or(self);
-        match hundred.exact_decimal() {
-            Some(exact) if exact.len() <= 10 => format!("{exact}%"),
-            _ => format!("{}%", hundred.significant(4)),
-        }
+        let mut text = match hundred.exact_decimal() {
+            Some(exact) if exact.len() <= 10 => exact,
+            _ => hundred.significant(4),
+        };
+        text.push('%');
+        text
     }
 }
 
@@ -331,35 +385,31 @@ impl Duration {
 
     /// For people, exact to the second: `3 h 21 m 36 s`, `28 days`, `5 minutes`, `500 ms`.
     pub fn human(self) -> String {
+        let mut out = String::with_capacity(16);
         if self.millis < 1000 {
-            return format!("{} ms", self.millis);
+            let _ = write!(out, "{} ms", self.millis);
+            return out;
         }
-        let secs = (self.millis + 500) / 1000;
-        if secs.is_multiple_of(86_400) {
-            let days = secs / 86_400;
-            return format!("{days} day{}", if days == 1 { "" } else { "s" });
-        }
+        let secs = self.millis.saturating_add(500) / 1000;
         let parts = [
-            (secs / 86_400, "d"),
-            (secs % 86_400 / 3600, "h"),
-            (secs % 3600 / 60, "m"),
-            (secs % 60, "s"),
+            (secs / 86_400, "d", "day"),
+            (secs % 86_400 / 3600, "h", "hour"),
+            (secs % 3600 / 60, "m", "minute"),
+            (secs % 60, "s", "second"),
         ];
-        let nonzero: Vec<&(u64, &str)> = parts.iter().filter(|(n, _)| *n > 0).collect();
-        if let [(n, unit)] = nonzero.as_slice() {
-            let word = match *unit {
-                "d" => "day",
-                "h" => "hour",
-                "m" => "minute",
-                _ => "second",
-            };
-            return format!("{n} {word}{}", if *n == 1 { "" } else { "s" });
+        let nonzero = parts.iter().filter(|(n, _, _)| *n > 0);
+        // One unit is spelt out (`28 days`); several are abbreviated (`3 h 21 m`).
+        if let (Some((n, _, word)), 1) = (nonzero.clone().next(), nonzero.clone().count()) {
+            let _ = write!(out, "{n} {word}{}", if *n == 1 { "" } else { "s" });
+            return out;
         }
-        nonzero
-            .iter()
-            .map(|(n, unit)| format!("{n} {unit}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+        for (n, unit, _) in nonzero {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            let _ = write!(out, "{n} {unit}");
+        }
+        out
     }
 
     /// Roughly, as people say it: `about 3.4 hours`, `about 40 minutes`, `about 2 days`.
@@ -448,6 +498,125 @@ impl fmt::Display for Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn gcd_agrees_with_euclid(a: i128, b: i128) {
+            let (mut x, mut y) = (a.unsigned_abs(), b.unsigned_abs());
+            while y != 0 {
+                (x, y) = (y, x % y);
+            }
+            proptest::prop_assert_eq!(gcd(a, b), i128::try_from(x).unwrap_or(0));
+            let (small_a, small_b) = (a as i64 as i128, b as i64 as i128);
+            let (mut x, mut y) = (small_a.unsigned_abs(), small_b.unsigned_abs());
+            while y != 0 {
+                (x, y) = (y, x % y);
+            }
+            proptest::prop_assert_eq!(gcd(small_a, small_b), i128::try_from(x).unwrap_or(0));
+        }
+    }
+
+    /// The printing functions as they were first written, plainly: the faster ones must agree.
+    mod plain {
+        pub fn decimal_with(num: i128, den: i128, places: usize) -> String {
+            let negative = num < 0;
+            let num = num.unsigned_abs();
+            let den = den.unsigned_abs();
+            let scale = 10u128.saturating_pow(places as u32);
+            let scaled = num.saturating_mul(scale);
+            let mut q = scaled / den;
+            if (scaled % den) * 2 >= den {
+                q += 1;
+            }
+            let (int, frac) = (q / scale, q % scale);
+            let mut out = String::new();
+            if negative && q != 0 {
+                out.push('-');
+            }
+            out.push_str(&int.to_string());
+            if places > 0 && frac != 0 {
+                out.push('.');
+                out.push_str(format!("{frac:0places$}").trim_end_matches('0'));
+            }
+            out
+        }
+
+        pub fn human(millis: u64) -> String {
+            if millis < 1000 {
+                return format!("{millis} ms");
+            }
+            let secs = (millis + 500) / 1000;
+            let parts = [
+                (secs / 86_400, "d", "day"),
+                (secs % 86_400 / 3600, "h", "hour"),
+                (secs % 3600 / 60, "m", "minute"),
+                (secs % 60, "s", "second"),
+            ];
+            let nonzero: Vec<_> = parts.iter().filter(|(n, _, _)| *n > 0).collect();
+            if let [(n, _, word)] = nonzero.as_slice() {
+                return format!("{n} {word}{}", if *n == 1 { "" } else { "s" });
+            }
+            nonzero
+                .iter()
+                .map(|(n, unit, _)| format!("{n} {unit}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_printing_agrees_with_the_plain_version(
+            num in 0i128..10_000_000_000,
+            den in 1i128..10_000_000_000,
+            places in 0usize..20,
+            millis in 0u64..100_000_000_000,
+        ) {
+            let ratio = Ratio::new(num, den).unwrap();
+            proptest::prop_assert_eq!(
+                ratio.decimal_with(places),
+                plain::decimal_with(ratio.numer(), ratio.denom(), places)
+            );
+            proptest::prop_assert_eq!(Duration::from_millis(millis).human(), plain::human(millis));
+        }
+    }
+
+    #[test]
+    fn exact_decimals_and_percentages() {
+        let ratio = |n, d| Ratio::new(n, d).unwrap();
+        assert_eq!(
+            ratio(1, 1024).exact_decimal().as_deref(),
+            Some("0.0009765625")
+        );
+        assert_eq!(ratio(7, 80).exact_decimal().as_deref(), Some("0.0875"));
+        assert_eq!(ratio(1, 3).exact_decimal(), None);
+        assert_eq!(ratio(199, 200).percent(), "99.5%");
+        assert_eq!(ratio(1, 3).percent(), "33.33%");
+        assert_eq!(ratio(-1, 8).decimal_with(2), "-0.13");
+        assert_eq!(
+            Duration::from_millis(u64::MAX).human(),
+            plain::human(u64::MAX - 500)
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn products_stay_in_lowest_terms(
+            a in -1_000_000_000i128..1_000_000_000,
+            b in 1i128..1_000_000_000,
+            c in -1_000_000_000i128..1_000_000_000,
+            d in 1i128..1_000_000_000,
+        ) {
+            let product = Ratio::new(a, b).unwrap().checked_mul(Ratio::new(c, d).unwrap()).unwrap();
+            proptest::prop_assert_eq!(product, Ratio::new(a * c, b * d).unwrap());
+        }
+    }
+
+    #[test]
+    fn ratios_at_the_edge_of_i128_overflow_instead_of_panicking() {
+        assert_eq!(Ratio::new(i128::MIN, -1), Err(Overflow));
+        assert!(Ratio::new(i128::MIN, 1).is_ok());
+    }
 
     fn pct(text: &str) -> Ratio {
         Ratio::parse_percent_or_number(text).unwrap().0

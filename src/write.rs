@@ -17,7 +17,7 @@ use crate::emit::OutputFile;
 use crate::spec::load::display_path;
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Component, Path, PathBuf};
 
 /// The manifest of generated files, one relative path a line.
@@ -93,8 +93,9 @@ pub fn read_manifest(dir: &Path) -> BTreeSet<String> {
 }
 
 /// The generated files plus the manifest that lists them, checked and sorted.
-fn with_manifest(files: &[OutputFile]) -> Result<Vec<OutputFile>, Diagnostic> {
-    let mut files = files.to_vec();
+fn with_manifest(files: &[OutputFile]) -> Result<(Vec<&OutputFile>, OutputFile), Diagnostic> {
+    // Outputs can run to hundreds of megabytes, so they are sorted by reference, not copied.
+    let mut files: Vec<&OutputFile> = files.iter().collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     for pair in files.windows(2) {
         if pair[0].path == pair[1].path {
@@ -115,11 +116,11 @@ fn with_manifest(files: &[OutputFile]) -> Result<Vec<OutputFile>, Diagnostic> {
         manifest.push_str(&file.path);
         manifest.push('\n');
     }
-    files.push(OutputFile {
+    let manifest = OutputFile {
         path: MANIFEST.to_owned(),
         contents: manifest,
-    });
-    Ok(files)
+    };
+    Ok((files, manifest))
 }
 
 /// `.name.slofile-tmp-PID` (or `-bak-`) beside `target`: hidden, and never a `*.yml` that a
@@ -218,8 +219,7 @@ impl Transaction {
         let parent = target.parent().unwrap_or(Path::new("."));
         self.create_dirs(parent)?;
         let temp = sibling(&target, "tmp");
-        let written =
-            write_synced(&temp, contents).map_err(|e| io_diagnostic(&target, "write", &e));
+        let written = fs::write(&temp, contents).map_err(|e| io_diagnostic(&target, "write", &e));
         // Registered even when the write failed, so that a partial temporary file is removed.
         self.steps.push(Step::Replace {
             temp,
@@ -227,6 +227,47 @@ impl Transaction {
             backup: None,
         });
         written
+    }
+
+    /// Flushes every staged file to disk before any is renamed into place, so that a crash never
+    /// leaves a target empty. Each flush waits on the disk, so several run at once: their waits
+    /// overlap and the file system commits them together, where one after the other they cost a
+    /// disk round trip per file.
+    fn sync_staged(&self) -> Result<(), Diagnostic> {
+        const AT_ONCE: usize = 32;
+        let staged: Vec<(&Path, &Path)> = self
+            .steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::Replace { temp, target, .. } => Some((temp.as_path(), target.as_path())),
+                Step::Remove { .. } => None,
+            })
+            .collect();
+        if staged.is_empty() {
+            return Ok(());
+        }
+        let per_thread = staged.len().div_ceil(AT_ONCE);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = staged
+                .chunks(per_thread)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        for (temp, target) in chunk {
+                            fs::File::open(temp)
+                                .and_then(|file| file.sync_all())
+                                .map_err(|e| io_diagnostic(target, "write", &e))?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            workers.into_iter().try_for_each(|worker| {
+                worker.join().unwrap_or_else(|_| {
+                    Err(Diagnostic::error(Code::Io, "flushing output files failed")
+                        .with_help("nothing was replaced; run the build again"))
+                })
+            })
+        })
     }
 
     fn commit(&mut self, ops: &FileOps) -> Result<(), Diagnostic> {
@@ -307,12 +348,6 @@ impl Drop for Transaction {
     }
 }
 
-fn write_synced(path: &Path, contents: &str) -> io::Result<()> {
-    let mut file = fs::File::create(path)?;
-    file.write_all(contents.as_bytes())?;
-    file.sync_all()
-}
-
 /// Keeps the current file under `copy` without touching `target`: a hard link where the file
 /// system allows it, a copy otherwise.
 fn keep_copy(target: &Path, copy: &Path) -> io::Result<()> {
@@ -331,7 +366,8 @@ pub(crate) fn write_all_with(
     files: &[OutputFile],
     ops: &FileOps,
 ) -> Result<WriteSummary, Diagnostic> {
-    let files = with_manifest(files)?;
+    let (files, manifest) = with_manifest(files)?;
+    let files: Vec<&OutputFile> = files.into_iter().chain([&manifest]).collect();
     let previous = read_manifest(dir);
     let mut summary = WriteSummary::default();
     let mut transaction = Transaction::default();
@@ -370,6 +406,7 @@ pub(crate) fn write_all_with(
     if let Some((target, contents)) = manifest {
         transaction.stage(target, contents)?;
     }
+    transaction.sync_staged()?;
     transaction.commit(ops)?;
     remove_empty_dirs(dir, &summary.removed);
     Ok(summary)
@@ -390,7 +427,8 @@ fn remove_empty_dirs(dir: &Path, removed: &[String]) {
 
 /// Compares `dir` with what a build would write, without writing anything.
 pub fn compare(dir: &Path, files: &[OutputFile]) -> Result<Differences, Diagnostic> {
-    let files = with_manifest(files)?;
+    let (files, manifest) = with_manifest(files)?;
+    let files: Vec<&OutputFile> = files.into_iter().chain([&manifest]).collect();
     let mut differences = Differences::default();
     for file in &files {
         let target = checked_path(dir, &file.path)?;

@@ -70,12 +70,15 @@ impl Backend for Markdown {
         }
         let renderer = Renderer::new(options.templates.clone());
         let mut files = Vec::new();
-        for service in &plan.services {
+        let rendered = crate::parallel::map(&plan.services, |service| {
             let view = service_view(service);
-            match renderer.render(
+            renderer.render(
                 "service.md.j2",
                 minijinja::context! { service => Value::from(Serde(&view)) },
-            ) {
+            )
+        });
+        for (service, result) in plan.services.iter().zip(rendered) {
+            match result {
                 Ok(text) => files.push(OutputFile {
                     path: format!("docs/{}.md", service.meta.id),
                     contents: text,
@@ -350,6 +353,9 @@ fn exact(text: &str) -> Result<Ratio, Error> {
 
 /// Text made safe for one Markdown table cell: no line breaks, `|` escaped.
 pub fn cell(text: &str) -> String {
+    if is_one_plain_line(text) && !text.contains('|') {
+        return text.to_owned();
+    }
     let paragraphs: Vec<String> = text
         .split("\n\n")
         .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -360,7 +366,19 @@ pub fn cell(text: &str) -> String {
 
 /// Text on one line, for headings, list items and shell comments.
 pub fn inline(text: &str) -> String {
+    if is_one_plain_line(text) {
+        return text.to_owned();
+    }
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether `text` is already one line of words separated by single spaces, which is what `cell`
+/// and `inline` make of text, and by far the most common case.
+fn is_one_plain_line(text: &str) -> bool {
+    !text.starts_with(' ')
+        && !text.ends_with(' ')
+        && !text.contains("  ")
+        && !text.chars().any(|c| c.is_whitespace() && c != ' ')
 }
 
 /// An inline code span that survives backticks in its content.
@@ -1759,6 +1777,25 @@ fn index_view(plan: &Plan) -> Vec<IndexService> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn plain_lines_pass_through_cell_and_inline_unchanged(text in "[ a-z|\t\n\u{a0}]{0,12}") {
+            let cell_slow = {
+                let paragraphs: Vec<String> = text
+                    .split("\n\n")
+                    .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                paragraphs.join("<br><br>").replace('|', "\\|")
+            };
+            proptest::prop_assert_eq!(cell(&text), cell_slow);
+            proptest::prop_assert_eq!(
+                inline(&text),
+                text.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+        }
+    }
 
     #[test]
     fn cells_never_break_a_table_row() {

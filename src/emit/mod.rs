@@ -37,8 +37,8 @@ pub struct Emitted {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// One output target.
-pub trait Backend {
+/// One output target. Backends run in parallel, each on its own thread.
+pub trait Backend: Send + Sync {
     /// Short name, also the output subdirectory, e.g. `prometheus`.
     fn name(&self) -> &'static str;
     /// Emits files for every service of the plan. A service the backend has nothing to say about
@@ -60,8 +60,7 @@ pub fn backends() -> Vec<Box<dyn Backend>> {
 /// Runs every backend. Files come back sorted by path, so output never depends on backend order.
 pub fn emit_all(plan: &Plan, options: &EmitOptions) -> Emitted {
     let mut all = Emitted::default();
-    for backend in backends() {
-        let emitted = backend.emit(plan, options);
+    for emitted in crate::parallel::map(&backends(), |backend| backend.emit(plan, options)) {
         all.files.extend(emitted.files);
         all.diagnostics.extend(emitted.diagnostics);
     }

@@ -15,6 +15,8 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_NODES: usize = 1_000_000;
 /// Most events replayed through aliases in one file: this is what stops alias bombs.
 pub const MAX_ALIAS_EVENTS: usize = 100_000;
+/// Most YAML documents in one file.
+pub const MAX_DOCUMENTS: usize = 1000;
 
 /// The format of one YAML document, told by its `apiVersion` (or Sloth's `version`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +138,21 @@ pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<Arc<SourceFile>
     }
 }
 
+/// The YAML parser's options: YAML 1.2 with strict booleans, within the input budgets.
+pub fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            max_nodes: MAX_NODES,
+            max_documents: MAX_DOCUMENTS,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_ALIAS_EVENTS,
+        },
+    }
+}
+
 /// Parses every YAML document of a file and tells each one's format. Problems come back as
 /// diagnostics; documents that parsed are returned even when others did not.
 pub fn parse_documents(file: &Arc<SourceFile>) -> (Vec<LoadedDocument>, Vec<Diagnostic>) {
@@ -143,19 +160,8 @@ pub fn parse_documents(file: &Arc<SourceFile>) -> (Vec<LoadedDocument>, Vec<Diag
     // A byte-order mark is legal at the start of a YAML stream, but not every tool agrees.
     let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
     let bom = file.text.len() - text.len();
-    let options = serde_saphyr::options! {
-        strict_booleans: true,
-        budget: serde_saphyr::budget! {
-            max_depth: MAX_DEPTH,
-            max_nodes: MAX_NODES,
-            max_documents: 1000,
-        },
-        alias_limits: serde_saphyr::alias_limits! {
-            max_total_replayed_events: MAX_ALIAS_EVENTS,
-        },
-    };
     let nodes: Vec<Spanned<Node>> =
-        match serde_saphyr::from_str_multiple_with_options(text, options) {
+        match serde_saphyr::from_str_multiple_with_options(text, yaml_options()) {
             Ok(nodes) => nodes,
             Err(error) => {
                 diagnostics.push(yaml_error(file, &error, bom));
@@ -172,10 +178,7 @@ pub fn parse_documents(file: &Arc<SourceFile>) -> (Vec<LoadedDocument>, Vec<Diag
     }
     let mut documents = Vec::new();
     for node in &nodes {
-        let mut document = Document::from_node(node);
-        if bom > 0 {
-            shift_spans(&mut document, bom);
-        }
+        let document = Document::from_node(node, bom);
         for bad_key in &document.bad_keys {
             diagnostics.push(
                 Diagnostic::error(Code::YamlSyntax, "keys must be plain strings")
@@ -194,16 +197,6 @@ pub fn parse_documents(file: &Arc<SourceFile>) -> (Vec<LoadedDocument>, Vec<Diag
         }
     }
     (documents, diagnostics)
-}
-
-fn shift_spans(document: &mut Document, by: usize) {
-    document.root.offset += by;
-    for span in document.spans.values_mut() {
-        span.value.offset += by;
-        if let Some(key) = &mut span.key {
-            key.offset += by;
-        }
-    }
 }
 
 fn yaml_error(file: &Arc<SourceFile>, error: &serde_saphyr::Error, bom: usize) -> Diagnostic {

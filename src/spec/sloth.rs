@@ -102,28 +102,38 @@ impl Names {
 impl Collection {
     /// Reads one Sloth document.
     pub fn add(&mut self, loaded: LoadedDocument) -> Vec<Diagnostic> {
-        let document = Arc::new(loaded.document);
+        // What is read keeps its document for later diagnostics, which need only the spans: the
+        // JSON tree, the bulk of a document, goes once the objects are read.
+        let mut document = loaded.document;
+        let json = std::mem::take(&mut document.json);
+        let document = Arc::new(document);
         let mut walk = Walk::new(&loaded.file, &document);
-        let kind = document.json.get("kind").and_then(Value::as_str);
-        let api_version = document.json.get("apiVersion").and_then(Value::as_str);
+        let kind = json.get("kind").and_then(Value::as_str);
+        let api_version = json.get("apiVersion").and_then(Value::as_str);
         match (api_version, kind) {
             (Some(SLOTH_K8S_V1), Some("AlertWindows")) => {
-                if let Some(windows) = read_alert_windows(&mut walk, &document.json) {
+                if let Some(windows) = read_alert_windows(&mut walk, &json) {
                     self.windows.push(windows);
                 }
             }
             (Some(SLOTH_K8S_V1), _) => {
-                if let Some(level) = read_k8s(&mut walk, &document.json) {
+                if let Some(level) = read_k8s(&mut walk, &json) {
                     self.levels.push(level);
                 }
             }
             _ => {
-                if let Some(level) = read_plain(&mut walk, &document.json) {
+                if let Some(level) = read_plain(&mut walk, &json) {
                     self.levels.push(level);
                 }
             }
         }
         walk.checker.diagnostics
+    }
+
+    /// Adds the documents another collection read, after this one's.
+    pub fn append(&mut self, mut other: Collection) {
+        self.levels.append(&mut other.levels);
+        self.windows.append(&mut other.windows);
     }
 
     /// Builds the services, with SLO windows of `period`. Call once, after every file is read.

@@ -354,8 +354,17 @@ impl<'a> Checker<'a> {
 
     /// Parses PromQL and reports its syntax error at the expression's node.
     pub(crate) fn promql(&mut self, pointer: &str, query: &str) -> bool {
-        match promql_parser::parser::parse(query) {
-            Ok(_) => true,
+        if let Err(message) = crate::promql::within_budget(query) {
+            self.error(
+                Code::InputBudget,
+                pointer,
+                format!("PromQL too large to read: {message}"),
+                "split the expression into recording rules, or simplify it",
+            );
+            return false;
+        }
+        match crate::promql::check(query) {
+            Ok(()) => true,
             Err(message) => {
                 let message = message.lines().next().unwrap_or("syntax error").to_owned();
                 self.error(
@@ -952,7 +961,7 @@ fn check_histogram(
 
 fn histogram_is_bucket_selector(query: &str) -> bool {
     matches!(
-        promql_parser::parser::parse(query),
+        crate::promql::parse_shape(query),
         Ok(promql_parser::parser::Expr::VectorSelector(ref v))
             if v.name.as_deref().is_some_and(|n| n.ends_with("_bucket"))
     )

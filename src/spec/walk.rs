@@ -137,8 +137,7 @@ impl<'a> Walk<'a> {
             && self
                 .checker
                 .document
-                .spans
-                .get(pointer)
+                .exact_span(pointer)
                 .is_some_and(|s| s.key.is_some())
         {
             self.checker.error_at_key(code, pointer, message, help);

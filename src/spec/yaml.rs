@@ -6,8 +6,10 @@
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt;
+use std::fmt::{self, Write as _};
+use std::hash::Hasher;
 
 /// A byte range in the source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -17,6 +19,13 @@ pub struct ByteSpan {
 }
 
 impl ByteSpan {
+    fn shifted(self, by: usize) -> Self {
+        ByteSpan {
+            offset: self.offset + by,
+            len: self.len,
+        }
+    }
+
     fn of<T>(spanned: &Spanned<T>) -> Self {
         let span = spanned.referenced.span();
         ByteSpan {
@@ -122,22 +131,67 @@ pub struct BadKey {
 #[derive(Debug)]
 pub struct Document {
     pub json: serde_json::Value,
-    pub spans: HashMap<String, NodeSpan>,
+    /// Node spans by a digest of their JSON pointer. Specs of thousands of SLOs have millions of
+    /// nodes, so neither the pointers nor full-width offsets are kept.
+    spans: HashMap<u64, CompactSpan>,
     pub bad_keys: Vec<BadKey>,
     /// The span of the whole document's root node.
     pub root: ByteSpan,
 }
 
+/// A [`NodeSpan`] in 32-bit offsets; spec files are far smaller than 4 GiB.
+#[derive(Debug, Clone, Copy)]
+struct CompactSpan {
+    value: (u32, u32),
+    key: Option<(u32, u32)>,
+}
+
+impl CompactSpan {
+    fn new(span: NodeSpan) -> Self {
+        let narrow = |s: ByteSpan| {
+            (
+                u32::try_from(s.offset).unwrap_or(u32::MAX),
+                u32::try_from(s.len).unwrap_or(u32::MAX),
+            )
+        };
+        CompactSpan {
+            value: narrow(span.value),
+            key: span.key.map(narrow),
+        }
+    }
+
+    fn widen(self) -> NodeSpan {
+        let wide = |(offset, len): (u32, u32)| ByteSpan {
+            offset: offset as usize,
+            len: len as usize,
+        };
+        NodeSpan {
+            value: wide(self.value),
+            key: self.key.map(wide),
+        }
+    }
+}
+
+/// The digest a pointer is indexed by: 64 bits of SipHash, so that two pointers of one document
+/// practically never share one.
+fn digest(pointer: &str) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(pointer.as_bytes());
+    hasher.finish()
+}
+
 impl Document {
-    pub fn from_node(node: &Spanned<Node>) -> Document {
+    /// Converts a parsed node. `shift` is added to every offset, for text the parser did not see
+    /// (a byte-order mark).
+    pub fn from_node(node: &Spanned<Node>, shift: usize) -> Document {
         let mut doc = Document {
             json: serde_json::Value::Null,
             spans: HashMap::new(),
             bad_keys: Vec::new(),
-            root: ByteSpan::of(node),
+            root: ByteSpan::of(node).shifted(shift),
         };
         let mut pointer = String::new();
-        doc.json = doc.convert(node, &mut pointer, None);
+        doc.json = doc.convert(node, &mut pointer, None, shift);
         doc
     }
 
@@ -146,14 +200,15 @@ impl Document {
         node: &Spanned<Node>,
         pointer: &mut String,
         key: Option<ByteSpan>,
+        shift: usize,
     ) -> serde_json::Value {
         use serde_json::Value;
         self.spans.insert(
-            pointer.clone(),
-            NodeSpan {
-                value: ByteSpan::of(node),
+            digest(pointer),
+            CompactSpan::new(NodeSpan {
+                value: ByteSpan::of(node).shifted(shift),
                 key,
-            },
+            }),
         );
         match &node.value {
             Node::Null => Value::Null,
@@ -167,9 +222,8 @@ impl Document {
                 let mut out = Vec::with_capacity(items.len());
                 for (index, item) in items.iter().enumerate() {
                     let len = pointer.len();
-                    pointer.push('/');
-                    pointer.push_str(&index.to_string());
-                    out.push(self.convert(item, pointer, None));
+                    let _ = write!(pointer, "/{index}");
+                    out.push(self.convert(item, pointer, None, shift));
                     pointer.truncate(len);
                 }
                 Value::Array(out)
@@ -179,14 +233,15 @@ impl Document {
                 for (key_node, value) in entries {
                     let Some(name) = scalar_key(&key_node.value) else {
                         self.bad_keys.push(BadKey {
-                            span: ByteSpan::of(key_node),
+                            span: ByteSpan::of(key_node).shifted(shift),
                         });
                         continue;
                     };
                     let len = pointer.len();
                     pointer.push('/');
                     pointer.push_str(&escape_pointer(&name));
-                    let converted = self.convert(value, pointer, Some(ByteSpan::of(key_node)));
+                    let key_span = ByteSpan::of(key_node).shifted(shift);
+                    let converted = self.convert(value, pointer, Some(key_span), shift);
                     pointer.truncate(len);
                     out.insert(name, converted);
                 }
@@ -206,11 +261,16 @@ impl Document {
         span.key.unwrap_or(span.value)
     }
 
+    /// The spans of the node at exactly `pointer`, if there is one.
+    pub fn exact_span(&self, pointer: &str) -> Option<NodeSpan> {
+        self.spans.get(&digest(pointer)).map(|span| span.widen())
+    }
+
     fn node_span(&self, pointer: &str) -> NodeSpan {
         let mut current = pointer;
         loop {
-            if let Some(span) = self.spans.get(current) {
-                return *span;
+            if let Some(span) = self.exact_span(current) {
+                return span;
             }
             match current.rfind('/') {
                 Some(cut) => current = &current[..cut],
@@ -243,8 +303,12 @@ fn scalar_key(node: &Node) -> Option<String> {
 }
 
 /// Escapes one JSON-pointer segment (RFC 6901).
-pub fn escape_pointer(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
+pub fn escape_pointer(segment: &str) -> Cow<'_, str> {
+    if segment.contains(['~', '/']) {
+        Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
+    } else {
+        Cow::Borrowed(segment)
+    }
 }
 
 #[cfg(test)]
@@ -254,7 +318,7 @@ mod tests {
     fn parse(src: &str) -> Document {
         let options = serde_saphyr::options! { strict_booleans: true };
         let node: Spanned<Node> = serde_saphyr::from_str_with_options(src, options).unwrap();
-        Document::from_node(&node)
+        Document::from_node(&node, 0)
     }
 
     #[test]
@@ -280,6 +344,6 @@ mod tests {
     #[test]
     fn slash_and_tilde_in_keys_are_escaped() {
         let doc = parse("\"a/b~c\": 1\n");
-        assert!(doc.spans.contains_key("/a~1b~0c"));
+        assert!(doc.exact_span("/a~1b~0c").is_some());
     }
 }

@@ -7,16 +7,14 @@
 
 use crate::units::{Duration, Ratio};
 use promql_parser::parser::value::ValueType;
-use promql_parser::parser::{
-    self, Expr, LabelModifier, VectorMatchCardinality, VectorSelector, token,
-};
+use promql_parser::parser::{Expr, LabelModifier, VectorMatchCardinality, VectorSelector, token};
 use std::collections::BTreeSet;
 
 /// Why a user expression cannot become part of an SLI.
 pub type ShapeError = String;
 
 pub fn parse(query: &str) -> Result<Expr, ShapeError> {
-    parser::parse(query).map_err(|e| {
+    crate::promql::parse_recent(query).map_err(|e| {
         let first = e.lines().next().unwrap_or("syntax error");
         format!("PromQL does not parse: {first}")
     })
@@ -55,8 +53,19 @@ pub fn on_clause(labels: &[String]) -> String {
 /// for counters. Rejects expressions that already select ranges: their window would be fixed.
 pub fn over_window(expr: &Expr, function: &str, window: Duration) -> Result<Expr, ShapeError> {
     map_selectors(expr, &mut |selector| {
-        let text = format!("{function}({selector}[{}])", window.prometheus());
-        parse(&text)
+        // The call is parsed around a stand-in, and the selector, regexes already compiled, put in
+        // its place. Modifiers print after the range, so a selector with one is parsed in full.
+        if selector.offset.is_none() && selector.at.is_none() {
+            let mut call = parse(&format!("{function}(x[{}])", window.prometheus()))?;
+            if let Expr::Call(call) = &mut call
+                && let Some(Expr::MatrixSelector(range)) =
+                    call.args.args.first_mut().map(|arg| arg.as_mut())
+            {
+                range.vs = selector.clone();
+            }
+            return Ok(call);
+        }
+        parse(&format!("{function}({selector}[{}])", window.prometheus()))
     })
 }
 

@@ -145,10 +145,10 @@ pub(super) fn test_file(service: &ServicePlan, slos: &[SloRules], rules_file: &s
 fn pack(mut tests: Vec<(TestGroup, Footprint)>) -> Vec<TestGroup> {
     // A stable sort keeps the order of equally long tests as generated.
     tests.sort_by_key(|(group, _)| std::cmp::Reverse(group.end()));
-    let mut packed: Vec<(TestGroup, Vec<Footprint>)> = Vec::new();
+    let mut packed: Vec<(TestGroup, GroupFootprint)> = Vec::new();
     for (test, footprint) in tests {
         let home = packed.iter_mut().find(|(group, footprints)| {
-            group.interval == test.interval && footprints.iter().all(|f| !f.overlaps(&footprint))
+            group.interval == test.interval && !footprints.overlaps(&footprint)
         });
         match home {
             Some((group, footprints)) => {
@@ -156,9 +156,13 @@ fn pack(mut tests: Vec<(TestGroup, Footprint)>) -> Vec<TestGroup> {
                 group.input_series.extend(test.input_series);
                 group.alert_rule_test.extend(test.alert_rule_test);
                 group.promql_expr_test.extend(test.promql_expr_test);
-                footprints.push(footprint);
+                footprints.add(footprint);
             }
-            None => packed.push((test, vec![footprint])),
+            None => {
+                let mut footprints = GroupFootprint::default();
+                footprints.add(footprint);
+                packed.push((test, footprints));
+            }
         }
     }
     packed.into_iter().map(|(group, _)| group).collect()
@@ -173,15 +177,60 @@ struct Footprint {
     alerts: BTreeSet<String>,
 }
 
-impl Footprint {
-    fn overlaps(&self, other: &Footprint) -> bool {
-        let reads = |readers: &Footprint, writers: &Footprint| {
-            writers
-                .series
-                .iter()
-                .any(|series| readers.selectors.iter().any(|s| matches(s, series)))
+/// The footprints of every test in a group, indexed by metric name: a selector with a metric name
+/// only ever matches series of that name, so a test is checked against the few series and
+/// selectors that share its names, not against every test packed so far. Two footprints overlap
+/// when either reads the other's series or both assert on one alert, so a test overlaps a group
+/// exactly when it overlaps one of its tests.
+#[derive(Debug, Default)]
+struct GroupFootprint {
+    series: BTreeMap<String, Vec<Series>>,
+    selectors: BTreeMap<String, Vec<VectorSelector>>,
+    /// Selectors without a metric name, which may match any series.
+    nameless: Vec<VectorSelector>,
+    alerts: BTreeSet<String>,
+}
+
+impl GroupFootprint {
+    fn add(&mut self, footprint: Footprint) {
+        for series in footprint.series {
+            self.series
+                .entry(series.name.clone())
+                .or_default()
+                .push(series);
+        }
+        for selector in footprint.selectors {
+            match &selector.name {
+                Some(name) => self
+                    .selectors
+                    .entry(name.clone())
+                    .or_default()
+                    .push(selector),
+                None => self.nameless.push(selector),
+            }
+        }
+        self.alerts.extend(footprint.alerts);
+    }
+
+    fn overlaps(&self, test: &Footprint) -> bool {
+        let group_reads_test = test.series.iter().any(|series| {
+            self.selectors
+                .get(&series.name)
+                .into_iter()
+                .flatten()
+                .chain(&self.nameless)
+                .any(|selector| matches(selector, series))
+        });
+        let test_reads_group = || {
+            test.selectors.iter().any(|selector| {
+                let mut candidates: Box<dyn Iterator<Item = &Series>> = match &selector.name {
+                    Some(name) => Box::new(self.series.get(name).into_iter().flatten()),
+                    None => Box::new(self.series.values().flatten()),
+                };
+                candidates.any(|series| matches(selector, series))
+            })
         };
-        reads(self, other) || reads(other, self) || !self.alerts.is_disjoint(&other.alerts)
+        group_reads_test || test_reads_group() || !self.alerts.is_disjoint(&test.alerts)
     }
 }
 
@@ -263,6 +312,24 @@ impl Pattern {
     fn is_bad(&self, index: u64) -> bool {
         let shifted = if self.late { index + 1 } else { index };
         (shifted * self.bad) % self.period < self.bad
+    }
+
+    /// How many of the samples `first..=last` are bad, without visiting them: with `b` bad of
+    /// every `p`, sample `k` is bad exactly when `⌊k·b/p⌋` steps past `⌊(k−1)·b/p⌋`, so the count
+    /// telescopes to `⌊last·b/p⌋ − ⌊(first−1)·b/p⌋` (indices shifted for late patterns).
+    fn bad_between(&self, first: u64, last: u64) -> u64 {
+        if self.bad >= self.period {
+            return last - first + 1;
+        }
+        let shift = i128::from(self.late);
+        let (bad, period) = (i128::from(self.bad), i128::from(self.period.max(1)));
+        let steps = |k: i128| match (i64::try_from(k * bad), i64::try_from(period)) {
+            // Machine division where it fits: this runs for every simulated minute.
+            (Ok(product), Ok(period)) => i128::from(product.div_euclid(period)),
+            _ => (k * bad).div_euclid(period),
+        };
+        let count = steps(i128::from(last) + shift) - steps(i128::from(first) + shift - 1);
+        u64::try_from(count).unwrap_or(0)
     }
 }
 
@@ -1290,11 +1357,10 @@ fn simulate(
         let short = window_counts(t, tier.short.millis(), step, pattern, reading.inclusive);
         let mut holds = true;
         for (bad, count) in [long, short] {
-            let ratio =
-                Ratio::new(i128::from(bad), i128::from(count.max(1))).unwrap_or(Ratio::ZERO);
+            let share = compare_share(bad, count, tier.error_threshold);
             holds &= count > 0
-                && (ratio > tier.error_threshold
-                    || (ratio == tier.error_threshold && reading.ties_hold));
+                && (share == std::cmp::Ordering::Greater
+                    || (share == std::cmp::Ordering::Equal && reading.ties_hold));
         }
         if let Some(min) = min_events {
             holds &= long.1 > min || (long.1 == min && reading.ties_hold);
@@ -1308,6 +1374,21 @@ fn simulate(
         t += MINUTE;
     }
     firing
+}
+
+/// How `bad / count` compares with `threshold`, exactly: by cross-multiplying, which spares
+/// reducing a fraction at every simulated minute.
+fn compare_share(bad: u64, count: u64, threshold: Ratio) -> std::cmp::Ordering {
+    let count = count.max(1);
+    match (
+        i128::from(bad).checked_mul(threshold.denom()),
+        threshold.numer().checked_mul(i128::from(count)),
+    ) {
+        (Some(share), Some(limit)) => share.cmp(&limit),
+        _ => Ratio::new(i128::from(bad), i128::from(count))
+            .unwrap_or(Ratio::ZERO)
+            .cmp(&threshold),
+    }
 }
 
 /// Bad samples and all samples a range selects at time `t`: samples sit at multiples of `step`
@@ -1324,8 +1405,7 @@ fn window_counts(t: u64, window: u64, step: u64, pattern: &Pattern, inclusive: b
     if first > last {
         return (0, 0);
     }
-    let bad = (first..=last).filter(|&i| pattern.is_bad(i)).count() as u64;
-    (bad, last - first + 1)
+    (pattern.bad_between(first, last), last - first + 1)
 }
 
 fn ceil(ratio: Ratio) -> i128 {
@@ -1435,9 +1515,16 @@ fn constraints(selector: &VectorSelector) -> Vec<Matcher> {
 }
 
 fn matches(selector: &VectorSelector, series: &Series) -> bool {
-    let plain = constraints(selector)
-        .iter()
-        .all(|m| m.is_match(series.value_of(&m.name)));
+    // The metric name first: the cheapest test, and the one that most often fails.
+    let plain = selector
+        .name
+        .as_ref()
+        .is_none_or(|name| *name == series.name)
+        && selector
+            .matchers
+            .matchers
+            .iter()
+            .all(|m| m.is_match(series.value_of(&m.name)));
     let alternatives = &selector.matchers.or_matchers;
     plain
         && (alternatives.is_empty()
@@ -1680,6 +1767,22 @@ mod tests {
         let b = selector(r#"x{code="2"}"#);
         assert!(satisfy(&[&a, &b], None, &none).is_none());
         assert!(satisfy(&[&a], Some(&a), &none).is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bad_samples_are_counted_as_if_visited(
+            period in 1u64..500,
+            bad in 0u64..500,
+            late: bool,
+            first in 0u64..2000,
+            length in 0u64..2000,
+        ) {
+            let pattern = Pattern { bad: bad.min(period), period, late };
+            let last = first + length;
+            let visited = (first..=last).filter(|&i| pattern.is_bad(i)).count() as u64;
+            proptest::prop_assert_eq!(pattern.bad_between(first, last), visited);
+        }
     }
 
     #[test]

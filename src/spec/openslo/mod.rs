@@ -311,9 +311,13 @@ pub struct Collection {
 impl Collection {
     /// Reads every object of one document and checks each by the OpenSLO rules.
     pub fn add(&mut self, loaded: LoadedDocument) -> Vec<Diagnostic> {
-        let document = Arc::new(loaded.document);
+        // What is read keeps its document for later diagnostics, which need only the spans: the
+        // JSON tree, the bulk of a document, goes once the objects are read.
+        let mut document = loaded.document;
+        let json = std::mem::take(&mut document.json);
+        let document = Arc::new(document);
         let mut walk = Walk::new(&loaded.file, &document);
-        match &document.json {
+        match &json {
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
                     self.read(&mut walk, &format!("/{i}"), item);
@@ -344,6 +348,12 @@ impl Collection {
                 }
             }
         }
+    }
+
+    /// Adds the objects another collection read, after this one's.
+    pub fn append(&mut self, mut other: Collection) {
+        self.objects.append(&mut other.objects);
+        self.broken.append(&mut other.broken);
     }
 
     /// Resolves references and builds the services. Call once, after every file is read.

@@ -473,9 +473,12 @@ impl<'c> Resolver<'c> {
         // Both queries are checked before either problem stops the SLI.
         let events = self.prometheus_query(numerator);
         let total = ratio.total.as_ref().and_then(|t| self.prometheus_query(t));
+        // Parsing is the costly part of these checks, so each query is asked once.
+        let mut ranged = false;
         if ratio.counter {
             for (query, at) in [&events, &total].into_iter().flatten() {
                 if window_placeholder(query).is_none() && has_range(query) {
+                    ranged = true;
                     self.error(
                         Code::InvalidValue,
                         at,
@@ -497,7 +500,7 @@ impl<'c> Resolver<'c> {
                 self.checked_query(error_ratio, &events_at)
             }
             (None, None) if ratio.counter => {
-                if has_range(&events) || has_range(&total) {
+                if ranged {
                     return None;
                 }
                 Some(Sli::Ratio(RatioSli::Events {
@@ -1114,7 +1117,7 @@ fn has_range(query: &str) -> bool {
             Ok(!self.0)
         }
     }
-    let Ok(expr) = promql_parser::parser::parse(query) else {
+    let Ok(expr) = crate::promql::parse_shape(query) else {
         return false;
     };
     let mut finder = FindRange(false);

@@ -1,0 +1,289 @@
+//! PromQL checks that stay fast on thousands of queries.
+//!
+//! `promql_parser` compiles every `=~` and `!~` regex while it parses, and compiling even `5..`
+//! costs far more than parsing the whole query. Specs repeat the same few regexes in thousands of
+//! selectors, so [`check`] proves each distinct regex literal once, remembers the verdict, and
+//! parses the query with proven regex matchers read as `=` and `!=`. The answer is the same: a
+//! proven regex is valid and does not match the empty string, exactly like the equality matcher
+//! that stands in for it, so the parser accepts or rejects both queries alike. Any failure is
+//! reported from a parse of the query as written, so error messages never change.
+
+use promql_parser::parser::Expr;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+/// Longest PromQL expression slofile parses.
+pub const MAX_QUERY_BYTES: usize = 16 * 1024;
+/// Deepest PromQL expression slofile parses, counted as brackets open at once plus operators.
+/// The parser and the tree it builds recurse once per level, so depth must be bounded before
+/// parsing: a few thousand levels overflow the stack.
+pub const MAX_QUERY_DEPTH: usize = 256;
+
+/// Whether `query` is small and shallow enough to parse safely; the error says which budget it
+/// exceeds.
+pub fn within_budget(query: &str) -> Result<(), String> {
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(format!(
+            "the expression is {} bytes long; slofile reads PromQL of up to {MAX_QUERY_BYTES} bytes",
+            query.len()
+        ));
+    }
+    let depth = depth_bound(query);
+    if depth > MAX_QUERY_DEPTH {
+        return Err(format!(
+            "the expression nests about {depth} levels deep (brackets and operators); slofile reads PromQL of up to {MAX_QUERY_DEPTH} levels"
+        ));
+    }
+    Ok(())
+}
+
+/// An upper bound of the depth of the parsed tree: the most brackets open at once, plus every
+/// operator, since each binary or unary operator may add a level.
+fn depth_bound(query: &str) -> usize {
+    let bytes = query.as_bytes();
+    let (mut open, mut deepest, mut operators) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            quote @ (b'"' | b'\'' | b'`') => {
+                i = string_end(bytes, i, quote).unwrap_or(bytes.len());
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                open += 1;
+                deepest = deepest.max(open);
+            }
+            b')' | b']' | b'}' => open = open.saturating_sub(1),
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'<' | b'>' | b'=' | b'!' => operators += 1,
+            c if c.is_ascii_alphabetic() => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let word = &query[start..i];
+                if ["and", "or", "unless", "atan2"]
+                    .iter()
+                    .any(|op| word.eq_ignore_ascii_case(op))
+                {
+                    operators += 1;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    deepest + operators
+}
+
+/// Parses `query` with the parser, remembering the recent results of this thread: backends ask for
+/// the same query once per alert window, and compiling its regexes again each time would cost more
+/// than everything else they do. The memory is bounded; a full memory starts over.
+pub fn parse_recent(query: &str) -> Result<Expr, String> {
+    const REMEMBERED: usize = 1024;
+    thread_local! {
+        static RECENT: RefCell<HashMap<String, Result<Expr, String>>> = RefCell::default();
+    }
+    RECENT.with(|recent| {
+        if let Some(known) = recent.borrow().get(query) {
+            return known.clone();
+        }
+        let parsed = within_budget(query).and_then(|()| promql_parser::parser::parse(query));
+        let mut recent = recent.borrow_mut();
+        if recent.len() >= REMEMBERED {
+            recent.clear();
+        }
+        recent.insert(query.to_owned(), parsed.clone());
+        parsed
+    })
+}
+
+/// Checks that `query` is a valid PromQL expression; the error is the parser's message.
+pub fn check(query: &str) -> Result<(), String> {
+    parse_shape(query).map(|_| ())
+}
+
+/// Parses `query` for questions about its shape (is it a selector, does it hold a range). Label
+/// matchers with a proven regex come back as equality matchers, so the tree must not be printed
+/// or evaluated.
+pub fn parse_shape(query: &str) -> Result<Expr, String> {
+    within_budget(query)?;
+    if let Some(fast) = without_proven_regexes(query)
+        && let Ok(expr) = promql_parser::parser::parse(&fast)
+    {
+        return Ok(expr);
+    }
+    promql_parser::parser::parse(query)
+}
+
+/// The query with every proven regex matcher turned into an equality matcher of the same length,
+/// or `None` when there is none (or the text is too broken to tell).
+fn without_proven_regexes(query: &str) -> Option<String> {
+    let bytes = query.as_bytes();
+    let mut rewritten: Option<Vec<u8>> = None;
+    let mut in_braces = false;
+    // The label name just before a matcher operator.
+    let mut label: Option<&str> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            quote @ (b'"' | b'\'' | b'`') => {
+                i = string_end(bytes, i, quote)?;
+                label = None;
+                continue;
+            }
+            b'{' => in_braces = true,
+            b'}' => in_braces = false,
+            op @ (b'=' | b'!') if in_braces && bytes.get(i + 1) == Some(&b'~') => {
+                let value_start = skip_whitespace(bytes, i + 2);
+                if let Some(&quote @ (b'"' | b'\'' | b'`')) = bytes.get(value_start)
+                    && label.is_some_and(|name| name != "__name__")
+                {
+                    let value_end = string_end(bytes, value_start, quote)?;
+                    if regex_is_proven(&query[value_start..value_end]) {
+                        let out = rewritten.get_or_insert_with(|| bytes.to_vec());
+                        let replacement = if op == b'=' { b"= " } else { b"!=" };
+                        out[i..i + 2].copy_from_slice(replacement);
+                    }
+                }
+                label = None;
+                i += 2;
+                continue;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b':' => {
+                let start = i;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b':')
+                {
+                    i += 1;
+                }
+                label = Some(&query[start..i]);
+                continue;
+            }
+            c if c.is_ascii_whitespace() => {}
+            _ => label = None,
+        }
+        i += 1;
+    }
+    String::from_utf8(rewritten?).ok()
+}
+
+/// The index just past the string literal that opens at `start`, as the PromQL lexer reads it
+/// (a backslash always takes the next character with it).
+fn string_end(bytes: &[u8], start: usize, quote: u8) -> Option<usize> {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            c if c == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn skip_whitespace(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// Whether the regex literal (quotes included) compiles and does not match the empty string.
+/// The parser itself decides: a selector whose only matcher is this regex parses exactly then.
+fn regex_is_proven(literal: &str) -> bool {
+    static PROVEN: OnceLock<Mutex<HashMap<String, bool>>> = OnceLock::new();
+    let cache = PROVEN.get_or_init(Mutex::default);
+    if let Ok(known) = cache.lock()
+        && let Some(verdict) = known.get(literal)
+    {
+        return *verdict;
+    }
+    let verdict = promql_parser::parser::parse(&format!("{{x=~{literal}}}")).is_ok();
+    if let Ok(mut known) = cache.lock() {
+        known.insert(literal.to_owned(), verdict);
+    }
+    verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same_verdict(query: &str) {
+        let fast = check(query);
+        let slow = promql_parser::parser::parse(query).map(|_| ());
+        assert_eq!(fast, slow, "{query}");
+    }
+
+    #[test]
+    fn deep_or_long_expressions_are_refused_before_parsing() {
+        let chain = vec!["up"; 5000].join("+");
+        assert!(check(&chain).unwrap_err().contains("levels"));
+        let parens = format!("{}up{}", "(".repeat(5000), ")".repeat(5000));
+        assert!(check(&parens).unwrap_err().contains("levels"));
+        assert!(check(&format!("{}up", "-".repeat(5000))).is_err());
+        let long = format!("up{{job=\"{}\"}}", "a".repeat(MAX_QUERY_BYTES));
+        assert!(check(&long).unwrap_err().contains("bytes"));
+        // Operators inside strings and comments do not count.
+        let quoted = format!("up{{job=\"{}\"}} # {}", "+".repeat(1000), "-".repeat(1000));
+        assert_eq!(check(&quoted), Ok(()));
+        let at_the_limit = vec!["up"; MAX_QUERY_DEPTH / 2].join(" + ");
+        assert_eq!(check(&at_the_limit), Ok(()));
+    }
+
+    #[test]
+    fn proven_regexes_become_equality_matchers() {
+        assert_eq!(
+            without_proven_regexes(r#"sum(rate(x{code=~"5..", a!~'b|c'}[5m]))"#).as_deref(),
+            Some(r#"sum(rate(x{code= "5..", a!='b|c'}[5m]))"#)
+        );
+    }
+
+    #[test]
+    fn regexes_that_match_nothing_or_the_metric_name_stay() {
+        assert_eq!(without_proven_regexes(r#"{job=~".*"}"#), None);
+        assert_eq!(without_proven_regexes(r#"{__name__=~"up.+"}"#), None);
+        assert_eq!(without_proven_regexes(r#"x{a=~"("}"#), None);
+        // Inside strings and comments, `=~` is text.
+        assert_eq!(without_proven_regexes(r#"x{a="=~\"b\""} # {c=~"d"}"#), None);
+    }
+
+    #[test]
+    fn verdicts_and_messages_match_the_parser() {
+        for query in [
+            r#"x{code=~"5.."}"#,
+            r#"x{code!~"5.."}"#,
+            r#"{code=~"5.."}"#,
+            r#"{code!~"5.."}"#,
+            r#"{code=~".*"}"#,
+            r#"{code=~""}"#,
+            r#"{code!~""}"#,
+            r#"x{code=~"("}"#,
+            r#"x{code=~"5..",}"#,
+            r#"x{code=~"5.." or job="a"}"#,
+            r#"{code=~"5.." or job=~".*"}"#,
+            r#"x{code=~"5..""#,
+            r#"x =~ "5..""#,
+            r#"x{code=~5}"#,
+            r#"x{code=~"\q"}"#,
+            r#"sum by (code) (rate(x{code=~"5..|4.."}[5m])) / on() group_left x"#,
+            r#"x{"quoted"=~"5.."}"#,
+        ] {
+            same_verdict(query);
+        }
+    }
+}
