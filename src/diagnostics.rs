@@ -228,6 +228,33 @@ impl Diagnostic {
         Some((file.name.clone(), line, col))
     }
 
+    /// Whether the source snippet is small enough to show: a few thousand bytes on lines of
+    /// reasonable length. Machine-written specs can hold a whole document on one line.
+    fn snippet_fits(&self) -> bool {
+        const MAX_LINE: usize = 1000;
+        const MAX_SPAN: usize = 4000;
+        let (Some(file), Some(span)) = (&self.file, self.span) else {
+            return true;
+        };
+        // Bytes, not characters: an offset may fall inside a character of a file that was not
+        // UTF-8, and only the sizes matter here.
+        let bytes = file.text.as_bytes();
+        let start = span.offset.min(bytes.len());
+        let end = span.offset.saturating_add(span.len).min(bytes.len());
+        let line_start = bytes[..start]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line_end = bytes[end..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| end + i);
+        span.len <= MAX_SPAN
+            && bytes[line_start..line_end]
+                .split(|&b| b == b'\n')
+                .all(|line| line.len() <= MAX_LINE)
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -240,6 +267,33 @@ impl fmt::Display for Diagnostic {
 }
 
 impl std::error::Error for Diagnostic {}
+
+/// A diagnostic rendered without its source snippet: for spans on lines too long to show (the
+/// renderer cannot pad past 65,535 columns) or spans too large to print.
+#[derive(Debug)]
+struct WithoutSnippet<'a>(&'a Diagnostic);
+
+impl fmt::Display for WithoutSnippet<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl std::error::Error for WithoutSnippet<'_> {}
+
+impl miette::Diagnostic for WithoutSnippet<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        miette::Diagnostic::code(self.0)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        miette::Diagnostic::severity(self.0)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        miette::Diagnostic::help(self.0)
+    }
+}
 
 impl miette::Diagnostic for Diagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
@@ -367,7 +421,11 @@ pub fn render(diagnostics: &[&Diagnostic], format: Format, color: bool) -> Strin
                 if let Some((file, line, col)) = diagnostic.location() {
                     text.push_str(&format!("{file}:{line}:{col}\n"));
                 }
-                let _ = handler.render_report(&mut text, *diagnostic);
+                if diagnostic.snippet_fits() {
+                    let _ = handler.render_report(&mut text, *diagnostic);
+                } else {
+                    let _ = handler.render_report(&mut text, &WithoutSnippet(diagnostic));
+                }
                 out.push_str(&text);
                 if !out.ends_with('\n') {
                     out.push('\n');

@@ -59,24 +59,13 @@ pub fn load_services_with(
     report: &mut Report,
 ) -> Result<Vec<Service>, UsageError> {
     let paths = load::collect_paths(inputs).map_err(UsageError)?;
-    let mut services = Vec::new();
-    let mut openslo = spec::openslo::Collection::default();
-    let mut sloth = spec::sloth::Collection::default();
     // Files are read and checked in parallel, and their results taken in path order, so that
     // diagnostics and services come out as if read one after the other.
+    let mut files = Vec::with_capacity(paths.len());
     for loaded in parallel::map(&paths, |path| load_file(path)) {
-        let loaded = loaded.map_err(UsageError)?;
-        report.extend(loaded.diagnostics);
-        services.extend(loaded.services);
-        openslo.append(loaded.openslo);
-        sloth.append(loaded.sloth);
+        files.push(loaded.map_err(UsageError)?);
     }
-    let (resolved, diagnostics) = openslo.resolve();
-    services.extend(resolved);
-    report.extend(diagnostics);
-    let (resolved, diagnostics) = sloth.resolve(options.sloth_period);
-    services.extend(resolved);
-    report.extend(diagnostics);
+    let services = gather(files, options, report);
     if paths.is_empty() {
         report.push(
             Diagnostic::error(
@@ -86,8 +75,42 @@ pub fn load_services_with(
             .with_help("pass spec files, or directories that contain them"),
         );
     }
-    check_unique_services(&services, report);
     Ok(services)
+}
+
+/// Checks, compiles and emits one spec file held in memory, as `slofile build` does with a file,
+/// but without touching the disk. This is the whole pipeline for fuzzing and property tests: it
+/// must never panic, and it returns files only when there is no error.
+pub fn build_source(
+    name: &str,
+    bytes: Vec<u8>,
+    options: &LoadOptions,
+) -> (Report, Vec<emit::OutputFile>) {
+    let mut report = Report::default();
+    let loaded = match load::check_size(name, bytes.len() as u64)
+        .and_then(|()| load::source_from_bytes(name.to_owned(), bytes))
+    {
+        Ok(file) => load_source(&file),
+        Err(diagnostic) => LoadedFile {
+            diagnostics: vec![diagnostic],
+            ..LoadedFile::default()
+        },
+    };
+    let services = gather(vec![loaded], options, &mut report);
+    if report.error_count() > 0 {
+        return (report, Vec::new());
+    }
+    let (plan, diagnostics) = compile::compile(services);
+    report.extend(diagnostics);
+    if report.error_count() > 0 {
+        return (report, Vec::new());
+    }
+    let emitted = emit::emit_all(&plan, &emit::EmitOptions::default());
+    report.extend(emitted.diagnostics);
+    if report.error_count() > 0 {
+        return (report, Vec::new());
+    }
+    (report, emitted.files)
 }
 
 /// What one file holds.
@@ -101,16 +124,21 @@ struct LoadedFile {
 
 /// Reads and checks one file. An unreadable file is an error of the run (exit code 2).
 fn load_file(path: &std::path::Path) -> Result<LoadedFile, Diagnostic> {
+    match load::read_source(path) {
+        Ok(file) => Ok(load_source(&file)),
+        Err(diagnostic) if diagnostic.code == Code::Io => Err(diagnostic),
+        Err(diagnostic) => Ok(LoadedFile {
+            diagnostics: vec![diagnostic],
+            ..LoadedFile::default()
+        }),
+    }
+}
+
+/// Parses and checks the documents of one file. OpenSLO and Sloth documents are only read here;
+/// they are resolved with those of every other file in [`gather`].
+fn load_source(file: &std::sync::Arc<diagnostics::SourceFile>) -> LoadedFile {
     let mut loaded = LoadedFile::default();
-    let file = match load::read_source(path) {
-        Ok(file) => file,
-        Err(diagnostic) if diagnostic.code == Code::Io => return Err(diagnostic),
-        Err(diagnostic) => {
-            loaded.diagnostics.push(diagnostic);
-            return Ok(loaded);
-        }
-    };
-    let (documents, diagnostics) = load::parse_documents(&file);
+    let (documents, diagnostics) = load::parse_documents(file);
     loaded.diagnostics.extend(diagnostics);
     for document in documents {
         match document.format {
@@ -134,7 +162,29 @@ fn load_file(path: &std::path::Path) -> Result<LoadedFile, Diagnostic> {
             InputFormat::Sloth => loaded.diagnostics.extend(loaded.sloth.add(document)),
         }
     }
-    Ok(loaded)
+    loaded
+}
+
+/// The services of every file, in file order: native ones as read, OpenSLO and Sloth ones
+/// resolved across files. Each file's diagnostics are reported in order, then those of resolving.
+fn gather(files: Vec<LoadedFile>, options: &LoadOptions, report: &mut Report) -> Vec<Service> {
+    let mut services = Vec::new();
+    let mut openslo = spec::openslo::Collection::default();
+    let mut sloth = spec::sloth::Collection::default();
+    for loaded in files {
+        report.extend(loaded.diagnostics);
+        services.extend(loaded.services);
+        openslo.append(loaded.openslo);
+        sloth.append(loaded.sloth);
+    }
+    let (resolved, diagnostics) = openslo.resolve();
+    services.extend(resolved);
+    report.extend(diagnostics);
+    let (resolved, diagnostics) = sloth.resolve(options.sloth_period);
+    services.extend(resolved);
+    report.extend(diagnostics);
+    check_unique_services(&services, report);
+    services
 }
 
 fn check_unique_services(services: &[Service], report: &mut Report) {

@@ -1,7 +1,7 @@
 //! Reading inputs: files and directories, UTF-8, multi-document YAML within input budgets, and
 //! format detection per document.
 
-use super::yaml::{ByteSpan, Document, Node};
+use super::yaml::{BadKind, ByteSpan, Document, Node};
 use crate::diagnostics::{Code, Diagnostic, SourceFile};
 use serde_saphyr::Spanned;
 use std::path::{Path, PathBuf};
@@ -101,19 +101,21 @@ pub fn display_path(path: &Path) -> String {
 /// Reads one file as UTF-8 text, within the size budget.
 pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
     let metadata = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
-    if metadata.len() > MAX_FILE_BYTES {
+    check_size(&display_path(path), metadata.len())?;
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    source_from_bytes(display_path(path), bytes)
+}
+
+/// Rejects a file of `len` bytes that is over the size budget.
+pub fn check_size(name: &str, len: u64) -> Result<(), Diagnostic> {
+    if len > MAX_FILE_BYTES {
         return Err(Diagnostic::error(
             Code::InputBudget,
-            format!(
-                "`{}` is {} bytes; spec files may be at most {MAX_FILE_BYTES} bytes",
-                display_path(path),
-                metadata.len()
-            ),
+            format!("`{name}` is {len} bytes; spec files may be at most {MAX_FILE_BYTES} bytes"),
         )
         .with_help("split the services across several files"));
     }
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
-    source_from_bytes(display_path(path), bytes)
+    Ok(())
 }
 
 /// Makes a source file from bytes, rejecting anything that is not UTF-8.
@@ -178,14 +180,22 @@ pub fn parse_documents(file: &Arc<SourceFile>) -> (Vec<LoadedDocument>, Vec<Diag
     }
     let mut documents = Vec::new();
     for node in &nodes {
-        let document = Document::from_node(node, bom);
-        for bad_key in &document.bad_keys {
-            diagnostics.push(
-                Diagnostic::error(Code::YamlSyntax, "keys must be plain strings")
-                    .at(file, bad_key.span)
-                    .with_label("a list or map used as a key")
-                    .with_help("write the key as a plain string"),
-            );
+        let document = Document::from_node(node, bom, &file.text);
+        for bad in &document.bad_keys {
+            diagnostics.push(match bad.kind {
+                BadKind::NotScalarKey => {
+                    Diagnostic::error(Code::YamlSyntax, "keys must be plain strings")
+                        .at(file, bad.span)
+                        .with_label("a list or map used as a key")
+                        .with_help("write the key as a plain string")
+                }
+                BadKind::TooLarge => {
+                    Diagnostic::error(Code::InvalidQuantity, "this whole number is too large")
+                        .at(file, bad.span)
+                        .with_label("beyond 64 bits")
+                        .with_help(format!("whole numbers in a spec are at most {}", i64::MAX))
+                }
+            });
         }
         match detect_format(&document) {
             Ok(format) => documents.push(LoadedDocument {
@@ -211,9 +221,10 @@ fn yaml_error(file: &Arc<SourceFile>, error: &serde_saphyr::Error, bom: usize) -
     let duplicate_key = lower
         .strip_prefix("duplicate mapping key: ")
         .map(|rest| rest.split(',').next().unwrap_or(rest).trim().to_owned());
-    let message = match &duplicate_key {
-        Some(key) => format!("the key `{key}` appears twice in this mapping"),
-        None => message.to_owned(),
+    let message = match (&duplicate_key, budget_breach(error)) {
+        (Some(key), _) => format!("the key `{key}` appears twice in this mapping"),
+        (None, Some(breach)) => breach,
+        (None, None) => message.to_owned(),
     };
     let code = if lower.contains("budget") || lower.contains("alias") && lower.contains("limit") {
         Code::InputBudget
@@ -224,9 +235,9 @@ fn yaml_error(file: &Arc<SourceFile>, error: &serde_saphyr::Error, bom: usize) -
     };
     let help = match code {
         Code::InputBudget => format!(
-            "slofile reads at most {MAX_NODES} nodes, {MAX_DEPTH} levels of nesting and \
-             {MAX_ALIAS_EVENTS} alias-replayed events per file; anchors that expand without \
-             bound are rejected"
+            "slofile reads at most {MAX_NODES} nodes, {MAX_DEPTH} levels of nesting, \
+             {MAX_DOCUMENTS} documents and {MAX_ALIAS_EVENTS} alias-replayed events per file; \
+             anchors that expand without bound are rejected. Split large files"
         ),
         Code::InvalidQuantity => {
             "NaN and infinite numbers are never valid in a spec; write a finite number".to_owned()
@@ -249,6 +260,39 @@ fn yaml_error(file: &Arc<SourceFile>, error: &serde_saphyr::Error, bom: usize) -
         None => diagnostic = diagnostic.in_file(file),
     }
     diagnostic
+}
+
+/// The budget a YAML parse error breached, in words.
+fn budget_breach(error: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::budget::BudgetBreach;
+    // Errors met while replaying an alias come wrapped in the alias's location.
+    let mut error = error.without_snippet();
+    while let serde_saphyr::Error::AliasError { error: inner, .. }
+    | serde_saphyr::Error::WithSnippet { error: inner, .. } = error
+    {
+        error = inner;
+    }
+    let breach = match error {
+        serde_saphyr::Error::Budget { breach, .. } => breach,
+        serde_saphyr::Error::AliasReplayLimitExceeded { .. } => {
+            return Some(format!(
+                "anchors and aliases expand to more than {MAX_ALIAS_EVENTS} YAML events"
+            ));
+        }
+        _ => return None,
+    };
+    Some(match breach {
+        BudgetBreach::Nodes { .. } | BudgetBreach::Events { .. } => {
+            format!("the file holds more than {MAX_NODES} YAML nodes")
+        }
+        BudgetBreach::Depth { .. } => {
+            format!("the YAML nests more than {MAX_DEPTH} levels deep")
+        }
+        BudgetBreach::Documents { .. } => {
+            format!("the file holds more than {MAX_DOCUMENTS} YAML documents")
+        }
+        other => format!("the file exceeds a limit of the YAML reader ({other:?})"),
+    })
 }
 
 fn detect_format(document: &Document) -> Result<InputFormat, Diagnostic> {

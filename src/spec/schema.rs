@@ -119,10 +119,14 @@ pub fn check(file: &Arc<SourceFile>, document: &Document) -> Checked {
             diagnostics,
         },
         Err(error) => {
-            if complete {
+            // Numbers the YAML reader already refused explain this failure at their node.
+            if complete && document.bad_keys.is_empty() {
                 diagnostics.push(
                     Diagnostic::error(Code::WrongType, format!("cannot read the spec: {error}"))
-                        .at(file, document.root),
+                        .at(file, document.root)
+                        .with_help(
+                            "a value has a type or range the spec language does not allow; see docs/spec.md",
+                        ),
                 );
             }
             Checked {

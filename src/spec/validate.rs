@@ -617,7 +617,13 @@ pub fn validate(
     }
 
     // SLOs.
-    if raw.slos.is_empty() && slo_positions.is_empty() {
+    // Only when none is written: SLOs set aside as broken have their own errors.
+    let written = document
+        .json
+        .get("slos")
+        .and_then(serde_json::Value::as_array)
+        .map_or(0, Vec::len);
+    if raw.slos.is_empty() && written == 0 {
         c.error(
             Code::MissingField,
             "/slos",

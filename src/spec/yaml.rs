@@ -121,10 +121,19 @@ pub struct NodeSpan {
     pub key: Option<ByteSpan>,
 }
 
-/// A key that JSON cannot hold: not a scalar.
+/// A node that JSON cannot hold as written.
 #[derive(Debug, Clone)]
 pub struct BadKey {
     pub span: ByteSpan,
+    pub kind: BadKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadKind {
+    /// A list or mapping used as a key.
+    NotScalarKey,
+    /// An integer beyond 64 bits.
+    TooLarge,
 }
 
 /// One YAML document: its JSON form, and the span of every node by JSON pointer.
@@ -181,9 +190,9 @@ fn digest(pointer: &str) -> u64 {
 }
 
 impl Document {
-    /// Converts a parsed node. `shift` is added to every offset, for text the parser did not see
-    /// (a byte-order mark).
-    pub fn from_node(node: &Spanned<Node>, shift: usize) -> Document {
+    /// Converts a parsed node of `source`. `shift` is added to every offset, for text the parser
+    /// did not see (a byte-order mark).
+    pub fn from_node(node: &Spanned<Node>, shift: usize, source: &str) -> Document {
         let mut doc = Document {
             json: serde_json::Value::Null,
             spans: HashMap::new(),
@@ -191,7 +200,7 @@ impl Document {
             root: ByteSpan::of(node).shifted(shift),
         };
         let mut pointer = String::new();
-        doc.json = doc.convert(node, &mut pointer, None, shift);
+        doc.json = doc.convert(node, &mut pointer, None, shift, source);
         doc
     }
 
@@ -201,6 +210,7 @@ impl Document {
         pointer: &mut String,
         key: Option<ByteSpan>,
         shift: usize,
+        source: &str,
     ) -> serde_json::Value {
         use serde_json::Value;
         self.spans.insert(
@@ -213,17 +223,35 @@ impl Document {
         match &node.value {
             Node::Null => Value::Null,
             Node::Bool(b) => Value::Bool(*b),
-            Node::Int(i) => i64::try_from(*i)
-                .map(Value::from)
-                .unwrap_or_else(|_| float_value(*i as f64)),
-            Node::Float(f) => float_value(*f),
+            Node::Int(i) => i64::try_from(*i).map(Value::from).unwrap_or_else(|_| {
+                self.bad_keys.push(BadKey {
+                    span: ByteSpan::of(node).shifted(shift),
+                    kind: BadKind::TooLarge,
+                });
+                float_value(*i as f64)
+            }),
+            Node::Float(f) => {
+                // The parser reads integers beyond 128 bits as floats; the text tells them apart.
+                let span = ByteSpan::of(node).shifted(shift);
+                let literal = source
+                    .get(span.offset..span.offset + span.len)
+                    .unwrap_or_default()
+                    .trim_start_matches(['-', '+']);
+                if !literal.is_empty() && literal.bytes().all(|b| b.is_ascii_digit()) {
+                    self.bad_keys.push(BadKey {
+                        span,
+                        kind: BadKind::TooLarge,
+                    });
+                }
+                float_value(*f)
+            }
             Node::Str(s) => Value::String(s.clone()),
             Node::Seq(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (index, item) in items.iter().enumerate() {
                     let len = pointer.len();
                     let _ = write!(pointer, "/{index}");
-                    out.push(self.convert(item, pointer, None, shift));
+                    out.push(self.convert(item, pointer, None, shift, source));
                     pointer.truncate(len);
                 }
                 Value::Array(out)
@@ -234,6 +262,7 @@ impl Document {
                     let Some(name) = scalar_key(&key_node.value) else {
                         self.bad_keys.push(BadKey {
                             span: ByteSpan::of(key_node).shifted(shift),
+                            kind: BadKind::NotScalarKey,
                         });
                         continue;
                     };
@@ -241,7 +270,7 @@ impl Document {
                     pointer.push('/');
                     pointer.push_str(&escape_pointer(&name));
                     let key_span = ByteSpan::of(key_node).shifted(shift);
-                    let converted = self.convert(value, pointer, Some(key_span), shift);
+                    let converted = self.convert(value, pointer, Some(key_span), shift, source);
                     pointer.truncate(len);
                     out.insert(name, converted);
                 }
@@ -318,7 +347,7 @@ mod tests {
     fn parse(src: &str) -> Document {
         let options = serde_saphyr::options! { strict_booleans: true };
         let node: Spanned<Node> = serde_saphyr::from_str_with_options(src, options).unwrap();
-        Document::from_node(&node, 0)
+        Document::from_node(&node, 0, src)
     }
 
     #[test]

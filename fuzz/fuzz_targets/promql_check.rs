@@ -1,0 +1,16 @@
+//! slofile's fast PromQL check must agree with the parser on every query within the budget.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(query) = std::str::from_utf8(data) else {
+        return;
+    };
+    if slofile::promql::within_budget(query).is_err() {
+        return;
+    }
+    let fast = slofile::promql::check(query);
+    let parser = promql_parser::parser::parse(query).map(|_| ());
+    assert_eq!(fast, parser, "{query:?}");
+});
