@@ -9,9 +9,9 @@
 //! reported from a parse of the query as written, so error messages never change.
 
 use promql_parser::parser::Expr;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, Once, OnceLock};
 
 /// Longest PromQL expression slofile parses.
 pub const MAX_QUERY_BYTES: usize = 16 * 1024;
@@ -83,6 +83,27 @@ fn depth_bound(query: &str) -> usize {
     deepest + operators
 }
 
+/// `promql_parser::parser::parse`, except that a panic of the parser is an error: it panics on
+/// some numbers in durations and offsets (`x[1e30]`, `x offset 1e30`). The panic is not printed.
+pub fn parse_guarded(query: &str) -> Result<Expr, String> {
+    thread_local! {
+        static CATCHING: Cell<bool> = const { Cell::new(false) };
+    }
+    static QUIET_HOOK: Once = Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CATCHING.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    CATCHING.with(|catching| catching.set(true));
+    let parsed = std::panic::catch_unwind(|| promql_parser::parser::parse(query));
+    CATCHING.with(|catching| catching.set(false));
+    parsed.unwrap_or_else(|_| Err("a number in a range, offset or step is out of range".to_owned()))
+}
+
 /// Parses `query` with the parser, remembering the recent results of this thread: backends ask for
 /// the same query once per alert window, and compiling its regexes again each time would cost more
 /// than everything else they do. The memory is bounded; a full memory starts over.
@@ -95,7 +116,7 @@ pub fn parse_recent(query: &str) -> Result<Expr, String> {
         if let Some(known) = recent.borrow().get(query) {
             return known.clone();
         }
-        let parsed = within_budget(query).and_then(|()| promql_parser::parser::parse(query));
+        let parsed = within_budget(query).and_then(|()| parse_guarded(query));
         let mut recent = recent.borrow_mut();
         if recent.len() >= REMEMBERED {
             recent.clear();
@@ -116,11 +137,11 @@ pub fn check(query: &str) -> Result<(), String> {
 pub fn parse_shape(query: &str) -> Result<Expr, String> {
     within_budget(query)?;
     if let Some(fast) = without_proven_regexes(query)
-        && let Ok(expr) = promql_parser::parser::parse(&fast)
+        && let Ok(expr) = parse_guarded(&fast)
     {
         return Ok(expr);
     }
-    promql_parser::parser::parse(query)
+    parse_guarded(query)
 }
 
 /// The query with every proven regex matcher turned into an equality matcher of the same length,
@@ -212,7 +233,7 @@ fn regex_is_proven(literal: &str) -> bool {
     {
         return *verdict;
     }
-    let verdict = promql_parser::parser::parse(&format!("{{x=~{literal}}}")).is_ok();
+    let verdict = parse_guarded(&format!("{{x=~{literal}}}")).is_ok();
     if let Ok(mut known) = cache.lock() {
         known.insert(literal.to_owned(), verdict);
     }
@@ -243,6 +264,22 @@ mod tests {
         assert_eq!(check(&quoted), Ok(()));
         let at_the_limit = vec!["up"; MAX_QUERY_DEPTH / 2].join(" + ");
         assert_eq!(check(&at_the_limit), Ok(()));
+    }
+
+    #[test]
+    fn numbers_that_make_the_parser_panic_are_errors() {
+        for query in [
+            "x[1e30]",
+            "x offset 1e30",
+            "x[5m:1e30]",
+            "x[1e30:]",
+            "http[90e10222222222222222222222222]:s",
+        ] {
+            assert!(
+                check(query).unwrap_err().contains("out of range"),
+                "{query}"
+            );
+        }
     }
 
     #[test]
