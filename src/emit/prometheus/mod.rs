@@ -67,44 +67,52 @@ impl Backend for Prometheus {
     }
 
     fn emit(&self, plan: &Plan, options: &EmitOptions) -> Emitted {
+        // Services are independent; their files and notes are taken in plan order.
         let mut emitted = Emitted::default();
-        for service in &plan.services {
-            let mut slos = Vec::new();
-            for slo in &service.slos {
-                if let Some(rules) = SloRules::build(service, slo, &mut emitted.diagnostics) {
-                    slos.push(rules);
-                }
-            }
-            if slos.is_empty() {
-                continue;
-            }
-            let id = &service.meta.id;
-            let rules_file = format!("{id}.rules.yml");
-            emitted.files.push(OutputFile {
-                path: format!("prometheus/{rules_file}"),
-                contents: rule_file(service, &slos, options.prometheus_format),
-            });
-            match options.prometheus_format {
-                PrometheusFormat::Rules => emitted.files.push(OutputFile {
-                    path: format!("prometheus/{id}.test.yml"),
-                    contents: promtool::test_file(service, &slos, &rules_file),
-                }),
-                PrometheusFormat::Operator => emitted.diagnostics.push(
-                    Diagnostic::info(
-                        Code::NoPrometheusRules,
-                        format!(
-                            "service `{id}`: no promtool test file with `--prometheus-format operator`"
-                        ),
-                    )
-                    .at_origin(&service.meta.origin)
-                    .with_help(
-                        "promtool cannot read a PrometheusRule object; build once more without the flag to get the rule and test files to run in CI",
-                    ),
-                ),
-            }
+        for service in
+            crate::parallel::map(&plan.services, |service| emit_service(service, options))
+        {
+            emitted.files.extend(service.files);
+            emitted.diagnostics.extend(service.diagnostics);
         }
         emitted
     }
+}
+
+fn emit_service(service: &ServicePlan, options: &EmitOptions) -> Emitted {
+    let mut emitted = Emitted::default();
+    let mut slos = Vec::new();
+    for slo in &service.slos {
+        if let Some(rules) = SloRules::build(service, slo, &mut emitted.diagnostics) {
+            slos.push(rules);
+        }
+    }
+    if slos.is_empty() {
+        return emitted;
+    }
+    let id = &service.meta.id;
+    let rules_file = format!("{id}.rules.yml");
+    emitted.files.push(OutputFile {
+        path: format!("prometheus/{rules_file}"),
+        contents: rule_file(service, &slos, options.prometheus_format),
+    });
+    match options.prometheus_format {
+        PrometheusFormat::Rules => emitted.files.push(OutputFile {
+            path: format!("prometheus/{id}.test.yml"),
+            contents: promtool::test_file(service, &slos, &rules_file),
+        }),
+        PrometheusFormat::Operator => emitted.diagnostics.push(
+            Diagnostic::info(
+                Code::NoPrometheusRules,
+                format!("service `{id}`: no promtool test file with `--prometheus-format operator`"),
+            )
+            .at_origin(&service.meta.origin)
+            .with_help(
+                "promtool cannot read a PrometheusRule object; build once more without the flag to get the rule and test files to run in CI",
+            ),
+        ),
+    }
+    emitted
 }
 
 /// How an SLI is measured in PromQL.
