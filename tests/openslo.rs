@@ -73,8 +73,11 @@ fn d(text: &str) -> Duration {
 ///   it cannot find, since no SLO uses the policies: valid, with warnings.
 /// - `services.yaml` defines two Services named `example-service`. The SDK does not compare
 ///   objects; slofile warns, and would refuse an SLO naming that service as ambiguous.
-/// - `v1alpha.yaml`, `mix/1.yaml` and the `v2alpha` files are other OpenSLO versions, which
-///   oslo checks and slofile refuses as unsupported: invalid either way.
+/// - slofile reads the part of v1alpha that Sloth reads (`SLO` and `Service`). In `v1alpha.yaml`
+///   it finds oslo's problems, the name on line 4 and the time-slice objective on line 22 (and
+///   reports time slices of a ratio and the `thresholdMetric` indicator as unsupported).
+/// - The `v2alpha` files are another OpenSLO version, which oslo checks and slofile refuses as
+///   unsupported: invalid either way.
 const CORPUS: &[(&str, bool, &[u64])] = &[
     ("go-sdk-v1-examples/alert_conditions.yaml", true, &[]),
     (
@@ -92,7 +95,7 @@ const CORPUS: &[(&str, bool, &[u64])] = &[
         false,
         &[1],
     ),
-    ("oslo-validate/inputs/validate/mix/1.yaml", false, &[1]),
+    ("oslo-validate/inputs/validate/mix/1.yaml", false, &[4]),
     ("oslo-validate/inputs/validate/mix/2.yaml", false, &[4]),
     ("oslo-validate/inputs/validate/mix/3.yaml", false, &[1]),
     (
@@ -117,7 +120,11 @@ const CORPUS: &[(&str, bool, &[u64])] = &[
     ),
     // oslo: `op` forbidden (line 40) and the name of the Service at index 2 (line 59).
     ("oslo-validate/inputs/validate/v1.yaml", false, &[40, 59]),
-    ("oslo-validate/inputs/validate/v1alpha.yaml", false, &[1]),
+    (
+        "oslo-validate/inputs/validate/v1alpha.yaml",
+        false,
+        &[4, 22],
+    ),
     ("oslo-validate/inputs/validate/v2alpha.yaml", false, &[1]),
 ];
 
@@ -460,6 +467,11 @@ fn unsupported_features_and_dangling_references_are_errors_at_their_nodes() {
     insta::assert_snapshot!(rendered(&[
         "tests/fixtures/openslo/invalid/unsupported.yaml"
     ]));
+}
+
+#[test]
+fn v1alpha_outside_sloths_subset_is_reported_at_its_nodes() {
+    insta::assert_snapshot!(rendered(&["tests/fixtures/openslo/invalid/v1alpha.yaml"]));
 }
 
 #[test]

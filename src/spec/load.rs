@@ -29,11 +29,13 @@ pub enum InputFormat {
 }
 
 /// The formats slofile reads, as listed in error messages.
-pub const SUPPORTED_FORMATS: &str = "`apiVersion: slofile/v1`, OpenSLO `apiVersion: openslo/v1` or \
-     Sloth `version: prometheus/v1`";
+pub const SUPPORTED_FORMATS: &str = "`apiVersion: slofile/v1`, OpenSLO `apiVersion: openslo/v1` \
+     (and `openslo/v1alpha` SLOs, as Sloth reads them) or Sloth `version: prometheus/v1`";
 
 /// The `apiVersion` of OpenSLO v1 objects.
 pub const OPENSLO_V1: &str = "openslo/v1";
+/// The `apiVersion` of OpenSLO v1alpha objects, of which slofile reads what Sloth reads.
+pub const OPENSLO_V1ALPHA: &str = "openslo/v1alpha";
 /// The `version` of Sloth's plain spec.
 pub const SLOTH_PROMETHEUS_V1: &str = "prometheus/v1";
 /// The `apiVersion` of Sloth's Kubernetes resources.
@@ -338,7 +340,7 @@ fn detect_format(document: &Document) -> Result<InputFormat, Diagnostic> {
     let kind = map.get("kind").and_then(serde_json::Value::as_str);
     match (key, version.as_str()) {
         ("apiVersion", Some("slofile/v1")) => Ok(InputFormat::Native),
-        ("apiVersion", Some(OPENSLO_V1)) => Ok(InputFormat::OpenSlo),
+        ("apiVersion", Some(OPENSLO_V1 | OPENSLO_V1ALPHA)) => Ok(InputFormat::OpenSlo),
         ("apiVersion", Some(other)) if other.starts_with("openslo") => {
             Err(unsupported_openslo_version(other).at_pointer(document, "/apiVersion"))
         }
@@ -390,7 +392,10 @@ fn is_openslo_object(item: &serde_json::Value) -> bool {
 pub fn unsupported_openslo_version(version: &str) -> Diagnostic {
     Diagnostic::error(
         Code::UnknownFormat,
-        format!("OpenSLO `{version}` is not supported; slofile reads `{OPENSLO_V1}`"),
+        format!(
+            "OpenSLO `{version}` is not supported; slofile reads `{OPENSLO_V1}` and the part of \
+             `{OPENSLO_V1ALPHA}` that Sloth reads"
+        ),
     )
     .with_label("not openslo/v1")
     .with_help(

@@ -1,4 +1,5 @@
-//! OpenSLO v1 (`apiVersion: openslo/v1`) as a first-class input.
+//! OpenSLO v1 (`apiVersion: openslo/v1`) as a first-class input, and the part of v1alpha that
+//! Sloth reads (see [`v1alpha`]), read into the same objects.
 //!
 //! Reading happens in two steps, because OpenSLO objects refer to each other by name across
 //! documents and files:
@@ -16,10 +17,11 @@
 //! See [`resolve`] for how each OpenSLO construct maps onto slofile's model.
 
 mod resolve;
+mod v1alpha;
 
 pub(crate) use resolve::slug;
 
-use super::load::{LoadedDocument, OPENSLO_V1, unsupported_openslo_version};
+use super::load::{LoadedDocument, OPENSLO_V1, OPENSLO_V1ALPHA, unsupported_openslo_version};
 use super::walk::{Loc, Map, Walk, type_name};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::units::{Duration, Ratio};
@@ -192,11 +194,31 @@ pub(crate) struct ObjectiveSpec {
     pub(crate) slice_window: Option<Duration>,
     /// Set for composite SLOs, whose objectives carry their own indicator.
     pub(crate) composite: Option<Loc>,
+    /// v1alpha's `ratioMetrics`: the objective's own ratio, which v1 keeps in the SLI.
+    pub(crate) ratio: Option<RatioMetric>,
     pub(crate) loc: Loc,
+}
+
+/// The OpenSLO version an object is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Version {
+    V1,
+    /// The subset of `openslo/v1alpha` that Sloth reads; see [`v1alpha`].
+    V1alpha,
+}
+
+impl Version {
+    fn short(self) -> &'static str {
+        match self {
+            Version::V1 => "v1",
+            Version::V1alpha => "v1alpha",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct SloSpec {
+    pub(crate) version: Version,
     pub(crate) meta: Metadata,
     pub(crate) description: Option<String>,
     pub(crate) service: (String, Loc),
@@ -342,8 +364,9 @@ impl Collection {
 
 fn read_object(w: &mut Walk, base: &str, value: &Value) -> Option<Object> {
     let obj = w.mapping(base, value, "an OpenSLO object")?;
-    match obj.get("apiVersion") {
-        Some(Value::String(v)) if v == OPENSLO_V1 => {}
+    let version = match obj.get("apiVersion") {
+        Some(Value::String(v)) if v == OPENSLO_V1 => Version::V1,
+        Some(Value::String(v)) if v == OPENSLO_V1ALPHA => Version::V1alpha,
         Some(Value::String(v)) => {
             let diagnostic = unsupported_openslo_version(v).at(
                 w.checker.file,
@@ -361,31 +384,49 @@ fn read_object(w: &mut Walk, base: &str, value: &Value) -> Option<Object> {
             );
             return None;
         }
-    }
+    };
     w.only_keys(
         &obj,
         &["apiVersion", "kind", "metadata", "spec"],
         "an OpenSLO object",
-        true,
+        version == Version::V1,
     );
+    let kinds: &[Kind] = match version {
+        Version::V1 => &[
+            Kind::Service,
+            Kind::Sli,
+            Kind::Slo,
+            Kind::DataSource,
+            Kind::AlertPolicy,
+            Kind::AlertCondition,
+            Kind::AlertNotificationTarget,
+        ],
+        Version::V1alpha => &[Kind::Service, Kind::Slo],
+    };
+    let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
     let kind_text = w.required_string(
         &obj,
         "kind",
         "an OpenSLO object",
-        "name the kind: Service, SLI, SLO, DataSource, AlertPolicy, AlertCondition or AlertNotificationTarget",
+        &format!("name the kind: {}", names.join(", ")),
     )?;
-    let Some(kind) = Kind::parse(kind_text) else {
-        let names: Vec<&str> = KINDS.iter().map(|(_, n)| *n).collect();
-        let help = match did_you_mean(kind_text, names.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!("OpenSLO v1 kinds are {}", names.join(", ")),
+    let Some(kind) = Kind::parse(kind_text).filter(|k| kinds.contains(k)) else {
+        let (message, help) = match (version, Kind::parse(kind_text)) {
+            (Version::V1alpha, Some(v1_kind)) => (
+                format!("`{}` is an openslo/v1 kind; OpenSLO v1alpha has none", v1_kind.name()),
+                "v1alpha defines `SLO` and `Service`; write this object, and the SLOs that use it, \
+                 as `apiVersion: openslo/v1`"
+                    .to_owned(),
+            ),
+            _ => (
+                format!("unknown OpenSLO kind `{kind_text}`"),
+                match did_you_mean(kind_text, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("OpenSLO {} kinds are {}", version.short(), names.join(", ")),
+                },
+            ),
         };
-        w.error(
-            Code::InvalidValue,
-            &obj.child("kind"),
-            format!("unknown OpenSLO kind `{kind_text}`"),
-            help,
-        );
+        w.error(Code::InvalidValue, &obj.child("kind"), message, help);
         return None;
     };
     let meta = required_metadata(w, &obj, kind.name());
@@ -416,12 +457,20 @@ fn read_object(w: &mut Walk, base: &str, value: &Value) -> Option<Object> {
         Kind::Service => Object::Service(ServiceSpec {
             description: description(w, &spec),
             meta: {
-                w.only_keys(&spec, &["description"], "a Service's `spec`", true);
+                w.only_keys(
+                    &spec,
+                    &["description"],
+                    "a Service's `spec`",
+                    version == Version::V1,
+                );
                 meta
             },
         }),
         Kind::DataSource => Object::DataSource(read_data_source(w, &spec, meta)?),
         Kind::Sli => Object::Sli(read_sli_spec(w, &spec, meta)?),
+        Kind::Slo if version == Version::V1alpha => {
+            Object::Slo(v1alpha::read_slo_spec(w, &spec, meta)?)
+        }
         Kind::Slo => Object::Slo(read_slo_spec(w, &spec, meta)?),
         Kind::AlertPolicy => Object::AlertPolicy(read_policy_spec(w, &spec, meta)?),
         Kind::AlertCondition => Object::AlertCondition(read_condition_spec(w, &spec, meta)?),
@@ -898,13 +947,7 @@ fn read_slo_spec(w: &mut Walk, spec: &Map, meta: Metadata) -> Option<SloSpec> {
         true,
     );
     let before = w.error_count();
-    let description = description(w, spec);
-    let service = w.required_string(
-        spec,
-        "service",
-        "an SLO",
-        "name the service the SLO belongs to, e.g. `service: checkout`",
-    );
+    let (description, service) = slo_description_and_service(w, spec);
     let objectives_raw = w.list(spec, "objectives").unwrap_or_default();
     let composite = objectives_raw.iter().any(|(_, o)| {
         o.get("indicator").is_some_and(|v| !v.is_null())
@@ -940,50 +983,17 @@ fn read_slo_spec(w: &mut Walk, spec: &Map, meta: Metadata) -> Option<SloSpec> {
             _ => None,
         }
     });
-    let budgeting = match w.string(spec, "budgetingMethod") {
-        Some("Occurrences") => Some(Budgeting::Occurrences),
-        Some("Timeslices") => Some(Budgeting::Timeslices),
-        Some("RatioTimeslices") => Some(Budgeting::RatioTimeslices),
-        Some(other) => {
-            let help = match did_you_mean(other, ["Occurrences", "Timeslices", "RatioTimeslices"]) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => "use `Occurrences`, `Timeslices` or `RatioTimeslices`".to_owned(),
-            };
-            w.error(
-                Code::InvalidValue,
-                &spec.child("budgetingMethod"),
-                format!("unknown `budgetingMethod` `{other}`"),
-                help,
-            );
-            None
-        }
-        None => {
-            if !spec.has("budgetingMethod") {
-                w.error(
-                    Code::MissingField,
-                    &spec.pointer,
-                    "an SLO needs `budgetingMethod`",
-                    "`Occurrences` counts good events; `Timeslices` counts good time slices",
-                );
-            }
-            None
-        }
-    };
+    let budgeting = read_budgeting(
+        w,
+        spec,
+        &[
+            ("Occurrences", Budgeting::Occurrences),
+            ("Timeslices", Budgeting::Timeslices),
+            ("RatioTimeslices", Budgeting::RatioTimeslices),
+        ],
+    );
     let window = read_time_window(w, spec);
-    let mut objectives = Vec::new();
-    if objectives_raw.is_empty() && spec.get("objectives").is_none_or(Value::is_array) {
-        w.error(
-            Code::MissingObjective,
-            &spec.pointer,
-            "an SLO needs at least one objective",
-            "e.g. `objectives: [{target: 0.995}]`",
-        );
-    }
-    for (pointer, value) in &objectives_raw {
-        if let Some(objective) = read_objective(w, pointer, value, budgeting, inline_is_ratio) {
-            objectives.push(objective);
-        }
-    }
+    let objectives = read_objectives(w, spec, budgeting, inline_is_ratio, Version::V1);
     let mut policies = Vec::new();
     for (pointer, value) in w.list(spec, "alertPolicies").unwrap_or_default() {
         if let Some(policy) = read_ref_or(
@@ -1001,6 +1011,7 @@ fn read_slo_spec(w: &mut Walk, spec: &Map, meta: Metadata) -> Option<SloSpec> {
         return None;
     }
     Some(SloSpec {
+        version: Version::V1,
         meta,
         description,
         service: (service?.to_owned(), w.loc(&spec.child("service"))),
@@ -1010,6 +1021,88 @@ fn read_slo_spec(w: &mut Walk, spec: &Map, meta: Metadata) -> Option<SloSpec> {
         objectives,
         policies,
     })
+}
+
+/// An SLO's `description` and `service`, alike in every version.
+fn slo_description_and_service<'v>(
+    w: &mut Walk,
+    spec: &Map<'v>,
+) -> (Option<String>, Option<&'v str>) {
+    let description = description(w, spec);
+    let service = w.required_string(
+        spec,
+        "service",
+        "an SLO",
+        "name the service the SLO belongs to, e.g. `service: checkout`",
+    );
+    (description, service)
+}
+
+/// An SLO's `objectives`, at least one; those with errors are left out.
+fn read_objectives(
+    w: &mut Walk,
+    spec: &Map,
+    budgeting: Option<Budgeting>,
+    inline_is_ratio: Option<bool>,
+    version: Version,
+) -> Vec<ObjectiveSpec> {
+    let objectives = w.list(spec, "objectives").unwrap_or_default();
+    if objectives.is_empty() && spec.get("objectives").is_none_or(Value::is_array) {
+        w.error(
+            Code::MissingObjective,
+            &spec.pointer,
+            "an SLO needs at least one objective",
+            "e.g. `objectives: [{target: 0.995}]`",
+        );
+    }
+    objectives
+        .iter()
+        .filter_map(|(pointer, value)| {
+            read_objective(w, pointer, value, budgeting, inline_is_ratio, version)
+        })
+        .collect()
+}
+
+/// `budgetingMethod`, one of `methods`.
+fn read_budgeting(w: &mut Walk, spec: &Map, methods: &[(&str, Budgeting)]) -> Option<Budgeting> {
+    let names: Vec<&str> = methods.iter().map(|(name, _)| *name).collect();
+    let list = || {
+        let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        match quoted.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    };
+    match w.string(spec, "budgetingMethod") {
+        Some(text) => match methods.iter().find(|(name, _)| *name == text) {
+            Some((_, method)) => Some(*method),
+            None => {
+                let help = match did_you_mean(text, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("use {}", list()),
+                };
+                w.error(
+                    Code::InvalidValue,
+                    &spec.child("budgetingMethod"),
+                    format!("unknown `budgetingMethod` `{text}`"),
+                    help,
+                );
+                None
+            }
+        },
+        None => {
+            if !spec.has("budgetingMethod") {
+                w.error(
+                    Code::MissingField,
+                    &spec.pointer,
+                    "an SLO needs `budgetingMethod`",
+                    "`Occurrences` counts good events; `Timeslices` counts good time slices",
+                );
+            }
+            None
+        }
+    }
 }
 
 fn read_indicator(w: &mut Walk, spec: &Map) -> Option<RefOr<SliSpec>> {
@@ -1176,25 +1269,39 @@ fn read_objective(
     value: &Value,
     budgeting: Option<Budgeting>,
     inline_is_ratio: Option<bool>,
+    version: Version,
 ) -> Option<ObjectiveSpec> {
     let objective = w.mapping(pointer, value, "an objective")?;
-    w.only_keys(
-        &objective,
-        &[
-            "displayName",
-            "op",
-            "value",
-            "target",
-            "targetPercent",
-            "timeSliceTarget",
-            "timeSliceWindow",
-            "indicator",
-            "indicatorRef",
-            "compositeWeight",
-        ],
-        "an objective",
-        true,
-    );
+    let (keys, targets): (&[&str], &[&str]) = match version {
+        Version::V1 => (
+            &[
+                "displayName",
+                "op",
+                "value",
+                "target",
+                "targetPercent",
+                "timeSliceTarget",
+                "timeSliceWindow",
+                "indicator",
+                "indicatorRef",
+                "compositeWeight",
+            ],
+            &["target", "targetPercent"],
+        ),
+        Version::V1alpha => (
+            &[
+                "displayName",
+                "op",
+                "value",
+                "target",
+                "timeSliceTarget",
+                "ratioMetrics",
+            ],
+            &["target"],
+        ),
+    };
+    // The v1 SDK refuses unknown keys; oslo and Sloth read v1alpha leniently.
+    w.only_keys(&objective, keys, "an objective", version == Version::V1);
     let before = w.error_count();
     let display_name = w.string(&objective, "displayName").map(str::to_owned);
     let op = match w.string(&objective, "op") {
@@ -1245,9 +1352,13 @@ fn read_objective(
     let target = match exactly_one(
         w,
         &objective,
-        &["target", "targetPercent"],
+        targets,
         "an objective",
-        "`target: 0.995` and `targetPercent: 99.5` say the same; give one",
+        if version == Version::V1 {
+            "`target: 0.995` and `targetPercent: 99.5` say the same; give one"
+        } else {
+            "give the target as a ratio, e.g. `target: 0.995` for 99.5%"
+        },
     ) {
         Some("target") => w.number(&objective, "target").and_then(|t| {
             let at = objective.child("target");
@@ -1296,6 +1407,20 @@ fn read_objective(
         .get("timeSliceWindow")
         .and_then(|v| w.shorthand(&objective.child("timeSliceWindow"), "timeSliceWindow", v));
     match budgeting {
+        // oslo's v1alpha rule; slofile then reports time slices of a ratio as unsupported.
+        Some(Budgeting::Timeslices) if version == Version::V1alpha => {
+            for key in ["timeSliceTarget", "value"] {
+                if !objective.has(key) {
+                    w.error(
+                        Code::MissingField,
+                        &objective.pointer,
+                        format!("with `budgetingMethod: Timeslices` an objective needs `{key}`"),
+                        "e.g. `timeSliceTarget: 0.95`; or use `budgetingMethod: Occurrences`",
+                    );
+                }
+            }
+        }
+        _ if version == Version::V1alpha => {}
         Some(Budgeting::Timeslices) => {
             for key in ["timeSliceTarget", "timeSliceWindow"] {
                 if !objective.has(key) {
@@ -1328,10 +1453,12 @@ fn read_objective(
             "weights are positive numbers",
         );
     }
-    if let Some(name) = w.string(&objective, "indicatorRef") {
+    if version == Version::V1
+        && let Some(name) = w.string(&objective, "indicatorRef")
+    {
         dns_label(w, &objective.child("indicatorRef"), name, "`indicatorRef`");
     }
-    if objective.has("indicator") && objective.has("indicatorRef") {
+    if version == Version::V1 && objective.has("indicator") && objective.has("indicatorRef") {
         w.error_at_key(
             Code::ConflictingFields,
             &objective.child("indicatorRef"),
@@ -1339,7 +1466,9 @@ fn read_objective(
             "keep one",
         );
     }
-    if let Some(inline) = w.map_at(&objective, "indicator", "`indicator`") {
+    if version == Version::V1
+        && let Some(inline) = w.map_at(&objective, "indicator", "`indicator`")
+    {
         w.only_keys(&inline, &["metadata", "spec"], "`indicator`", true);
         let meta = required_metadata(w, &inline, "an inline indicator");
         if let (Some(meta), Some(spec)) = (meta, inline.get("spec")) {
@@ -1351,8 +1480,15 @@ fn read_objective(
     }
     let composite = ["indicator", "indicatorRef"]
         .into_iter()
+        .filter(|_| version == Version::V1)
         .find(|k| objective.has(k))
         .map(|k| w.loc(&objective.child(k)));
+    let ratio = match version {
+        Version::V1 => None,
+        // A v1alpha SLO with a (threshold) `indicator` is reported as unsupported already.
+        Version::V1alpha if inline_is_ratio == Some(false) => None,
+        Version::V1alpha => v1alpha::read_ratio_metrics(w, &objective),
+    };
     if w.error_count() > before {
         return None;
     }
@@ -1364,6 +1500,7 @@ fn read_objective(
         slice_target,
         slice_window,
         composite,
+        ratio,
         loc: w.loc(&objective.pointer),
     })
 }

@@ -41,7 +41,7 @@
 
 use super::{
     Budgeting, Collection, ConditionSpec, Kind, MetricSource, Object, ObjectiveSpec, Op,
-    PolicySpec, RatioMetric, RawType, RefOr, SliMetric, SliSpec, SloSpec, TargetSpec,
+    PolicySpec, RatioMetric, RawType, RefOr, SliMetric, SliSpec, SloSpec, TargetSpec, Version,
 };
 use crate::diagnostics::{Code, Diagnostic, Origin, Severity, did_you_mean};
 use crate::spec::model::Quantity;
@@ -274,48 +274,54 @@ impl<'c> Resolver<'c> {
         };
         let alerting = self.alerting(slo);
         let mut slos = Vec::new();
-        if let Some(sli) = sli {
-            let several = slo.objectives.len() > 1;
-            for (i, objective) in slo.objectives.iter().enumerate() {
-                if matches!(slo.indicator, Some(RefOr::Ref(..))) {
-                    self.objective_fits_sli(objective, sli);
-                }
-                let built_sli = self.sli(sli, *budgeting, budgeting_loc, objective);
-                let target = self.target(objective);
-                if let (Some(sli), Some(target)) = (built_sli, target) {
-                    let (id, title) = slo_id_and_title(slo, objective, i, several);
-                    slos.push(Slo {
-                        events: None,
-                        id,
-                        origin: if several {
-                            objective.loc.origin()
-                        } else {
-                            slo.meta.loc.key("name").origin()
-                        },
-                        title,
-                        group: None,
-                        journey: slo.description.clone().or_else(|| sli_description(slo)),
-                        failure_signal: None,
-                        window: slo.window.duration,
-                        sli,
-                        objectives: vec![target],
-                        min_events: None,
-                        group_by: Vec::new(),
-                        labels: BTreeMap::new(),
-                        burn_policy: (!alerting.tiers.is_empty())
-                            .then(|| alerting.policies.join(", ")),
-                        tiers: alerting.tiers.clone(),
-                        missing_data: alerting.missing_data.clone(),
-                        alert_labels: BTreeMap::new(),
-                        runbook_url: None,
-                        dashboard: None,
-                        alerts: Vec::new(),
-                        measurement: None,
-                        verify: Vec::new(),
-                        tests: Vec::new(),
-                        notes: Vec::new(),
-                    });
-                }
+        let several = slo.objectives.len() > 1;
+        for (i, objective) in slo.objectives.iter().enumerate() {
+            // A v1alpha objective measures its own ratio, named after its SLO in messages.
+            let own_sli = objective.ratio.as_ref().map(|ratio| SliSpec {
+                meta: slo.meta.clone(),
+                description: None,
+                metric: SliMetric::Ratio(ratio.clone()),
+            });
+            let Some(sli) = own_sli.as_ref().or(sli) else {
+                continue;
+            };
+            if matches!(slo.indicator, Some(RefOr::Ref(..))) {
+                self.objective_fits_sli(objective, sli);
+            }
+            let built_sli = self.sli(sli, *budgeting, budgeting_loc, objective);
+            let target = self.target(objective);
+            if let (Some(sli), Some(target)) = (built_sli, target) {
+                let (id, title) = slo_id_and_title(slo, objective, i, several);
+                slos.push(Slo {
+                    events: None,
+                    id,
+                    origin: if several {
+                        objective.loc.origin()
+                    } else {
+                        slo.meta.loc.key("name").origin()
+                    },
+                    title,
+                    group: None,
+                    journey: slo.description.clone().or_else(|| sli_description(slo)),
+                    failure_signal: None,
+                    window: slo.window.duration,
+                    sli,
+                    objectives: vec![target],
+                    min_events: None,
+                    group_by: Vec::new(),
+                    labels: BTreeMap::new(),
+                    burn_policy: (!alerting.tiers.is_empty()).then(|| alerting.policies.join(", ")),
+                    tiers: alerting.tiers.clone(),
+                    missing_data: alerting.missing_data.clone(),
+                    alert_labels: BTreeMap::new(),
+                    runbook_url: None,
+                    dashboard: None,
+                    alerts: Vec::new(),
+                    measurement: None,
+                    verify: Vec::new(),
+                    tests: Vec::new(),
+                    notes: Vec::new(),
+                });
             }
         }
         let failed = self.error_count() > errors_before;
@@ -613,16 +619,29 @@ impl<'c> Resolver<'c> {
     fn alerting(&mut self, slo: &SloSpec) -> Alerting {
         let mut alerting = Alerting::default();
         if slo.policies.is_empty() {
-            self.push(
-                Diagnostic::info(
-                    Code::NoAlertPolicy,
-                    format!("SLO `{}` has no alert policies, so it gets no burn-rate alerts", slo.meta.name),
-                )
-                .at_origin(&slo.meta.loc.key("name").origin())
-                .with_help(
+            let (message, help) = match slo.version {
+                Version::V1 => (
+                    format!(
+                        "SLO `{}` has no alert policies, so it gets no burn-rate alerts",
+                        slo.meta.name
+                    ),
                     "add `alertPolicies` with burn-rate AlertConditions, e.g. `threshold: 14.4` over \
                      `lookbackWindow: 1h` to page on fast burns and `threshold: 1` over `3d` for tickets",
                 ),
+                Version::V1alpha => (
+                    format!(
+                        "SLO `{}` is OpenSLO v1alpha, which has no alert policies, so it gets no burn-rate \
+                         alerts (Sloth generates none for it either)",
+                        slo.meta.name
+                    ),
+                    "to be alerted, turn it into openslo/v1 with `slofile convert --to openslo` and add \
+                     `alertPolicies`, or write it as a Sloth or slofile spec, which alert by default",
+                ),
+            };
+            self.push(
+                Diagnostic::info(Code::NoAlertPolicy, message)
+                    .at_origin(&slo.meta.loc.key("name").origin())
+                    .with_help(help),
             );
         }
         for policy in &slo.policies {
@@ -1038,8 +1057,14 @@ fn slo_id_and_title(
         .display_name
         .clone()
         .unwrap_or_else(|| slo.meta.name.clone());
+    // Sloth's `sloth_id`, so that v1alpha SLOs keep the ids Sloth gave them.
+    let sloth_id = || format!("{}-{}-{index}", slo.service.0, slo.meta.name);
     if !several {
-        return (slo.meta.name.clone(), title);
+        let id = match slo.version {
+            Version::V1 => slo.meta.name.clone(),
+            Version::V1alpha => sloth_id(),
+        };
+        return (id, title);
     }
     let suffix = objective
         .display_name
@@ -1058,10 +1083,11 @@ fn slo_id_and_title(
         .display_name
         .clone()
         .unwrap_or_else(|| format!("objective {}", index + 1));
-    (
-        format!("{}-{suffix}", slo.meta.name),
-        format!("{title}: {objective_title}"),
-    )
+    let id = match slo.version {
+        Version::V1 => format!("{}-{suffix}", slo.meta.name),
+        Version::V1alpha => sloth_id(),
+    };
+    (id, format!("{title}: {objective_title}"))
 }
 
 /// Lower-case letters and digits, other runs of characters turned into one `-`.
