@@ -3,7 +3,7 @@
 # and OpenSLO; wall time of `build` (every backend) and `validate` against a parse-only baseline
 # (the same files through the same YAML parser and nothing else), peak RSS and output size.
 #
-# Needs hyperfine (Debian: `apt-get install hyperfine`) and GNU time (/usr/bin/time).
+# Needs hyperfine (Debian: `apt-get install hyperfine`), jq and GNU time (/usr/bin/time).
 # Usage: scripts/bench.sh [SIZES] (default "1000 10000 50000").
 # Environment: RUNS (5; median of that many), FORMATS ("native openslo"), WORK (a temp dir),
 # PIN (e.g. `taskset -c 0` to measure on one core).
@@ -18,7 +18,7 @@ work="${WORK:-$(mktemp -d /tmp/slofile-bench.XXXXXX)}"
 mkdir -p "$work"
 trap '[ -n "${WORK:-}" ] || rm -rf "$work"' EXIT
 
-for tool in hyperfine /usr/bin/time; do
+for tool in hyperfine jq /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 2; }
 done
 

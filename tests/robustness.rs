@@ -617,7 +617,7 @@ fn check_outcome(name: &str, bytes: Vec<u8>) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     /// The whole pipeline on a valid spec with random edits and damage: never a panic, errors
     /// always located with help, files only without errors, and the same answer twice.
