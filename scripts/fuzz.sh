@@ -8,6 +8,8 @@
 #
 # Crashes land in fuzz/artifacts/<target>/; rerun one with
 #   cargo +nightly fuzz run <target> fuzz/artifacts/<target>/<file>
+# FUZZ_TIMEOUT (seconds, default 30) is the per-input limit; it is wall time, so keep it generous
+# when the machine is shared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-300}"
@@ -26,6 +28,6 @@ done
 
 cd fuzz
 cargo +nightly fuzz run build_source -O -- -dict=spec.dict -max_total_time="$seconds" \
-  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
-cargo +nightly fuzz run promql_check -O -- -max_total_time="$seconds" -timeout=10 \
+  -timeout="${FUZZ_TIMEOUT:-30}" -rss_limit_mb=2048 -print_final_stats=1
+cargo +nightly fuzz run promql_check -O -- -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-30}" \
   -print_final_stats=1

@@ -186,12 +186,11 @@ fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
         }
         Command::Validate { paths } => {
             // Some problems only show when a backend shapes the output (a PromQL aggregation
-            // that drops a `group_by` label, say): emit in memory and keep what is not advice.
+            // that drops a `group_by` label, say): check with every backend and keep what is
+            // not advice.
             if let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? {
-                let emitted = emit::emit_all(&plan, &EmitOptions::default());
                 report.extend(
-                    emitted
-                        .diagnostics
+                    emit::check_all(&plan)
                         .into_iter()
                         .filter(|d| d.severity != diagnostics::Severity::Info),
                 );

@@ -7,6 +7,7 @@ pub mod markdown;
 pub mod prometheus;
 pub mod sentry;
 pub mod uptimerobot;
+pub(crate) mod yaml;
 
 use crate::compile::Plan;
 use crate::diagnostics::Diagnostic;
@@ -44,6 +45,11 @@ pub trait Backend: Send + Sync {
     /// Emits files for every service of the plan. A service the backend has nothing to say about
     /// gets no file.
     fn emit(&self, plan: &Plan, options: &EmitOptions) -> Emitted;
+    /// The notes `emit` would give with default options, for `validate`. A backend overrides it
+    /// when it can find them without producing its files.
+    fn check(&self, plan: &Plan) -> Vec<Diagnostic> {
+        self.emit(plan, &EmitOptions::default()).diagnostics
+    }
 }
 
 /// Every backend, in output order.
@@ -55,6 +61,14 @@ pub fn backends() -> Vec<Box<dyn Backend>> {
         Box::new(markdown::Markdown),
         Box::new(prometheus::Prometheus),
     ]
+}
+
+/// What every backend would note about the plan, without the files.
+pub fn check_all(plan: &Plan) -> Vec<Diagnostic> {
+    crate::parallel::map(&backends(), |backend| backend.check(plan))
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// Runs every backend. Files come back sorted by path, so output never depends on backend order.

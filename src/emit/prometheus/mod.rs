@@ -77,6 +77,19 @@ impl Backend for Prometheus {
         }
         emitted
     }
+
+    /// Every problem of the rules shows while they are shaped; writing them and their tests
+    /// adds none.
+    fn check(&self, plan: &Plan) -> Vec<Diagnostic> {
+        let per_service = crate::parallel::map(&plan.services, |service| {
+            let mut diagnostics = Vec::new();
+            for slo in &service.slos {
+                SloRules::build(service, slo, &mut diagnostics);
+            }
+            diagnostics
+        });
+        per_service.into_iter().flatten().collect()
+    }
 }
 
 fn emit_service(service: &ServicePlan, options: &EmitOptions) -> Emitted {
@@ -1208,11 +1221,7 @@ pub(crate) struct Text(pub String);
 
 impl Serialize for Text {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.0.contains('\n') {
-            serde_saphyr::LitStr(&self.0).serialize(serializer)
-        } else {
-            serializer.serialize_str(&self.0)
-        }
+        crate::emit::yaml::Literal(&self.0).serialize(serializer)
     }
 }
 
@@ -1245,8 +1254,7 @@ struct Metadata {
 /// Serialises generated YAML. Block scalars are chosen explicitly (see [`Text`]); everything
 /// else is a plain or quoted scalar, so label values with quotes, newlines or `#` stay data.
 pub(crate) fn to_yaml<T: Serialize>(value: &T) -> String {
-    let options = serde_saphyr::ser_options! { prefer_block_scalars: false };
-    serde_saphyr::to_string_with_options(value, options)
+    crate::emit::yaml::to_string(value)
         .unwrap_or_else(|error| format!("# cannot serialise: {error}\n"))
 }
 
