@@ -11,7 +11,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_INVALID: i32 = 1;
@@ -211,13 +211,28 @@ fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
             let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? else {
                 return Ok(EXIT_INVALID);
             };
-            let emitted = emit::emit_all(&plan, &args.options());
-            let failed = emitted.diagnostics.iter().any(Diagnostic::is_error);
-            report.extend(emitted.diagnostics);
+            // Files are staged as they are generated; a failure, or a problem a backend finds,
+            // drops the staging, which leaves the output directory as it was.
+            let staging = Mutex::new((write::Staging::new(output), None));
+            let notes = emit::emit_streaming(&plan, &args.options(), &|file| {
+                let mut guard = staging.lock().unwrap_or_else(PoisonError::into_inner);
+                let (staging, failure) = &mut *guard;
+                if failure.is_none()
+                    && let Err(error) = staging.add(&file)
+                {
+                    *failure = Some(error);
+                }
+            });
+            let (staging, failure) = staging.into_inner().unwrap_or_else(PoisonError::into_inner);
+            let failed = notes.iter().any(Diagnostic::is_error);
+            report.extend(notes);
             if failed || report.fails(cli.deny_warnings) {
                 return Ok(EXIT_INVALID);
             }
-            let summary = write::write_all(output, &emitted.files).map_err(UsageError)?;
+            if let Some(error) = failure {
+                return Err(UsageError(error));
+            }
+            let summary = staging.finish().map_err(UsageError)?;
             eprintln!(
                 "slofile: {} files written, {} unchanged, {} removed in {}",
                 summary.written.len(),

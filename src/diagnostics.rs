@@ -4,7 +4,7 @@
 //! than stop at the first, so a user fixes a whole file in one round trip.
 
 use crate::spec::yaml::ByteSpan;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 /// One input file, kept whole so diagnostics can quote it.
@@ -408,6 +408,22 @@ pub fn render(diagnostics: &[&Diagnostic], format: Format, color: bool) -> Strin
     let mut out = String::new();
     for diagnostic in diagnostics {
         match format {
+            // Notes are many in a large build (one per SLO a backend skips, say) and need no
+            // snippet: one line each, and the help.
+            Format::Human | Format::Plain if diagnostic.severity == Severity::Info => {
+                if let Some((file, line, col)) = diagnostic.location() {
+                    let _ = write!(out, "{file}:{line}:{col}: ");
+                }
+                let _ = writeln!(
+                    out,
+                    "note[{}]: {}",
+                    diagnostic.code.as_str(),
+                    diagnostic.message
+                );
+                if let Some(help) = &diagnostic.help {
+                    let _ = writeln!(out, "  help: {help}");
+                }
+            }
             Format::Human | Format::Plain => {
                 let theme = match (format, color) {
                     (Format::Human, true) => miette::GraphicalTheme::unicode(),

@@ -376,7 +376,7 @@ impl Duration {
                 continue;
             }
             if rest >= *size {
-                out.push_str(&format!("{}{name}", rest / size));
+                let _ = write!(out, "{}{name}", rest / size);
                 rest %= size;
             }
         }

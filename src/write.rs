@@ -99,28 +99,41 @@ fn with_manifest(files: &[OutputFile]) -> Result<(Vec<&OutputFile>, OutputFile),
     files.sort_by(|a, b| a.path.cmp(&b.path));
     for pair in files.windows(2) {
         if pair[0].path == pair[1].path {
-            return Err(Diagnostic::error(
-                Code::Io,
-                format!("two outputs would be written to `{}`", pair[0].path),
-            ));
+            return Err(duplicate_path(&pair[0].path));
         }
     }
     if files.iter().any(|f| f.path == MANIFEST) {
-        return Err(Diagnostic::error(
-            Code::Io,
-            format!("`{MANIFEST}` is reserved for slofile's list of generated files"),
-        ));
-    }
-    let mut manifest = String::from(MANIFEST_HEADER);
-    for file in &files {
-        manifest.push_str(&file.path);
-        manifest.push('\n');
+        return Err(reserved_manifest());
     }
     let manifest = OutputFile {
         path: MANIFEST.to_owned(),
-        contents: manifest,
+        contents: manifest_text(files.iter().map(|f| f.path.as_str())),
     };
     Ok((files, manifest))
+}
+
+/// The manifest listing `paths`, which come sorted.
+fn manifest_text<'a>(paths: impl Iterator<Item = &'a str>) -> String {
+    let mut manifest = String::from(MANIFEST_HEADER);
+    for path in paths {
+        manifest.push_str(path);
+        manifest.push('\n');
+    }
+    manifest
+}
+
+fn duplicate_path(path: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::Io,
+        format!("two outputs would be written to `{path}`"),
+    )
+}
+
+fn reserved_manifest() -> Diagnostic {
+    Diagnostic::error(
+        Code::Io,
+        format!("`{MANIFEST}` is reserved for slofile's list of generated files"),
+    )
 }
 
 /// `.name.slofile-tmp-PID` (or `-bak-`) beside `target`: hidden, and never a `*.yml` that a
@@ -366,50 +379,91 @@ pub(crate) fn write_all_with(
     files: &[OutputFile],
     ops: &FileOps,
 ) -> Result<WriteSummary, Diagnostic> {
-    let (files, manifest) = with_manifest(files)?;
-    let files: Vec<&OutputFile> = files.into_iter().chain([&manifest]).collect();
-    let previous = read_manifest(dir);
-    let mut summary = WriteSummary::default();
-    let mut transaction = Transaction::default();
+    let mut staging = Staging::new(dir);
+    for file in files {
+        staging.add(file)?;
+    }
+    staging.finish_with(ops)
+}
 
-    let mut manifest = None;
-    for file in &files {
-        let target = checked_path(dir, &file.path)?;
-        if fs::read(&target).is_ok_and(|old| old == file.contents.as_bytes()) {
-            if file.path != MANIFEST {
-                summary.unchanged.push(file.path.clone());
-            }
-            continue;
+/// A build being written. Files are staged beside their targets as the backends produce them,
+/// so a build never holds all of its output in memory; nothing is replaced until [`finish`].
+/// Dropping a `Staging` without finishing it removes everything it staged.
+///
+/// [`finish`]: Staging::finish
+pub struct Staging {
+    dir: PathBuf,
+    transaction: Transaction,
+    /// Every path added, for the manifest and to refuse a second file at the same path.
+    paths: BTreeSet<String>,
+    summary: WriteSummary,
+}
+
+impl Staging {
+    pub fn new(dir: &Path) -> Staging {
+        Staging {
+            dir: dir.to_path_buf(),
+            transaction: Transaction::default(),
+            paths: BTreeSet::new(),
+            summary: WriteSummary::default(),
         }
+    }
+
+    /// Stages `file`, unless the file on disk already has its contents.
+    pub fn add(&mut self, file: &OutputFile) -> Result<(), Diagnostic> {
         if file.path == MANIFEST {
-            manifest = Some((target, &file.contents));
-            continue;
+            return Err(reserved_manifest());
         }
-        transaction.stage(target, &file.contents)?;
-        summary.written.push(file.path.clone());
+        let target = checked_path(&self.dir, &file.path)?;
+        if !self.paths.insert(file.path.clone()) {
+            return Err(duplicate_path(&file.path));
+        }
+        if fs::read(&target).is_ok_and(|old| old == file.contents.as_bytes()) {
+            self.summary.unchanged.push(file.path.clone());
+            return Ok(());
+        }
+        self.transaction.stage(target, &file.contents)?;
+        self.summary.written.push(file.path.clone());
+        Ok(())
     }
 
-    let current: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    for stale in previous.iter().filter(|p| !current.contains(p.as_str())) {
-        let Ok(target) = checked_path(dir, stale) else {
-            continue;
-        };
-        if fs::symlink_metadata(&target).is_ok_and(|m| m.is_file()) {
-            let backup = sibling(&target, "bak");
-            transaction.steps.push(Step::Remove { target, backup });
-            summary.removed.push(stale.clone());
-        }
+    /// Removes the generated files no longer produced, writes the manifest and commits: either
+    /// all of it happens or, on failure, none of it.
+    pub fn finish(self) -> Result<WriteSummary, Diagnostic> {
+        self.finish_with(&FileOps::default())
     }
 
-    // The manifest goes last: until it is replaced, the previous one still describes the
-    // directory.
-    if let Some((target, contents)) = manifest {
-        transaction.stage(target, contents)?;
+    fn finish_with(self, ops: &FileOps) -> Result<WriteSummary, Diagnostic> {
+        let Staging {
+            dir,
+            mut transaction,
+            paths,
+            mut summary,
+        } = self;
+        for stale in read_manifest(&dir).iter().filter(|p| !paths.contains(*p)) {
+            let Ok(target) = checked_path(&dir, stale) else {
+                continue;
+            };
+            if fs::symlink_metadata(&target).is_ok_and(|m| m.is_file()) {
+                let backup = sibling(&target, "bak");
+                transaction.steps.push(Step::Remove { target, backup });
+                summary.removed.push(stale.clone());
+            }
+        }
+        // The manifest goes last: until it is replaced, the previous one still describes the
+        // directory.
+        let manifest = manifest_text(paths.iter().map(String::as_str));
+        let target = dir.join(MANIFEST);
+        if !fs::read(&target).is_ok_and(|old| old == manifest.as_bytes()) {
+            transaction.stage(target, &manifest)?;
+        }
+        transaction.sync_staged()?;
+        transaction.commit(ops)?;
+        remove_empty_dirs(&dir, &summary.removed);
+        summary.written.sort();
+        summary.unchanged.sort();
+        Ok(summary)
     }
-    transaction.sync_staged()?;
-    transaction.commit(ops)?;
-    remove_empty_dirs(dir, &summary.removed);
-    Ok(summary)
 }
 
 /// Removes directories emptied by removing stale files, up to (not including) `dir`.

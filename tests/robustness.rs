@@ -661,3 +661,51 @@ fn the_random_base_spec_is_valid() {
         );
     }
 }
+
+/// `build` writes files while later services are still being generated. An error only a backend
+/// finds, after other services' files were staged, must still leave the previous output exactly
+/// as it was, with no temporary file behind.
+#[test]
+fn a_backend_error_after_files_were_staged_leaves_the_previous_output() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    let ok = run(&["build", "specs", "-o", out.to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let before = snapshot_dir(&out);
+    assert!(before.len() > 5, "{before:?}");
+
+    let output = run(&[
+        "build",
+        "specs",
+        "examples",
+        "tests/fixtures/prometheus/invalid/shapes.yaml",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("slofile::promql_shape"), "{text}");
+    assert_eq!(snapshot_dir(&out), before);
+}
+
+/// Every file under `dir`, hidden ones included, with its contents.
+fn snapshot_dir(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let name = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                files.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}

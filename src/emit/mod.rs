@@ -38,6 +38,9 @@ pub struct Emitted {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Takes generated files as backends produce them, from any thread.
+pub type Sink<'a> = dyn Fn(OutputFile) + Sync + 'a;
+
 /// One output target. Backends run in parallel, each on its own thread.
 pub trait Backend: Send + Sync {
     /// Short name, also the output subdirectory, e.g. `prometheus`.
@@ -45,6 +48,13 @@ pub trait Backend: Send + Sync {
     /// Emits files for every service of the plan. A service the backend has nothing to say about
     /// gets no file.
     fn emit(&self, plan: &Plan, options: &EmitOptions) -> Emitted;
+    /// Like `emit`, handing each file to `sink` as soon as it is ready, so that a large build
+    /// need not hold all of its output at once. Backends with much output override it.
+    fn emit_into(&self, plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
+        let emitted = self.emit(plan, options);
+        emitted.files.into_iter().for_each(sink);
+        emitted.diagnostics
+    }
     /// The notes `emit` would give with default options, for `validate`. A backend overrides it
     /// when it can find them without producing its files.
     fn check(&self, plan: &Plan) -> Vec<Diagnostic> {
@@ -69,6 +79,17 @@ pub fn check_all(plan: &Plan) -> Vec<Diagnostic> {
         .into_iter()
         .flatten()
         .collect()
+}
+
+/// Runs every backend, handing files to `sink` in no particular order. The notes come back in
+/// backend order.
+pub fn emit_streaming(plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
+    crate::parallel::map(&backends(), |backend| {
+        backend.emit_into(plan, options, sink)
+    })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Runs every backend. Files come back sorted by path, so output never depends on backend order.

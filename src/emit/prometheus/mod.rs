@@ -38,7 +38,7 @@
 mod promql;
 mod promtool;
 
-use super::{Backend, EmitOptions, Emitted, OutputFile};
+use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
 use crate::compile::{ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::spec::{AlertSignal, AlertSource, RatioSli, Sli, StaticAlert};
@@ -76,6 +76,17 @@ impl Backend for Prometheus {
             emitted.diagnostics.extend(service.diagnostics);
         }
         emitted
+    }
+
+    /// Rules and tests are most of a build's output: each service's files go as soon as they
+    /// are ready.
+    fn emit_into(&self, plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
+        let per_service = crate::parallel::map(&plan.services, |service| {
+            let emitted = emit_service(service, options);
+            emitted.files.into_iter().for_each(sink);
+            emitted.diagnostics
+        });
+        per_service.into_iter().flatten().collect()
     }
 
     /// Every problem of the rules shows while they are shaped; writing them and their tests

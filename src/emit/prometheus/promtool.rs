@@ -891,28 +891,7 @@ impl<'a> SloTests<'a> {
         step: Duration,
         until: u64,
     ) -> Vec<State> {
-        let min_events = self.rules.plan.slo.min_events;
-        let readings = [(true, true), (true, false), (false, true), (false, false)].map(
-            |(inclusive, ties_hold)| {
-                let reading = Reading {
-                    inclusive,
-                    ties_hold,
-                };
-                simulate(tier, pattern, step, until, reading, min_events)
-            },
-        );
-        (0..readings[0].len())
-            .map(|i| {
-                let first = readings[0][i];
-                if readings.iter().any(|r| r[i] != first) {
-                    State::Unsure
-                } else if first {
-                    State::Firing
-                } else {
-                    State::Quiet
-                }
-            })
-            .collect()
+        simulate(tier, pattern, step, until, self.rules.plan.slo.min_events)
     }
 
     fn counter_input(&self, flow: &Flow, until: Duration, prometheus3: bool) -> Vec<InputSeries> {
@@ -1339,41 +1318,72 @@ struct Reading {
     ties_hold: bool,
 }
 
-/// Whether the alert fires at each minute from 0 to `until`.
+const READINGS: [Reading; 4] = [
+    Reading {
+        inclusive: true,
+        ties_hold: true,
+    },
+    Reading {
+        inclusive: true,
+        ties_hold: false,
+    },
+    Reading {
+        inclusive: false,
+        ties_hold: true,
+    },
+    Reading {
+        inclusive: false,
+        ties_hold: false,
+    },
+];
+
+/// The state of the alert at each minute from 0 to `until`, under every [`Reading`] at once: the
+/// window counts depend only on the range semantics, so each is taken once a minute.
 fn simulate(
     tier: &TierPlan,
     pattern: &Pattern,
     step: Duration,
     until: u64,
-    reading: Reading,
     min_events: Option<u64>,
-) -> Vec<bool> {
+) -> Vec<State> {
     let step = step.millis().max(1);
-    let mut firing = Vec::new();
-    let mut since: Option<u64> = None;
+    let mut states = Vec::with_capacity(usize::try_from(until / MINUTE + 1).unwrap_or(0));
+    let mut since: [Option<u64>; 4] = [None; 4];
     let mut t = 0;
     while t <= until {
-        let long = window_counts(t, tier.long.millis(), step, pattern, reading.inclusive);
-        let short = window_counts(t, tier.short.millis(), step, pattern, reading.inclusive);
-        let mut holds = true;
-        for (bad, count) in [long, short] {
-            let share = compare_share(bad, count, tier.error_threshold);
-            holds &= count > 0
-                && (share == std::cmp::Ordering::Greater
-                    || (share == std::cmp::Ordering::Equal && reading.ties_hold));
-        }
-        if let Some(min) = min_events {
-            holds &= long.1 > min || (long.1 == min && reading.ties_hold);
-        }
-        if holds {
-            since.get_or_insert(t);
+        let counts = [true, false].map(|inclusive| {
+            [tier.long, tier.short].map(|w| window_counts(t, w.millis(), step, pattern, inclusive))
+        });
+        let firing = std::array::from_fn::<bool, 4, _>(|i| {
+            let reading = READINGS[i];
+            let [long, short] = counts[usize::from(!reading.inclusive)];
+            let mut holds = true;
+            for (bad, count) in [long, short] {
+                let share = compare_share(bad, count, tier.error_threshold);
+                holds &= count > 0
+                    && (share == std::cmp::Ordering::Greater
+                        || (share == std::cmp::Ordering::Equal && reading.ties_hold));
+            }
+            if let Some(min) = min_events {
+                holds &= long.1 > min || (long.1 == min && reading.ties_hold);
+            }
+            if holds {
+                since[i].get_or_insert(t);
+            } else {
+                since[i] = None;
+            }
+            since[i].is_some_and(|s| t - s >= tier.for_.millis())
+        });
+        states.push(if firing.iter().any(|&f| f != firing[0]) {
+            State::Unsure
+        } else if firing[0] {
+            State::Firing
         } else {
-            since = None;
-        }
-        firing.push(since.is_some_and(|s| t - s >= tier.for_.millis()));
+            State::Quiet
+        });
         t += MINUTE;
     }
-    firing
+    states
 }
 
 /// How `bad / count` compares with `threshold`, exactly: by cross-multiplying, which spares
