@@ -35,9 +35,13 @@ median_ms() {
   jq -r '.results[0] | "\(.median * 1000 | round) \((.user + .system) * 1000 | round)"' "$json"
 }
 
-# peak_mib COMMAND...: the median peak RSS of three runs, in MiB.
+# peak_mib OUT COMMAND...: the median peak RSS of three runs, in MiB; OUT is removed before each
+# run, so that every build writes all of its files.
 peak_mib() {
+  local out="$1"
+  shift
   for _ in 1 2 3; do
+    rm -rf "$out"
     /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
   done | sort -n | sed -n 2p | awk '{printf "%.0f", $1 / 1024}'
 }
@@ -57,8 +61,7 @@ for format in $formats; do
     hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json" \
       --prepare "rm -rf $out" "$pin $slofile build $tree -o $out" >/dev/null 2>&1
     read -r build_ms build_cpu_ms < <(jq -r '.results[0] | "\(.median * 1000 | round) \((.user + .system) * 1000 | round)"' "$json")
-    rm -rf "$out"
-    rss=$(peak_mib $pin "$slofile" build "$tree" -o "$out")
+    rss=$(peak_mib "$out" $pin "$slofile" build "$tree" -o "$out")
     output=$(du -sm "$out" | cut -f1)
     files=$(find "$out" -type f | wc -l)
     ratio=$(awk -v b="$build_ms" -v p="$parse_ms" 'BEGIN { printf "%.1f×", b / p }')

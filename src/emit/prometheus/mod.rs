@@ -47,6 +47,7 @@ use promql::ShapeError;
 use promql_parser::parser::VectorSelector;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How the rules are packaged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -245,6 +246,9 @@ enum Errors {
     Good(String),
 }
 
+/// The labels of a series or an alert.
+pub(crate) type Labels = BTreeMap<String, String>;
+
 /// Everything the rule file and the test file say about one SLO.
 pub(crate) struct SloRules<'a> {
     pub service: &'a ServicePlan,
@@ -256,6 +260,8 @@ pub(crate) struct SloRules<'a> {
     pub labels: BTreeMap<String, String>,
     pub recording: Vec<Rule>,
     pub alerts: Vec<Alert>,
+    /// The labels of recorded series, by objective name: shared by the SLO's many rules.
+    shared_labels: Vec<(Option<String>, Arc<Labels>)>,
 }
 
 /// Suffixes of the generated alerts' names: `ExchangeCompletionErrorBudgetBurn`.
@@ -324,6 +330,7 @@ impl<'a> SloRules<'a> {
             labels,
             recording: Vec::new(),
             alerts: Vec::new(),
+            shared_labels: Vec::new(),
         };
         rules.windows = rules.windows_needed();
         if let Err(shape) = rules.record() {
@@ -617,8 +624,11 @@ impl<'a> SloRules<'a> {
         let mut info = self.labels.clone();
         info.insert("title".to_owned(), slo.title.clone());
         info.insert("window".to_owned(), window.prometheus());
-        self.recording
-            .push(Rule::recording("slo:info", "vector(1)".to_owned(), info));
+        self.recording.push(Rule::recording(
+            "slo:info",
+            "vector(1)".to_owned(),
+            Arc::new(info),
+        ));
         self.push_record(
             "slo:window:seconds".to_owned(),
             format!("vector({})", window.as_ratio_secs().to_decimal()),
@@ -646,7 +656,15 @@ impl<'a> SloRules<'a> {
     }
 
     fn push_record(&mut self, name: String, expr: String, objective: Option<&ObjectivePlan>) {
-        let labels = self.series_labels(objective);
+        let key = objective.and_then(|o| o.objective.name.clone());
+        let labels = match self.shared_labels.iter().find(|(name, _)| *name == key) {
+            Some((_, labels)) => Arc::clone(labels),
+            None => {
+                let labels = Arc::new(self.series_labels(objective));
+                self.shared_labels.push((key, Arc::clone(&labels)));
+                labels
+            }
+        };
         self.recording.push(Rule::recording(&name, expr, labels));
     }
 
@@ -1039,12 +1057,11 @@ impl<'a> SloRules<'a> {
         })
     }
 
-    fn group(&self) -> Group {
-        let mut rules = self.recording.clone();
-        rules.extend(self.alerts.iter().map(Alert::rule));
+    fn group(&self) -> Group<'_> {
         Group {
             name: format!("slofile:{}:{}", self.service.meta.id, self.slo_id()),
-            rules,
+            recording: &self.recording,
+            alerts: self.alerts.iter().map(Alert::rule).collect(),
         }
     }
 }
@@ -1203,8 +1220,8 @@ pub(crate) enum Rule {
     Recording {
         record: String,
         expr: Text,
-        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-        labels: BTreeMap<String, String>,
+        #[serde(skip_serializing_if = "no_labels")]
+        labels: Arc<Labels>,
     },
     Alerting {
         alert: String,
@@ -1216,8 +1233,12 @@ pub(crate) enum Rule {
     },
 }
 
+fn no_labels(labels: &Arc<Labels>) -> bool {
+    labels.is_empty()
+}
+
 impl Rule {
-    fn recording(name: &str, expr: String, labels: BTreeMap<String, String>) -> Rule {
+    fn recording(name: &str, expr: String, labels: Arc<Labels>) -> Rule {
         Rule::Recording {
             record: name.to_owned(),
             expr: Text(expr),
@@ -1236,24 +1257,42 @@ impl Serialize for Text {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-struct Group {
+/// A rule group: the recording rules, which the SLO keeps, and then its alerts. Output runs to
+/// tens of megabytes, so the recording rules are borrowed, not copied.
+struct Group<'a> {
     name: String,
-    rules: Vec<Rule>,
+    recording: &'a [Rule],
+    alerts: Vec<Rule>,
+}
+
+impl Serialize for Group<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Rules<'a>(&'a Group<'a>);
+        impl Serialize for Rules<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.recording.iter().chain(&self.0.alerts))
+            }
+        }
+        use serde::ser::SerializeStruct;
+        let mut group = serializer.serialize_struct("Group", 2)?;
+        group.serialize_field("name", &self.name)?;
+        group.serialize_field("rules", &Rules(self))?;
+        group.end()
+    }
 }
 
 #[derive(Serialize)]
-struct RuleFile {
-    groups: Vec<Group>,
+struct RuleFile<'a> {
+    groups: Vec<Group<'a>>,
 }
 
 #[derive(Serialize)]
-struct PrometheusRule {
+struct PrometheusRule<'a> {
     #[serde(rename = "apiVersion")]
     api_version: &'static str,
     kind: &'static str,
     metadata: Metadata,
-    spec: RuleFile,
+    spec: RuleFile<'a>,
 }
 
 #[derive(Serialize)]

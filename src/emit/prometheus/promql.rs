@@ -22,16 +22,41 @@ pub fn parse(query: &str) -> Result<Expr, ShapeError> {
 
 /// A PromQL string literal, quoted and escaped.
 pub fn string_literal(value: &str) -> String {
-    format!("\"{}\"", promql_parser::util::escape_string(value))
+    let mut out = String::with_capacity(value.len() + 2);
+    push_string_literal(&mut out, value);
+    out
+}
+
+/// Appends `value` as a PromQL string literal. Most label values need no escape and are copied
+/// as they are; this runs for every series every rule reads.
+fn push_string_literal(out: &mut String, value: &str) {
+    out.push('"');
+    if value
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\' || b == b' ')
+    {
+        out.push_str(value);
+    } else {
+        out.push_str(&promql_parser::util::escape_string(value));
+    }
+    out.push('"');
 }
 
 /// A selector such as `name{service="a",slo="b"}`.
 pub fn selector(name: &str, labels: &[(&str, &str)]) -> String {
-    let matchers: Vec<String> = labels
-        .iter()
-        .map(|(label, value)| format!("{label}={}", string_literal(value)))
-        .collect();
-    format!("{name}{{{}}}", matchers.join(","))
+    let mut out = String::with_capacity(name.len() + 2 + labels.len() * 24);
+    out.push_str(name);
+    out.push('{');
+    for (i, (label, value)) in labels.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(label);
+        out.push('=');
+        push_string_literal(&mut out, value);
+    }
+    out.push('}');
+    out
 }
 
 /// ` by (a, b) ` between an aggregation and its argument, or nothing when there are no labels:

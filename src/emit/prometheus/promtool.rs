@@ -725,16 +725,29 @@ impl<'a> SloTests<'a> {
                 period,
                 late: false,
             };
-            let timeline = self.sampled_timeline(tier, &pattern, step, HORIZON);
-            let Some(fires) = timeline.iter().position(|s| *s == State::Firing) else {
+            let mut minute = 0;
+            let mut firing = None;
+            self.sampled_timeline(tier, &pattern, step, HORIZON, |state| {
+                if state == State::Firing {
+                    firing = Some(minute);
+                    return false;
+                }
+                minute += 1;
+                true
+            });
+            let Some(fires) = firing else {
                 continue;
             };
-            let fires = Duration::from_millis(fires as u64 * MINUTE);
+            let fires = Duration::from_millis(fires * MINUTE);
             let states: Vec<(&Alert, State)> = self
                 .burn_alerts()
                 .map(|(alert, _, t)| {
-                    let timeline = self.sampled_timeline(t, &pattern, step, fires.millis());
-                    (alert, timeline.last().copied().unwrap_or(State::Unsure))
+                    let mut last = State::Unsure;
+                    self.sampled_timeline(t, &pattern, step, fires.millis(), |state| {
+                        last = state;
+                        true
+                    });
+                    (alert, last)
                 })
                 .collect();
             let mut group = TestGroup {
@@ -880,18 +893,24 @@ impl<'a> SloTests<'a> {
         }
     }
 
-    /// The state of an alert at every minute up to `until`, replaying the window arithmetic under
-    /// both range semantics.
-    /// The state of a tier at every minute up to `until`: known where every reading of the
-    /// rules agrees.
+    /// Hands `visit` the state of a tier at every minute up to `until`, until it returns false:
+    /// known where every reading of the rules agrees.
     fn sampled_timeline(
         &self,
         tier: &TierPlan,
         pattern: &Pattern,
         step: Duration,
         until: u64,
-    ) -> Vec<State> {
-        simulate(tier, pattern, step, until, self.rules.plan.slo.min_events)
+        visit: impl FnMut(State) -> bool,
+    ) {
+        simulate(
+            tier,
+            pattern,
+            step,
+            until,
+            self.rules.plan.slo.min_events,
+            visit,
+        );
     }
 
     fn counter_input(&self, flow: &Flow, until: Duration, prometheus3: bool) -> Vec<InputSeries> {
@@ -1337,17 +1356,18 @@ const READINGS: [Reading; 4] = [
     },
 ];
 
-/// The state of the alert at each minute from 0 to `until`, under every [`Reading`] at once: the
-/// window counts depend only on the range semantics, so each is taken once a minute.
+/// Hands `visit` the state of the alert at each minute from 0 to `until`, until it returns
+/// false. A state holds under every [`Reading`] at once: the window counts depend only on the
+/// range semantics, so each is taken once a minute.
 fn simulate(
     tier: &TierPlan,
     pattern: &Pattern,
     step: Duration,
     until: u64,
     min_events: Option<u64>,
-) -> Vec<State> {
+    mut visit: impl FnMut(State) -> bool,
+) {
     let step = step.millis().max(1);
-    let mut states = Vec::with_capacity(usize::try_from(until / MINUTE + 1).unwrap_or(0));
     let mut since: [Option<u64>; 4] = [None; 4];
     let mut t = 0;
     while t <= until {
@@ -1374,16 +1394,18 @@ fn simulate(
             }
             since[i].is_some_and(|s| t - s >= tier.for_.millis())
         });
-        states.push(if firing.iter().any(|&f| f != firing[0]) {
+        let state = if firing.iter().any(|&f| f != firing[0]) {
             State::Unsure
         } else if firing[0] {
             State::Firing
         } else {
             State::Quiet
-        });
+        };
+        if !visit(state) {
+            return;
+        }
         t += MINUTE;
     }
-    states
 }
 
 /// How `bad / count` compares with `threshold`, exactly: by cross-multiplying, which spares
