@@ -273,6 +273,24 @@ fn write_key(out: &mut String, key: &str) {
     }
 }
 
+/// Serializer methods that write their value as it prints: numbers and booleans.
+macro_rules! plain_tokens {
+    ($($method:ident: $type:ty),*) => {
+        $(fn $method(self, v: $type) -> Result<(), Error> {
+            self.token(format_args!("{v}"))
+        })*
+    };
+}
+
+/// Serializer methods for values a writer does not take.
+macro_rules! refuse {
+    ($what:literal, $($method:ident: $type:ty),*) => {
+        $(fn $method(self, _: $type) -> Result<(), Error> {
+            Err(unsupported($what))
+        })*
+    };
+}
+
 impl<'a> ser::Serializer for Node<'a> {
     type Ok = ();
     type Error = Error;
@@ -284,33 +302,17 @@ impl<'a> ser::Serializer for Node<'a> {
     type SerializeStruct = Map<'a>;
     type SerializeStructVariant = Impossible<(), Error>;
 
-    fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.token(format_args!("{v}"))
-    }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.token(format_args!("{v}"))
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.token(format_args!("{v}"))
-    }
+    plain_tokens!(
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64
+    );
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         self.serialize_f64(v.into())
     }
@@ -567,39 +569,20 @@ macro_rules! only_strings {
         type SerializeStruct = Impossible<(), Error>;
         type SerializeStructVariant = Impossible<(), Error>;
 
-        fn serialize_bool(self, _: bool) -> Result<(), Error> {
-            Err(unsupported($what))
-        }
-        fn serialize_i8(self, _: i8) -> Result<(), Error> {
-            Err(unsupported($what))
-        }
-        fn serialize_i16(self, _: i16) -> Result<(), Error> {
-            Err(unsupported($what))
-        }
-        fn serialize_i32(self, _: i32) -> Result<(), Error> {
-            Err(unsupported($what))
-        }
-        fn serialize_i64(self, _: i64) -> Result<(), Error> {
-            Err(unsupported($what))
-        }
-        fn serialize_u8(self, _: u8) -> Result<(), Error> {
-            Err(unsupported($what))
-        }
-        fn serialize_u16(self, _: u16) -> Result<(), Error> {
-            Err(unsupported($what))
-        }
-        fn serialize_u32(self, _: u32) -> Result<(), Error> {
-            Err(unsupported($what))
-        }
-        fn serialize_u64(self, _: u64) -> Result<(), Error> {
-            Err(unsupported($what))
-        }
-        fn serialize_f32(self, _: f32) -> Result<(), Error> {
-            Err(unsupported($what))
-        }
-        fn serialize_f64(self, _: f64) -> Result<(), Error> {
-            Err(unsupported($what))
-        }
+        refuse!(
+            $what,
+            serialize_bool: bool,
+            serialize_i8: i8,
+            serialize_i16: i16,
+            serialize_i32: i32,
+            serialize_i64: i64,
+            serialize_u8: u8,
+            serialize_u16: u16,
+            serialize_u32: u32,
+            serialize_u64: u64,
+            serialize_f32: f32,
+            serialize_f64: f64
+        );
         fn serialize_char(self, v: char) -> Result<(), Error> {
             self.serialize_str(v.encode_utf8(&mut [0; 4]))
         }
