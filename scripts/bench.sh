@@ -56,10 +56,11 @@ for format in $formats; do
     input=$(du -sm "$tree" | cut -f1)
     read -r parse_ms _ < <(median_ms $pin "$parse" "$tree")
     read -r validate_ms _ < <(median_ms $pin "$slofile" validate "$tree")
-    # Every run writes a fresh output directory, as a first build does.
+    # Every run writes a fresh output directory, as a first build does, after the previous
+    # run's output is deleted and flushed.
     json="$work/hyperfine.json"
     hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json" \
-      --prepare "rm -rf $out" "$pin $slofile build $tree -o $out" >/dev/null 2>&1
+      --prepare "rm -rf $out && sync" "$pin $slofile build $tree -o $out" >/dev/null 2>&1
     read -r build_ms build_cpu_ms < <(jq -r '.results[0] | "\(.median * 1000 | round) \((.user + .system) * 1000 | round)"' "$json")
     rss=$(peak_mib "$out" $pin "$slofile" build "$tree" -o "$out")
     output=$(du -sm "$out" | cut -f1)
