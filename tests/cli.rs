@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{require_tool, root, run, slofile};
+use common::{require_tool, root, run, slofile, snapshot_dir};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -23,27 +23,6 @@ fn stderr(output: &Output) -> String {
 
 fn code(args: &[&str]) -> Option<i32> {
     run(args).status.code()
-}
-
-/// Every file under `dir` with its bytes and mtime.
-fn snapshot_dir(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        for entry in fs::read_dir(&current).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let modified = fs::metadata(&path).unwrap().modified().unwrap();
-                files.insert(
-                    path.strip_prefix(dir).unwrap().to_path_buf(),
-                    (fs::read(&path).unwrap(), modified),
-                );
-            }
-        }
-    }
-    files
 }
 
 fn build_into(out: &Path) {

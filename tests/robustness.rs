@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{require_tool, root, run, run_tool_ok};
+use common::{require_tool, root, run, run_tool_ok, snapshot_dir};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use slofile::LoadOptions;
@@ -686,26 +686,4 @@ fn a_backend_error_after_files_were_staged_leaves_the_previous_output() {
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains("slofile::promql_shape"), "{text}");
     assert_eq!(snapshot_dir(&out), before);
-}
-
-/// Every file under `dir`, hidden ones included, with its contents.
-fn snapshot_dir(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut files = std::collections::BTreeMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        for entry in std::fs::read_dir(&current).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let name = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                files.insert(name, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
 }

@@ -100,3 +100,24 @@ pub fn prometheus_files(out: &Path) -> BTreeMap<String, String> {
         })
         .collect()
 }
+
+/// Every file under `dir` with its bytes and mtime.
+pub fn snapshot_dir(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+                files.insert(
+                    path.strip_prefix(dir).unwrap().to_path_buf(),
+                    (std::fs::read(&path).unwrap(), modified),
+                );
+            }
+        }
+    }
+    files
+}
