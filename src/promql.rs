@@ -45,17 +45,11 @@ fn depth_bound(query: &str) -> usize {
     let (mut open, mut deepest, mut operators) = (0usize, 0usize, 0usize);
     let mut i = 0;
     while i < bytes.len() {
+        if let Some(skipped) = skip_comment_or_string(bytes, i) {
+            i = skipped.end.unwrap_or(bytes.len());
+            continue;
+        }
         match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            quote @ (b'"' | b'\'' | b'`') => {
-                i = string_end(bytes, i, quote).unwrap_or(bytes.len());
-                continue;
-            }
             b'(' | b'[' | b'{' => {
                 open += 1;
                 deepest = deepest.max(open);
@@ -154,18 +148,14 @@ fn without_proven_regexes(query: &str) -> Option<String> {
     let mut label: Option<&str> = None;
     let mut i = 0;
     while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            quote @ (b'"' | b'\'' | b'`') => {
-                i = string_end(bytes, i, quote)?;
+        if let Some(skipped) = skip_comment_or_string(bytes, i) {
+            if skipped.string {
                 label = None;
-                continue;
             }
+            i = skipped.end?;
+            continue;
+        }
+        match bytes[i] {
             b'{' => in_braces = true,
             b'}' => in_braces = false,
             op @ (b'=' | b'!') if in_braces && bytes.get(i + 1) == Some(&b'~') => {
@@ -200,6 +190,34 @@ fn without_proven_regexes(query: &str) -> Option<String> {
         i += 1;
     }
     String::from_utf8(rewritten?).ok()
+}
+
+/// A comment or string literal the lexer passes over.
+struct Skipped {
+    /// Where scanning resumes; `None` for a string that is never closed.
+    end: Option<usize>,
+    string: bool,
+}
+
+/// The comment or string literal that starts at `i`, if one does. A comment runs to the end of
+/// its line.
+fn skip_comment_or_string(bytes: &[u8], i: usize) -> Option<Skipped> {
+    match bytes[i] {
+        b'#' => Some(Skipped {
+            end: Some(
+                bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(bytes.len(), |n| i + n),
+            ),
+            string: false,
+        }),
+        quote @ (b'"' | b'\'' | b'`') => Some(Skipped {
+            end: string_end(bytes, i, quote),
+            string: true,
+        }),
+        _ => None,
+    }
 }
 
 /// The index just past the string literal that opens at `start`, as the PromQL lexer reads it
