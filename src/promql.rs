@@ -11,6 +11,7 @@
 use promql_parser::parser::Expr;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::{Mutex, Once, OnceLock};
 
 /// Longest PromQL expression slofile parses.
@@ -100,17 +101,20 @@ pub fn parse_guarded(query: &str) -> Result<Expr, String> {
 
 /// Parses `query` with the parser, remembering the recent results of this thread: backends ask for
 /// the same query once per alert window, and compiling its regexes again each time would cost more
-/// than everything else they do. The memory is bounded; a full memory starts over.
-pub fn parse_recent(query: &str) -> Result<Expr, String> {
+/// than everything else they do. The tree is shared, not copied, on every later call. The memory is
+/// bounded; a full memory starts over.
+pub fn parse_recent(query: &str) -> Result<Rc<Expr>, String> {
     const REMEMBERED: usize = 1024;
     thread_local! {
-        static RECENT: RefCell<HashMap<String, Result<Expr, String>>> = RefCell::default();
+        static RECENT: RefCell<HashMap<String, Result<Rc<Expr>, String>>> = RefCell::default();
     }
     RECENT.with(|recent| {
         if let Some(known) = recent.borrow().get(query) {
             return known.clone();
         }
-        let parsed = within_budget(query).and_then(|()| parse_guarded(query));
+        let parsed = within_budget(query)
+            .and_then(|()| parse_guarded(query))
+            .map(Rc::new);
         let mut recent = recent.borrow_mut();
         if recent.len() >= REMEMBERED {
             recent.clear();

@@ -1021,7 +1021,7 @@ impl<'a> SloRules<'a> {
             // Error counters may be absent for good reasons; only when every series the query
             // reads is gone is the SLI missing.
             Measure::ErrorRatioQuery(query) => {
-                let parsed = promql::parse(&query.replace("{{window}}", "5m")).ok()?;
+                let parsed = promql::parse_shared(&query.replace("{{window}}", "5m")).ok()?;
                 let mut absents: Vec<String> = Vec::new();
                 for selector in promql::selectors(&parsed) {
                     let absent = format!("absent({selector})");

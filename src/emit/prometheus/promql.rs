@@ -9,11 +9,17 @@ use crate::units::{Duration, Ratio};
 use promql_parser::parser::value::ValueType;
 use promql_parser::parser::{Expr, LabelModifier, VectorMatchCardinality, VectorSelector, token};
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 /// Why a user expression cannot become part of an SLI.
 pub type ShapeError = String;
 
 pub fn parse(query: &str) -> Result<Expr, ShapeError> {
+    parse_shared(query).map(|expr| (*expr).clone())
+}
+
+/// Like [`parse`], for callers that only read the tree: it is not copied.
+pub fn parse_shared(query: &str) -> Result<Rc<Expr>, ShapeError> {
     crate::promql::parse_recent(query).map_err(|e| {
         let first = e.lines().next().unwrap_or("syntax error");
         format!("PromQL does not parse: {first}")
@@ -102,7 +108,7 @@ pub fn summed_over_window(
     window: Duration,
     group_by: &[String],
 ) -> Result<String, ShapeError> {
-    let expr = parse(query)?;
+    let expr = parse_shared(query)?;
     check_keeps_labels(&expr, group_by)?;
     let rewritten = over_window(&expr, function, window)?;
     if is_sum_by(&expr, group_by) {
@@ -137,11 +143,11 @@ fn is_sum_by(expr: &Expr, group_by: &[String]) -> bool {
 /// Whether an expression already yields exactly one series per `group_by` value: an aggregation
 /// by exactly those labels.
 pub fn grouped_exactly(query: &str, group_by: &[String]) -> bool {
-    let Ok(expr) = parse(query) else {
+    let Ok(expr) = parse_shared(query) else {
         return false;
     };
     let wanted: BTreeSet<String> = group_by.iter().cloned().collect();
-    matches!(expr, Expr::Aggregate(_)) && result_labels(&expr) == Labels::Only(wanted)
+    matches!(*expr, Expr::Aggregate(_)) && result_labels(&expr) == Labels::Only(wanted)
 }
 
 /// The labels an expression's result can carry: those of its inputs (unknown) except some, or a

@@ -518,12 +518,12 @@ impl<'a> SloTests<'a> {
         let selectors: Vec<VectorSelector> = match &self.rules.measure {
             Measure::Counters { events, total, .. } => [events, total]
                 .iter()
-                .filter_map(|q| promql::parse(q).ok())
+                .filter_map(|q| promql::parse_shared(q).ok())
                 .flat_map(|e| promql::selectors(&e))
                 .collect(),
             Measure::Histogram { buckets, .. } => vec![buckets.clone()],
             Measure::Probe { metric, .. } => vec![metric.clone()],
-            Measure::Gauge { query, .. } => promql::parse(query)
+            Measure::Gauge { query, .. } => promql::parse_shared(query)
                 .map(|e| promql::selectors(&e))
                 .unwrap_or_default(),
             Measure::ErrorRatioQuery(_) => Vec::new(),
@@ -1455,7 +1455,7 @@ fn named(name: &str, labels: &BTreeMap<String, String>) -> String {
 }
 
 fn single_selector(query: &str, what: &str) -> Result<VectorSelector, String> {
-    let expr = promql::parse(query)?;
+    let expr = promql::parse_shared(query)?;
     let mut found = promql::selectors(&expr);
     if found.len() != 1 {
         return Err(format!(
@@ -1510,7 +1510,7 @@ fn gauge_selector(query: &str) -> Result<VectorSelector, String> {
             _ => false,
         }
     }
-    let expr = promql::parse(query)?;
+    let expr = promql::parse_shared(query)?;
     if !plain(&expr) {
         return Err(format!(
             "the gauge `{query}` transforms its series, so a synthetic value cannot be chosen"
