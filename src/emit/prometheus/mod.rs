@@ -95,23 +95,28 @@ impl Backend for Prometheus {
     fn check(&self, plan: &Plan) -> Vec<Diagnostic> {
         let per_service = crate::parallel::map(&plan.services, |service| {
             let mut diagnostics = Vec::new();
-            for slo in &service.slos {
-                SloRules::build(service, slo, &mut diagnostics);
-            }
+            shape_service(service, &mut diagnostics);
             diagnostics
         });
         per_service.into_iter().flatten().collect()
     }
 }
 
+/// The rules of every SLO of `service` that Prometheus measures and whose queries take shape.
+fn shape_service<'a>(
+    service: &'a ServicePlan,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<SloRules<'a>> {
+    service
+        .slos
+        .iter()
+        .filter_map(|slo| SloRules::build(service, slo, &mut *diagnostics))
+        .collect()
+}
+
 fn emit_service(service: &ServicePlan, options: &EmitOptions) -> Emitted {
     let mut emitted = Emitted::default();
-    let mut slos = Vec::new();
-    for slo in &service.slos {
-        if let Some(rules) = SloRules::build(service, slo, &mut emitted.diagnostics) {
-            slos.push(rules);
-        }
-    }
+    let slos = shape_service(service, &mut emitted.diagnostics);
     if slos.is_empty() {
         return emitted;
     }
