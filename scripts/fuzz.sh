@@ -16,7 +16,7 @@ seconds="${1:-300}"
 
 seeds=fuzz/corpus/build_source
 mkdir -p "$seeds" fuzz/corpus/promql_check
-find specs examples tests/invalid tests/fixtures ../shared/corpus/openslo ../shared/corpus/sloth \
+find specs examples tests/invalid tests/fixtures \
   -name '*.yaml' -o -name '*.yml' 2>/dev/null | while read -r file; do
   cp "$file" "$seeds/$(echo "$file" | tr '/' '_')"
 done

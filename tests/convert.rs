@@ -113,7 +113,7 @@ fn openslo_to_native_and_back_compiles_to_the_same_plan() {
 #[test]
 fn sloth_to_native_and_to_openslo_compile_to_the_same_plan() {
     let paths = [
-        root().join("../shared/corpus/sloth/examples/getting-started.yml"),
+        root().join("tests/fixtures/corpus/sloth/examples/getting-started.yml"),
         fixture("sloth/checkout.yaml"),
     ];
     let original = plan_of(&paths);

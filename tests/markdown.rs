@@ -307,7 +307,7 @@ fn mermaid_charts_have_one_value_per_label() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Every fact of the seed documents, extracted by hand from ../shared/seeds/.
+// Every fact of the seed documents, extracted by hand from the two seed SLO documents (NEXUS and Dealix).
 //
 // Where the generated text differs from the seed only in typography, the fact is written as
 // generated: `< 50ms` becomes `< 50 ms`, `> 1% for 5 min` becomes `> 1% for 5 minutes`.

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 fn corpus() -> PathBuf {
-    root().join("../shared/corpus/openslo")
+    root().join("tests/fixtures/corpus/openslo")
 }
 
 fn fixture(path: &str) -> PathBuf {

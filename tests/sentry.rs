@@ -148,10 +148,10 @@ fn explain_names_each_monitor() {
 
 // --- Request schemas ------------------------------------------------------------------------------
 
-/// A schema from `../shared/corpus/sentry/`, made strict: Sentry ignores unknown keys, so without
+/// A schema from `tests/fixtures/corpus/sentry/`, made strict: Sentry ignores unknown keys, so without
 /// `additionalProperties: false` a misspelt key would pass unnoticed.
 fn request_schema(name: &str) -> jsonschema::Validator {
-    let path = root().join("../shared/corpus/sentry").join(name);
+    let path = root().join("tests/fixtures/corpus/sentry").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let document: Value = serde_json::from_str(&text).unwrap();
     let mut schema = document["schema"].clone();

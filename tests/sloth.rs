@@ -12,7 +12,7 @@ use slofile::units::Duration;
 use std::path::{Path, PathBuf};
 
 fn corpus() -> PathBuf {
-    root().join("../shared/corpus/sloth")
+    root().join("tests/fixtures/corpus/sloth")
 }
 
 fn plan_with_period(paths: &[PathBuf], period: &str) -> Plan {
@@ -566,11 +566,11 @@ fn golden_build_of_sloth_inputs() {
     );
     insta::assert_snapshot!(
         "build_getting_started",
-        interop::build_golden(&["../shared/corpus/sloth/examples/getting-started.yml"])
+        interop::build_golden(&["tests/fixtures/corpus/sloth/examples/getting-started.yml"])
     );
     insta::assert_snapshot!(
         "build_openslo_getting_started",
-        interop::build_golden(&["../shared/corpus/sloth/examples/openslo-getting-started.yml"])
+        interop::build_golden(&["tests/fixtures/corpus/sloth/examples/openslo-getting-started.yml"])
     );
 }
 
