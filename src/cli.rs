@@ -112,6 +112,21 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Where `--format json` prints its JSON Lines: on stdout, so that `slofile validate
+    /// --format json specs | jq` works, for the commands whose stdout carries nothing else. The
+    /// commands whose stdout is a document (`explain`, `convert`, `diff`, `schema`, …) keep
+    /// their diagnostics on stderr, so that the document stays readable. Every other format
+    /// goes to stderr.
+    pub fn diagnostics_on_stdout(&self, format: Format) -> bool {
+        format == Format::Json
+            && matches!(
+                self,
+                Command::Validate { .. } | Command::Build { .. } | Command::Check { .. }
+            )
+    }
+}
+
 /// Options that shape generated files.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EmitArgs {
@@ -156,14 +171,23 @@ pub fn main() -> i32 {
 
 pub fn run(cli: &Cli) -> i32 {
     let mut report = Report::default();
-    let code = match execute(cli, &mut report) {
+    let mut closing = None;
+    let code = match execute(cli, &mut report, &mut closing) {
         Ok(code) => code,
         Err(UsageError(diagnostic)) => {
             report.push(diagnostic);
             EXIT_USAGE
         }
     };
-    print_report(&report, cli.format);
+    print_report(
+        &report,
+        cli.format,
+        cli.command.diagnostics_on_stdout(cli.format),
+    );
+    // The summary of what was done is the last thing said, after every note.
+    if let Some(line) = closing {
+        eprintln!("{line}");
+    }
     if code == EXIT_OK && report.fails(cli.deny_warnings) {
         EXIT_INVALID
     } else {
@@ -171,7 +195,12 @@ pub fn run(cli: &Cli) -> i32 {
     }
 }
 
-fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
+/// Runs the command. `closing` receives a summary line to print after the diagnostics.
+fn execute(
+    cli: &Cli,
+    report: &mut Report,
+    closing: &mut Option<String>,
+) -> Result<i32, UsageError> {
     match &cli.command {
         Command::Schema => {
             print_stdout(&spec::schema::schema_text());
@@ -233,13 +262,13 @@ fn execute(cli: &Cli, report: &mut Report) -> Result<i32, UsageError> {
                 return Err(UsageError(error));
             }
             let summary = staging.finish().map_err(UsageError)?;
-            eprintln!(
+            *closing = Some(format!(
                 "slofile: {} files written, {} unchanged, {} removed in {}",
                 summary.written.len(),
                 summary.unchanged.len(),
                 summary.removed.len(),
                 spec::load::display_path(output)
-            );
+            ));
             Ok(EXIT_OK)
         }
         Command::Check {
@@ -301,7 +330,10 @@ fn check(
     if differences.is_empty() {
         return Ok(exit_for(report, cli.deny_warnings));
     }
-    print_stdout(&stale_report(output, &differences));
+    // With `--format json` stdout carries the JSON Lines, which report every stale file.
+    if cli.format != Format::Json {
+        print_stdout(&stale_report(output, &differences));
+    }
     report.extend(stale_diagnostics(output, &differences));
     Ok(EXIT_INVALID)
 }
@@ -464,9 +496,15 @@ fn exit_for(report: &Report, deny_warnings: bool) -> i32 {
     }
 }
 
-fn print_report(report: &Report, format: Format) {
+/// Prints the diagnostics: on stderr, or on stdout where JSON Lines go there (see
+/// [`Command::diagnostics_on_stdout`]).
+fn print_report(report: &Report, format: Format, on_stdout: bool) {
     let sorted = report.sorted();
     if sorted.is_empty() {
+        return;
+    }
+    if on_stdout {
+        print_stdout(&diagnostics::render(&sorted, format, false));
         return;
     }
     let color = use_color(

@@ -219,7 +219,10 @@ fn github_annotations_point_at_the_line() {
 #[test]
 fn json_is_one_object_per_diagnostic() {
     let output = run(&["validate", "--format", "json", INVALID]);
-    let lines: Vec<serde_json::Value> = stderr(&output)
+    // JSON Lines go to stdout, for `| jq`; nothing is left on stderr.
+    assert_eq!(stderr(&output), "");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let lines: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
@@ -243,7 +246,7 @@ fn json_is_one_object_per_diagnostic() {
         (lines[0]["line"].as_u64(), lines[0]["column"].as_u64()),
         (Some(5), Some(16))
     );
-    insta::assert_snapshot!("format_json", stderr(&output));
+    insta::assert_snapshot!("format_json", stdout);
 }
 
 #[test]
@@ -578,13 +581,15 @@ fn ci_recipes_are_not_read_as_specs() {
 fn nothing_reads_outside_the_repository() {
     let beside = ["..", "/shared"].concat();
     let mut offenders = Vec::new();
-    let mut stack: Vec<std::path::PathBuf> = ["src", "tests", "scripts", ".ci", "fuzz", "Cargo.toml"]
-        .iter()
-        .map(|p| root().join(p))
-        .collect();
+    let mut stack: Vec<std::path::PathBuf> =
+        ["src", "tests", "scripts", ".ci", "fuzz", "Cargo.toml"]
+            .iter()
+            .map(|p| root().join(p))
+            .collect();
     while let Some(path) = stack.pop() {
         if path.is_dir() {
-            if path.ends_with("fixtures") || path.ends_with("snapshots") || path.ends_with("target") {
+            if path.ends_with("fixtures") || path.ends_with("snapshots") || path.ends_with("target")
+            {
                 continue;
             }
             for entry in std::fs::read_dir(&path).unwrap() {
@@ -597,5 +602,32 @@ fn nothing_reads_outside_the_repository() {
         }
     }
     offenders.sort();
-    assert!(offenders.is_empty(), "these files refer to {beside}: {offenders:?}");
+    assert!(
+        offenders.is_empty(),
+        "these files refer to {beside}: {offenders:?}"
+    );
+}
+
+/// `build` says what it wrote last, after every note, so that a CI log ends with the outcome.
+#[test]
+fn build_summary_comes_after_the_notes() {
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().to_string_lossy().into_owned();
+    let output = run(&["build", "specs", "-o", &target, "--format", "plain"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(text.contains("note["), "the seed specs give notes: {text}");
+    let last = text.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("slofile: ") && last.contains(" files written, "),
+        "last line: {last}"
+    );
+    // With JSON Lines on stdout, stderr holds only the summary.
+    let again = run(&["build", "specs", "-o", &target, "--format", "json"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(stderr(&again).starts_with("slofile: 0 files written, "));
+    for line in String::from_utf8_lossy(&again.stdout).lines() {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(value["code"].as_str().unwrap().starts_with("slofile::"));
+    }
 }

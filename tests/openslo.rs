@@ -30,8 +30,8 @@ fn validate_json(paths: &[&Path]) -> (i32, Vec<(String, String, u64)>) {
     args.extend(paths.iter().map(|p| p.display().to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = run(&args);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let diagnostics = stderr
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let diagnostics = stdout
         .lines()
         .map(|line| {
             let value: serde_json::Value =

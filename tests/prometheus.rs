@@ -78,7 +78,12 @@ fn build(inputs: &[&str], extra: &[&str], ok: bool) -> Built {
     args.extend_from_slice(&["-o", &out, "--format", "json"]);
     args.extend_from_slice(extra);
     let output = run(&args);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    // JSON Lines on stdout, then the summary on stderr.
+    let stderr = [
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    ]
+    .concat();
     assert_eq!(
         output.status.success(),
         ok,

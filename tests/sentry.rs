@@ -21,7 +21,12 @@ fn build(inputs: &[&str], extra: &[&str]) -> (tempfile::TempDir, String) {
     args.extend_from_slice(&["-o", &out_path, "--format", "json"]);
     args.extend_from_slice(extra);
     let output = run(&args);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    // JSON Lines on stdout, then the summary on stderr.
+    let stderr = [
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    ]
+    .concat();
     assert!(
         output.status.success(),
         "build {inputs:?} {extra:?} failed:\n{stderr}"

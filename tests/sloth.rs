@@ -31,7 +31,7 @@ fn validate(paths: &[&Path], extra: &[&str]) -> (i32, Vec<String>) {
     args.extend(paths.iter().map(|p| p.display().to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = run(&args);
-    let errors = String::from_utf8_lossy(&output.stderr)
+    let errors = String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| {
             let value: serde_json::Value = serde_json::from_str(line).ok()?;
@@ -570,7 +570,9 @@ fn golden_build_of_sloth_inputs() {
     );
     insta::assert_snapshot!(
         "build_openslo_getting_started",
-        interop::build_golden(&["tests/fixtures/corpus/sloth/examples/openslo-getting-started.yml"])
+        interop::build_golden(&[
+            "tests/fixtures/corpus/sloth/examples/openslo-getting-started.yml"
+        ])
     );
 }
 
@@ -625,7 +627,7 @@ fn openslo_v1alpha_reads_as_sloth_reads_it() {
     assert_eq!(plan.services[0].meta.id, "k8s-apiserver");
     let output = run(&["validate", "--format", "json", example.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0));
-    let infos = String::from_utf8_lossy(&output.stderr)
+    let infos = String::from_utf8_lossy(&output.stdout)
         .matches("slofile::no_alert_policy")
         .count();
     assert_eq!(infos, 2, "one info per OpenSLO SLO");

@@ -116,7 +116,7 @@ fn all_problems_of_a_file_are_reported_together() {
         "json",
         "tests/invalid/many-problems-at-once.yaml",
     ]);
-    let codes: Vec<String> = stderr(&output)
+    let codes: Vec<String> = String::from_utf8_lossy(&output.stdout)
         .lines()
         .map(|line| {
             let value: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -236,10 +236,10 @@ fn labels_the_info_series_uses_are_reserved() {
     .unwrap();
     let output = run(&["validate", "--format", "json", spec.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
-        stderr(&output).matches("is set by slofile itself").count(),
+        stdout.matches("is set by slofile itself").count(),
         2,
-        "{}",
-        stderr(&output)
+        "{stdout}"
     );
 }

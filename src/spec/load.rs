@@ -399,8 +399,9 @@ pub fn unsupported_openslo_version(version: &str) -> Diagnostic {
     )
     .with_label("not openslo/v1")
     .with_help(
-        "convert the objects to openslo/v1 first, for example with `oslo convert`; v1 is the \
-         stable version of the specification",
+        "rewrite the objects as `apiVersion: openslo/v1`, the stable version of the \
+         specification; the OpenSLO repository (github.com/OpenSLO/OpenSLO) documents both \
+         versions",
     )
 }
 
