@@ -175,14 +175,13 @@ fn describe_sli(sli: &Sli) -> String {
             g.threshold,
             g.slice.human()
         ),
+        // The URL is the user's, to the letter: paths and query strings are case-sensitive.
         Sli::Probe(p) => format!(
-            "{:?} probe of {} every {}",
-            p.provider,
+            "{} probe of {} every {}",
+            p.provider.display_name(),
             p.url,
             p.interval.human()
-        )
-        .to_lowercase()
-        .replacen("uptimerobot", "UptimeRobot", 1),
+        ),
         Sli::Sentry(s) => format!(
             "Sentry transaction `{}` in project `{}`, failure `{}`",
             s.transaction, s.project, s.failure

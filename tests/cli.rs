@@ -631,3 +631,27 @@ fn build_summary_comes_after_the_notes() {
         assert!(value["code"].as_str().unwrap().starts_with("slofile::"));
     }
 }
+
+/// `explain` names a probe's provider in words and keeps its URL to the letter: paths and query
+/// strings are case-sensitive.
+#[test]
+fn explain_keeps_a_probe_url_as_written() {
+    let temp = tempfile::tempdir().unwrap();
+    let spec = temp.path().join("probe.yaml");
+    let url = "https://Status.Example.com/API/Health?Token=AbC";
+    fs::write(
+        &spec,
+        format!(
+            "apiVersion: slofile/v1\nservice: shop\nslos:\n  - id: up\n    objective: 99%\n    \
+             sli:\n      probe: {{provider: uptimerobot, url: \"{url}\", interval: 5m}}\n"
+        ),
+    )
+    .unwrap();
+    let output = run(&["explain", spec.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains(&format!("UptimeRobot probe of {url} every 5 minutes")),
+        "{text}"
+    );
+}

@@ -11,8 +11,8 @@ use crate::diagnostics::{Code, Diagnostic, SourceFile};
 use crate::emit::{Backend, EmitOptions, Emitted, OutputFile};
 use crate::spec::yaml::ByteSpan;
 use crate::spec::{
-    AlertSignal, AlertSource, ChannelType, Command, EscalationLevel, ProbeProvider, RatioSli,
-    ServiceMeta, Sli, Slo, StaticAlert, Threshold,
+    AlertSignal, AlertSource, ChannelType, Command, EscalationLevel, RatioSli, ServiceMeta, Sli,
+    Slo, StaticAlert, Threshold,
 };
 use crate::units::{Duration, Ratio};
 use minijinja::syntax::SyntaxConfig;
@@ -1091,14 +1091,6 @@ fn capitalise(text: &str) -> String {
     }
 }
 
-fn provider_name(provider: ProbeProvider) -> &'static str {
-    match provider {
-        ProbeProvider::Uptimerobot => "UptimeRobot",
-        ProbeProvider::Blackbox => "Prometheus blackbox exporter",
-        ProbeProvider::Sentry => "Sentry uptime monitor",
-    }
-}
-
 /// The data source in words, Markdown with code spans.
 fn source(sli: &Sli) -> String {
     match sli {
@@ -1135,7 +1127,7 @@ fn source(sli: &Sli) -> String {
         Sli::Probe(p) => {
             let mut text = format!(
                 "{} probe: {} {} every {}",
-                provider_name(p.provider),
+                p.provider.display_name(),
                 p.method,
                 p.url,
                 p.interval.human()
@@ -1189,7 +1181,7 @@ fn source_short(sli: &Sli) -> String {
             None => "Outside slofile".to_owned(),
         },
         Sli::Gauge(_) => "Prometheus gauge".to_owned(),
-        Sli::Probe(p) => format!("{} on {}", provider_name(p.provider), p.url),
+        Sli::Probe(p) => format!("{} on {}", p.provider.display_name(), p.url),
         Sli::Sentry(s) => format!("Sentry transaction {}", code(&s.transaction)),
         Sli::Documentary { measured_by, .. } => measured_by.clone().unwrap_or_default(),
     }
@@ -1285,7 +1277,7 @@ fn alerts_view(meta: &ServiceMeta, plan: &SloPlan) -> AlertsView {
             };
             Some(format!(
                 "{} checks {} every {}{}",
-                provider_name(p.provider),
+                p.provider.display_name(),
                 p.url,
                 p.interval.human(),
                 if channels.is_empty() {

@@ -442,6 +442,17 @@ pub enum ProbeProvider {
     Sentry,
 }
 
+impl ProbeProvider {
+    /// The provider in words, as documents and explanations name it.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            ProbeProvider::Uptimerobot => "UptimeRobot",
+            ProbeProvider::Blackbox => "Prometheus blackbox exporter",
+            ProbeProvider::Sentry => "Sentry uptime monitor",
+        }
+    }
+}
+
 /// An HTTP endpoint checked from outside.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
