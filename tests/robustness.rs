@@ -10,7 +10,6 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use slofile::LoadOptions;
 use slofile::diagnostics::{Format, render};
-use std::time::{Duration, Instant};
 
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -52,18 +51,17 @@ fn build_refuses_every_bad_input_and_writes_nothing() {
     }
 }
 
-/// Writes `text` to a temporary spec file and validates it, returning the exit code, stderr and
-/// how long it took.
-fn validate_text(text: &[u8]) -> (Option<i32>, String, Duration) {
+/// Writes `text` to a temporary spec file and validates it, returning the exit code and stderr.
+/// How long budgets take to refuse input is measured by the benchmarks, not asserted here.
+fn validate_text(text: &[u8]) -> (Option<i32>, String) {
     let temp = tempfile::tempdir().unwrap();
     let path = temp.path().join("spec.yaml");
     std::fs::write(&path, text).unwrap();
-    let started = Instant::now();
     let output = run(&["validate", "--format", "plain", path.to_str().unwrap()]);
-    (output.status.code(), stderr(&output), started.elapsed())
+    (output.status.code(), stderr(&output))
 }
 
-fn assert_budget_error(what: &str, (code, text, _): &(Option<i32>, String, Duration)) {
+fn assert_budget_error(what: &str, (code, text): &(Option<i32>, String)) {
     assert_eq!(*code, Some(1), "{what}:\n{}", head(text));
     assert!(
         text.contains("slofile::input_budget"),
@@ -78,7 +76,7 @@ fn head(text: &str) -> String {
 }
 
 #[test]
-fn an_alias_bomb_is_rejected_in_well_under_a_second() {
+fn an_alias_bomb_is_rejected_by_the_alias_budget() {
     // Ten levels of ten aliases each would expand to 10^10 nodes.
     let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for level in 1..10 {
@@ -89,10 +87,9 @@ fn an_alias_bomb_is_rejected_in_well_under_a_second() {
         ));
     }
     let result = validate_text(text.as_bytes());
+    // The budget stops it before expansion; how fast that is, is a benchmark (BENCHMARKS.md), not
+    // a timed test that a loaded machine could fail.
     assert_budget_error("alias bomb", &result);
-    // The limit is generous for a loaded CI machine running a debug build; release builds take a
-    // few milliseconds (BENCHMARKS.md).
-    assert!(result.2 < Duration::from_secs(2), "took {:?}", result.2);
 }
 
 #[test]
@@ -152,11 +149,6 @@ fn deep_and_long_promql_is_rejected_at_its_node() {
             "{what}: not at the query:\n{}",
             head(&result.1)
         );
-        assert!(
-            result.2 < Duration::from_secs(10),
-            "{what} took {:?}",
-            result.2
-        );
     }
     // Just within the budget, the deepest query still parses on every thread.
     let deepest = format!(
@@ -164,7 +156,7 @@ fn deep_and_long_promql_is_rejected_at_its_node() {
         "(".repeat(slofile::promql::MAX_QUERY_DEPTH),
         ")".repeat(slofile::promql::MAX_QUERY_DEPTH)
     );
-    let (code, text, _) = validate_text(spec(&deepest).as_bytes());
+    let (code, text) = validate_text(spec(&deepest).as_bytes());
     assert_eq!(code, Some(0), "{}", head(&text));
 }
 
@@ -176,7 +168,7 @@ fn diagnostics_far_along_a_line_render() {
     let text = format!(
         "{{apiVersion: slofile/v1, service: shop, title: \"{filler}\", slos: [{{id: x, objective: 101%, sli: {{ratio: {{bad: e_total, total: r_total}}}}}}]}}\n"
     );
-    let (code, stderr, _) = validate_text(text.as_bytes());
+    let (code, stderr) = validate_text(text.as_bytes());
     assert_eq!(code, Some(1), "{}", head(&stderr));
     assert!(
         stderr.contains("slofile::objective_range"),
