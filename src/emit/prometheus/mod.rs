@@ -285,7 +285,7 @@ pub(crate) struct SloRules<'a> {
 }
 
 /// Suffixes of the generated alerts' names: `ExchangeCompletionErrorBudgetBurn`.
-const BURN_ALERT: &str = "ErrorBudgetBurn";
+pub(crate) const BURN_ALERT: &str = "ErrorBudgetBurn";
 const MISSING_ALERT: &str = "SliDataMissing";
 
 /// The window over which compliance and budget are computed from recorded rates.
