@@ -54,7 +54,7 @@ fn check_catches_a_hand_edited_file_and_never_writes() {
     insta::assert_snapshot!("check_stale", report);
     let diagnostics = stderr(&output).replace(dir, "generated");
     assert!(
-        diagnostics.contains("generated/alertmanager/shop.yml:50:1"),
+        diagnostics.contains("generated/alertmanager/shop.yml:52:1"),
         "{diagnostics}"
     );
     assert!(diagnostics.contains("`generated/alertmanager/billing.yml` is missing"));
