@@ -426,11 +426,14 @@ fn native_sli(slo: &Slo) -> Value {
             json!({"ratio": {if *good { "good" } else { "bad" }: events, "total": total}})
         }
         Sli::Ratio(RatioSli::Query(query)) => json!({"ratio": {"error_ratio_query": query}}),
-        Sli::Latency(h) => json!({"latency": {
-            "histogram": h.histogram,
-            "buckets": h.buckets,
-            "percentiles": percentiles(),
-        }}),
+        Sli::Latency(h) => {
+            let mut l = Map::new();
+            l.insert("histogram".into(), json!(h.histogram));
+            // Unlisted buckets stay unlisted: the thresholds are then checked at run time.
+            insert_nonempty(&mut l, "buckets", &h.buckets);
+            l.insert("percentiles".into(), json!(percentiles()));
+            json!({ "latency": l })
+        }
         Sli::Freshness {
             from,
             to,
@@ -441,7 +444,7 @@ fn native_sli(slo: &Slo) -> Value {
             f.insert("to".into(), json!(to));
             if let Some(h) = histogram {
                 f.insert("histogram".into(), json!(h.histogram));
-                f.insert("buckets".into(), json!(h.buckets));
+                insert_nonempty(&mut f, "buckets", &h.buckets);
             }
             let threshold = slo.objectives.iter().find_map(|o| o.threshold);
             insert_some(&mut f, "threshold", threshold.map(|t| t.prometheus()));
@@ -977,16 +980,11 @@ fn openslo_indicators<'s>(slo: &'s Slo, notes: &mut Vec<String>) -> Option<Vec<I
     }
 }
 
-/// A matcher for the bucket at `threshold`, as Prometheus 2 and 3 print it (`1` and `1.0`).
+/// A matcher for the bucket at `threshold`, as Prometheus 2 and 3 print it (`1` and `1.0`): the
+/// matcher slofile's own rules use.
 fn le_matcher(threshold: Duration) -> String {
-    let seconds = threshold.as_ratio_secs().to_decimal();
-    let regex = if seconds.contains('.') {
-        seconds.replace('.', "\\.")
-    } else {
-        format!("{seconds}|{seconds}\\.0")
-    };
-    // A backslash in a PromQL string is written twice.
-    format!("le=~\"{}\"", regex.replace('\\', "\\\\"))
+    let regex = crate::emit::prometheus::le_regex(threshold.as_ratio_secs());
+    format!("le=~{}", crate::emit::prometheus::string_literal(&regex))
 }
 
 fn with_le(selector: &str, matcher: &str) -> String {

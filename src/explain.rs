@@ -59,6 +59,15 @@ fn explain_slo(out: &mut String, plan: &SloPlan) {
             missing.for_.human()
         );
     }
+    for guard in plan.bucket_guards() {
+        let _ = writeln!(
+            out,
+            "    missing bucket  {} when the histogram has data but no bucket at {} for {} (`buckets` not listed, so the threshold is checked at run time)",
+            guard.severity,
+            guard.threshold.human(),
+            guard.for_.human()
+        );
+    }
 }
 
 /// The monitors Sentry and UptimeRobot run for the SLO, one line each.

@@ -246,3 +246,82 @@ fn services_with_nothing_to_route_get_no_file() {
     let out = build(&["tests/fixtures/cicd/changed/catalog.yaml"]);
     assert!(alertmanager_files(out.path()).is_empty());
 }
+
+/// One burn-rate alert as the Prometheus rules label it, in Alertmanager's v2 API form.
+fn burn_alert(slo: &str, severity: &str, tenant: Option<&str>) -> serde_json::Value {
+    let mut labels = serde_json::json!({
+        "alertname": format!("{}ErrorBudgetBurn", camel(slo)),
+        "service": "payments",
+        "slo": slo,
+        "severity": severity,
+    });
+    if let Some(tenant) = tenant {
+        labels["tenant"] = tenant.into();
+    }
+    serde_json::json!({"labels": labels})
+}
+
+fn camel(id: &str) -> String {
+    let mut chars = id.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_firing_page_inhibits_the_tickets_of_its_own_slo_and_group_only() {
+    let out = build(&["tests/fixtures/alertmanager/inhibit.yaml"]);
+    let config = out.path().join("alertmanager/payments.yml");
+    amtool_check(&config);
+    let text = fs::read_to_string(&config).unwrap();
+    assert!(text.contains("inhibit_rules:"), "{text}");
+    assert!(text.contains("- tenant"), "{text}");
+
+    let server = common::alertmanager_server::AlertmanagerServer::start(&config);
+    let alerts = serde_json::json!([
+        burn_alert("charge", "page", Some("acme")),
+        burn_alert("charge", "ticket", Some("acme")),
+        // Another tenant of the same SLO, and another SLO: not the same incident.
+        burn_alert("charge", "ticket", Some("globex")),
+        burn_alert("refund", "ticket", None),
+    ]);
+    server.request("POST", "/api/v2/alerts", Some(&alerts.to_string()));
+
+    // The inhibitor sees new alerts asynchronously: wait (boundedly) until it has settled.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let summary = loop {
+        let body = server.request("GET", "/api/v2/alerts", None);
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let mut summary: Vec<String> = answer
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|alert| {
+                let labels = &alert["labels"];
+                format!(
+                    "{} {} {} {}",
+                    labels["slo"].as_str().unwrap(),
+                    labels["tenant"].as_str().unwrap_or("-"),
+                    labels["severity"].as_str().unwrap(),
+                    alert["status"]["state"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        summary.sort();
+        let settled = summary.len() == 4 && summary.iter().any(|s| s.ends_with("suppressed"));
+        if settled || std::time::Instant::now() > deadline {
+            break summary;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(
+        summary,
+        [
+            "charge acme page active",
+            "charge acme ticket suppressed",
+            "charge globex ticket active",
+            "refund - ticket active",
+        ]
+    );
+}

@@ -54,7 +54,7 @@ fn check_catches_a_hand_edited_file_and_never_writes() {
     insta::assert_snapshot!("check_stale", report);
     let diagnostics = stderr(&output).replace(dir, "generated");
     assert!(
-        diagnostics.contains("generated/alertmanager/shop.yml:50:1"),
+        diagnostics.contains("generated/alertmanager/shop.yml:52:1"),
         "{diagnostics}"
     );
     assert!(diagnostics.contains("`generated/alertmanager/billing.yml` is missing"));
@@ -595,10 +595,10 @@ fn nothing_reads_outside_the_repository() {
             for entry in std::fs::read_dir(&path).unwrap() {
                 stack.push(entry.unwrap().path());
             }
-        } else if let Ok(text) = std::fs::read_to_string(&path) {
-            if text.contains(&beside) {
-                offenders.push(path.display().to_string());
-            }
+        } else if let Ok(text) = std::fs::read_to_string(&path)
+            && text.contains(&beside)
+        {
+            offenders.push(path.display().to_string());
         }
     }
     offenders.sort();

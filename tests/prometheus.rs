@@ -445,6 +445,54 @@ fn latency_objectives_are_series_of_their_own() {
 }
 
 #[test]
+fn latency_without_buckets_gets_one_bucket_guard_per_threshold() {
+    let built = build(&["examples/latency-without-buckets.yaml"], &[], true);
+    let rules = rules_of(
+        &built,
+        "example-latency-unlisted.rules.yml",
+        "search-latency",
+    );
+    let guards: Vec<&Value> = rules
+        .iter()
+        .filter(|r| r["alert"] == "SearchLatencyHistogramBucketMissing")
+        .collect();
+    let boundaries: Vec<&str> = guards
+        .iter()
+        .map(|r| r["labels"]["le"].as_str().unwrap())
+        .collect();
+    assert_eq!(boundaries, ["0.3", "1"]);
+    let one = guards[1]["expr"].as_str().unwrap();
+    // `1` and Prometheus 3's `1.0`; quiet while the whole histogram is absent.
+    assert_eq!(
+        one,
+        "absent(http_request_duration_seconds_bucket{job=\"search\",le=~\"1(\\\\.0+)?\"})\nand on ()\ncount(http_request_duration_seconds_bucket{job=\"search\",le=\"+Inf\"})"
+    );
+    // Routed like the missing-data alert.
+    for guard in &guards {
+        assert_eq!(guard["for"], "15m");
+        assert_eq!(guard["labels"]["severity"], "ticket");
+        let description = guard["annotations"]["description"].as_str().unwrap();
+        assert!(description.contains("Add a bucket at"), "{description}");
+    }
+    // The generated tests drop each threshold's bucket in turn.
+    let tests = &built.files()["example-latency-unlisted.test.yml"];
+    assert!(tests.contains("no bucket at 300 ms: its missing-bucket alert fires after 15 minutes"));
+    assert!(
+        tests.contains("no bucket at 1 second: its missing-bucket alert fires after 15 minutes")
+    );
+
+    // With `buckets` listed, validation checks the thresholds and no guard is generated.
+    let listed = build(&["examples/latency-percentiles.yaml"], &[], true);
+    let rules = rules_of(&listed, "example-latency.rules.yml", "api-latency");
+    assert!(rules.iter().all(|r| {
+        !r["alert"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("HistogramBucketMissing")
+    }));
+}
+
+#[test]
 fn burn_alerts_carry_tier_labels_escalation_and_links() {
     let built = build(&["tests/fixtures/prometheus/checkout.yaml"], &[], true);
     let alerts: Vec<Value> = rules_of(&built, "checkout.rules.yml", "payments")

@@ -10,6 +10,9 @@ use crate::spec::{Objective, Service, ServiceMeta, Slo, Tier};
 use crate::units::{Duration, Overflow, Ratio};
 use std::collections::BTreeMap;
 
+mod bucket_guard;
+pub use bucket_guard::BucketGuard;
+
 /// Everything the backends need, for every service. Backends see only this.
 #[derive(Debug, Clone)]
 pub struct Plan {

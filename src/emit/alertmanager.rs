@@ -8,6 +8,8 @@
 //! `response_time` becomes its `repeat_interval`. Every Slack, e-mail, PagerDuty and webhook
 //! channel becomes one receiver; a level with several channels notifies each through child routes
 //! with `continue: true`. A service without a matrix sends every alert to every such channel.
+//! A firing burn-rate page inhibits the lower burn-rate tiers of the same SLO and group
+//! (`alertmanager/inhibit.rs`).
 //!
 //! Secrets never appear in the output. Slack, PagerDuty and SMTP secrets are read from files
 //! (`api_url_file`, `routing_key_file`, `auth_password_file`): the channel's `secret_file`, or
@@ -22,6 +24,8 @@ use crate::spec::{Channel, EscalationLevel, ServiceMeta, model::ChannelType};
 use crate::units::Duration;
 use serde::Serialize;
 use std::fmt::Write as _;
+
+mod inhibit;
 
 pub struct Alertmanager;
 
@@ -71,6 +75,8 @@ impl Backend for Alertmanager {
 struct Config {
     global: Global,
     route: Route,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    inhibit_rules: Vec<inhibit::InhibitRule>,
     receivers: Vec<Receiver>,
 }
 
@@ -393,11 +399,20 @@ fn config(service: &ServicePlan) -> Result<String, String> {
             routes: vec![service_route],
             ..Route::default()
         },
+        inhibit_rules: inhibit::inhibit_rules(service),
         receivers,
     };
     let body = serde_saphyr::to_string(&config).map_err(|e| e.to_string())?;
     let newline = if body.ends_with('\n') { "" } else { "\n" };
-    Ok(format!("{}{body}{newline}", header(service, levels)))
+    let mut header = header(service, levels);
+    let inhibition = inhibit::describe(&config.inhibit_rules);
+    if !inhibition.is_empty() {
+        header.push_str("#\n");
+        for line in inhibition {
+            let _ = writeln!(header, "# {line}");
+        }
+    }
+    Ok(format!("{header}{body}{newline}"))
 }
 
 /// The comment at the top: how routing works, where secrets come from, what to replace.

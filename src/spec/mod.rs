@@ -178,6 +178,8 @@ pub enum RatioSli {
 pub struct HistogramSli {
     /// The bucket series selector, e.g. `http_request_duration_seconds_bucket{route="/"}`.
     pub histogram: String,
+    /// The boundaries the spec lists, each threshold among them. Empty when the spec leaves them
+    /// out: then each threshold is checked at run time (see `SloPlan::bucket_guards`).
     pub buckets: Vec<f64>,
 }
 
@@ -249,6 +251,16 @@ pub struct Tier {
 pub struct MissingData {
     pub for_: Duration,
     pub severity: String,
+}
+
+impl Default for MissingData {
+    /// What a spec gets when it says nothing: a `ticket` after 10 minutes.
+    fn default() -> MissingData {
+        MissingData {
+            for_: Duration::from_millis(10 * 60 * 1000),
+            severity: "ticket".to_owned(),
+        }
+    }
 }
 
 /// What a static alert compares.

@@ -375,8 +375,11 @@ pub struct RatioSli {
 pub struct LatencySli {
     /// The histogram's bucket series, e.g. `http_request_duration_seconds_bucket{route="/health"}`.
     pub histogram: String,
-    /// The histogram's bucket boundaries in seconds. Every threshold must be one of them.
-    pub buckets: Vec<f64>,
+    /// The histogram's bucket boundaries in seconds. When given, every threshold must be one of
+    /// them (checked at build time). When left out, slofile generates an alert that fires at run
+    /// time when the histogram has no bucket at a threshold.
+    #[serde(default)]
+    pub buckets: Option<Vec<f64>>,
     /// One objective per percentile: `{percentile: 95, threshold: 500ms}` means 95% of requests
     /// take at most 500 ms.
     pub percentiles: Vec<PercentileObjective>,
@@ -403,9 +406,10 @@ pub struct FreshnessSli {
     /// The lag histogram's bucket series, e.g. `lead_capture_lag_seconds_bucket`.
     #[serde(default)]
     pub histogram: Option<String>,
-    /// The histogram's bucket boundaries in seconds.
+    /// The histogram's bucket boundaries in seconds. When given, the threshold must be one of
+    /// them; when left out, a run-time alert checks that the histogram has that bucket.
     #[serde(default)]
-    pub buckets: Vec<f64>,
+    pub buckets: Option<Vec<f64>>,
     /// Maximum lag, e.g. `5s`.
     pub threshold: String,
 }

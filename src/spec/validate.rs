@@ -861,14 +861,14 @@ fn check_slo(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
         Some(m) => Some(MissingData {
             for_: match &m.for_ {
                 Some(text) => c.duration(&format!("{alert_at}/missing_data/for"), text)?,
-                None => Duration::parse("10m").ok()?,
+                None => MissingData::default().for_,
             },
-            severity: m.severity.clone().unwrap_or_else(|| "ticket".to_owned()),
+            severity: m
+                .severity
+                .clone()
+                .unwrap_or_else(|| MissingData::default().severity),
         }),
-        None => Some(MissingData {
-            for_: Duration::parse("10m").ok()?,
-            severity: "ticket".to_owned(),
-        }),
+        None => Some(MissingData::default()),
     };
 
     let mut alerts = Vec::new();
@@ -926,11 +926,13 @@ fn freshness_threshold(raw: &RawSlo, c: &mut Checker, sli_at: &str) -> Option<Du
     }
 }
 
+/// The histogram of a latency or freshness SLI. `buckets: None` (not listed) is allowed: the
+/// thresholds are then checked at run time by a generated alert.
 fn check_histogram(
     c: &mut Checker,
     at: &str,
     histogram: &str,
-    buckets: &[f64],
+    buckets: Option<&[f64]>,
 ) -> Option<HistogramSli> {
     let parsed = c.promql(&format!("{at}/histogram"), histogram);
     if parsed && !histogram_is_bucket_selector(histogram) {
@@ -941,14 +943,15 @@ fn check_histogram(
             "write a selector such as `http_request_duration_seconds_bucket{job=\"api\"}`",
         );
     }
-    if buckets.is_empty() {
+    if buckets.is_some_and(<[f64]>::is_empty) {
         c.error(
             Code::MissingField,
             &format!("{at}/buckets"),
-            "the histogram's bucket boundaries are needed",
-            "list the `le` boundaries in seconds, e.g. `[0.05, 0.1, 0.25, 0.5, 1, 2.5]`",
+            "the list of bucket boundaries is empty",
+            "list the `le` boundaries in seconds, e.g. `[0.05, 0.1, 0.25, 0.5, 1, 2.5]`, or leave `buckets` out to have each threshold checked at run time",
         );
     }
+    let buckets = buckets.unwrap_or_default();
     for (i, bucket) in buckets.iter().enumerate() {
         if !(bucket.is_finite() && *bucket > 0.0) {
             c.error(
@@ -1076,7 +1079,7 @@ fn check_sli(
         }
         RawSli::Latency(l) => {
             let at = format!("{at}/latency");
-            let histogram = check_histogram(c, &at, &l.histogram, &l.buckets)?;
+            let histogram = check_histogram(c, &at, &l.histogram, l.buckets.as_deref())?;
             if l.percentiles.is_empty() {
                 c.error(
                     Code::MissingObjective,
@@ -1095,7 +1098,7 @@ fn check_sli(
                         c,
                         &format!("{p_at}/threshold"),
                         threshold,
-                        &l.buckets,
+                        l.buckets.as_deref().unwrap_or_default(),
                     );
                 }
                 if let (Some(percentile), Some(threshold)) = (percentile, threshold) {
@@ -1125,13 +1128,13 @@ fn check_sli(
             let threshold = c.duration(&format!("{at}/threshold"), &f.threshold);
             let histogram = match &f.histogram {
                 Some(h) => {
-                    let histogram = check_histogram(c, &at, h, &f.buckets)?;
+                    let histogram = check_histogram(c, &at, h, f.buckets.as_deref())?;
                     if let Some(threshold) = threshold {
                         check_threshold_is_bucket(
                             c,
                             &format!("{at}/threshold"),
                             threshold,
-                            &f.buckets,
+                            f.buckets.as_deref().unwrap_or_default(),
                         );
                     }
                     Some(histogram)

@@ -35,8 +35,13 @@
 //! with `or`, so a window without events has an error ratio of exactly 0: no alert fires, and the
 //! remaining budget stays a number. Nothing here produces NaN or ±Inf.
 
+mod bucket_guard;
 mod promql;
 mod promtool;
+
+/// The `le` matcher of a bucket boundary and PromQL string literals, for other outputs that
+/// select histogram buckets.
+pub(crate) use promql::{le_regex, string_literal};
 
 use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
 use crate::compile::{ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
@@ -202,7 +207,17 @@ impl Measure {
                 ..
             } => Measure::Histogram {
                 buckets: promql::plain_selector(&histogram.histogram, "`histogram`")?,
-                boundaries: histogram.buckets.clone(),
+                // Unlisted buckets are guarded at run time; synthetic test data has a bucket at
+                // every threshold.
+                boundaries: if histogram.buckets.is_empty() {
+                    slo.objectives
+                        .iter()
+                        .filter_map(|o| o.objective.threshold)
+                        .map(|t| t.as_ratio_secs().to_f64())
+                        .collect()
+                } else {
+                    histogram.buckets.clone()
+                },
                 thresholds: thresholds(),
             },
             Sli::Probe(probe) => match &probe.metric {
@@ -270,7 +285,7 @@ pub(crate) struct SloRules<'a> {
 }
 
 /// Suffixes of the generated alerts' names: `ExchangeCompletionErrorBudgetBurn`.
-const BURN_ALERT: &str = "ErrorBudgetBurn";
+pub(crate) const BURN_ALERT: &str = "ErrorBudgetBurn";
 const MISSING_ALERT: &str = "SliDataMissing";
 
 /// The window over which compliance and budget are computed from recorded rates.
@@ -731,6 +746,10 @@ impl<'a> SloRules<'a> {
         if let Some(missing) = self.missing_data_alert() {
             alerts.push(missing);
         }
+        match self.bucket_guard_alerts() {
+            Ok(guards) => alerts.extend(guards),
+            Err(shape) => diagnostics.push(shape_error(self.plan, &shape)),
+        }
         self.alerts = alerts;
     }
 
@@ -742,7 +761,7 @@ impl<'a> SloRules<'a> {
     /// select by name.
     fn static_alert_name(&self, id: &str) -> String {
         let name = camel_case(id);
-        if [BURN_ALERT, MISSING_ALERT].contains(&name.as_str()) {
+        if [BURN_ALERT, MISSING_ALERT, bucket_guard::BUCKET_ALERT].contains(&name.as_str()) {
             self.alert_name(&format!("{name}Static"))
         } else {
             self.alert_name(&name)
@@ -1131,6 +1150,10 @@ pub(crate) enum AlertKind {
     },
     Static,
     MissingData,
+    /// A histogram without a bucket at `threshold` (see `bucket_guard.rs`).
+    BucketMissing {
+        threshold: Duration,
+    },
 }
 
 /// One alerting rule, with its label values and annotations as they appear once fired.

@@ -25,6 +25,8 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod bucket_guard;
+
 const MINUTE: u64 = 60_000;
 /// Events per minute of synthetic traffic, unless `min_events` needs more.
 const TRAFFIC: i128 = 1000;
@@ -511,6 +513,7 @@ impl<'a> SloTests<'a> {
         if let Some(group) = self.missing_test() {
             groups.push(group);
         }
+        groups.extend(self.bucket_guard_tests());
         (groups, notes)
     }
 
@@ -1098,10 +1101,13 @@ impl<'a> SloTests<'a> {
                 exp_alerts: Vec::new(),
             });
         }
-        // ALERTS also holds pending alerts: no burn-rate or missing-data condition holds at all.
-        // Static alerts are the user's own thresholds and may well fire on this input.
+        self.expect_guards_quiet(group, time);
+        // ALERTS also holds pending alerts: no burn-rate, missing-data or missing-bucket
+        // condition holds at all. Static alerts are the user's own thresholds and may well fire
+        // on this input.
         let mut names = vec![self.burn_name()];
         names.extend(self.missing_alert().map(|a| a.name.clone()));
+        names.extend(self.guard_name());
         let selector = format!(
             "ALERTS{{alertname=~{},service={},slo={}}}",
             promql::string_literal(&names.join("|")),
@@ -1324,6 +1330,8 @@ impl<'a> SloTests<'a> {
                 exp_alerts: Vec::new(),
             });
         }
+        // The whole histogram gone is missing data, not a missing bucket: one cause, one alert.
+        self.expect_guards_quiet(&mut group, time);
         Some(group)
     }
 }
