@@ -9,7 +9,7 @@
 //! above the document says what was left out and why.
 
 use crate::compile::{Plan, ServicePlan, SloPlan};
-use crate::spec::model::ChannelType;
+use crate::spec::model::{ChannelType, KeywordCase};
 use crate::spec::validate::{builtin_tiers, signal_name};
 use crate::spec::{AlertSource, RatioSli, ServiceMeta, Sli, Slo, StaticAlert, Threshold, Tier};
 use crate::units::{Duration, Ratio};
@@ -474,6 +474,15 @@ fn native_sli(slo: &Slo) -> Value {
             insert_some(&mut m, "timeout", p.timeout.map(|t| t.prometheus()));
             insert_nonempty(&mut m, "expected_status", &p.expected_status);
             insert_some(&mut m, "keyword", p.keyword.clone());
+            if p.keyword.is_some() && p.keyword_case != KeywordCase::default() {
+                m.insert(
+                    "keyword_case".into(),
+                    serde_json::to_value(p.keyword_case).unwrap_or(Value::Null),
+                );
+            }
+            if !p.follow_redirects {
+                m.insert("follow_redirects".into(), json!(false));
+            }
             insert_some(
                 &mut m,
                 "response_time_threshold",

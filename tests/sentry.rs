@@ -76,12 +76,49 @@ fn nexus_login_monitors_current_api() {
             )
         })
         .collect();
+    // 5xx measured exactly, and the 401s left out on the spans' own status-code field.
     let login =
-        r#"is_transaction:true transaction:"POST /api/v2/auth/login" !http.status_code:401"#;
+        r#"is_transaction:true transaction:"POST /api/v2/auth/login" !span.status_code:401"#;
     assert!(
-        aggregates.contains(&("failure_rate()", login)),
+        aggregates.contains(&("http_response_rate(5)", login)),
         "{aggregates:?}"
     );
+    assert!(!text.contains("failure_rate()"), "{text}");
+    assert!(
+        aggregates
+            .iter()
+            .all(|(_, query)| !query.contains("http.status_code")),
+        "{aggregates:?}"
+    );
+    // Every alert can be created, notifies on resolution, and says medium for 50.
+    for alert in file["alerts"].as_array().unwrap() {
+        let body = &alert["body"];
+        assert_eq!(
+            body["triggers"],
+            serde_json::json!({"logicType": "any-short", "conditions": []})
+        );
+        for filter in body["actionFilters"].as_array().unwrap() {
+            assert_eq!(filter["logicType"], "any-short");
+            let kinds: Vec<&str> = filter["conditions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["type"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                kinds,
+                [
+                    "issue_priority_greater_or_equal",
+                    "issue_priority_deescalating"
+                ]
+            );
+            assert_eq!(
+                filter["conditions"][0]["comparison"],
+                filter["conditions"][1]["comparison"]
+            );
+        }
+    }
+    assert!(!text.contains("Low priority"), "{text}");
     assert!(
         aggregates.contains(&("p95(span.duration)", login)),
         "{aggregates:?}"
@@ -107,6 +144,53 @@ fn every_feature_legacy_api() {
     insta::assert_snapshot!("features_legacy", read(out.path(), "sentry/acme-shop.json"));
     // The uptime monitor and the issue-owner channel have no legacy form: both are reported.
     insta::assert_snapshot!("features_legacy_diagnostics", diagnostics);
+}
+
+#[test]
+fn failure_queries_sentry_cannot_measure_exactly_are_warned_about() {
+    let (out, diagnostics) = build(&[FEATURES], &[]);
+    let file: Value = serde_json::from_str(&read(out.path(), "sentry/acme-shop.json")).unwrap();
+    let search = file["monitors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| {
+            m["key"]
+                .as_str()
+                .unwrap()
+                .starts_with("search-errors/failure-rate")
+        })
+        .expect("a failure-rate monitor of search-errors");
+    assert_eq!(
+        search["body"]["dataSources"][0]["aggregate"],
+        "failure_rate()"
+    );
+    assert!(
+        search["body"]["dataSources"][0]["query"]
+            .as_str()
+            .unwrap()
+            .ends_with(" !span.status_code:429")
+    );
+    let warned: Vec<&str> = diagnostics
+        .lines()
+        .filter(|line| line.contains("cannot measure"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{diagnostics}");
+    assert!(warned[0].contains("SLO `search-errors`"), "{diagnostics}");
+    assert!(warned[0].contains(" warning "), "{diagnostics}");
+    // The legacy API has failure_rate() only: every failure-rate SLO is warned about, and the
+    // exclusion stays on the transactions' field.
+    let (out, diagnostics) = build(&[FEATURES], &["--sentry-api", "legacy"]);
+    let legacy = read(out.path(), "sentry/acme-shop.json");
+    assert!(legacy.contains("!http.status_code:429"), "{legacy}");
+    assert_eq!(
+        diagnostics
+            .lines()
+            .filter(|line| line.contains("legacy alert rules cannot measure"))
+            .count(),
+        2,
+        "{diagnostics}"
+    );
 }
 
 #[test]
@@ -145,7 +229,7 @@ fn explain_names_each_monitor() {
     for line in [
         "monitor  Sentry failure-rate monitor over 1 hour: high priority above 6.72% (page tier over 1 hour)",
         "monitor  Sentry failure-rate monitor over 4 hours: high priority above 2.8% (page tier over 6 hours; 4 hours is the nearest window Sentry allows)",
-        "monitor  Sentry p95 monitor over 1 day: low priority above 1000 ms",
+        "monitor  Sentry p95 monitor over 1 day: medium priority above 1000 ms",
     ] {
         assert!(text.contains(line), "missing `{line}` in:\n{text}");
     }

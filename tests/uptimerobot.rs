@@ -38,13 +38,42 @@ fn dealix_health_probe() {
     assert_eq!(monitor["url"], "https://api.dealix.me/api/v1/health");
     assert_eq!(monitor["interval"], 300);
     assert_eq!(monitor["type"], "HTTP");
+    // A redirecting health URL is judged by its final answer, and contact ids are numbers.
+    assert_eq!(monitor["followRedirections"], true);
+    assert_eq!(
+        monitor["assignedAlertContacts"][0]["alertContactId"],
+        7_001_001
+    );
+    assert!(monitor.get("keywordCaseType").is_none());
     assert!(text.ends_with("}\n"));
     insta::assert_snapshot!("dealix", text);
 }
 
 #[test]
 fn keyword_probe_with_delays_and_a_response_time_threshold() {
-    insta::assert_snapshot!("features", uptimerobot_file(FEATURES, "acme-shop"));
+    let text = uptimerobot_file(FEATURES, "acme-shop");
+    let file: Value = serde_json::from_str(&text).unwrap();
+    let monitor = &file["monitors"][0];
+    assert_eq!(monitor["type"], "KEYWORD");
+    assert_eq!(monitor["keywordCaseType"], "CaseSensitive");
+    assert_eq!(monitor["followRedirections"], false);
+    assert!(monitor["assignedAlertContacts"][0]["alertContactId"].is_u64());
+    insta::assert_snapshot!("features", text);
+}
+
+#[test]
+fn keyword_monitors_match_case_insensitively_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("shop.yaml");
+    std::fs::write(
+        &spec,
+        "apiVersion: slofile/v1\nservice: shop\nslos:\n  - id: home\n    objective: 99%\n    sli:\n      probe: {provider: uptimerobot, url: \"https://shop.test/\", interval: 5m, keyword: ok}\n",
+    )
+    .unwrap();
+    let text = uptimerobot_file(spec.to_str().unwrap(), "shop");
+    let file: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(file["monitors"][0]["keywordCaseType"], "CaseInsensitive");
+    assert_eq!(file["monitors"][0]["followRedirections"], true);
 }
 
 #[test]
@@ -109,4 +138,14 @@ fn channel_without_alert_contact_is_an_error() {
 #[test]
 fn notification_delay_of_fractional_minutes_is_an_error() {
     insta::assert_snapshot!(validate("probe-threshold-minutes", 1));
+}
+
+#[test]
+fn contact_id_that_is_not_a_number_is_an_error() {
+    insta::assert_snapshot!(validate("probe-contact-id", 1));
+}
+
+#[test]
+fn keyword_case_without_keyword_is_an_error() {
+    insta::assert_snapshot!(validate("probe-keyword-case", 1));
 }

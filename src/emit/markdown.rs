@@ -6,13 +6,14 @@
 //! exact fractions (`"199/200"`), durations as whole milliseconds, and the filters registered in
 //! [`environment`] print them the way people say them.
 
+use super::k6;
 use crate::compile::{ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
 use crate::diagnostics::{Code, Diagnostic, SourceFile};
 use crate::emit::{Backend, EmitOptions, Emitted, OutputFile};
 use crate::spec::yaml::ByteSpan;
 use crate::spec::{
-    AlertSignal, AlertSource, ChannelType, Command, EscalationLevel, RatioSli, ServiceMeta, Sli,
-    Slo, StaticAlert, Threshold,
+    AlertSignal, AlertSource, ChannelType, Command, EscalationLevel, KeywordCase, RatioSli,
+    ServiceMeta, Sli, Slo, StaticAlert, Threshold,
 };
 use crate::units::{Duration, Ratio};
 use minijinja::syntax::SyntaxConfig;
@@ -474,6 +475,8 @@ struct ServiceView {
     sections: Vec<Section>,
     monitoring: Vec<MonitoringRow>,
     verify: Vec<CommandView>,
+    /// The k6 release gate, if the spec has one.
+    k6_gate: Option<K6GateView>,
     escalation: Vec<Route>,
     channels: Vec<ChannelView>,
     alert_self_test: Vec<CommandView>,
@@ -485,6 +488,13 @@ struct ServiceView {
     error_budget_policy: Option<String>,
     charts: Vec<Chart>,
     candidates: Vec<String>,
+}
+
+/// The k6 release gate: its thresholds, and the titles of the SLOs it guards.
+#[derive(Debug, Serialize)]
+struct K6GateView {
+    thresholds: Vec<String>,
+    slos: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -545,6 +555,8 @@ struct SloView {
     group_by: Vec<String>,
     objectives: Vec<ObjectiveView>,
     measurement: Option<String>,
+    /// The k6 thresholds that enforce the SLO: `http_req_duration{category:health}: p(95)<200`.
+    k6: Vec<String>,
     verify: Vec<CommandView>,
     tests: Vec<String>,
     notes: Vec<String>,
@@ -794,6 +806,18 @@ fn service_view(service: &ServicePlan) -> ServiceView {
             })
             .collect(),
         verify: commands(&meta.verify),
+        k6_gate: meta.k6_gate.as_ref().map(|gate| K6GateView {
+            thresholds: k6::thresholds(&gate.thresholds)
+                .iter()
+                .map(k6::Threshold::label)
+                .collect(),
+            slos: gate
+                .slos
+                .iter()
+                .filter_map(|id| service.slos.iter().find(|slo| slo.slo.id == *id))
+                .map(|slo| slo.slo.title.clone())
+                .collect(),
+        }),
         escalation: meta.escalation.iter().map(|e| route(meta, e)).collect(),
         channels: meta
             .channels
@@ -942,6 +966,12 @@ fn slo_view(meta: &ServiceMeta, plan: &SloPlan) -> SloView {
             .map(|o| objective_view(slo, o))
             .collect(),
         measurement: slo.measurement.clone(),
+        k6: slo
+            .k6
+            .iter()
+            .flat_map(k6::thresholds)
+            .map(|threshold| threshold.label())
+            .collect(),
         verify: commands(&slo.verify),
         tests: slo.tests.clone(),
         notes: slo.notes.clone(),
@@ -1140,6 +1170,12 @@ fn source(sli: &Sli) -> String {
             }
             if let Some(keyword) = &p.keyword {
                 text.push_str(&format!(", response must contain {}", code(keyword)));
+                if p.keyword_case == KeywordCase::Sensitive {
+                    text.push_str(" (case-sensitive)");
+                }
+            }
+            if !p.follow_redirects {
+                text.push_str(", redirects not followed");
             }
             if let Some(slow) = p.response_time_threshold {
                 text.push_str(&format!(", slow above {}", slow.in_millis()));

@@ -3,6 +3,7 @@
 
 pub mod alertmanager;
 pub mod json;
+pub mod k6;
 pub mod markdown;
 pub mod prometheus;
 pub mod sentry;
@@ -68,6 +69,7 @@ pub fn backends() -> Vec<Box<dyn Backend>> {
         Box::new(alertmanager::Alertmanager),
         Box::new(sentry::Sentry),
         Box::new(uptimerobot::UptimeRobot),
+        Box::new(k6::K6),
         Box::new(markdown::Markdown),
         Box::new(prometheus::Prometheus),
     ]

@@ -1,16 +1,21 @@
 //! UptimeRobot: `uptimerobot/<service>.json`, `{"monitors": [...]}` with one body for UptimeRobot's
 //! v3 API (`POST /v3/monitors`) per probe SLI with `provider: uptimerobot`.
+//!
+//! [`plan_monitors`] decides every field once; the JSON bodies here and the Terraform resources
+//! (`super::terraform`) are two renderings of the same [`Monitor`]s.
 
 use super::json::{clip, file_text};
 use super::sentry::DEFAULT_TIMEOUT_SECS;
 use super::{Backend, EmitOptions, Emitted, OutputFile};
 use crate::compile::{Plan, ServicePlan, SloPlan};
-use crate::spec::{Channel, ProbeProvider, ProbeSli, Sli};
+use crate::spec::{Channel, KeywordCase, ProbeProvider, ProbeSli, Sli};
 use crate::units::Duration;
 use serde_json::{Map, Value, json};
 
 /// The status classes UptimeRobot counts as up unless told otherwise.
 const DEFAULT_SUCCESS_CODES: &[&str] = &["2xx", "3xx"];
+/// UptimeRobot's limit on a monitor's name.
+const NAME_LIMIT: usize = 250;
 
 /// The UptimeRobot backend.
 pub struct UptimeRobot;
@@ -23,11 +28,7 @@ impl Backend for UptimeRobot {
     fn emit(&self, plan: &Plan, _options: &EmitOptions) -> Emitted {
         let mut emitted = Emitted::default();
         for service in &plan.services {
-            let monitors: Vec<Value> = service
-                .slos
-                .iter()
-                .filter_map(|slo| probe(slo).map(|probe| monitor_body(service, slo, probe)))
-                .collect();
+            let monitors: Vec<Value> = plan_monitors(service).iter().map(monitor_body).collect();
             if !monitors.is_empty() {
                 emitted.files.push(OutputFile {
                     path: format!("uptimerobot/{}.json", service.meta.id),
@@ -36,6 +37,105 @@ impl Backend for UptimeRobot {
             }
         }
         emitted
+    }
+}
+
+/// One planned UptimeRobot monitor, every value as UptimeRobot takes it.
+pub(crate) struct Monitor<'p> {
+    /// `<service title>: <SLO title>`, at most 250 characters.
+    pub(crate) name: String,
+    pub(crate) url: &'p str,
+    /// `None` for an HTTP monitor.
+    pub(crate) keyword: Option<Keyword<'p>>,
+    pub(crate) interval_secs: u64,
+    pub(crate) timeout_secs: u64,
+    pub(crate) method: &'p str,
+    pub(crate) follow_redirects: bool,
+    /// Lower-case status codes and classes, e.g. `2xx`.
+    pub(crate) success_codes: Vec<String>,
+    pub(crate) contacts: Vec<Contact>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) response_time_threshold_ms: Option<u64>,
+}
+
+/// What a KEYWORD monitor looks for: UptimeRobot alerts when the body lacks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Keyword<'p> {
+    pub(crate) value: &'p str,
+    pub(crate) case: KeywordCase,
+}
+
+impl Keyword<'_> {
+    /// UptimeRobot's `keywordCaseType`.
+    pub(crate) fn case_type(&self) -> &'static str {
+        match self.case {
+            KeywordCase::Insensitive => "CaseInsensitive",
+            KeywordCase::Sensitive => "CaseSensitive",
+        }
+    }
+}
+
+/// An alert contact of a monitor; delays in minutes, 0 meaning at once and never again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Contact {
+    pub(crate) id: u64,
+    pub(crate) threshold_minutes: u64,
+    pub(crate) recurrence_minutes: u64,
+}
+
+/// Every UptimeRobot monitor of a service, in spec order.
+pub(crate) fn plan_monitors(service: &ServicePlan) -> Vec<Monitor<'_>> {
+    service
+        .slos
+        .iter()
+        .filter_map(|slo| probe(slo).map(|probe| plan_monitor(service, slo, probe)))
+        .collect()
+}
+
+fn plan_monitor<'p>(
+    service: &'p ServicePlan,
+    slo: &'p SloPlan,
+    probe: &'p ProbeSli,
+) -> Monitor<'p> {
+    let success_codes = if probe.expected_status.is_empty() {
+        DEFAULT_SUCCESS_CODES
+            .iter()
+            .map(|&code| code.to_owned())
+            .collect()
+    } else {
+        probe
+            .expected_status
+            .iter()
+            .map(|code| code.to_lowercase())
+            .collect()
+    };
+    Monitor {
+        name: clip(
+            &format!("{}: {}", service.meta.title, slo.slo.title),
+            NAME_LIMIT,
+        ),
+        url: &probe.url,
+        keyword: probe.keyword.as_deref().map(|value| Keyword {
+            value,
+            case: probe.keyword_case,
+        }),
+        interval_secs: probe.interval.millis() / 1000,
+        timeout_secs: probe
+            .timeout
+            .map_or(DEFAULT_TIMEOUT_SECS, |t| t.millis() / 1000),
+        method: &probe.method,
+        follow_redirects: probe.follow_redirects,
+        success_codes,
+        contacts: contacts(service, probe)
+            .into_iter()
+            .filter_map(contact)
+            .collect(),
+        tags: vec![
+            "slofile".to_owned(),
+            service.meta.id.clone(),
+            slo.slo.id.clone(),
+        ],
+        response_time_threshold_ms: probe.response_time_threshold.map(|slow| slow.millis()),
     }
 }
 
@@ -52,6 +152,9 @@ pub fn describe(slo: &SloPlan) -> Vec<String> {
     probe(slo)
         .map(|probe| {
             let kind = match &probe.keyword {
+                Some(keyword) if probe.keyword_case == KeywordCase::Sensitive => {
+                    format!("KEYWORD monitor (body must contain `{keyword}`, case-sensitive)")
+                }
                 Some(keyword) => format!("KEYWORD monitor (body must contain `{keyword}`)"),
                 None => "HTTP monitor".to_owned(),
             };
@@ -66,56 +169,46 @@ pub fn describe(slo: &SloPlan) -> Vec<String> {
         .collect()
 }
 
-fn monitor_body(service: &ServicePlan, slo: &SloPlan, probe: &ProbeSli) -> Value {
+/// The body of `POST /v3/monitors`.
+fn monitor_body(monitor: &Monitor) -> Value {
     let mut body = Map::new();
-    let name = format!("{}: {}", service.meta.title, slo.slo.title);
-    body.insert("friendlyName".into(), json!(clip(&name, 250)));
-    body.insert("url".into(), json!(probe.url));
-    body.insert("interval".into(), json!(probe.interval.millis() / 1000));
-    let timeout = probe
-        .timeout
-        .map_or(DEFAULT_TIMEOUT_SECS, |t| t.millis() / 1000);
-    body.insert("timeout".into(), json!(timeout));
-    body.insert("httpMethodType".into(), json!(probe.method));
-    let codes: Vec<String> = if probe.expected_status.is_empty() {
-        DEFAULT_SUCCESS_CODES
-            .iter()
-            .map(|&code| code.to_owned())
-            .collect()
-    } else {
-        probe
-            .expected_status
-            .iter()
-            .map(|code| code.to_lowercase())
-            .collect()
-    };
-    body.insert("successHttpResponseCodes".into(), json!(codes));
+    body.insert("friendlyName".into(), json!(monitor.name));
+    body.insert("url".into(), json!(monitor.url));
+    body.insert("interval".into(), json!(monitor.interval_secs));
+    body.insert("timeout".into(), json!(monitor.timeout_secs));
+    body.insert("httpMethodType".into(), json!(monitor.method));
+    body.insert("followRedirections".into(), json!(monitor.follow_redirects));
     body.insert(
-        "assignedAlertContacts".into(),
-        json!(
-            contacts(service, probe)
-                .iter()
-                .map(|ch| contact(ch))
-                .collect::<Vec<_>>()
-        ),
+        "successHttpResponseCodes".into(),
+        json!(monitor.success_codes),
     );
-    body.insert(
-        "tagNames".into(),
-        json!(["slofile", service.meta.id, slo.slo.id]),
-    );
-    match &probe.keyword {
+    let contacts: Vec<Value> = monitor
+        .contacts
+        .iter()
+        .map(|contact| {
+            json!({
+                "alertContactId": contact.id,
+                "threshold": contact.threshold_minutes,
+                "recurrence": contact.recurrence_minutes,
+            })
+        })
+        .collect();
+    body.insert("assignedAlertContacts".into(), json!(contacts));
+    body.insert("tagNames".into(), json!(monitor.tags));
+    match &monitor.keyword {
         Some(keyword) => {
             body.insert("type".into(), json!("KEYWORD"));
             // UptimeRobot alerts when the keyword is missing: the body must contain it.
             body.insert("keywordType".into(), json!("ALERT_NOT_EXISTS"));
-            body.insert("keywordValue".into(), json!(keyword));
+            body.insert("keywordValue".into(), json!(keyword.value));
+            body.insert("keywordCaseType".into(), json!(keyword.case_type()));
         }
         None => {
             body.insert("type".into(), json!("HTTP"));
         }
     }
-    if let Some(slow) = probe.response_time_threshold {
-        body.insert("responseTimeThreshold".into(), json!(slow.millis()));
+    if let Some(slow) = monitor.response_time_threshold_ms {
+        body.insert("responseTimeThreshold".into(), json!(slow));
     }
     Value::Object(body)
 }
@@ -137,16 +230,17 @@ fn contacts<'m>(service: &'m ServicePlan, probe: &ProbeSli) -> Vec<&'m Channel> 
         .collect()
 }
 
-fn contact(channel: &Channel) -> Value {
-    // Validation checks both are whole minutes; absent means at once and never again.
+/// The channel's contact. Validation ensures the id is digits and the delays whole minutes;
+/// absent delays mean at once and never again.
+fn contact(channel: &Channel) -> Option<Contact> {
     let minutes = |text: &Option<String>| {
         text.as_deref()
             .and_then(|t| Duration::parse(t).ok())
             .map_or(0, |d| d.millis() / 60_000)
     };
-    json!({
-        "alertContactId": channel.uptimerobot_contact_id,
-        "threshold": minutes(&channel.uptimerobot_threshold),
-        "recurrence": minutes(&channel.uptimerobot_recurrence),
+    Some(Contact {
+        id: channel.uptimerobot_contact_id.as_deref()?.parse().ok()?,
+        threshold_minutes: minutes(&channel.uptimerobot_threshold),
+        recurrence_minutes: minutes(&channel.uptimerobot_recurrence),
     })
 }

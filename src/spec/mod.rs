@@ -1,6 +1,7 @@
 //! Specs: the raw language ([`model`]), loading ([`load`]), checks ([`schema`], [`validate`]), and
 //! the validated types below, which the compile stage consumes.
 
+pub(crate) mod k6;
 pub mod load;
 pub mod model;
 pub mod openslo;
@@ -13,7 +14,8 @@ pub mod yaml;
 use crate::diagnostics::Origin;
 use crate::units::{Duration, Ratio};
 pub use model::{
-    AlertSignal, Channel, ChannelType, Command, DocumentMeta, MonitoringSystem, ProbeProvider,
+    AlertSignal, Channel, ChannelType, Command, DocumentMeta, KeywordCase, MonitoringSystem,
+    ProbeProvider,
 };
 use std::collections::BTreeMap;
 
@@ -44,6 +46,8 @@ pub struct ServiceMeta {
     pub alert_self_test: Vec<Command>,
     pub error_budget_policy: Option<String>,
     pub candidates: Vec<String>,
+    /// The release gate of the service's k6 test.
+    pub k6_gate: Option<K6Gate>,
 }
 
 impl ServiceMeta {
@@ -98,6 +102,26 @@ pub struct Slo {
     pub verify: Vec<Command>,
     pub tests: Vec<String>,
     pub notes: Vec<String>,
+    /// The k6 thresholds that enforce the SLO.
+    pub k6: Option<K6Thresholds>,
+}
+
+/// k6 thresholds over the requests with `tags` (every request without).
+#[derive(Debug, Clone, PartialEq)]
+pub struct K6Thresholds {
+    pub tags: BTreeMap<String, String>,
+    /// Percentile and the duration it must stay below, on `http_req_duration`.
+    pub latency: Vec<(Ratio, Duration)>,
+    /// The share of failed requests must stay below this, on `http_req_failed`.
+    pub error_rate: Option<Ratio>,
+    pub abort_on_fail: bool,
+}
+
+/// A release gate over a k6 test, and the SLOs it guards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct K6Gate {
+    pub slos: Vec<String>,
+    pub thresholds: K6Thresholds,
 }
 
 /// A target: the share of good events (or time slices) over the window.
@@ -203,6 +227,9 @@ pub struct ProbeSli {
     pub timeout: Option<Duration>,
     pub expected_status: Vec<String>,
     pub keyword: Option<String>,
+    pub keyword_case: KeywordCase,
+    /// Follow redirects and check the final answer.
+    pub follow_redirects: bool,
     pub response_time_threshold: Option<Duration>,
     pub channels: Vec<String>,
     /// Where the Sentry uptime monitor lives, for `provider: sentry`.

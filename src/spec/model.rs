@@ -51,6 +51,9 @@ pub struct RawService {
     /// Sentry settings shared by the service's Sentry monitors and alerts.
     #[serde(default)]
     pub sentry: Option<SentrySettings>,
+    /// k6 settings: the service's release gate over its whole load or smoke test.
+    #[serde(default)]
+    pub k6: Option<K6Settings>,
     /// Notification channels. Alerts and escalation levels name them by id.
     #[serde(default)]
     pub channels: Vec<Channel>,
@@ -112,6 +115,60 @@ pub struct Defaults {
     pub min_events: Option<u64>,
 }
 
+/// k6 settings of a service.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct K6Settings {
+    /// Thresholds over every request of the test, e.g. a smoke test's `p95 < 500 ms` and `< 1%`
+    /// errors, with the SLOs they guard.
+    #[serde(default)]
+    pub gate: Option<K6Gate>,
+}
+
+/// A release gate: thresholds over every request of a k6 test (or those with `tags`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct K6Gate {
+    /// Ids of the SLOs this gate guards, for the documents.
+    #[serde(default)]
+    pub slos: Vec<String>,
+    /// k6 tags that select the gated requests. None: every request of the test.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Latency thresholds on `http_req_duration`, e.g. `[{percentile: 95, threshold: 500ms}]`.
+    #[serde(default)]
+    pub latency: Vec<PercentileObjective>,
+    /// Error-rate threshold on `http_req_failed`, e.g. `1%`.
+    #[serde(default)]
+    pub error_rate: Option<Quantity>,
+    /// Stop the test as soon as one of these thresholds fails. Default `false`.
+    #[serde(default)]
+    pub abort_on_fail: bool,
+}
+
+/// The k6 requests that measure an SLO and the thresholds that enforce it. Latency SLIs default
+/// to their percentile objectives, ratio and Sentry SLIs to an error rate below their error
+/// budget.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct K6Mapping {
+    /// k6 tags that select the requests, e.g. `{category: health}`: the thresholds apply to the
+    /// sub-metric `http_req_duration{category:health}`. None: every request.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Latency thresholds on `http_req_duration`, e.g. `[{percentile: 95, threshold: 500ms}]`.
+    #[serde(default)]
+    pub latency: Vec<PercentileObjective>,
+    /// Error-rate threshold on `http_req_failed`: the share of failed requests must stay below
+    /// it, e.g. `1%`.
+    #[serde(default)]
+    pub error_rate: Option<Quantity>,
+    /// Stop the test as soon as one of these thresholds fails (k6's `abortOnFail`). Default
+    /// `false`.
+    #[serde(default)]
+    pub abort_on_fail: bool,
+}
+
 /// Sentry settings shared by the service's Sentry monitors and alerts.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -171,7 +228,7 @@ pub struct Channel {
     /// Where it goes: Slack channel, e-mail address, PagerDuty service, dashboard URL.
     #[serde(default)]
     pub target: Option<String>,
-    /// UptimeRobot alert contact id, for probe monitors that notify this channel.
+    /// UptimeRobot alert contact id (digits), for probe monitors that notify this channel.
     #[serde(default)]
     pub uptimerobot_contact_id: Option<String>,
     /// How long a probe must be down before UptimeRobot notifies this contact, in whole minutes,
@@ -327,6 +384,9 @@ pub struct RawSlo {
     /// Further notes. Markdown is allowed.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// How a k6 test measures this SLO, for the `k6` thresholds that enforce it.
+    #[serde(default)]
+    pub k6: Option<K6Mapping>,
 }
 
 /// The SLI, one of the kinds below. Write exactly one key.
@@ -457,6 +517,17 @@ impl ProbeProvider {
     }
 }
 
+/// Whether a probe's keyword must match in case.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KeywordCase {
+    /// `Health` matches `health` and `HEALTH`.
+    #[default]
+    Insensitive,
+    /// `Health` matches `Health` only.
+    Sensitive,
+}
+
 /// An HTTP endpoint checked from outside.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -482,6 +553,15 @@ pub struct ProbeSli {
     /// A keyword the response body must contain (UptimeRobot only).
     #[serde(default)]
     pub keyword: Option<String>,
+    /// Whether `keyword` must match in case: `insensitive` (the default) or `sensitive`
+    /// (UptimeRobot only).
+    #[serde(default)]
+    pub keyword_case: Option<KeywordCase>,
+    /// Whether the probe follows redirects and checks the final answer's status. Default `true`,
+    /// so that a redirecting health URL with `expected_status: ["2xx"]` is not reported down
+    /// (UptimeRobot only).
+    #[serde(default)]
+    pub follow_redirects: Option<bool>,
     /// Response time above which the probe counts as slow, e.g. `2s` (UptimeRobot only).
     #[serde(default)]
     pub response_time_threshold: Option<String>,

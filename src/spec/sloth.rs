@@ -496,6 +496,7 @@ fn read_slo(
             verify: Vec::new(),
             tests: Vec::new(),
             notes: Vec::new(),
+            k6: None,
         },
         page: alerting.page,
         ticket: alerting.ticket,

@@ -275,7 +275,7 @@ impl<'a> Checker<'a> {
         Some(ratio)
     }
 
-    fn percentile(&mut self, pointer: &str, quantity: &Quantity) -> Option<Ratio> {
+    pub(crate) fn percentile(&mut self, pointer: &str, quantity: &Quantity) -> Option<Ratio> {
         let text = Self::quantity_text(quantity);
         let text = text.trim_start_matches(['p', 'P']);
         let value = Ratio::parse_percent_or_number(text).map(|(v, is_percent)| {
@@ -497,6 +497,16 @@ pub fn validate(
                 "copy the integration's numeric id from Sentry (Settings → Integrations → the integration's URL)",
             );
         }
+        if let Some(id) = &channel.uptimerobot_contact_id
+            && (id.is_empty() || !id.chars().all(|ch| ch.is_ascii_digit()))
+        {
+            c.error(
+                Code::InvalidValue,
+                &format!("{at}/uptimerobot_contact_id"),
+                format!("UptimeRobot alert contact id `{id}` is not a number"),
+                "copy the contact's numeric id from UptimeRobot (My Settings → Alert Contacts, or GET /v3/alert-contacts)",
+            );
+        }
         for (field, text) in [
             ("uptimerobot_threshold", &channel.uptimerobot_threshold),
             ("uptimerobot_recurrence", &channel.uptimerobot_recurrence),
@@ -656,6 +666,12 @@ pub fn validate(
         "SLO",
     );
     check_one_sentry_organization(&mut c, &raw, &sentry, &slo_pointer);
+    let slo_ids: Vec<&str> = raw.slos.iter().map(|slo| slo.id.as_str()).collect();
+    let k6_gate = raw
+        .k6
+        .as_ref()
+        .and_then(|k6| k6.gate.as_ref())
+        .and_then(|gate| super::k6::check_gate(&mut c, "/k6/gate", gate, &slo_ids));
 
     for (i, row) in raw.monitoring.iter().enumerate() {
         for (j, channel) in row.channels.iter().enumerate() {
@@ -692,6 +708,7 @@ pub fn validate(
             alert_self_test: raw.alert_self_test,
             error_budget_policy: raw.error_budget_policy,
             candidates: raw.candidates,
+            k6_gate,
         },
     });
     (service, c.diagnostics)
@@ -887,6 +904,10 @@ fn check_slo(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
         "alert",
     );
 
+    let k6 = raw.k6.as_ref().and_then(|mapping| {
+        super::k6::check_slo_mapping(c, &format!("{at}/k6"), mapping, &sli, &objectives)
+    });
+
     let errors_after = c.diagnostics.iter().filter(|d| d.is_error()).count();
     if errors_after > errors_before {
         return None;
@@ -916,6 +937,7 @@ fn check_slo(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
         verify: raw.verify.clone(),
         tests: raw.tests.clone(),
         notes: raw.notes.clone(),
+        k6,
     })
 }
 
@@ -1282,6 +1304,14 @@ fn check_sli(
             } else {
                 None
             };
+            if p.keyword_case.is_some() && p.keyword.is_none() {
+                c.error(
+                    Code::MissingField,
+                    &format!("{at}/keyword_case"),
+                    "`keyword_case` says how to match a keyword, but the probe has no `keyword`",
+                    "add the `keyword` the response body must contain, or remove `keyword_case`",
+                );
+            }
             let slow = c.optional_duration(
                 &format!("{at}/response_time_threshold"),
                 &p.response_time_threshold,
@@ -1295,6 +1325,8 @@ fn check_sli(
                 timeout,
                 expected_status: p.expected_status.clone(),
                 keyword: p.keyword.clone(),
+                keyword_case: p.keyword_case.unwrap_or_default(),
+                follow_redirects: p.follow_redirects.unwrap_or(true),
                 response_time_threshold: slow,
                 channels: p.channels.clone(),
                 sentry,

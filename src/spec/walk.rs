@@ -36,6 +36,7 @@ pub(crate) fn bare_service_meta(
         alert_self_test: Vec::new(),
         error_budget_policy: None,
         candidates: Vec::new(),
+        k6_gate: None,
         id,
     }
 }

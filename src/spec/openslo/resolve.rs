@@ -321,6 +321,7 @@ impl<'c> Resolver<'c> {
                     verify: Vec::new(),
                     tests: Vec::new(),
                     notes: Vec::new(),
+                    k6: None,
                 });
             }
         }

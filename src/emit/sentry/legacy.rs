@@ -1,0 +1,181 @@
+//! Bodies for Sentry's legacy metric alert rules (`alert-rules`).
+
+use super::SentryApi;
+use super::plan::{
+    Monitor, Priority, Watch, alert_channels, is_pager, no_channel_note, recipient_note,
+    search_query, sentry_recipient,
+};
+use super::text::monitor_name;
+use crate::compile::ServicePlan;
+use crate::diagnostics::Diagnostic;
+use crate::emit::json::{clip, number};
+use crate::spec::{Channel, ChannelType};
+use serde_json::{Map, Value, json};
+
+pub(crate) fn legacy_document(
+    service: &ServicePlan,
+    organization: &str,
+    monitors: &[Monitor],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Value {
+    let mut rules = Vec::new();
+    let mut noted = Vec::new();
+    // Uptime monitors have no legacy form; `plan_monitors` reports them and leaves them out.
+    for monitor in monitors {
+        let channels = alert_channels(service, monitor.slo);
+        if channels.is_empty() && !noted.contains(&monitor.slo.slo.id) {
+            noted.push(monitor.slo.slo.id.clone());
+            diagnostics.push(no_channel_note(monitor.slo));
+        }
+        for channel in &channels {
+            if !noted.contains(&channel.id)
+                && let Some(note) = recipient_note(service, channel, SentryApi::Legacy)
+            {
+                noted.push(channel.id.clone());
+                diagnostics.push(note);
+            }
+        }
+        if let Some(body) = alert_rule_body(service, monitor, &channels) {
+            rules.push(json!({"key": monitor.key, "body": body}));
+        }
+    }
+    json!({
+        "organization": organization,
+        "alertRules": rules,
+    })
+}
+
+pub(crate) fn alert_rule_body(
+    service: &ServicePlan,
+    monitor: &Monitor,
+    channels: &[&Channel],
+) -> Option<Value> {
+    let (sli, window, aggregate, triggers) = match &monitor.watch {
+        Watch::FailureRate {
+            sli,
+            measure,
+            window,
+            steps,
+            ..
+        } => {
+            // Sentry requires a critical trigger: the highest-priority step is always it.
+            // A window with ticket tiers only still needs one: it is labelled critical, and like
+            // every low-priority trigger it leaves the pagers out.
+            let triggers = steps
+                .iter()
+                .enumerate()
+                .map(|(i, step)| {
+                    let label = if i == 0 {
+                        "critical"
+                    } else {
+                        step.priority.legacy_label()
+                    };
+                    legacy_trigger(
+                        label,
+                        number(step.tier.error_threshold),
+                        step.priority,
+                        channels,
+                    )
+                })
+                .collect::<Vec<_>>();
+            (*sli, *window, measure.aggregate(), triggers)
+        }
+        Watch::Latency {
+            sli,
+            percentile,
+            threshold,
+            window,
+            priority,
+            ..
+        } => (
+            *sli,
+            *window,
+            format!("p{percentile}(transaction.duration)"),
+            vec![legacy_trigger(
+                "critical",
+                json!(threshold.millis()),
+                *priority,
+                channels,
+            )],
+        ),
+        Watch::Uptime { .. } => return None,
+    };
+    // Legacy rules have no description: the name says which tiers they watch.
+    let mut name = monitor_name(service, monitor, 256);
+    if let Watch::FailureRate { steps, .. } = &monitor.watch {
+        let tiers: Vec<String> = steps
+            .iter()
+            .map(|step| {
+                format!(
+                    "{} tier over {}",
+                    step.tier.severity,
+                    step.tier.long.human()
+                )
+            })
+            .collect();
+        name = clip(&format!("{name} ({})", tiers.join(", ")), 256);
+    }
+    let mut body = Map::new();
+    body.insert("name".into(), json!(name));
+    body.insert("aggregate".into(), json!(aggregate));
+    // Self-hosted Sentry from before span monitors keeps transactions in their own dataset.
+    body.insert("dataset".into(), json!("transactions"));
+    body.insert("eventTypes".into(), json!(["transaction"]));
+    body.insert("queryType".into(), json!(1));
+    body.insert("query".into(), json!(search_query(sli, SentryApi::Legacy)));
+    body.insert("projects".into(), json!([sli.project]));
+    body.insert("thresholdType".into(), json!(0));
+    body.insert("timeWindow".into(), json!(window / 60));
+    body.insert("triggers".into(), json!(triggers));
+    if let Some(environment) = &sli.environment {
+        body.insert("environment".into(), json!(environment));
+    }
+    Some(Value::Object(body))
+}
+
+/// A trigger notifies every channel at high priority, and all but the pagers otherwise.
+pub(crate) fn legacy_trigger(
+    label: &str,
+    threshold: Value,
+    priority: Priority,
+    channels: &[&Channel],
+) -> Value {
+    let actions: Vec<Value> = channels
+        .iter()
+        .filter(|ch| priority == Priority::High || !is_pager(ch))
+        .filter_map(|ch| legacy_action(ch))
+        .collect();
+    json!({"label": label, "alertThreshold": threshold, "actions": actions})
+}
+
+pub(crate) fn legacy_action(channel: &Channel) -> Option<Value> {
+    // Legacy actions take integration ids as numbers; validation ensures they are digits.
+    let integration = |id: &Option<String>| match id.as_deref().map(str::parse::<u64>) {
+        Some(Ok(number)) => json!(number),
+        _ => json!(id),
+    };
+    match channel.kind {
+        ChannelType::Slack => Some(json!({
+            "type": "slack",
+            "targetType": "specific",
+            "targetIdentifier": channel.target,
+            "integrationId": integration(&channel.sentry_integration_id),
+        })),
+        ChannelType::Pagerduty => {
+            // PagerDuty targets are Sentry's numeric service ids.
+            let target = match channel.target.as_deref().map(str::parse::<u64>) {
+                Some(Ok(number)) => json!(number),
+                _ => json!(channel.target),
+            };
+            Some(json!({
+                "type": "pagerduty",
+                "targetType": "specific",
+                "targetIdentifier": target,
+                "integrationId": integration(&channel.sentry_integration_id),
+                "priority": "critical",
+            }))
+        }
+        _ => sentry_recipient(channel)
+            .map(|(kind, id)| json!({"type": "email", "targetType": kind, "targetIdentifier": id})),
+    }
+}
