@@ -3,8 +3,9 @@
 
 use super::json::{clip, file_text};
 use super::sentry::DEFAULT_TIMEOUT_SECS;
-use super::{Backend, EmitOptions, Emitted, OutputFile};
+use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
 use crate::compile::{Plan, ServicePlan, SloPlan};
+use crate::diagnostics::Diagnostic;
 use crate::spec::{Channel, ProbeProvider, ProbeSli, Sli};
 use crate::units::Duration;
 use serde_json::{Map, Value, json};
@@ -20,7 +21,7 @@ impl Backend for UptimeRobot {
         "uptimerobot"
     }
 
-    fn emit(&self, plan: &Plan, _options: &EmitOptions) -> Emitted {
+    fn emit(&self, plan: &Plan, _options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
         let mut emitted = Emitted::default();
         for service in &plan.services {
             let monitors: Vec<Value> = service
@@ -35,7 +36,7 @@ impl Backend for UptimeRobot {
                 });
             }
         }
-        emitted
+        emitted.hand_to(sink)
     }
 }
 
