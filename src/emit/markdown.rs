@@ -1390,16 +1390,12 @@ fn static_alert_view(
         Some(r) => format!(" → {} ({})", r.severity, alert.severity),
         None => format!(" → {}", alert.severity),
     };
-    let unevaluated = match evaluator {
-        Evaluator::Prometheus => "",
-        Evaluator::Documentation => " (documentation only, not evaluated)",
-        Evaluator::Nobody(_) => " (not evaluated yet)",
-    };
     StaticAlertView {
         id: alert.id.clone(),
         summary: alert.summary.clone(),
         verb: severity_verb(&alert.severity),
-        short: format!("{short}{routed}{unevaluated}"),
+        // The threshold as the team wrote it; the alert's own paragraph says who evaluates it.
+        short: format!("{short}{routed}"),
         evaluated: *evaluator == Evaluator::Prometheus,
         documentation_only: *evaluator == Evaluator::Documentation,
         not_evaluated: match evaluator {
