@@ -144,12 +144,17 @@ pub struct EmitArgs {
 }
 
 impl EmitArgs {
-    fn options(&self) -> EmitOptions {
-        EmitOptions {
-            templates: self.templates.clone(),
+    /// The options of the backends, with the template overrides read from disk: the backends
+    /// themselves do no I/O.
+    fn options(&self) -> Result<EmitOptions, Diagnostic> {
+        Ok(EmitOptions {
+            templates: match &self.templates {
+                Some(dir) => spec::load::template_overrides(dir)?,
+                None => Default::default(),
+            },
             sentry_api: self.sentry_api,
             prometheus_format: self.prometheus_format,
-        }
+        })
     }
 }
 
@@ -214,16 +219,8 @@ fn execute(
             Ok(exit_for(report, cli.deny_warnings))
         }
         Command::Validate { paths } => {
-            // Some problems only show when a backend shapes the output (a PromQL aggregation
-            // that drops a `group_by` label, say): check with every backend and keep what is
-            // not advice.
-            if let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? {
-                report.extend(
-                    emit::check_all(&plan)
-                        .into_iter()
-                        .filter(|d| d.severity != diagnostics::Severity::Info),
-                );
-            }
+            // Every problem of the specs is found by the time the Plan exists; no backend runs.
+            crate::plan_with(paths, &cli.load_options(), report)?;
             Ok(exit_for(report, cli.deny_warnings))
         }
         Command::Explain { paths } => {
@@ -240,10 +237,17 @@ fn execute(
             let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? else {
                 return Ok(EXIT_INVALID);
             };
+            let options = match args.options() {
+                Ok(options) => options,
+                Err(diagnostic) => {
+                    report.push(diagnostic);
+                    return Ok(EXIT_INVALID);
+                }
+            };
             // Files are staged as they are generated; a failure, or a problem a backend finds,
             // drops the staging, which leaves the output directory as it was.
             let staging = Mutex::new((write::Staging::new(output), None));
-            let notes = emit::emit_streaming(&plan, &args.options(), &|file| {
+            let mut notes = emit::emit_streaming(&plan, &options, &|file| {
                 let mut guard = staging.lock().unwrap_or_else(PoisonError::into_inner);
                 let (staging, failure) = &mut *guard;
                 if failure.is_none()
@@ -254,6 +258,7 @@ fn execute(
             });
             let (staging, failure) = staging.into_inner().unwrap_or_else(PoisonError::into_inner);
             let failed = notes.iter().any(Diagnostic::is_error);
+            notes.extend(plan.notes);
             report.extend(notes);
             if failed || report.fails(cli.deny_warnings) {
                 return Ok(EXIT_INVALID);
@@ -320,9 +325,17 @@ fn check(
     let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? else {
         return Ok(EXIT_INVALID);
     };
-    let emitted = emit::emit_all(&plan, &args.options());
+    let options = match args.options() {
+        Ok(options) => options,
+        Err(diagnostic) => {
+            report.push(diagnostic);
+            return Ok(EXIT_INVALID);
+        }
+    };
+    let emitted = emit::emit_all(&plan, &options);
     let failed = emitted.diagnostics.iter().any(Diagnostic::is_error);
     report.extend(emitted.diagnostics);
+    report.extend(plan.notes);
     if failed {
         return Ok(EXIT_INVALID);
     }

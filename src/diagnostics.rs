@@ -104,7 +104,7 @@ codes! {
     InvalidUrl => "invalid_url", "A URL is not an absolute http(s) URL.";
     ProbeInterval => "probe_interval", "A probe interval is too short for its provider, or not whole seconds.";
     ProbeTimeout => "probe_timeout", "A probe timeout is not whole seconds from 1 s to 60 s, what UptimeRobot and Sentry accept.";
-    TierCannotFire => "tier_cannot_fire", "A burn-rate tier whose threshold is at or above 100% errors: it can never fire.";
+    TierCannotFire => "tier_cannot_fire", "A burn-rate tier that can never fire: its threshold is at or above 100% errors, or its long window never holds `min_events` samples.";
     NoPrometheusRules => "no_prometheus_rules", "An SLO measured outside Prometheus produces no Prometheus rules.";
     PromqlShape => "promql_shape", "User PromQL has a shape slofile cannot build an SLI from, e.g. it already applies `rate()`.";
     MinEventsIgnored => "min_events_ignored", "`min_events` cannot be enforced because the SLI gives no event counts.";
@@ -119,6 +119,7 @@ codes! {
     NoAlertPolicy => "no_alert_policy", "An OpenSLO SLO without alert policies gets no burn-rate alerts.";
     NotCarried => "not_carried", "A field of an OpenSLO or Sloth spec that has no equivalent in slofile's output.";
     ApproximateDuration => "approximate_duration", "An OpenSLO duration in months, quarters or years, read as 30, 90 or 365 days.";
+    AlertNotEvaluated => "alert_not_evaluated", "A static alert that no system evaluates; give its SLI a Prometheus measure, or mark it `documentation_only`.";
 }
 
 impl Code {

@@ -6,8 +6,8 @@
 //! written. `--base REV` reads the old side from git.
 
 use crate::UsageError;
-use crate::compile::{ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
-use crate::diagnostics::{Code, Diagnostic, Report, SourceFile};
+use crate::compile::{Evaluator, LeftOut, ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
+use crate::diagnostics::{Code, Diagnostic, Report};
 use crate::spec::load::display_path;
 use crate::spec::validate::signal_name;
 use crate::spec::{
@@ -17,7 +17,6 @@ use crate::units::Duration;
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 
 /// First line of the Markdown, so that a CI job can find and update its earlier comment.
 pub const MARKER: &str = "<!-- slofile diff -->";
@@ -245,11 +244,12 @@ fn whole_slo(plan: &SloPlan, status: Status) -> SloChanges {
                 ));
             }
         }
-        for alert in &plan.slo.alerts {
+        for (alert, evaluator) in plan.static_alerts() {
             lines.push(format!(
-                "static alert `{}`: {}",
+                "static alert `{}`: {}{}",
                 alert.id,
-                static_alert(alert)
+                static_alert(alert),
+                evaluated_by(evaluator)
             ));
         }
     } else {
@@ -343,6 +343,19 @@ fn slo_changes(old: &SloPlan, new: &SloPlan) -> Vec<String> {
             )),
             (Some(before), Some(after)) => lines.extend(static_alert_change(before, after)),
             (None, None) => {}
+        }
+    }
+    for (alert, evaluator) in new.static_alerts() {
+        let before = old
+            .static_alerts()
+            .find(|(a, _)| a.id == alert.id)
+            .map(|(_, e)| e);
+        if before.is_some_and(|before| before != evaluator) {
+            let now = match evaluator {
+                Evaluator::Prometheus => " now evaluated by Prometheus".to_owned(),
+                other => evaluated_by(other),
+            };
+            lines.push(format!("static alert `{}`:{now}", alert.id));
         }
     }
     lines
@@ -450,13 +463,32 @@ fn tier_name(tier: &TierPlan) -> String {
 }
 
 fn fires_at(tier: &TierPlan) -> String {
-    if tier.can_fire {
-        format!("fires at {} errors", tier.error_threshold.percent())
-    } else {
-        format!(
+    match &tier.left_out {
+        None => format!("fires at {} errors", tier.error_threshold.percent()),
+        Some(LeftOut::AboveFullOutage) => format!(
             "can never fire (needs {} errors)",
             tier.error_threshold.percent()
-        )
+        ),
+        Some(left_out) => format!("can never fire ({})", left_out.reason(tier)),
+    }
+}
+
+/// Why a tier that is left out never fires.
+fn never(tier: &TierPlan) -> String {
+    match &tier.left_out {
+        Some(LeftOut::AboveFullOutage) | None => {
+            format!("it needs {} errors", tier.error_threshold.percent())
+        }
+        Some(left_out) => left_out.reason(tier),
+    }
+}
+
+/// Nothing for an alert Prometheus evaluates; otherwise why no system does.
+fn evaluated_by(evaluator: &Evaluator) -> String {
+    match evaluator {
+        Evaluator::Prometheus => String::new(),
+        Evaluator::Documentation => " (documentation only: no system evaluates it)".to_owned(),
+        Evaluator::Nobody(reason) => format!(" (not evaluated by any system yet: {reason})"),
     }
 }
 
@@ -494,8 +526,8 @@ fn tier_change(before: &TierPlan, after: &TierPlan) -> Option<String> {
                 before.error_threshold.percent()
             ),
             (true, false) => format!(
-                "now can never fire: it needs {} errors (fired at {})",
-                after.error_threshold.percent(),
+                "now can never fire: {} (fired at {})",
+                never(after),
                 before.error_threshold.percent()
             ),
             (false, true) => format!(
@@ -503,8 +535,8 @@ fn tier_change(before: &TierPlan, after: &TierPlan) -> Option<String> {
                 after.error_threshold.percent()
             ),
             (false, false) => format!(
-                "still can never fire (needs {} errors, was {})",
-                after.error_threshold.percent(),
+                "still can never fire ({}, was {})",
+                never(after),
                 before.error_threshold.percent()
             ),
         });
@@ -865,9 +897,10 @@ fn routing_changes(
 
 /// The old side of `diff --base REV PATH...`: the spec files under PATH... as they are at REV.
 ///
-/// The files are read with `git ls-tree` and `git cat-file` into a temporary directory, compiled
-/// there, and diagnostics are reported as `REV:path`. Paths that do not exist at REV contribute
-/// nothing, so a pull request that adds the first spec diffs against an empty plan.
+/// The files are listed with `git ls-tree`, read with `git show REV:path` into memory, and
+/// compiled from there under the names `REV:path`, which is how their diagnostics show. Nothing is
+/// written to disk. Paths that do not exist at REV contribute nothing, so a pull request that adds
+/// the first spec diffs against an empty plan.
 pub fn plan_at_revision(
     rev: &str,
     paths: &[PathBuf],
@@ -900,62 +933,29 @@ pub fn plan_at_revision(
     );
     let listing = git(&args, Some(&top))?;
 
-    let temp = tempfile::Builder::new()
-        .prefix("slofile-diff-")
-        .tempdir()
-        .map_err(|e| {
-            UsageError(crate::spec::load::io_error(
-                Path::new("temporary directory"),
-                &e,
-            ))
-        })?;
-    let mut found = vec![false; specs.len()];
+    let mut files: Vec<&str> = Vec::new();
     for entry in listing.split('\0').filter(|e| !e.is_empty()) {
         let Some((meta, path)) = entry.split_once('\t') else {
             continue;
         };
         let mut fields = meta.split(' ');
-        let (Some(mode), Some("blob"), Some(object)) =
-            (fields.next(), fields.next(), fields.next())
-        else {
+        let (Some(mode), Some("blob")) = (fields.next(), fields.next()) else {
             continue;
         };
-        if !matches!(mode, "100644" | "100755") {
-            continue;
+        if matches!(mode, "100644" | "100755") && specs.iter().any(|spec| selects(spec, path)) {
+            files.push(path);
         }
-        let Some(index) = specs.iter().position(|spec| selects(spec, path)) else {
-            continue;
-        };
-        found[index] = true;
-        let contents = git_bytes(&["cat-file", "blob", object], Some(&top))?;
-        let target = temp.path().join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| UsageError(crate::spec::load::io_error(parent, &e)))?;
-        }
-        std::fs::write(&target, contents)
-            .map_err(|e| UsageError(crate::spec::load::io_error(&target, &e)))?;
     }
-    let inputs: Vec<PathBuf> = specs
-        .iter()
-        .zip(&found)
-        .filter(|(_, found)| **found)
-        .map(|(spec, _)| temp.path().join(spec))
-        .collect();
-    if inputs.is_empty() {
-        return Ok(Some(Plan {
-            services: Vec::new(),
-        }));
+    // In the order `slofile` reads a directory, so that diagnostics come out alike.
+    files.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
+    files.dedup();
+    let mut sources = Vec::with_capacity(files.len());
+    for path in files {
+        let object = format!("{commit}:{path}");
+        let contents = git_bytes(&["show", &object], Some(&top))?;
+        sources.push((format!("{rev}:{path}"), contents));
     }
-    let mut side = Report::default();
-    let plan = crate::plan_with(&inputs, options, &mut side)?;
-    let shown = format!("{}/", display_path(temp.path()));
-    report.extend(
-        side.diagnostics
-            .into_iter()
-            .map(|d| renamed(d, &shown, rev)),
-    );
-    Ok(plan)
+    Ok(crate::plan_sources(sources, options, report))
 }
 
 /// Whether the `ls-tree` path belongs to the input `spec`: the file itself, or a spec file in
@@ -970,20 +970,6 @@ fn selects(spec: &str, path: &str) -> bool {
             && Path::new(path)
                 .extension()
                 .is_some_and(|e| e == "yaml" || e == "yml"))
-}
-
-/// Shows a diagnostic about a file of the temporary copy as `REV:path`.
-fn renamed(mut diagnostic: Diagnostic, temp: &str, rev: &str) -> Diagnostic {
-    if let Some(file) = &diagnostic.file
-        && let Some(path) = file.name.strip_prefix(temp)
-    {
-        diagnostic.file = Some(Arc::new(SourceFile {
-            name: format!("{rev}:{path}"),
-            text: file.text.clone(),
-        }));
-    }
-    diagnostic.message = diagnostic.message.replace(temp, &format!("{rev}:"));
-    diagnostic
 }
 
 /// `path` (as given on the command line) relative to the top of the repository, `/`-separated.

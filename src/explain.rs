@@ -1,6 +1,6 @@
 //! `slofile explain`: the Plan in words and numbers, the first thing to run on a new spec.
 
-use crate::compile::{ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
+use crate::compile::{Evaluator, LeftOut, ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
 use crate::emit::{sentry, uptimerobot};
 use crate::spec::{AlertSignal, AlertSource, RatioSli, Sli, StaticAlert, validate::signal_name};
 use std::fmt::Write;
@@ -48,8 +48,19 @@ fn explain_slo(out: &mut String, plan: &SloPlan) {
             "    quiet on low traffic  no burn-rate alert while a long window holds fewer than {min} events"
         );
     }
-    for alert in &slo.alerts {
-        let _ = writeln!(out, "    static alert  {}", describe_static(alert));
+    for (alert, evaluator) in plan.static_alerts() {
+        let evaluated = match evaluator {
+            Evaluator::Prometheus => String::new(),
+            Evaluator::Documentation => "; documentation only, no system evaluates it".to_owned(),
+            Evaluator::Nobody(reason) => {
+                format!("; not evaluated by any system yet: {reason}")
+            }
+        };
+        let _ = writeln!(
+            out,
+            "    static alert  {}{evaluated}",
+            describe_static(alert)
+        );
     }
     if let (Some(missing), true) = (&slo.missing_data, slo.sli.in_prometheus()) {
         let _ = writeln!(
@@ -124,16 +135,29 @@ fn explain_tier(out: &mut String, window: &str, tier: &TierPlan) {
         "ticket" => "tickets".to_owned(),
         other => format!("alerts `{other}`"),
     };
-    if !tier.can_fire {
-        let _ = writeln!(
-            out,
-            "      {verb}{routed}: never — {}/{} at {}× burn needs {} errors, more than 100%; left out",
-            tier.long,
-            tier.short,
-            tier.factor.significant(4),
-            tier.error_threshold.percent()
-        );
-        return;
+    match &tier.left_out {
+        Some(LeftOut::AboveFullOutage) => {
+            let _ = writeln!(
+                out,
+                "      {verb}{routed}: never — {}/{} at {}× burn needs {} errors, more than 100%; left out",
+                tier.long,
+                tier.short,
+                tier.factor.significant(4),
+                tier.error_threshold.percent()
+            );
+            return;
+        }
+        Some(left_out) => {
+            let _ = writeln!(
+                out,
+                "      {verb}{routed}: never — {}/{}: {}; left out",
+                tier.long,
+                tier.short,
+                left_out.reason(tier)
+            );
+            return;
+        }
+        None => {}
     }
     let _ = writeln!(
         out,

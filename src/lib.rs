@@ -107,10 +107,36 @@ pub fn build_source(
     }
     let emitted = emit::emit_all(&plan, &emit::EmitOptions::default());
     report.extend(emitted.diagnostics);
+    report.extend(plan.notes);
     if report.error_count() > 0 {
         return (report, Vec::new());
     }
     (report, emitted.files)
+}
+
+/// Loads, validates and compiles spec files held in memory, each `(name, bytes)` named as its
+/// diagnostics show it. The plan is returned only when there are no errors.
+pub fn plan_sources(
+    sources: Vec<(String, Vec<u8>)>,
+    options: &LoadOptions,
+    report: &mut Report,
+) -> Option<compile::Plan> {
+    let files = sources
+        .into_iter()
+        .map(|(name, bytes)| {
+            match load::check_size(&name, bytes.len() as u64)
+                .and_then(|()| load::source_from_bytes(name, bytes))
+            {
+                Ok(file) => load_source(&file),
+                Err(diagnostic) => LoadedFile {
+                    diagnostics: vec![diagnostic],
+                    ..LoadedFile::default()
+                },
+            }
+        })
+        .collect();
+    let services = gather(files, options, report);
+    compile_reported(services, report)
 }
 
 /// What one file holds.
@@ -183,6 +209,9 @@ fn gather(files: Vec<LoadedFile>, options: &LoadOptions, report: &mut Report) ->
     let (resolved, diagnostics) = sloth.resolve(options.sloth_period);
     services.extend(resolved);
     report.extend(diagnostics);
+    for service in &services {
+        report.extend(spec::validate::check_service(service));
+    }
     check_unique_services(&services, report);
     services
 }
@@ -222,10 +251,14 @@ pub fn plan_with(
     report: &mut Report,
 ) -> Result<Option<compile::Plan>, UsageError> {
     let services = load_services_with(inputs, options, report)?;
-    if report.error_count() > 0 {
-        return Ok(None);
-    }
+    Ok(compile_reported(services, report))
+}
+
+/// Compiles the services that passed validation, even when other inputs failed, so that one
+/// run reports every problem: a PromQL shape error of one SLO next to a label conflict of
+/// another. The plan is returned only when there are no errors at all.
+fn compile_reported(services: Vec<Service>, report: &mut Report) -> Option<compile::Plan> {
     let (plan, diagnostics) = compile::compile(services);
     report.extend(diagnostics);
-    Ok((report.error_count() == 0).then_some(plan))
+    (report.error_count() == 0).then_some(plan)
 }

@@ -18,10 +18,16 @@ fn emit(inputs: &[&str], templates: Option<&str>) -> Emitted {
         .expect("readable inputs")
         .unwrap_or_else(|| panic!("{inputs:?} are valid: {:?}", report.diagnostics));
     let options = EmitOptions {
-        templates: templates.map(PathBuf::from),
+        templates: templates
+            .map(|dir| slofile::spec::load::template_overrides(Path::new(dir)).unwrap())
+            .unwrap_or_default(),
         ..EmitOptions::default()
     };
-    Markdown.emit(&plan, &options)
+    let files = std::sync::Mutex::new(Vec::new());
+    let diagnostics = Markdown.emit(&plan, &options, &|file| files.lock().unwrap().push(file));
+    let mut files = files.into_inner().unwrap();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Emitted { files, diagnostics }
 }
 
 /// The documents by path, failing on any diagnostic.

@@ -67,6 +67,7 @@ const OWN_CODES: &[&str] = &[
     "slofile::time_weighted_compliance",
     "slofile::tier_cannot_fire",
     "slofile::invalid_value",
+    "slofile::alert_not_evaluated",
 ];
 
 /// Runs `build` into a fresh directory; `ok` says whether it must succeed or fail.

@@ -4,10 +4,30 @@
 //! A burn rate of 1 spends the error budget exactly over the SLO window. A tier that fires when
 //! `budget_share` of the window's budget burns within `long` needs the rate
 //! `factor = budget_share × window / long`, i.e. an error ratio above `factor × (1 − objective)`.
+//!
+//! The Plan holds every decision the outputs share, so that they agree by construction:
+//!
+//! - which burn-rate tiers become alerts ([`ObjectivePlan::alerting_tiers`]): a tier is left out
+//!   when not even 100% errors reach its threshold, or when a sampled SLI (a probe, a gauge checked
+//!   per time slice) never holds `min_events` samples in its long window ([`LeftOut`]);
+//! - how Prometheus measures each SLI, if at all ([`Measure`]), with the user's PromQL shaped once
+//!   here, so that a shape error is reported before the Plan exists, by `validate` as by `build`;
+//! - which windows the Prometheus rules record ([`SloPlan::recorded_windows`]);
+//! - who evaluates each static alert ([`Evaluator`]).
+//!
+//! Sentry's limits (a percentile it has no function for, an SLO without a channel it can notify)
+//! are problems of the spec too; the Sentry backend knows them, and compile asks it.
+//!
+//! Problems come back as diagnostics; what the build will say about its outputs (an SLO that gets
+//! no Prometheus rules, compliance averaged over time) is kept in [`Plan::notes`], which `build`
+//! and `check` report and `validate` does not.
+
+pub mod measure;
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::spec::{Objective, Service, ServiceMeta, Slo, Tier};
+use crate::spec::{Objective, Service, ServiceMeta, Sli, Slo, StaticAlert, Tier};
 use crate::units::{Duration, Overflow, Ratio};
+pub use measure::Measure;
 use std::collections::BTreeMap;
 
 mod bucket_guard;
@@ -18,6 +38,9 @@ pub use bucket_guard::BucketGuard;
 pub struct Plan {
     /// Sorted by service id.
     pub services: Vec<ServicePlan>,
+    /// Advice about the outputs, for `build` and `check`: SLOs measured outside Prometheus,
+    /// compliance that cannot be weighted by traffic.
+    pub notes: Vec<Diagnostic>,
 }
 
 #[derive(Debug, Clone)]
@@ -32,6 +55,68 @@ pub struct SloPlan {
     pub slo: Slo,
     /// One per objective of the SLO, in spec order.
     pub objectives: Vec<ObjectivePlan>,
+    /// How Prometheus measures the SLI; `None` when something else does (Sentry, a probe
+    /// without a `metric`) or nothing does (documentary SLOs).
+    pub measure: Option<Measure>,
+    /// Who evaluates each static alert, in the order of `slo.alerts`.
+    pub evaluators: Vec<Evaluator>,
+}
+
+impl SloPlan {
+    /// Every window the Prometheus rules record for this SLO, sorted and without duplicates:
+    /// 5m (the base of compliance and budget), the long and short window of every tier that
+    /// becomes an alert, and the window of every `error_ratio` static alert Prometheus
+    /// evaluates. Empty when Prometheus does not measure the SLO.
+    pub fn recorded_windows(&self) -> Vec<Duration> {
+        if self.measure.is_none() {
+            return Vec::new();
+        }
+        let mut windows = vec![Duration::from_millis(BASE_WINDOW_MS)];
+        for objective in &self.objectives {
+            for tier in objective.alerting_tiers() {
+                windows.push(tier.long);
+                windows.push(tier.short);
+            }
+        }
+        for (alert, evaluator) in self.static_alerts() {
+            if *evaluator == Evaluator::Prometheus
+                && alert.source
+                    == crate::spec::AlertSource::Signal(crate::spec::AlertSignal::ErrorRatio)
+            {
+                windows.push(alert.over);
+            }
+        }
+        windows.sort();
+        windows.dedup();
+        windows
+    }
+
+    /// The static alerts of the SLO, each with who evaluates it.
+    pub fn static_alerts(&self) -> impl Iterator<Item = (&StaticAlert, &Evaluator)> {
+        self.slo.alerts.iter().zip(&self.evaluators)
+    }
+
+    /// The static alerts Prometheus evaluates, in spec order.
+    pub fn prometheus_alerts(&self) -> impl Iterator<Item = &StaticAlert> {
+        self.static_alerts()
+            .filter(|(_, evaluator)| **evaluator == Evaluator::Prometheus)
+            .map(|(alert, _)| alert)
+    }
+}
+
+/// The window over which compliance and budget are computed from recorded rates: 5 minutes.
+pub const BASE_WINDOW_MS: u64 = 5 * 60 * 1000;
+
+/// Who evaluates a static alert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Evaluator {
+    /// A Prometheus alerting rule.
+    Prometheus,
+    /// The spec marks it `documentation_only`: documents carry it, no system evaluates it.
+    Documentation,
+    /// Nothing evaluates it, for the reason given (a clause, e.g. "its SLI is not in
+    /// Prometheus"); a warning says so.
+    Nobody(String),
 }
 
 #[derive(Debug, Clone)]
@@ -41,14 +126,53 @@ pub struct ObjectivePlan {
     pub budget: Ratio,
     /// The budget as time over the SLO window: 99.5% over 28 days is 3 h 21 m 36 s.
     pub budget_time: Duration,
-    /// Every tier of the SLO's burn policy, including those that cannot fire.
+    /// Every tier of the SLO's burn policy, including those left out.
     pub tiers: Vec<TierPlan>,
 }
 
 impl ObjectivePlan {
-    /// The tiers that become alerts.
+    /// The tiers that become alerts, in every output.
     pub fn alerting_tiers(&self) -> impl Iterator<Item = &TierPlan> {
-        self.tiers.iter().filter(|t| t.can_fire)
+        self.tiers.iter().filter(|t| t.left_out.is_none())
+    }
+}
+
+/// Why a burn-rate tier is left out of every output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeftOut {
+    /// `factor × budget ≥ 1`: not even 100% errors would reach the threshold.
+    AboveFullOutage,
+    /// The SLI is sampled, and the long window holds at most `samples` samples, fewer than
+    /// `min_events`: the alert's `min_events` guard could never pass.
+    TooFewSamples {
+        samples: u64,
+        min_events: u64,
+        /// How often the SLI produces a sample.
+        step: Duration,
+        /// What a sample is, plural: `probes`, `time slices`.
+        noun: &'static str,
+    },
+}
+
+impl LeftOut {
+    /// Why, as a clause: `it would need an error ratio above 134.4%, more than 100%`.
+    pub fn reason(&self, tier: &TierPlan) -> String {
+        match self {
+            LeftOut::AboveFullOutage => format!(
+                "it would need an error ratio above {}, more than 100%",
+                tier.error_threshold.percent()
+            ),
+            LeftOut::TooFewSamples {
+                samples,
+                min_events,
+                step,
+                noun,
+            } => format!(
+                "{} holds at most {samples} {noun} of {}, fewer than min_events {min_events}",
+                tier.long.human(),
+                step.human()
+            ),
+        }
     }
 }
 
@@ -72,8 +196,25 @@ pub struct TierPlan {
     /// At 100% errors, how long until the alert fires: both windows cross the threshold, then
     /// `for` elapses.
     pub detection_at_full_outage: Duration,
-    /// False when `error_threshold ≥ 1`: not even 100% errors would fire it.
+    /// False when the tier never becomes an alert; `left_out` says why.
     pub can_fire: bool,
+    /// Why the tier is left out of every output, if it is.
+    pub left_out: Option<LeftOut>,
+}
+
+impl TierPlan {
+    /// At a steady burn rate of `burn` times the sustainable rate, how long until this tier
+    /// fires: its windows cross the threshold after `long × factor / burn`, then `for` elapses.
+    /// `None` when the tier is left out or the burn rate never reaches its factor.
+    pub fn detection_at_burn(&self, burn: Ratio) -> Option<Duration> {
+        if self.left_out.is_some() || self.factor >= burn {
+            return None;
+        }
+        let crossing = self.long.scale(self.factor.checked_div(burn).ok()?).ok()?;
+        Some(Duration::from_millis(
+            crossing.millis() + self.for_.millis(),
+        ))
+    }
 }
 
 /// Compiles validated services into a plan. Problems of arithmetic come back as diagnostics:
@@ -81,21 +222,36 @@ pub struct TierPlan {
 pub fn compile(mut services: Vec<Service>) -> (Plan, Vec<Diagnostic>) {
     services.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
     let mut diagnostics = Vec::new();
+    let mut notes = Vec::new();
     let mut plans = Vec::new();
     for service in services {
         let mut slos = Vec::new();
         for slo in service.slos {
-            slos.push(compile_slo(slo, &mut diagnostics));
+            slos.push(compile_slo(slo, &mut diagnostics, &mut notes));
         }
-        plans.push(ServicePlan {
+        let plan = ServicePlan {
             meta: service.meta,
             slos,
-        });
+        };
+        // What Sentry cannot express of the spec is a problem of the spec, found by `validate`
+        // too; the Sentry backend knows Sentry's limits.
+        diagnostics.extend(crate::emit::sentry::problems(&plan));
+        plans.push(plan);
     }
-    (Plan { services: plans }, diagnostics)
+    (
+        Plan {
+            services: plans,
+            notes,
+        },
+        diagnostics,
+    )
 }
 
-fn compile_slo(slo: Slo, diagnostics: &mut Vec<Diagnostic>) -> SloPlan {
+fn compile_slo(
+    slo: Slo,
+    diagnostics: &mut Vec<Diagnostic>,
+    notes: &mut Vec<Diagnostic>,
+) -> SloPlan {
     let mut objectives = Vec::new();
     for tier in &slo.tiers {
         if tier.long > slo.window {
@@ -112,11 +268,27 @@ fn compile_slo(slo: Slo, diagnostics: &mut Vec<Diagnostic>) -> SloPlan {
             );
         }
     }
+    let measure = match Measure::of(&slo) {
+        Ok(measure) => measure,
+        Err(shape) => {
+            diagnostics.push(shape_error(&slo, &shape));
+            None
+        }
+    };
     for objective in &slo.objectives {
         match plan_objective(&slo, objective) {
-            Ok(plan) => {
-                for tier in plan.tiers.iter().filter(|t| !t.can_fire) {
-                    diagnostics.push(cannot_fire(&slo, &plan, tier));
+            Ok(mut plan) => {
+                if let Some(measure) = &measure {
+                    leave_out_sampled(&slo, measure, &mut plan);
+                }
+                for tier in &plan.tiers {
+                    match &tier.left_out {
+                        Some(LeftOut::AboveFullOutage) => {
+                            diagnostics.push(cannot_fire(&slo, &plan, tier));
+                        }
+                        Some(left_out) => diagnostics.push(too_few_samples(&slo, tier, left_out)),
+                        None => {}
+                    }
                 }
                 objectives.push(plan);
             }
@@ -133,7 +305,188 @@ fn compile_slo(slo: Slo, diagnostics: &mut Vec<Diagnostic>) -> SloPlan {
             ),
         }
     }
-    SloPlan { slo, objectives }
+    match &measure {
+        Some(measure) => compliance_notes(&slo, measure, diagnostics, notes),
+        None if !slo.sli.in_prometheus() => notes.push(
+            Diagnostic::info(
+                Code::NoPrometheusRules,
+                format!(
+                    "SLO `{}` is measured {}, so it gets no Prometheus rules",
+                    slo.id,
+                    measured_elsewhere(&slo.sli)
+                ),
+            )
+            .at_origin(&slo.origin),
+        ),
+        // A shape error, reported above.
+        None => {}
+    }
+    let evaluators = slo
+        .alerts
+        .iter()
+        .map(|alert| evaluator(&slo, measure.as_ref(), alert, diagnostics))
+        .collect();
+    SloPlan {
+        slo,
+        objectives,
+        measure,
+        evaluators,
+    }
+}
+
+/// A sampled SLI cannot fire a tier whose long window never holds `min_events` samples.
+fn leave_out_sampled(slo: &Slo, measure: &Measure, plan: &mut ObjectivePlan) {
+    let (Some(step), Some(min_events)) = (measure.sample_step(), slo.min_events) else {
+        return;
+    };
+    for tier in plan.tiers.iter_mut().filter(|t| t.left_out.is_none()) {
+        let samples = tier.long.millis() / step.millis().max(1);
+        if samples < min_events {
+            tier.left_out = Some(LeftOut::TooFewSamples {
+                samples,
+                min_events,
+                step,
+                noun: measure.noun(),
+            });
+            tier.can_fire = false;
+        }
+    }
+}
+
+fn too_few_samples(slo: &Slo, tier: &TierPlan, left_out: &LeftOut) -> Diagnostic {
+    let label = match left_out {
+        LeftOut::TooFewSamples {
+            samples,
+            min_events,
+            step,
+            noun,
+        } => format!(
+            "{} holds at most {samples} {noun} of {}, fewer than min_events {min_events}",
+            tier.long,
+            step.human()
+        ),
+        LeftOut::AboveFullOutage => left_out.reason(tier),
+    };
+    Diagnostic::warning(
+        Code::TierCannotFire,
+        format!(
+            "SLO `{}`: the {} tier over {}/{} can never fire, so it is left out",
+            slo.id, tier.severity, tier.long, tier.short
+        ),
+    )
+    .at_origin(&slo.origin)
+    .with_label(label)
+    .with_help("lower `min_events`, or use a longer long window")
+}
+
+fn shape_error(slo: &Slo, shape: &str) -> Diagnostic {
+    Diagnostic::error(Code::PromqlShape, format!("SLO `{}`: {shape}", slo.id))
+        .at_origin(&slo.origin)
+        .with_help("write plain selectors, or aggregations over them, with no range: slofile adds `rate()` for every window, and the `le` matcher of histograms")
+}
+
+fn measured_elsewhere(sli: &Sli) -> &'static str {
+    match sli {
+        Sli::Sentry(_) => "by Sentry",
+        Sli::Documentary { .. } => "outside slofile (documentation only)",
+        Sli::Probe(_) => "by an external probe without a Prometheus `metric`",
+        Sli::Freshness { .. } => "without a lag `histogram`",
+        _ => "outside Prometheus",
+    }
+}
+
+/// An `error_ratio_query` gives no event counts: compliance is averaged over time, and
+/// `min_events` cannot be enforced.
+fn compliance_notes(
+    slo: &Slo,
+    measure: &Measure,
+    diagnostics: &mut Vec<Diagnostic>,
+    notes: &mut Vec<Diagnostic>,
+) {
+    if measure.counts_events() {
+        return;
+    }
+    notes.push(
+        Diagnostic::info(
+            Code::TimeWeightedCompliance,
+            format!(
+                "SLO `{}`: compliance over {} is the average of 5-minute error ratios, not weighted by traffic",
+                slo.id,
+                slo.window.human()
+            ),
+        )
+        .at_origin(&slo.origin)
+        .with_help("give `bad` (or `good`) and `total` counters instead of `error_ratio_query` to weigh every event equally"),
+    );
+    if let Some(min) = slo.min_events {
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::MinEventsIgnored,
+                format!(
+                    "SLO `{}`: min_events {min} cannot be enforced, because an error_ratio_query gives no event counts",
+                    slo.id
+                ),
+            )
+            .at_origin(&slo.origin)
+            .with_help("give `bad` (or `good`) and `total` counters instead of `error_ratio_query`, or remove `min_events`"),
+        );
+    }
+}
+
+/// Who evaluates a static alert. Only Prometheus evaluates static alerts; one it cannot
+/// evaluate, and that the spec does not mark `documentation_only`, gets a warning.
+fn evaluator(
+    slo: &Slo,
+    measure: Option<&Measure>,
+    alert: &StaticAlert,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Evaluator {
+    if alert.documentation_only {
+        return Evaluator::Documentation;
+    }
+    let (reason, help) = match measure.map(|m| m.evaluates(alert, &slo.sli)) {
+        Some(Ok(())) => return Evaluator::Prometheus,
+        Some(Err(reason)) => (
+            reason,
+            "write the condition as an `expr` on series Prometheus has, or mark the alert `documentation_only: true`".to_owned(),
+        ),
+        None => (
+            format!("its SLI is measured {}", measured_elsewhere(&slo.sli)),
+            make_it_real(&slo.sli),
+        ),
+    };
+    diagnostics.push(
+        Diagnostic::warning(
+            Code::AlertNotEvaluated,
+            format!(
+                "SLO `{}`: alert `{}` is not evaluated by any system: {reason}",
+                slo.id, alert.id
+            ),
+        )
+        .at_origin(&alert.origin)
+        .with_label("nothing evaluates this alert")
+        .with_help(help),
+    );
+    Evaluator::Nobody(reason)
+}
+
+/// What would let Prometheus evaluate the static alerts of an SLI it does not measure.
+fn make_it_real(sli: &Sli) -> String {
+    let what = match sli {
+        Sli::Probe(_) => {
+            "give the probe a `metric` (its 0/1 success series from a blackbox exporter, or from an UptimeRobot exporter) so that Prometheus evaluates the alert"
+        }
+        Sli::Freshness { .. } => {
+            "give the freshness SLI a lag `histogram` so that Prometheus evaluates the alert"
+        }
+        Sli::Sentry(_) => {
+            "Sentry monitors watch the burn-rate tiers only; write the condition as an `expr` on a Prometheus series"
+        }
+        _ => {
+            "measure the SLI in Prometheus, or write the condition as an `expr` on a Prometheus series"
+        }
+    };
+    format!("{what}, or mark the alert `documentation_only: true` if it is only documented")
 }
 
 fn cannot_fire(slo: &Slo, plan: &ObjectivePlan, tier: &TierPlan) -> Diagnostic {
@@ -215,6 +568,7 @@ pub fn plan_tier(tier: &Tier, window: Duration, budget: Ratio) -> Result<TierPla
         exhaustion,
         detection_at_full_outage,
         can_fire,
+        left_out: (!can_fire).then_some(LeftOut::AboveFullOutage),
     })
 }
 

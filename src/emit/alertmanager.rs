@@ -17,7 +17,7 @@
 //! read from a file (a webhook URL) and what the spec does not say (the SMTP relay and sender) is a
 //! placeholder under `.invalid`, listed in the file's header.
 
-use super::{Backend, EmitOptions, Emitted, OutputFile};
+use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
 use crate::compile::{Plan, ServicePlan};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::spec::{Channel, EscalationLevel, ServiceMeta, model::ChannelType};
@@ -47,7 +47,7 @@ impl Backend for Alertmanager {
         "alertmanager"
     }
 
-    fn emit(&self, plan: &Plan, _options: &EmitOptions) -> Emitted {
+    fn emit(&self, plan: &Plan, _options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
         let mut emitted = Emitted::default();
         for service in plan.services.iter().filter(|s| has_routing(&s.meta)) {
             match config(service) {
@@ -67,7 +67,7 @@ impl Backend for Alertmanager {
                 ),
             }
         }
-        emitted
+        emitted.hand_to(sink)
     }
 }
 

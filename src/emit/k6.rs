@@ -7,8 +7,9 @@
 //! as `{"threshold": ..., "abortOnFail": true}`, others as plain strings.
 
 use super::json::file_text;
-use super::{Backend, EmitOptions, Emitted, OutputFile};
+use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
 use crate::compile::{Plan, ServicePlan};
+use crate::diagnostics::Diagnostic;
 use crate::spec::K6Thresholds;
 use crate::units::Ratio;
 use serde_json::{Map, Value, json};
@@ -27,7 +28,7 @@ impl Backend for K6 {
         "k6"
     }
 
-    fn emit(&self, plan: &Plan, _options: &EmitOptions) -> Emitted {
+    fn emit(&self, plan: &Plan, _options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
         let mut emitted = Emitted::default();
         for service in &plan.services {
             let thresholds = service_thresholds(service);
@@ -39,7 +40,7 @@ impl Backend for K6 {
                 contents: file_text(&document(&thresholds)),
             });
         }
-        emitted
+        emitted.hand_to(sink)
     }
 }
 

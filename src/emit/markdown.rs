@@ -7,9 +7,9 @@
 //! [`environment`] print them the way people say them.
 
 use super::k6;
-use crate::compile::{ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
+use crate::compile::{Evaluator, LeftOut, ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
 use crate::diagnostics::{Code, Diagnostic, SourceFile};
-use crate::emit::{Backend, EmitOptions, Emitted, OutputFile};
+use crate::emit::{Backend, EmitOptions, OutputFile, Sink};
 use crate::spec::yaml::ByteSpan;
 use crate::spec::{
     AlertSignal, AlertSource, ChannelType, Command, EscalationLevel, KeywordCase, RatioSli,
@@ -20,8 +20,8 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
 use serde::{Serialize, Serializer};
-use std::collections::BTreeSet;
-use std::path::{Component, Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// The built-in templates, by name. Names starting with `_` are partials.
@@ -52,29 +52,9 @@ impl Backend for Markdown {
         "docs"
     }
 
-    /// Only template overrides can fail, and `validate` renders with the built-in templates,
-    /// which the test suite renders for every shipped spec.
-    fn check(&self, _: &Plan) -> Vec<Diagnostic> {
-        Vec::new()
-    }
-
-    fn emit(&self, plan: &Plan, options: &EmitOptions) -> Emitted {
-        let mut emitted = Emitted::default();
-        if let Some(dir) = &options.templates
-            && !dir.is_dir()
-        {
-            emitted.diagnostics.push(
-                Diagnostic::error(
-                    Code::Template,
-                    format!(
-                        "template directory `{}` does not exist or is not a directory",
-                        crate::spec::load::display_path(dir)
-                    ),
-                )
-                .with_help("pass a directory holding the templates to override, e.g. `--templates my-templates`"),
-            );
-            return emitted;
-        }
+    /// Renders every document, or none: a template error stops the backend, and the build
+    /// writes nothing.
+    fn emit(&self, plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
         let renderer = Renderer::new(options.templates.clone());
         let mut files = Vec::new();
         let rendered = crate::parallel::map(&plan.services, |service| {
@@ -90,10 +70,7 @@ impl Backend for Markdown {
                     path: format!("docs/{}.md", service.meta.id),
                     contents: text,
                 }),
-                Err(error) => {
-                    emitted.diagnostics.push(renderer.diagnostic(&error));
-                    return emitted;
-                }
+                Err(error) => return vec![renderer.diagnostic(&error)],
             }
         }
         let index = index_view(plan);
@@ -105,31 +82,48 @@ impl Backend for Markdown {
                 path: "docs/index.md".to_owned(),
                 contents: text,
             }),
-            Err(error) => {
-                emitted.diagnostics.push(renderer.diagnostic(&error));
-                return emitted;
-            }
+            Err(error) => return vec![renderer.diagnostic(&error)],
         }
-        emitted.diagnostics.extend(renderer.unused_overrides());
-        emitted.files = files;
-        emitted
+        files.into_iter().for_each(sink);
+        renderer.unused_overrides()
     }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Templates: loading, filters, errors.
+// Templates: overrides, loading, filters, errors.
+
+/// Template overrides, read from `--templates DIR` before any backend runs (see
+/// [`crate::spec::load::template_overrides`]): the backend does no I/O.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// The directory, as the user named it; `None` without `--templates`.
+    pub dir: Option<PathBuf>,
+    /// The text of every file under it, by `/`-separated path relative to it.
+    pub files: BTreeMap<String, String>,
+}
+
+impl Overrides {
+    /// Where a template override lives, as the user would open it.
+    fn path_of(&self, name: &str) -> Option<String> {
+        let dir = self.dir.as_ref()?;
+        self.files
+            .contains_key(name)
+            .then(|| crate::spec::load::display_path(&dir.join(name)))
+    }
+}
 
 struct Renderer {
     env: Environment<'static>,
-    overrides: Option<PathBuf>,
-    /// Names of the templates the loader found in the override directory.
+    overrides: Arc<Overrides>,
+    /// Names of the override templates the loader used.
     used: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl Renderer {
-    fn new(overrides: Option<PathBuf>) -> Renderer {
+    fn new(overrides: Overrides) -> Renderer {
         let used = Arc::new(Mutex::new(BTreeSet::new()));
-        let env = environment(overrides.clone(), Arc::clone(&used));
+        let overrides = Arc::new(overrides);
+        let env = environment(Arc::clone(&overrides), Arc::clone(&used));
         Renderer {
             env,
             overrides,
@@ -144,12 +138,9 @@ impl Renderer {
 
     /// Where a template comes from, as the user would open it.
     fn path_of(&self, name: &str) -> String {
-        match &self.overrides {
-            Some(dir) if safe_name(name) && dir.join(name).is_file() => {
-                crate::spec::load::display_path(&dir.join(name))
-            }
-            _ => format!("templates/{name}"),
-        }
+        self.overrides
+            .path_of(name)
+            .unwrap_or_else(|| format!("templates/{name}"))
     }
 
     /// A template error as a located `slofile::template` diagnostic.
@@ -195,29 +186,23 @@ impl Renderer {
         diagnostic
     }
 
-    /// Files in the override directory that no template loaded: most likely misspelt.
+    /// Templates directly in the override directory that no template loaded: most likely
+    /// misspelt.
     fn unused_overrides(&self) -> Vec<Diagnostic> {
-        let Some(dir) = &self.overrides else {
+        let Some(dir) = &self.overrides.dir else {
             return Vec::new();
         };
         let used = self.used.lock().map(|u| u.clone()).unwrap_or_default();
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| e.path().is_file())
-            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-            .filter(|n| n.ends_with(".j2") && !used.contains(n))
-            .collect();
-        names.sort();
-        names
-            .into_iter()
+        self.overrides
+            .files
+            .keys()
+            .filter(|n| !n.contains('/') && n.ends_with(".j2") && !used.contains(*n))
             .map(|name| {
                 Diagnostic::warning(
                     Code::Template,
                     format!(
                         "template `{}` overrides nothing: no template uses it",
-                        crate::spec::load::display_path(&dir.join(&name))
+                        crate::spec::load::display_path(&dir.join(name))
                     ),
                 )
                 .with_help(format!(
@@ -263,41 +248,17 @@ fn line_span(source: &str, line: usize) -> ByteSpan {
     ByteSpan { offset, len }
 }
 
-/// Template names are relative paths that must stay inside the override directory.
-fn safe_name(name: &str) -> bool {
-    !name.is_empty()
-        && Path::new(name)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
-}
-
+/// The text of a template: the override of that name, else the built-in one.
 fn load_template(
-    overrides: Option<&Path>,
+    overrides: &Overrides,
     used: &Mutex<BTreeSet<String>>,
     name: &str,
 ) -> Result<Option<String>, Error> {
-    if let Some(dir) = overrides
-        && safe_name(name)
-    {
-        let path = dir.join(name);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                if let Ok(mut used) = used.lock() {
-                    used.insert(name.to_owned());
-                }
-                return Ok(Some(text));
-            }
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => {
-                return Err(Error::new(
-                    ErrorKind::InvalidOperation,
-                    format!(
-                        "cannot read `{}`: {error}",
-                        crate::spec::load::display_path(&path)
-                    ),
-                ));
-            }
+    if let Some(text) = overrides.files.get(name) {
+        if let Ok(mut used) = used.lock() {
+            used.insert(name.to_owned());
         }
+        return Ok(Some(text.clone()));
     }
     Ok(TEMPLATES
         .iter()
@@ -307,7 +268,7 @@ fn load_template(
 
 /// The template environment: strict undefined, no HTML escaping, and the filters templates need.
 fn environment(
-    overrides: Option<PathBuf>,
+    overrides: Arc<Overrides>,
     used: Arc<Mutex<BTreeSet<String>>>,
 ) -> Environment<'static> {
     let mut env = Environment::new();
@@ -322,7 +283,7 @@ fn environment(
     {
         env.set_syntax(syntax);
     }
-    env.set_loader(move |name| load_template(overrides.as_deref(), &used, name));
+    env.set_loader(move |name| load_template(&overrides, &used, name));
     env.add_filter("percent", |v: &str| exact(v).map(Ratio::percent));
     env.add_filter("factor", |v: &str| exact(v).map(|r| r.significant(4)));
     env.add_filter("decimal", |v: &str| exact(v).map(Ratio::to_decimal));
@@ -602,8 +563,13 @@ struct TierView {
 #[derive(Debug, Serialize)]
 struct TierOutcome {
     objective: String,
-    /// False when even 100% errors stay at or under the threshold: the alert is left out.
+    /// False when the tier is left out of every output: `left_out` says why.
     fires: bool,
+    /// Why the tier never fires, as a clause: `it would need an error ratio above 134.4%, more
+    /// than 100%`.
+    left_out: Option<String>,
+    /// The same, short, for table cells.
+    left_out_short: Option<String>,
     error_threshold: Exact,
     /// The budget spent, as time, when the tier fires.
     budget_burned: u64,
@@ -649,6 +615,12 @@ struct StaticAlertView {
     /// When it fires, in words, without the final full stop.
     condition: String,
     route: Option<Route>,
+    /// False when no system evaluates the alert: the document must not say it fires.
+    evaluated: bool,
+    /// The spec marks it `documentation_only`.
+    documentation_only: bool,
+    /// Why nothing evaluates it, when the spec does not say it is documentation only.
+    not_evaluated: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -703,6 +675,9 @@ struct Chart {
 
 #[derive(Debug, Serialize)]
 struct ChartPoint {
+    /// The burn rate, as a multiple of the sustainable rate.
+    #[serde(skip)]
+    rate: i128,
     burn: String,
     /// Hours to the first alert, with two decimals, for the chart.
     hours: String,
@@ -1281,7 +1256,12 @@ fn tier_outcome(
     };
     TierOutcome {
         objective: objective_label(slo, objective),
-        fires: tier.can_fire,
+        fires: tier.left_out.is_none(),
+        left_out: tier.left_out.as_ref().map(|l| l.reason(tier)),
+        left_out_short: tier.left_out.as_ref().map(|l| match l {
+            LeftOut::AboveFullOutage => "it would need more than 100% errors".to_owned(),
+            LeftOut::TooFewSamples { .. } => l.reason(tier),
+        }),
         error_threshold: Exact(tier.error_threshold),
         budget_burned: objective
             .budget_time
@@ -1355,10 +1335,9 @@ fn alerts_view(meta: &ServiceMeta, plan: &SloPlan) -> AlertsView {
             "prometheus" | "sentry" => tier_views(meta, plan, engine == "sentry"),
             _ => Vec::new(),
         },
-        statics: slo
-            .alerts
-            .iter()
-            .map(|a| static_alert_view(meta, slo, a))
+        statics: plan
+            .static_alerts()
+            .map(|(a, evaluator)| static_alert_view(meta, slo, a, evaluator))
             .collect(),
         missing_data: slo
             .missing_data
@@ -1384,7 +1363,12 @@ fn static_threshold(slo: &Slo, alert: &StaticAlert) -> String {
     }
 }
 
-fn static_alert_view(meta: &ServiceMeta, slo: &Slo, alert: &StaticAlert) -> StaticAlertView {
+fn static_alert_view(
+    meta: &ServiceMeta,
+    slo: &Slo,
+    alert: &StaticAlert,
+    evaluator: &Evaluator,
+) -> StaticAlertView {
     let threshold = static_threshold(slo, alert);
     let sign = if alert.above { ">" } else { "<" };
     let held = alert
@@ -1438,7 +1422,14 @@ fn static_alert_view(meta: &ServiceMeta, slo: &Slo, alert: &StaticAlert) -> Stat
         id: alert.id.clone(),
         summary: alert.summary.clone(),
         verb: severity_verb(&alert.severity),
+        // The threshold as the team wrote it; the alert's own paragraph says who evaluates it.
         short: format!("{short}{routed}"),
+        evaluated: *evaluator == Evaluator::Prometheus,
+        documentation_only: *evaluator == Evaluator::Documentation,
+        not_evaluated: match evaluator {
+            Evaluator::Nobody(reason) => Some(reason.clone()),
+            _ => None,
+        },
         condition: format!(
             "{watched} is {} {threshold}{held}",
             if alert.above { "above" } else { "below" }
@@ -1569,10 +1560,9 @@ fn group_table(meta: &ServiceMeta, plans: &[&SloPlan]) -> GroupTable {
             if shared_window.is_none() && !plan.objectives.is_empty() {
                 target.push_str(&format!(" over {}", slo.window.human()));
             }
-            let mut alerts: Vec<String> = slo
-                .alerts
-                .iter()
-                .map(|a| static_alert_view(meta, slo, a).short)
+            let mut alerts: Vec<String> = plan
+                .static_alerts()
+                .map(|(a, evaluator)| static_alert_view(meta, slo, a, evaluator).short)
                 .collect();
             if let Sli::Documentary {
                 alert: Some(alert), ..
@@ -1695,7 +1685,7 @@ fn charts(service: &ServicePlan) -> Vec<Chart> {
                     policy: policy.clone(),
                     window: slo.window.millis(),
                     slos: Vec::new(),
-                    points: chart_points(&service.meta, &first.tiers),
+                    points: chart_points(&service.meta, first),
                     examples: Vec::new(),
                 });
                 budgets.push(Vec::new());
@@ -1710,17 +1700,13 @@ fn charts(service: &ServicePlan) -> Vec<Chart> {
         }
     }
     for (chart, budgets) in charts.iter_mut().zip(budgets) {
+        // Above `1 / budget` the error ratio would exceed 100%: no such burn rate exists.
         let max_burn = budgets
             .iter()
             .filter_map(|b| Ratio::ONE.checked_div(*b).ok())
             .max()
             .unwrap_or(Ratio::ONE);
-        chart.points.retain(|p| {
-            p.burn
-                .trim_end_matches('×')
-                .parse::<i128>()
-                .is_ok_and(|b| Ratio::integer(b) <= max_burn)
-        });
+        chart.points.retain(|p| Ratio::integer(p.rate) <= max_burn);
         let mut examples: Vec<BurnExample> = budgets
             .iter()
             .filter_map(|b| {
@@ -1738,22 +1724,14 @@ fn charts(service: &ServicePlan) -> Vec<Chart> {
     charts
 }
 
-/// At a steady burn rate `b`, a tier's windows cross its threshold after `long × factor / b`;
-/// the first tier to fire, and when, at each charted burn rate.
-fn chart_points(meta: &ServiceMeta, tiers: &[TierPlan]) -> Vec<ChartPoint> {
+/// The first tier to fire, and when, at each charted burn rate: the Plan's timing of every tier
+/// that becomes an alert.
+fn chart_points(meta: &ServiceMeta, objective: &ObjectivePlan) -> Vec<ChartPoint> {
     let mut points = Vec::new();
     for &burn in CHART_BURN_RATES {
-        let burn_ratio = Ratio::integer(burn);
-        let first = tiers
-            .iter()
-            .filter(|t| t.factor < burn_ratio)
-            .filter_map(|t| {
-                let crossing = t.long.scale(t.factor.checked_div(burn_ratio).ok()?).ok()?;
-                Some((
-                    Duration::from_millis(crossing.millis() + t.for_.millis()),
-                    t,
-                ))
-            })
+        let first = objective
+            .alerting_tiers()
+            .filter_map(|t| Some((t.detection_at_burn(Ratio::integer(burn))?, t)))
             .min_by_key(|(after, _)| *after);
         let Some((after, tier)) = first else {
             continue;
@@ -1765,6 +1743,7 @@ fn chart_points(meta: &ServiceMeta, tiers: &[TierPlan]) -> Vec<ChartPoint> {
             .map(|r| format!(" ({})", r.label))
             .unwrap_or_default();
         points.push(ChartPoint {
+            rate: burn,
             burn: format!("{burn}×"),
             hours,
             after: after.millis(),

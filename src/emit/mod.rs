@@ -12,7 +12,6 @@ pub(crate) mod yaml;
 
 use crate::compile::Plan;
 use crate::diagnostics::Diagnostic;
-use std::path::PathBuf;
 
 /// One generated file, at a path relative to the output directory (always `/`-separated).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,43 +23,47 @@ pub struct OutputFile {
 /// Options of `build` and `check` that some backends read.
 #[derive(Debug, Clone, Default)]
 pub struct EmitOptions {
-    /// A directory of templates that override the built-in ones, file by file.
-    pub templates: Option<PathBuf>,
+    /// Template overrides, read from `--templates DIR` before any backend runs.
+    pub templates: markdown::Overrides,
     /// Which Sentry API the Sentry bodies are for.
     pub sentry_api: sentry::SentryApi,
     /// How the Prometheus rules are packaged.
     pub prometheus_format: prometheus::PrometheusFormat,
 }
 
-/// What a backend produced: files, and notes about what it could not or did not emit.
+/// What the backends produced: files, and notes about how they were rendered.
 #[derive(Debug, Default)]
 pub struct Emitted {
     pub files: Vec<OutputFile>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Emitted {
+    /// Hands the files to `sink` and keeps the notes: for backends that build all their files
+    /// before handing them over.
+    pub fn hand_to(self, sink: &Sink<'_>) -> Vec<Diagnostic> {
+        self.files.into_iter().for_each(sink);
+        self.diagnostics
+    }
+}
+
 /// Takes generated files as backends produce them, from any thread.
 pub type Sink<'a> = dyn Fn(OutputFile) + Sync + 'a;
 
 /// One output target. Backends run in parallel, each on its own thread.
+///
+/// A backend renders the Plan and decides nothing about the specs: which alerts exist, when they
+/// fire, and every problem of the input are the compile stage's (see [`crate::compile`]), so that
+/// `validate` needs no backend. What a backend may still report is about its rendering and the
+/// options chosen for it: a template override that fails to render, what `--sentry-api legacy`
+/// or `--prometheus-format operator` cannot express.
 pub trait Backend: Send + Sync {
     /// Short name, also the output subdirectory, e.g. `prometheus`.
     fn name(&self) -> &'static str;
-    /// Emits files for every service of the plan. A service the backend has nothing to say about
-    /// gets no file.
-    fn emit(&self, plan: &Plan, options: &EmitOptions) -> Emitted;
-    /// Like `emit`, handing each file to `sink` as soon as it is ready, so that a large build
-    /// need not hold all of its output at once. Backends with much output override it.
-    fn emit_into(&self, plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
-        let emitted = self.emit(plan, options);
-        emitted.files.into_iter().for_each(sink);
-        emitted.diagnostics
-    }
-    /// The notes `emit` would give with default options, for `validate`. A backend overrides it
-    /// when it can find them without producing its files.
-    fn check(&self, plan: &Plan) -> Vec<Diagnostic> {
-        self.emit(plan, &EmitOptions::default()).diagnostics
-    }
+    /// Emits files for every service of the plan, handing each to `sink` as soon as it is ready,
+    /// so that a large build need not hold all of its output at once. A service the backend has
+    /// nothing to say about gets no file.
+    fn emit(&self, plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic>;
 }
 
 /// Every backend, in output order.
@@ -75,32 +78,27 @@ pub fn backends() -> Vec<Box<dyn Backend>> {
     ]
 }
 
-/// What every backend would note about the plan, without the files.
-pub fn check_all(plan: &Plan) -> Vec<Diagnostic> {
-    crate::parallel::map(&backends(), |backend| backend.check(plan))
+/// Runs every backend, handing files to `sink` in no particular order. The notes come back in
+/// backend order.
+pub fn emit_streaming(plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
+    crate::parallel::map(&backends(), |backend| backend.emit(plan, options, sink))
         .into_iter()
         .flatten()
         .collect()
 }
 
-/// Runs every backend, handing files to `sink` in no particular order. The notes come back in
-/// backend order.
-pub fn emit_streaming(plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
-    crate::parallel::map(&backends(), |backend| {
-        backend.emit_into(plan, options, sink)
-    })
-    .into_iter()
-    .flatten()
-    .collect()
-}
-
 /// Runs every backend. Files come back sorted by path, so output never depends on backend order.
 pub fn emit_all(plan: &Plan, options: &EmitOptions) -> Emitted {
-    let mut all = Emitted::default();
-    for emitted in crate::parallel::map(&backends(), |backend| backend.emit(plan, options)) {
-        all.files.extend(emitted.files);
-        all.diagnostics.extend(emitted.diagnostics);
-    }
-    all.files.sort_by(|a, b| a.path.cmp(&b.path));
-    all
+    let files = std::sync::Mutex::new(Vec::new());
+    let diagnostics = emit_streaming(plan, options, &|file| {
+        files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(file);
+    });
+    let mut files = files
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Emitted { files, diagnostics }
 }

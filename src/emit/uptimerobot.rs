@@ -6,8 +6,9 @@
 
 use super::json::{clip, file_text};
 use super::sentry::DEFAULT_TIMEOUT_SECS;
-use super::{Backend, EmitOptions, Emitted, OutputFile};
+use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
 use crate::compile::{Plan, ServicePlan, SloPlan};
+use crate::diagnostics::Diagnostic;
 use crate::spec::{Channel, KeywordCase, ProbeProvider, ProbeSli, Sli};
 use crate::units::Duration;
 use serde_json::{Map, Value, json};
@@ -25,7 +26,7 @@ impl Backend for UptimeRobot {
         "uptimerobot"
     }
 
-    fn emit(&self, plan: &Plan, _options: &EmitOptions) -> Emitted {
+    fn emit(&self, plan: &Plan, _options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
         let mut emitted = Emitted::default();
         for service in &plan.services {
             let monitors: Vec<Value> = plan_monitors(service).iter().map(monitor_body).collect();
@@ -36,7 +37,7 @@ impl Backend for UptimeRobot {
                 });
             }
         }
-        emitted
+        emitted.hand_to(sink)
     }
 }
 

@@ -85,6 +85,67 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// Reads the template overrides of `--templates DIR`: every file under it, by relative path. A
+/// missing directory or an unreadable file is a `slofile::template` error, before anything is
+/// rendered.
+pub fn template_overrides(dir: &Path) -> Result<crate::emit::markdown::Overrides, Diagnostic> {
+    if !dir.is_dir() {
+        return Err(Diagnostic::error(
+            Code::Template,
+            format!(
+                "template directory `{}` does not exist or is not a directory",
+                display_path(dir)
+            ),
+        )
+        .with_help(
+            "pass a directory holding the templates to override, e.g. `--templates my-templates`",
+        ));
+    }
+    let mut overrides = crate::emit::markdown::Overrides {
+        dir: Some(dir.to_owned()),
+        files: std::collections::BTreeMap::new(),
+    };
+    read_templates(dir, "", 0, &mut overrides.files)?;
+    Ok(overrides)
+}
+
+/// Directories of templates are shallow; a deeper tree is most likely a link loop.
+const MAX_TEMPLATE_DEPTH: usize = 8;
+
+fn read_templates(
+    dir: &Path,
+    prefix: &str,
+    depth: usize,
+    files: &mut std::collections::BTreeMap<String, String>,
+) -> Result<(), Diagnostic> {
+    let unreadable = |path: &Path, error: &dyn std::fmt::Display| {
+        Diagnostic::error(
+            Code::Template,
+            format!("cannot read `{}`: {error}", display_path(path)),
+        )
+        .with_help("templates are UTF-8 text files; check that the file is readable")
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| unreadable(dir, &e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| unreadable(dir, &e))?;
+        let path = entry.path();
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        let name = format!("{prefix}{name}");
+        if path.is_dir() {
+            if depth < MAX_TEMPLATE_DEPTH {
+                read_templates(&path, &format!("{name}/"), depth + 1, files)?;
+            }
+        } else if path.is_file() {
+            let bytes = std::fs::read(&path).map_err(|e| unreadable(&path, &e))?;
+            let text = String::from_utf8(bytes).map_err(|e| unreadable(&path, &e))?;
+            files.insert(name, text);
+        }
+    }
+    Ok(())
+}
+
 pub fn io_error(path: &Path, error: &std::io::Error) -> Diagnostic {
     Diagnostic::error(
         Code::Io,

@@ -310,6 +310,10 @@ pub struct StaticAlert {
     pub for_: Option<Duration>,
     pub severity: String,
     pub escalation: Option<String>,
+    /// Documented, but evaluated by no system: slofile generates no rule for it.
+    pub documentation_only: bool,
+    /// The alert's node in the spec.
+    pub origin: Origin,
 }
 
 /// A threshold as written: a plain number, a percentage, or a duration.

@@ -708,6 +708,10 @@ pub struct StaticAlert {
     /// Escalation severity (`P1`-`P4`) this alert routes to.
     #[serde(default)]
     pub escalation: Option<String>,
+    /// True for an alert that another system evaluates, or none yet: the documents carry it,
+    /// and slofile generates no rule for it and does not warn that nothing evaluates it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub documentation_only: bool,
 }
 
 /// A row of the monitoring systems table.

@@ -1502,7 +1502,36 @@ fn check_static_alert(
         for_,
         severity: alert.severity.clone().unwrap_or_else(|| "page".to_owned()),
         escalation: alert.escalation.clone(),
+        documentation_only: alert.documentation_only,
+        origin: c.origin(&format!("{at}/id")),
     })
+}
+
+/// Checks of a whole service that every input format goes through, once its reader has built
+/// it: native specs, OpenSLO and Sloth alike.
+pub fn check_service(service: &Service) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for slo in service.slos.iter().filter(|slo| slo.sli.in_prometheus()) {
+        // A fixed label would overwrite every group's value on the SLO's series.
+        if let Some(label) = slo.group_by.iter().find(|label| {
+            service.meta.labels.contains_key(*label) || slo.labels.contains_key(*label)
+        }) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!(
+                        "SLO `{}` groups by `{label}` and also sets it as a fixed label",
+                        slo.id
+                    ),
+                )
+                .at_origin(&slo.origin)
+                .with_help(
+                    "a fixed label would overwrite every group's value; remove it from `labels`",
+                ),
+            );
+        }
+    }
+    diagnostics
 }
 
 pub fn signal_name(signal: AlertSignal) -> &'static str {

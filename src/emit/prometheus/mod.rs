@@ -36,20 +36,20 @@
 //! remaining budget stays a number. Nothing here produces NaN or ±Inf.
 
 mod bucket_guard;
-mod promql;
+pub(crate) mod promql;
 mod promtool;
 
 /// The `le` matcher of a bucket boundary and PromQL string literals, for other outputs that
 /// select histogram buckets.
 pub(crate) use promql::{le_regex, string_literal};
 
-use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
-use crate::compile::{ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
+use super::{Backend, EmitOptions, OutputFile, Sink};
+pub(crate) use crate::compile::measure::{Errors, Measure};
+use crate::compile::{BASE_WINDOW_MS, ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::spec::{AlertSignal, AlertSource, RatioSli, Sli, StaticAlert};
+use crate::spec::{AlertSignal, AlertSource, Sli, StaticAlert};
 use crate::units::{Duration, Ratio};
 use promql::ShapeError;
-use promql_parser::parser::VectorSelector;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -72,71 +72,51 @@ impl Backend for Prometheus {
         "prometheus"
     }
 
-    fn emit(&self, plan: &Plan, options: &EmitOptions) -> Emitted {
-        // Services are independent; their files and notes are taken in plan order.
-        let mut emitted = Emitted::default();
-        for service in
-            crate::parallel::map(&plan.services, |service| emit_service(service, options))
-        {
-            emitted.files.extend(service.files);
-            emitted.diagnostics.extend(service.diagnostics);
-        }
-        emitted
-    }
-
     /// Rules and tests are most of a build's output: each service's files go as soon as they
     /// are ready.
-    fn emit_into(&self, plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
+    fn emit(&self, plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
         let per_service = crate::parallel::map(&plan.services, |service| {
-            let emitted = emit_service(service, options);
-            emitted.files.into_iter().for_each(sink);
-            emitted.diagnostics
-        });
-        per_service.into_iter().flatten().collect()
-    }
-
-    /// Every problem of the rules shows while they are shaped; writing them and their tests
-    /// adds none.
-    fn check(&self, plan: &Plan) -> Vec<Diagnostic> {
-        let per_service = crate::parallel::map(&plan.services, |service| {
-            let mut diagnostics = Vec::new();
-            shape_service(service, &mut diagnostics);
-            diagnostics
+            let (files, notes) = emit_service(service, options);
+            files.into_iter().for_each(sink);
+            notes
         });
         per_service.into_iter().flatten().collect()
     }
 }
 
-/// The rules of every SLO of `service` that Prometheus measures and whose queries take shape.
-fn shape_service<'a>(
-    service: &'a ServicePlan,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<SloRules<'a>> {
+/// The rules of every SLO of `service` that Prometheus measures.
+fn shape_service(service: &ServicePlan) -> Vec<SloRules<'_>> {
     service
         .slos
         .iter()
-        .filter_map(|slo| SloRules::build(service, slo, &mut *diagnostics))
+        .filter_map(|slo| SloRules::build(service, slo))
         .collect()
 }
 
-fn emit_service(service: &ServicePlan, options: &EmitOptions) -> Emitted {
-    let mut emitted = Emitted::default();
-    let slos = shape_service(service, &mut emitted.diagnostics);
+/// The files of one service, and the note that `--prometheus-format operator` leaves out the
+/// test file.
+fn emit_service(
+    service: &ServicePlan,
+    options: &EmitOptions,
+) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut notes = Vec::new();
+    let slos = shape_service(service);
     if slos.is_empty() {
-        return emitted;
+        return (files, notes);
     }
     let id = &service.meta.id;
     let rules_file = format!("{id}.rules.yml");
-    emitted.files.push(OutputFile {
+    files.push(OutputFile {
         path: format!("prometheus/{rules_file}"),
         contents: rule_file(service, &slos, options.prometheus_format),
     });
     match options.prometheus_format {
-        PrometheusFormat::Rules => emitted.files.push(OutputFile {
+        PrometheusFormat::Rules => files.push(OutputFile {
             path: format!("prometheus/{id}.test.yml"),
             contents: promtool::test_file(service, &slos, &rules_file),
         }),
-        PrometheusFormat::Operator => emitted.diagnostics.push(
+        PrometheusFormat::Operator => notes.push(
             Diagnostic::info(
                 Code::NoPrometheusRules,
                 format!("service `{id}`: no promtool test file with `--prometheus-format operator`"),
@@ -147,123 +127,7 @@ fn emit_service(service: &ServicePlan, options: &EmitOptions) -> Emitted {
             ),
         ),
     }
-    emitted
-}
-
-/// How an SLI is measured in PromQL.
-#[derive(Debug, Clone)]
-pub(crate) enum Measure {
-    /// Counters of bad (or, with `good`, good) events, and of all events.
-    Counters {
-        good: bool,
-        events: String,
-        total: String,
-    },
-    /// A classic histogram: all events are the `+Inf` bucket, good events the bucket at each
-    /// objective's threshold (in seconds, one per objective).
-    Histogram {
-        buckets: VectorSelector,
-        boundaries: Vec<f64>,
-        thresholds: Vec<Ratio>,
-    },
-    /// A probe's 0/1 success samples; each sample is one event.
-    Probe {
-        metric: VectorSelector,
-        interval: Duration,
-    },
-    /// A gauge checked once per time slice; each slice is one event.
-    Gauge {
-        query: String,
-        good_below: bool,
-        threshold: Ratio,
-        slice: Duration,
-    },
-    /// A complete error-ratio expression with a `{{window}}` placeholder.
-    ErrorRatioQuery(String),
-}
-
-impl Measure {
-    fn from_sli(slo: &SloPlan) -> Result<Option<Measure>, ShapeError> {
-        let thresholds = || {
-            slo.objectives
-                .iter()
-                .map(|o| o.objective.threshold.unwrap_or_default().as_ratio_secs())
-                .collect()
-        };
-        Ok(Some(match &slo.slo.sli {
-            Sli::Ratio(RatioSli::Events {
-                good,
-                events,
-                total,
-            }) => Measure::Counters {
-                good: *good,
-                events: events.clone(),
-                total: total.clone(),
-            },
-            Sli::Ratio(RatioSli::Query(query)) => Measure::ErrorRatioQuery(query.clone()),
-            Sli::Latency(histogram)
-            | Sli::Freshness {
-                histogram: Some(histogram),
-                ..
-            } => Measure::Histogram {
-                buckets: promql::plain_selector(&histogram.histogram, "`histogram`")?,
-                // Unlisted buckets are guarded at run time; synthetic test data has a bucket at
-                // every threshold.
-                boundaries: if histogram.buckets.is_empty() {
-                    slo.objectives
-                        .iter()
-                        .filter_map(|o| o.objective.threshold)
-                        .map(|t| t.as_ratio_secs().to_f64())
-                        .collect()
-                } else {
-                    histogram.buckets.clone()
-                },
-                thresholds: thresholds(),
-            },
-            Sli::Probe(probe) => match &probe.metric {
-                Some(metric) => Measure::Probe {
-                    metric: promql::plain_selector(metric, "a probe's `metric`")?,
-                    interval: probe.interval,
-                },
-                None => return Ok(None),
-            },
-            Sli::Gauge(gauge) => Measure::Gauge {
-                query: gauge.query.clone(),
-                good_below: gauge.good_below,
-                threshold: gauge.threshold,
-                slice: gauge.slice,
-            },
-            Sli::Freshness {
-                histogram: None, ..
-            }
-            | Sli::Sentry(_)
-            | Sli::Documentary { .. } => return Ok(None),
-        }))
-    }
-
-    /// What one event is, for people.
-    fn noun(&self) -> &'static str {
-        match self {
-            Measure::Probe { .. } => "probes",
-            Measure::Gauge { .. } => "time slices",
-            _ => "events",
-        }
-    }
-
-    /// The interval at which a sampled measure produces events, if it is sampled.
-    fn sample_step(&self) -> Option<Duration> {
-        match self {
-            Measure::Probe { interval, .. } => Some(*interval),
-            Measure::Gauge { slice, .. } => Some(*slice),
-            _ => None,
-        }
-    }
-}
-
-/// Failed events of one objective: counted directly, or as all events minus good ones.
-enum Errors {
-    Bad(String),
-    Good(String),
+    (files, notes)
 }
 
 /// The labels of a series or an alert.
@@ -288,55 +152,12 @@ pub(crate) struct SloRules<'a> {
 pub(crate) const BURN_ALERT: &str = "ErrorBudgetBurn";
 const MISSING_ALERT: &str = "SliDataMissing";
 
-/// The window over which compliance and budget are computed from recorded rates.
-const BASE_WINDOW_MS: u64 = 5 * 60 * 1000;
-
 impl<'a> SloRules<'a> {
-    fn build(
-        service: &'a ServicePlan,
-        plan: &'a SloPlan,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> Option<SloRules<'a>> {
+    /// The rules of one SLO, or `None` when Prometheus does not measure it. Every decision is
+    /// the Plan's: the measure and its shape, the tiers, the windows, who evaluates each alert.
+    fn build(service: &'a ServicePlan, plan: &'a SloPlan) -> Option<SloRules<'a>> {
         let slo = &plan.slo;
-        let measure = match Measure::from_sli(plan) {
-            Ok(Some(measure)) => measure,
-            Ok(None) => {
-                diagnostics.push(
-                    Diagnostic::info(
-                        Code::NoPrometheusRules,
-                        format!(
-                            "SLO `{}` is measured {}, so it gets no Prometheus rules",
-                            slo.id,
-                            measured_elsewhere(&slo.sli)
-                        ),
-                    )
-                    .at_origin(&slo.origin),
-                );
-                return None;
-            }
-            Err(shape) => {
-                diagnostics.push(shape_error(plan, &shape));
-                return None;
-            }
-        };
-        if let Some(label) = slo.group_by.iter().find(|label| {
-            service.meta.labels.contains_key(*label) || slo.labels.contains_key(*label)
-        }) {
-            diagnostics.push(
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    format!(
-                        "SLO `{}` groups by `{label}` and also sets it as a fixed label",
-                        slo.id
-                    ),
-                )
-                .at_origin(&slo.origin)
-                .with_help(
-                    "a fixed label would overwrite every group's value; remove it from `labels`",
-                ),
-            );
-            return None;
-        }
+        let measure = plan.measure.clone()?;
         let mut labels = service.meta.labels.clone();
         labels.extend(slo.labels.clone());
         labels.insert("service".to_owned(), service.meta.id.clone());
@@ -346,19 +167,16 @@ impl<'a> SloRules<'a> {
             service,
             plan,
             measure,
-            windows: Vec::new(),
+            windows: plan.recorded_windows(),
             labels,
             recording: Vec::new(),
             alerts: Vec::new(),
             shared_labels: Vec::new(),
         };
-        rules.windows = rules.windows_needed();
-        if let Err(shape) = rules.record() {
-            diagnostics.push(shape_error(plan, &shape));
-            return None;
-        }
-        rules.compliance_notes(diagnostics);
-        rules.alert(diagnostics);
+        // The compile stage has shaped every expression; a failure here would be a bug, and
+        // leaves the SLO out rather than writing half its rules.
+        rules.record().ok()?;
+        rules.alert();
         Some(rules)
     }
 
@@ -423,149 +241,13 @@ impl<'a> SloRules<'a> {
         labels
     }
 
-    fn windows_needed(&self) -> Vec<Duration> {
-        let mut windows = vec![Duration::from_millis(BASE_WINDOW_MS)];
-        for objective in &self.plan.objectives {
-            for tier in self.alerting_tiers(objective, Quiet) {
-                windows.push(tier.long);
-                windows.push(tier.short);
-            }
-        }
-        for alert in &self.plan.slo.alerts {
-            if alert.source == AlertSource::Signal(AlertSignal::ErrorRatio) {
-                windows.push(alert.over);
-            }
-        }
-        windows.sort();
-        windows.dedup();
-        windows
-    }
-
-    /// The tiers that become alerts. Besides those the compile stage found unable to fire, a
-    /// sampled SLI cannot fire a tier whose long window never holds `min_events` samples.
-    pub(crate) fn alerting_tiers<'p>(
-        &self,
-        objective: &'p ObjectivePlan,
-        mut diagnostics: impl DiagnosticSink,
-    ) -> Vec<&'p TierPlan> {
-        let slo = &self.plan.slo;
-        let mut tiers = Vec::new();
-        for tier in objective.alerting_tiers() {
-            if let (Some(step), Some(min)) = (self.measure.sample_step(), slo.min_events) {
-                let samples = tier.long.millis() / step.millis().max(1);
-                if samples < min {
-                    diagnostics.push(
-                        Diagnostic::warning(
-                            Code::TierCannotFire,
-                            format!(
-                                "SLO `{}`: the {} tier over {}/{} can never fire, so it is left out",
-                                slo.id, tier.severity, tier.long, tier.short
-                            ),
-                        )
-                        .at_origin(&slo.origin)
-                        .with_label(format!(
-                            "{} holds at most {samples} {} of {}, fewer than min_events {min}",
-                            tier.long,
-                            self.measure.noun(),
-                            step.human()
-                        ))
-                        .with_help("lower `min_events`, or use a longer long window"),
-                    );
-                    continue;
-                }
-            }
-            tiers.push(tier);
-        }
-        tiers
-    }
-
     /// The events-per-second expression for a window, from raw series.
     pub(crate) fn events_expr(&self, window: Duration) -> Result<String, ShapeError> {
-        let group_by = self.group_by();
-        let by = promql::by_clause(group_by);
-        let seconds = window.as_ratio_secs().to_decimal();
-        Ok(match &self.measure {
-            Measure::Counters { total, .. } => {
-                promql::summed_over_window(total, "rate", window, group_by)?
-            }
-            Measure::Histogram { buckets, .. } => {
-                let all = promql::with_matcher(buckets, "le", "=", "+Inf")?;
-                format!("sum{by}(rate({all}[{window}]))")
-            }
-            Measure::Probe { metric, .. } => {
-                format!("sum{by}(count_over_time({metric}[{window}])) / {seconds}")
-            }
-            Measure::Gauge { slice, .. } => format!(
-                "count_over_time(({})[{window}:{slice}]) / {seconds}",
-                self.gauge_expr()?
-            ),
-            Measure::ErrorRatioQuery(_) => {
-                return Err("an error_ratio_query has no event counts".to_owned());
-            }
-        })
-    }
-
-    /// The gauge, reduced to its worst value per group: the highest for `below`, the lowest for
-    /// `above`. A slice is good when even the worst series meets the threshold.
-    fn gauge_expr(&self) -> Result<String, ShapeError> {
-        let Measure::Gauge {
-            query, good_below, ..
-        } = &self.measure
-        else {
-            return Err("not a gauge".to_owned());
-        };
-        if promql::grouped_exactly(query, self.group_by()) {
-            return Ok(query.clone());
-        }
-        promql::parse(query)?;
-        let worst = if *good_below { "max" } else { "min" };
-        Ok(format!(
-            "{worst}{}({query})",
-            promql::by_clause(self.group_by())
-        ))
+        self.measure.events_expr(self.group_by(), window)
     }
 
     fn errors_expr(&self, index: usize, window: Duration) -> Result<Errors, ShapeError> {
-        let group_by = self.group_by();
-        let by = promql::by_clause(group_by);
-        let seconds = window.as_ratio_secs().to_decimal();
-        Ok(match &self.measure {
-            Measure::Counters { good, events, .. } => {
-                let counted = promql::summed_over_window(events, "rate", window, group_by)?;
-                if *good {
-                    Errors::Good(counted)
-                } else {
-                    Errors::Bad(counted)
-                }
-            }
-            Measure::Histogram {
-                buckets,
-                thresholds,
-                ..
-            } => {
-                let threshold = thresholds.get(index).copied().unwrap_or(Ratio::ZERO);
-                let fast = promql::with_matcher(buckets, "le", "=~", &promql::le_regex(threshold))?;
-                Errors::Good(format!("sum{by}(rate({fast}[{window}]))"))
-            }
-            Measure::Probe { metric, .. } => Errors::Good(format!(
-                "sum{by}(sum_over_time({metric}[{window}])) / {seconds}"
-            )),
-            Measure::Gauge {
-                good_below,
-                threshold,
-                slice,
-                ..
-            } => {
-                let bad = if *good_below { ">=" } else { "<=" };
-                Errors::Bad(format!(
-                    "sum_over_time(({} {bad} bool {threshold})[{window}:{slice}]) / {seconds}",
-                    self.gauge_expr()?
-                ))
-            }
-            Measure::ErrorRatioQuery(_) => {
-                return Err("an error_ratio_query has no event counts".to_owned());
-            }
-        })
+        self.measure.errors_expr(self.group_by(), index, window)
     }
 
     fn record(&mut self) -> Result<(), ShapeError> {
@@ -688,68 +370,25 @@ impl<'a> SloRules<'a> {
         self.recording.push(Rule::recording(&name, expr, labels));
     }
 
-    fn compliance_notes(&self, diagnostics: &mut Vec<Diagnostic>) {
-        let slo = &self.plan.slo;
-        if !matches!(self.measure, Measure::ErrorRatioQuery(_)) {
-            return;
-        }
-        diagnostics.push(
-            Diagnostic::info(
-                Code::TimeWeightedCompliance,
-                format!(
-                    "SLO `{}`: compliance over {} is the average of 5-minute error ratios, not weighted by traffic",
-                    slo.id,
-                    slo.window.human()
-                ),
-            )
-            .at_origin(&slo.origin)
-            .with_help("give `bad` (or `good`) and `total` counters instead of `error_ratio_query` to weigh every event equally"),
-        );
-        if let Some(min) = slo.min_events {
-            diagnostics.push(
-                Diagnostic::warning(
-                    Code::MinEventsIgnored,
-                    format!(
-                        "SLO `{}`: min_events {min} cannot be enforced, because an error_ratio_query gives no event counts",
-                        slo.id
-                    ),
-                )
-                .at_origin(&slo.origin)
-                .with_help("give `bad` (or `good`) and `total` counters instead of `error_ratio_query`, or remove `min_events`"),
-            );
-        }
-    }
-
-    fn alert(&mut self, diagnostics: &mut Vec<Diagnostic>) {
+    fn alert(&mut self) {
         let mut alerts = Vec::new();
         for (index, objective) in self.plan.objectives.iter().enumerate() {
-            for tier in self.alerting_tiers(objective, &mut *diagnostics) {
+            for tier in objective.alerting_tiers() {
                 alerts.push(self.burn_alert(index, objective, tier));
             }
         }
-        for alert in &self.plan.slo.alerts {
-            match self.static_alert(alert) {
-                Ok(built) => alerts.push(built),
-                Err(reason) => diagnostics.push(
-                    Diagnostic::info(
-                        Code::NoPrometheusRules,
-                        format!(
-                            "SLO `{}`: alert `{}` is not evaluated by Prometheus: {reason}",
-                            self.slo_id(),
-                            alert.id
-                        ),
-                    )
-                    .at_origin(&self.plan.slo.origin),
-                ),
-            }
-        }
+        // The Plan says which static alerts Prometheus evaluates; their expressions take shape.
+        alerts.extend(
+            self.plan
+                .prometheus_alerts()
+                .filter_map(|alert| self.static_alert(alert).ok()),
+        );
         if let Some(missing) = self.missing_data_alert() {
             alerts.push(missing);
         }
-        match self.bucket_guard_alerts() {
-            Ok(guards) => alerts.extend(guards),
-            Err(shape) => diagnostics.push(shape_error(self.plan, &shape)),
-        }
+        // Compile shaped the histogram's selector with the same `le` matchers (see
+        // `Measure::errors_expr`), so the guards always take shape here.
+        alerts.extend(self.bucket_guard_alerts().unwrap_or_default());
         self.alerts = alerts;
     }
 
@@ -1088,43 +727,6 @@ impl<'a> SloRules<'a> {
             alerts: self.alerts.iter().map(Alert::rule).collect(),
         }
     }
-}
-
-/// Where diagnostics of a step go; tests and re-derivations pass a sink that drops them.
-pub(crate) trait DiagnosticSink {
-    fn push(&mut self, diagnostic: Diagnostic);
-}
-
-impl DiagnosticSink for &mut Vec<Diagnostic> {
-    fn push(&mut self, diagnostic: Diagnostic) {
-        Vec::push(self, diagnostic);
-    }
-}
-
-/// Drops diagnostics already reported.
-pub(crate) struct Quiet;
-
-impl DiagnosticSink for Quiet {
-    fn push(&mut self, _: Diagnostic) {}
-}
-
-fn measured_elsewhere(sli: &Sli) -> &'static str {
-    match sli {
-        Sli::Sentry(_) => "by Sentry",
-        Sli::Documentary { .. } => "outside slofile (documentation only)",
-        Sli::Probe(_) => "by an external probe without a Prometheus `metric`",
-        Sli::Freshness { .. } => "without a lag `histogram`",
-        _ => "outside Prometheus",
-    }
-}
-
-fn shape_error(plan: &SloPlan, shape: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::PromqlShape,
-        format!("SLO `{}`: {shape}", plan.slo.id),
-    )
-    .at_origin(&plan.slo.origin)
-    .with_help("write plain selectors, or aggregations over them, with no range: slofile adds `rate()` for every window, and the `le` matcher of histograms")
 }
 
 /// `exchange-completion` → `ExchangeCompletion`.

@@ -422,7 +422,7 @@ impl<'a> SloTests<'a> {
         let group = group_values(&shape, rules.group_by())?;
         let mut tiers = Vec::new();
         for (index, objective) in rules.plan.objectives.iter().enumerate() {
-            for tier in rules.alerting_tiers(objective, super::Quiet) {
+            for tier in objective.alerting_tiers() {
                 let position = objective
                     .tiers
                     .iter()

@@ -19,9 +19,9 @@ pub(crate) mod plan;
 pub(crate) mod text;
 
 use super::json::file_text;
-use super::{Backend, EmitOptions, Emitted, OutputFile};
+use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
 use crate::compile::{Plan, ServicePlan, SloPlan};
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::units::Duration;
 use current::current_document;
 use legacy::legacy_document;
@@ -49,16 +49,36 @@ impl Backend for Sentry {
         "sentry"
     }
 
-    fn emit(&self, plan: &Plan, options: &EmitOptions) -> Emitted {
+    /// What Sentry's current API cannot express of a spec is reported by the compile stage (see
+    /// [`problems`]); what is left to say is how this build's options render it: windows
+    /// mapped to the nearest one Sentry allows, and what `--sentry-api legacy` leaves out.
+    fn emit(&self, plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
         let mut emitted = Emitted::default();
         for service in &plan.services {
-            if let Some(file) = emit_service(service, options.sentry_api, &mut emitted.diagnostics)
-            {
+            let mut notes = Vec::new();
+            if let Some(file) = emit_service(service, options.sentry_api, &mut notes) {
                 emitted.files.push(file);
             }
+            let reported = problems(service);
+            emitted.diagnostics.extend(notes.into_iter().filter(|note| {
+                note.severity == Severity::Info
+                    || !reported
+                        .iter()
+                        .any(|r| r.code == note.code && r.message == note.message)
+            }));
         }
-        emitted
+        emitted.hand_to(sink)
     }
+}
+
+/// The errors and warnings of a service's Sentry monitors with Sentry's current API, the
+/// default: percentiles Sentry has no function for, channels it cannot notify. They are facts
+/// about the spec, so the compile stage reports them, and `validate` shows them.
+pub fn problems(service: &ServicePlan) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    emit_service(service, SentryApi::Current, &mut diagnostics);
+    diagnostics.retain(|d| d.severity != Severity::Info);
+    diagnostics
 }
 
 fn emit_service(
