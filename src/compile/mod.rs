@@ -5,8 +5,11 @@
 //! `budget_share` of the window's budget burns within `long` needs the rate
 //! `factor = budget_share × window / long`, i.e. an error ratio above `factor × (1 − objective)`.
 
+pub mod dashboard;
+pub mod series;
+
 use crate::diagnostics::{Code, Diagnostic};
-use crate::spec::{Objective, Service, ServiceMeta, Slo, Tier};
+use crate::spec::{AlertSignal, AlertSource, Objective, Service, ServiceMeta, Sli, Slo, Tier};
 use crate::units::{Duration, Overflow, Ratio};
 use std::collections::BTreeMap;
 
@@ -29,6 +32,53 @@ pub struct SloPlan {
     pub slo: Slo,
     /// One per objective of the SLO, in spec order.
     pub objectives: Vec<ObjectivePlan>,
+}
+
+/// The window over which compliance and budget are computed from recorded rates: always
+/// recorded, whatever the alerts.
+pub const BASE_WINDOW: Duration = Duration::from_millis(5 * 60 * 1000);
+
+impl SloPlan {
+    /// How often a sampled SLI produces an event: a probe's interval, a gauge's time slice.
+    pub fn sample_step(&self) -> Option<Duration> {
+        match &self.slo.sli {
+            Sli::Probe(probe) => Some(probe.interval),
+            Sli::Gauge(gauge) => Some(gauge.slice),
+            _ => None,
+        }
+    }
+
+    /// When a sampled SLI's `tier` can hold fewer than `min_events` samples in its long window,
+    /// how many it holds at most: such a tier can never fire.
+    pub fn too_few_samples(&self, tier: &TierPlan) -> Option<u64> {
+        let (step, min) = (self.sample_step()?, self.slo.min_events?);
+        let samples = tier.long.millis() / step.millis().max(1);
+        (samples < min).then_some(samples)
+    }
+
+    /// Every window the Prometheus rules record for this SLO, sorted and without duplicates: 5m,
+    /// the long and short window of every tier that becomes an alert, and the `over` window of
+    /// every static error-ratio alert.
+    pub fn recorded_windows(&self) -> Vec<Duration> {
+        let mut windows = vec![BASE_WINDOW];
+        for objective in &self.objectives {
+            for tier in objective
+                .alerting_tiers()
+                .filter(|tier| self.too_few_samples(tier).is_none())
+            {
+                windows.push(tier.long);
+                windows.push(tier.short);
+            }
+        }
+        for alert in &self.slo.alerts {
+            if alert.source == AlertSource::Signal(AlertSignal::ErrorRatio) {
+                windows.push(alert.over);
+            }
+        }
+        windows.sort();
+        windows.dedup();
+        windows
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -81,7 +131,8 @@ pub fn compile(mut services: Vec<Service>) -> (Plan, Vec<Diagnostic>) {
     let mut plans = Vec::new();
     for service in services {
         let mut slos = Vec::new();
-        for slo in service.slos {
+        for (index, mut slo) in service.slos.into_iter().enumerate() {
+            link_dashboard(&service.meta, index, &mut slo);
             slos.push(compile_slo(slo, &mut diagnostics));
         }
         plans.push(ServicePlan {
@@ -90,6 +141,15 @@ pub fn compile(mut services: Vec<Service>) -> (Plan, Vec<Diagnostic>) {
         });
     }
     (Plan { services: plans }, diagnostics)
+}
+
+/// With the service's `grafana` setting, an SLO that gets a dashboard row links to it, unless
+/// its spec names a dashboard of its own: documents show the link, alerts carry it as their
+/// `dashboard` annotation.
+fn link_dashboard(meta: &ServiceMeta, index: usize, slo: &mut Slo) {
+    if let (Some(settings), None, true) = (&meta.grafana, &slo.dashboard, slo.sli.in_prometheus()) {
+        slo.dashboard = Some(dashboard::slo_url(settings, &meta.id, &meta.title, index));
+    }
 }
 
 fn compile_slo(slo: Slo, diagnostics: &mut Vec<Diagnostic>) -> SloPlan {

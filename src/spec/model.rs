@@ -51,6 +51,10 @@ pub struct RawService {
     /// Sentry settings shared by the service's Sentry monitors and alerts.
     #[serde(default)]
     pub sentry: Option<SentrySettings>,
+    /// Where the generated Grafana dashboards live. With it, documents link each SLO to its
+    /// dashboard row and every alert carries a `dashboard` annotation.
+    #[serde(default)]
+    pub grafana: Option<GrafanaSettings>,
     /// Notification channels. Alerts and escalation levels name them by id.
     #[serde(default)]
     pub channels: Vec<Channel>,
@@ -127,6 +131,17 @@ pub struct SentrySettings {
     /// environment.
     #[serde(default)]
     pub environment: Option<String>,
+}
+
+/// Where the service's generated Grafana dashboard is provisioned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrafanaSettings {
+    /// Base URL of Grafana, e.g. `https://grafana.example.com`.
+    pub url: String,
+    /// Dashboard folder the provisioning file puts the dashboard in. Default: `SLOs`.
+    #[serde(default)]
+    pub folder: Option<String>,
 }
 
 /// The kind of a notification channel.

@@ -35,10 +35,11 @@
 //! with `or`, so a window without events has an error ratio of exactly 0: no alert fires, and the
 //! remaining budget stays a number. Nothing here produces NaN or ±Inf.
 
-mod promql;
+pub(crate) mod promql;
 mod promtool;
 
 use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
+use crate::compile::{BASE_WINDOW, series};
 use crate::compile::{ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::spec::{AlertSignal, AlertSource, RatioSli, Sli, StaticAlert};
@@ -234,15 +235,6 @@ impl Measure {
             _ => "events",
         }
     }
-
-    /// The interval at which a sampled measure produces events, if it is sampled.
-    fn sample_step(&self) -> Option<Duration> {
-        match self {
-            Measure::Probe { interval, .. } => Some(*interval),
-            Measure::Gauge { slice, .. } => Some(*slice),
-            _ => None,
-        }
-    }
 }
 
 /// Failed events of one objective: counted directly, or as all events minus good ones.
@@ -272,9 +264,6 @@ pub(crate) struct SloRules<'a> {
 /// Suffixes of the generated alerts' names: `ExchangeCompletionErrorBudgetBurn`.
 const BURN_ALERT: &str = "ErrorBudgetBurn";
 const MISSING_ALERT: &str = "SliDataMissing";
-
-/// The window over which compliance and budget are computed from recorded rates.
-const BASE_WINDOW_MS: u64 = 5 * 60 * 1000;
 
 impl<'a> SloRules<'a> {
     fn build(
@@ -324,8 +313,8 @@ impl<'a> SloRules<'a> {
         }
         let mut labels = service.meta.labels.clone();
         labels.extend(slo.labels.clone());
-        labels.insert("service".to_owned(), service.meta.id.clone());
-        labels.insert("slo".to_owned(), slo.id.clone());
+        labels.insert(series::label::SERVICE.to_owned(), service.meta.id.clone());
+        labels.insert(series::label::SLO.to_owned(), slo.id.clone());
 
         let mut rules = SloRules {
             service,
@@ -337,7 +326,7 @@ impl<'a> SloRules<'a> {
             alerts: Vec::new(),
             shared_labels: Vec::new(),
         };
-        rules.windows = rules.windows_needed();
+        rules.windows = plan.recorded_windows();
         if let Err(shape) = rules.record() {
             diagnostics.push(shape_error(plan, &shape));
             return None;
@@ -365,15 +354,15 @@ impl<'a> SloRules<'a> {
     /// The matcher set of this SLO's series: `{service="…",slo="…"}`.
     fn slo_matchers(&self) -> Vec<(&str, &str)> {
         vec![
-            ("service", self.service.meta.id.as_str()),
-            ("slo", self.slo_id()),
+            (series::label::SERVICE, self.service.meta.id.as_str()),
+            (series::label::SLO, self.slo_id()),
         ]
     }
 
     fn objective_matchers<'s>(&'s self, objective: &'s ObjectivePlan) -> Vec<(&'s str, &'s str)> {
         let mut matchers = self.slo_matchers();
         if let Some(name) = &objective.objective.name {
-            matchers.push(("objective", name.as_str()));
+            matchers.push((series::label::OBJECTIVE, name.as_str()));
         }
         matchers
     }
@@ -403,27 +392,9 @@ impl<'a> SloRules<'a> {
     ) -> BTreeMap<String, String> {
         let mut labels = self.labels.clone();
         if let Some(name) = objective.and_then(|o| o.objective.name.as_ref()) {
-            labels.insert("objective".to_owned(), name.clone());
+            labels.insert(series::label::OBJECTIVE.to_owned(), name.clone());
         }
         labels
-    }
-
-    fn windows_needed(&self) -> Vec<Duration> {
-        let mut windows = vec![Duration::from_millis(BASE_WINDOW_MS)];
-        for objective in &self.plan.objectives {
-            for tier in self.alerting_tiers(objective, Quiet) {
-                windows.push(tier.long);
-                windows.push(tier.short);
-            }
-        }
-        for alert in &self.plan.slo.alerts {
-            if alert.source == AlertSource::Signal(AlertSignal::ErrorRatio) {
-                windows.push(alert.over);
-            }
-        }
-        windows.sort();
-        windows.dedup();
-        windows
     }
 
     /// The tiers that become alerts. Besides those the compile stage found unable to fire, a
@@ -436,28 +407,29 @@ impl<'a> SloRules<'a> {
         let slo = &self.plan.slo;
         let mut tiers = Vec::new();
         for tier in objective.alerting_tiers() {
-            if let (Some(step), Some(min)) = (self.measure.sample_step(), slo.min_events) {
-                let samples = tier.long.millis() / step.millis().max(1);
-                if samples < min {
-                    diagnostics.push(
-                        Diagnostic::warning(
-                            Code::TierCannotFire,
-                            format!(
-                                "SLO `{}`: the {} tier over {}/{} can never fire, so it is left out",
-                                slo.id, tier.severity, tier.long, tier.short
-                            ),
-                        )
-                        .at_origin(&slo.origin)
-                        .with_label(format!(
-                            "{} holds at most {samples} {} of {}, fewer than min_events {min}",
-                            tier.long,
-                            self.measure.noun(),
-                            step.human()
-                        ))
-                        .with_help("lower `min_events`, or use a longer long window"),
-                    );
-                    continue;
-                }
+            if let (Some(samples), Some(step), Some(min)) = (
+                self.plan.too_few_samples(tier),
+                self.plan.sample_step(),
+                slo.min_events,
+            ) {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        Code::TierCannotFire,
+                        format!(
+                            "SLO `{}`: the {} tier over {}/{} can never fire, so it is left out",
+                            slo.id, tier.severity, tier.long, tier.short
+                        ),
+                    )
+                    .at_origin(&slo.origin)
+                    .with_label(format!(
+                        "{} holds at most {samples} {} of {}, fewer than min_events {min}",
+                        tier.long,
+                        self.measure.noun(),
+                        step.human()
+                    ))
+                    .with_help("lower `min_events`, or use a longer long window"),
+                );
+                continue;
             }
             tiers.push(tier);
         }
@@ -560,16 +532,12 @@ impl<'a> SloRules<'a> {
                 let text = query.replace("{{window}}", &w.prometheus());
                 promql::parse(&text)?;
                 // A comparison filter drops the NaN of windows without traffic.
-                self.push_record(
-                    format!("slo:sli_error:ratio_rate{w}"),
-                    format!("({text}) >= 0"),
-                    None,
-                );
+                self.push_record(series::error_ratio(w), format!("({text}) >= 0"), None);
             }
             if !self.windows.contains(&window) {
-                let base = self.slo_series("slo:sli_error:ratio_rate5m");
+                let base = self.slo_series(&series::error_ratio(BASE_WINDOW));
                 self.push_record(
-                    format!("slo:sli_error:ratio_rate{window}"),
+                    series::error_ratio(window),
                     format!("avg_over_time({base}[{window}])"),
                     None,
                 );
@@ -578,12 +546,8 @@ impl<'a> SloRules<'a> {
             let on = promql::on_clause(self.group_by());
             let matching = self.objective_matching();
             for &w in &self.windows.clone() {
-                self.push_record(
-                    format!("slo:sli_events:rate{w}"),
-                    self.events_expr(w)?,
-                    None,
-                );
-                let events = self.slo_series(&format!("slo:sli_events:rate{w}"));
+                self.push_record(series::events_rate(w), self.events_expr(w)?, None);
+                let events = self.slo_series(&series::events_rate(w));
                 for (index, objective) in self.plan.objectives.iter().enumerate() {
                     let expr = match self.errors_expr(index, w)? {
                         Errors::Bad(bad) => format!("{bad}\nor {on}\n0 * {events}"),
@@ -593,24 +557,24 @@ impl<'a> SloRules<'a> {
                             format!("clamp_min({events} - {on} {good}, 0)\nor {on}\n{events}")
                         }
                     };
-                    self.push_record(format!("slo:sli_errors:rate{w}"), expr, Some(objective));
+                    self.push_record(series::errors_rate(w), expr, Some(objective));
                 }
                 for objective in &self.plan.objectives {
-                    let errors =
-                        self.objective_series(&format!("slo:sli_errors:rate{w}"), objective);
+                    let errors = self.objective_series(&series::errors_rate(w), objective);
                     self.push_record(
-                        format!("slo:sli_error:ratio_rate{w}"),
+                        series::error_ratio(w),
                         format!("{errors}\n/{matching} ({events} > 0)\nor\n0 * {errors}"),
                         Some(objective),
                     );
                 }
             }
             if !self.windows.contains(&window) {
-                let events = self.slo_series("slo:sli_events:rate5m");
+                let events = self.slo_series(&series::events_rate(BASE_WINDOW));
                 for objective in &self.plan.objectives {
-                    let errors = self.objective_series("slo:sli_errors:rate5m", objective);
+                    let errors =
+                        self.objective_series(&series::errors_rate(BASE_WINDOW), objective);
                     self.push_record(
-                        format!("slo:sli_error:ratio_rate{window}"),
+                        series::error_ratio(window),
                         format!(
                             "sum_over_time({errors}[{window}])\n/{matching} (sum_over_time({events}[{window}]) > 0)\nor\n0 * {errors}"
                         ),
@@ -627,33 +591,32 @@ impl<'a> SloRules<'a> {
         let slo = &self.plan.slo;
         let window = slo.window;
         let mut info = self.labels.clone();
-        info.insert("title".to_owned(), slo.title.clone());
-        info.insert("window".to_owned(), window.prometheus());
+        info.insert(series::label::TITLE.to_owned(), slo.title.clone());
+        info.insert(series::label::WINDOW.to_owned(), window.prometheus());
         self.recording.push(Rule::recording(
-            "slo:info",
+            series::INFO,
             "vector(1)".to_owned(),
             Arc::new(info),
         ));
         self.push_record(
-            "slo:window:seconds".to_owned(),
+            series::WINDOW_SECONDS.to_owned(),
             format!("vector({})", window.as_ratio_secs().to_decimal()),
             None,
         );
         for objective in &self.plan.objectives {
             self.push_record(
-                "slo:objective:ratio".to_owned(),
+                series::OBJECTIVE_RATIO.to_owned(),
                 format!("vector({})", objective.objective.target.to_decimal()),
                 Some(objective),
             );
             self.push_record(
-                "slo:error_budget:ratio".to_owned(),
+                series::ERROR_BUDGET_RATIO.to_owned(),
                 format!("vector({})", objective.budget.to_decimal()),
                 Some(objective),
             );
-            let ratio =
-                self.objective_series(&format!("slo:sli_error:ratio_rate{window}"), objective);
+            let ratio = self.objective_series(&series::error_ratio(window), objective);
             self.push_record(
-                "slo:error_budget_remaining:ratio".to_owned(),
+                series::ERROR_BUDGET_REMAINING.to_owned(),
                 format!("1 - {ratio} / {}", objective.budget.to_decimal()),
                 Some(objective),
             );
@@ -757,9 +720,9 @@ impl<'a> SloRules<'a> {
     ) -> BTreeMap<String, String> {
         let mut labels = self.labels.clone();
         labels.extend(self.plan.slo.alert_labels.clone());
-        labels.insert("severity".to_owned(), severity.to_owned());
+        labels.insert(series::label::SEVERITY.to_owned(), severity.to_owned());
         if let Some(escalation) = escalation {
-            labels.insert("escalation".to_owned(), escalation.clone());
+            labels.insert(series::label::ESCALATION.to_owned(), escalation.clone());
         }
         labels
     }
@@ -841,8 +804,7 @@ impl<'a> SloRules<'a> {
     fn burn_alert(&self, index: usize, objective: &ObjectivePlan, tier: &TierPlan) -> Alert {
         let slo = &self.plan.slo;
         let threshold = tier.error_threshold.to_decimal();
-        let ratio =
-            |w: Duration| self.objective_series(&format!("slo:sli_error:ratio_rate{w}"), objective);
+        let ratio = |w: Duration| self.objective_series(&series::error_ratio(w), objective);
         let mut expr = format!(
             "{} > {threshold}\nand\n{} > {threshold}",
             ratio(tier.long),
@@ -859,17 +821,23 @@ impl<'a> SloRules<'a> {
             };
             expr.push_str(&format!(
                 "\nand{matching}\n{} * {} >= {min}",
-                self.slo_series(&format!("slo:sli_events:rate{}", tier.long)),
+                self.slo_series(&series::events_rate(tier.long)),
                 tier.long.as_ratio_secs().to_decimal()
             ));
         }
         let mut labels = self.alert_labels(&tier.severity, tier.escalation.as_ref());
         // Validation keeps slofile's own label names out of a tier's labels.
         labels.extend(tier.labels.clone());
-        labels.insert("long_window".to_owned(), tier.long.prometheus());
-        labels.insert("short_window".to_owned(), tier.short.prometheus());
+        labels.insert(
+            series::label::LONG_WINDOW.to_owned(),
+            tier.long.prometheus(),
+        );
+        labels.insert(
+            series::label::SHORT_WINDOW.to_owned(),
+            tier.short.prometheus(),
+        );
         if let Some(name) = &objective.objective.name {
-            labels.insert("objective".to_owned(), name.clone());
+            labels.insert(series::label::OBJECTIVE.to_owned(), name.clone());
         }
 
         let mut summary = Template::text(&format!(
@@ -933,7 +901,7 @@ impl<'a> SloRules<'a> {
             ) => (
                 format!(
                     "{} {compare} {value}",
-                    self.slo_series(&format!("slo:sli_error:ratio_rate{}", alert.over))
+                    self.slo_series(&series::error_ratio(alert.over))
                 ),
                 format!("the error ratio over {}", alert.over.human()),
             ),
@@ -966,11 +934,10 @@ impl<'a> SloRules<'a> {
                         .iter()
                         .find(|o| o.objective.percentile == Some(p))
                 }) {
-                    Some(objective) => self.objective_series(
-                        &format!("slo:sli_error:ratio_rate{}", slo.window),
-                        objective,
-                    ),
-                    None => self.slo_series(&format!("slo:sli_error:ratio_rate{}", slo.window)),
+                    Some(objective) => {
+                        self.objective_series(&series::error_ratio(slo.window), objective)
+                    }
+                    None => self.slo_series(&series::error_ratio(slo.window)),
                 };
                 (
                     format!("1 - {selector} {compare} {value}"),
@@ -1036,7 +1003,10 @@ impl<'a> SloRules<'a> {
                 }
                 absents.join(" and on ()\n")
             }
-            _ => format!("absent({})", self.slo_series("slo:sli_events:rate5m")),
+            _ => format!(
+                "absent({})",
+                self.slo_series(&series::events_rate(BASE_WINDOW))
+            ),
         };
         let mut annotations = BTreeMap::new();
         annotations.insert(
