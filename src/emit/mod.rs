@@ -2,6 +2,7 @@
 //! only [`crate::write`] touches the disk.
 
 pub mod alertmanager;
+pub mod grafana;
 pub mod json;
 pub mod markdown;
 pub mod prometheus;
@@ -29,6 +30,8 @@ pub struct EmitOptions {
     pub sentry_api: sentry::SentryApi,
     /// How the Prometheus rules are packaged.
     pub prometheus_format: prometheus::PrometheusFormat,
+    /// How the Grafana dashboards are packaged.
+    pub grafana_format: grafana::GrafanaFormat,
 }
 
 /// What a backend produced: files, and notes about what it could not or did not emit.
@@ -70,6 +73,7 @@ pub fn backends() -> Vec<Box<dyn Backend>> {
         Box::new(uptimerobot::UptimeRobot),
         Box::new(markdown::Markdown),
         Box::new(prometheus::Prometheus),
+        Box::new(grafana::Grafana),
     ]
 }
 
