@@ -124,8 +124,10 @@ pub fn dashboard(service: &ServicePlan, slos: &[(usize, &SloPlan)]) -> Value {
             "panels": [],
         });
         if collapsed {
+            // A collapsed row takes one line; its panels keep the places they take when it opens.
             row["panels"] = Value::Array(children);
             panels.push(row);
+            y = row_y + 1;
         } else {
             panels.push(row);
             panels.extend(children);
