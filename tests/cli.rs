@@ -592,10 +592,10 @@ fn nothing_reads_outside_the_repository() {
             for entry in std::fs::read_dir(&path).unwrap() {
                 stack.push(entry.unwrap().path());
             }
-        } else if let Ok(text) = std::fs::read_to_string(&path) {
-            if text.contains(&beside) {
-                offenders.push(path.display().to_string());
-            }
+        } else if let Ok(text) = std::fs::read_to_string(&path)
+            && text.contains(&beside)
+        {
+            offenders.push(path.display().to_string());
         }
     }
     offenders.sort();

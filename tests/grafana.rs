@@ -575,6 +575,10 @@ fn evaluated_every_second(rules: &str, path: &Path) -> PathBuf {
             out.push_str("  interval: 1s\n");
         }
     }
+    assert!(
+        out.contains("  interval: 1s\n"),
+        "no rule group in:\n{rules}"
+    );
     std::fs::write(path, out).unwrap();
     path.to_path_buf()
 }

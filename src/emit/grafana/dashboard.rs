@@ -99,18 +99,16 @@ pub fn dashboard(service: &ServicePlan, slos: &[(usize, &SloPlan)]) -> Value {
         let queries = SloQueries::new(service, plan);
         let row_id = dashboard::row_id(index);
         let mut children = Vec::new();
-        let mut next_id = dashboard::first_panel_id(index);
         let row_y = y;
         y += 1;
         let (mut x, mut line_height) = (0, 0);
-        for panel in slo_panels(&queries) {
+        for (id, panel) in (dashboard::first_panel_id(index)..).zip(slo_panels(&queries)) {
             if x + panel.width > GRID_WIDTH {
                 x = 0;
                 y += line_height;
                 line_height = 0;
             }
-            children.push(panel_json(&panel, next_id, x, y));
-            next_id += 1;
+            children.push(panel_json(&panel, id, x, y));
             x += panel.width;
             line_height = line_height.max(panel.height);
         }
