@@ -141,6 +141,10 @@ pub struct EmitArgs {
     /// `PrometheusRule` object.
     #[arg(long, value_enum, default_value_t)]
     pub prometheus_format: emit::prometheus::PrometheusFormat,
+    /// Write the Grafana dashboards as JSON files with a provisioning file, or as ConfigMaps
+    /// labelled `grafana_dashboard: "1"` for the Grafana sidecar.
+    #[arg(long, value_enum, default_value_t)]
+    pub grafana_format: emit::grafana::GrafanaFormat,
 }
 
 impl EmitArgs {
@@ -154,6 +158,7 @@ impl EmitArgs {
             },
             sentry_api: self.sentry_api,
             prometheus_format: self.prometheus_format,
+            grafana_format: self.grafana_format,
         })
     }
 }

@@ -166,6 +166,9 @@ fn native_service(service: &ServicePlan) -> Document {
     if !meta.labels.is_empty() {
         doc.insert("labels".into(), labels_value(&meta.labels));
     }
+    if let Some(grafana) = &meta.grafana {
+        doc.insert("grafana".into(), clean(json!(grafana)));
+    }
     let channels = native_channels(meta, &mut comments);
     if !channels.is_empty() {
         doc.insert("channels".into(), Value::Array(channels));

@@ -298,7 +298,7 @@ const UNITS: &[(&str, u64)] = &[
 ];
 
 impl Duration {
-    pub fn from_millis(millis: u64) -> Duration {
+    pub const fn from_millis(millis: u64) -> Duration {
         Duration { millis }
     }
 

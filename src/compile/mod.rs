@@ -24,6 +24,9 @@
 
 pub mod measure;
 
+pub mod dashboard;
+pub mod series;
+
 use crate::diagnostics::{Code, Diagnostic};
 use crate::spec::{Objective, Service, ServiceMeta, Sli, Slo, StaticAlert, Tier};
 use crate::units::{Duration, Overflow, Ratio};
@@ -118,6 +121,9 @@ pub enum Evaluator {
     /// Prometheus"); a warning says so.
     Nobody(String),
 }
+
+/// [`BASE_WINDOW_MS`] as a duration: always recorded, whatever the alerts.
+pub const BASE_WINDOW: Duration = Duration::from_millis(BASE_WINDOW_MS);
 
 #[derive(Debug, Clone)]
 pub struct ObjectivePlan {
@@ -226,7 +232,8 @@ pub fn compile(mut services: Vec<Service>) -> (Plan, Vec<Diagnostic>) {
     let mut plans = Vec::new();
     for service in services {
         let mut slos = Vec::new();
-        for slo in service.slos {
+        for (index, mut slo) in service.slos.into_iter().enumerate() {
+            link_dashboard(&service.meta, index, &mut slo);
             slos.push(compile_slo(slo, &mut diagnostics, &mut notes));
         }
         let plan = ServicePlan {
@@ -245,6 +252,15 @@ pub fn compile(mut services: Vec<Service>) -> (Plan, Vec<Diagnostic>) {
         },
         diagnostics,
     )
+}
+
+/// With the service's `grafana` setting, an SLO that gets a dashboard row links to it, unless
+/// its spec names a dashboard of its own: documents show the link, alerts carry it as their
+/// `dashboard` annotation.
+fn link_dashboard(meta: &ServiceMeta, index: usize, slo: &mut Slo) {
+    if let (Some(settings), None, true) = (&meta.grafana, &slo.dashboard, slo.sli.in_prometheus()) {
+        slo.dashboard = Some(dashboard::slo_url(settings, &meta.id, &meta.title, index));
+    }
 }
 
 fn compile_slo(

@@ -2,6 +2,7 @@
 //! only [`crate::write`] touches the disk.
 
 pub mod alertmanager;
+pub mod grafana;
 pub mod json;
 pub mod k6;
 pub mod markdown;
@@ -29,6 +30,8 @@ pub struct EmitOptions {
     pub sentry_api: sentry::SentryApi,
     /// How the Prometheus rules are packaged.
     pub prometheus_format: prometheus::PrometheusFormat,
+    /// How the Grafana dashboards are packaged.
+    pub grafana_format: grafana::GrafanaFormat,
 }
 
 /// What the backends produced: files, and notes about how they were rendered.
@@ -75,6 +78,7 @@ pub fn backends() -> Vec<Box<dyn Backend>> {
         Box::new(k6::K6),
         Box::new(markdown::Markdown),
         Box::new(prometheus::Prometheus),
+        Box::new(grafana::Grafana),
     ]
 }
 

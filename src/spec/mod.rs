@@ -14,7 +14,8 @@ pub mod yaml;
 use crate::diagnostics::Origin;
 use crate::units::{Duration, Ratio};
 pub use model::{
-    AlertSignal, Channel, ChannelType, Command, DocumentMeta, KeywordCase, MonitoringSystem,
+    AlertSignal, Channel, ChannelType, Command, DocumentMeta, GrafanaSettings, KeywordCase,
+    MonitoringSystem,
     ProbeProvider,
 };
 use std::collections::BTreeMap;
@@ -39,6 +40,8 @@ pub struct ServiceMeta {
     pub source: String,
     pub document: DocumentMeta,
     pub labels: BTreeMap<String, String>,
+    /// Where the service's Grafana dashboard lives, when the spec says.
+    pub grafana: Option<GrafanaSettings>,
     pub channels: Vec<Channel>,
     pub escalation: Vec<EscalationLevel>,
     pub monitoring: Vec<MonitoringSystem>,

@@ -54,6 +54,10 @@ pub struct RawService {
     /// k6 settings: the service's release gate over its whole load or smoke test.
     #[serde(default)]
     pub k6: Option<K6Settings>,
+    /// Where the generated Grafana dashboards live. With it, documents link each SLO to its
+    /// dashboard row and every alert carries a `dashboard` annotation.
+    #[serde(default)]
+    pub grafana: Option<GrafanaSettings>,
     /// Notification channels. Alerts and escalation levels name them by id.
     #[serde(default)]
     pub channels: Vec<Channel>,
@@ -184,6 +188,17 @@ pub struct SentrySettings {
     /// environment.
     #[serde(default)]
     pub environment: Option<String>,
+}
+
+/// Where the service's generated Grafana dashboard is provisioned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrafanaSettings {
+    /// Base URL of Grafana, e.g. `https://grafana.example.com`.
+    pub url: String,
+    /// Dashboard folder the provisioning file puts the dashboard in. Default: `SLOs`.
+    #[serde(default)]
+    pub folder: Option<String>,
 }
 
 /// The kind of a notification channel.

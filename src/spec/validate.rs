@@ -641,6 +641,28 @@ pub fn validate(
             "add at least one SLO under `slos:`",
         );
     }
+    if let Some(grafana) = &raw.grafana {
+        if !is_http_url(grafana.url.trim_end_matches('/')) {
+            c.error(
+                Code::InvalidUrl,
+                "/grafana/url",
+                format!("`{}` is not an absolute http(s) URL", grafana.url),
+                "write Grafana's base URL, e.g. `https://grafana.example.com`",
+            );
+        }
+        if grafana
+            .folder
+            .as_deref()
+            .is_some_and(|f| f.trim().is_empty())
+        {
+            c.error(
+                Code::InvalidValue,
+                "/grafana/folder",
+                "the Grafana folder is empty",
+                "name a folder, e.g. `folder: SLOs`, or leave `folder` out",
+            );
+        }
+    }
     let sentry = raw.sentry.clone().unwrap_or_default();
     let context = SloContext {
         default_window,
@@ -701,6 +723,7 @@ pub fn validate(
                 review: None,
             }),
             labels: raw.labels,
+            grafana: raw.grafana,
             channels: raw.channels,
             escalation,
             monitoring: raw.monitoring,

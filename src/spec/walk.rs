@@ -29,6 +29,7 @@ pub(crate) fn bare_service_meta(
             review: None,
         },
         labels: Default::default(),
+        grafana: None,
         channels: Vec::new(),
         escalation: Vec::new(),
         monitoring: Vec::new(),

@@ -45,7 +45,9 @@ pub(crate) use promql::{le_regex, string_literal};
 
 use super::{Backend, EmitOptions, OutputFile, Sink};
 pub(crate) use crate::compile::measure::{Errors, Measure};
-use crate::compile::{BASE_WINDOW_MS, ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
+use crate::compile::{
+    BASE_WINDOW, BASE_WINDOW_MS, ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan, series,
+};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::spec::{AlertSignal, AlertSource, Sli, StaticAlert};
 use crate::units::{Duration, Ratio};
@@ -160,8 +162,8 @@ impl<'a> SloRules<'a> {
         let measure = plan.measure.clone()?;
         let mut labels = service.meta.labels.clone();
         labels.extend(slo.labels.clone());
-        labels.insert("service".to_owned(), service.meta.id.clone());
-        labels.insert("slo".to_owned(), slo.id.clone());
+        labels.insert(series::label::SERVICE.to_owned(), service.meta.id.clone());
+        labels.insert(series::label::SLO.to_owned(), slo.id.clone());
 
         let mut rules = SloRules {
             service,
@@ -198,15 +200,15 @@ impl<'a> SloRules<'a> {
     /// The matcher set of this SLO's series: `{service="…",slo="…"}`.
     fn slo_matchers(&self) -> Vec<(&str, &str)> {
         vec![
-            ("service", self.service.meta.id.as_str()),
-            ("slo", self.slo_id()),
+            (series::label::SERVICE, self.service.meta.id.as_str()),
+            (series::label::SLO, self.slo_id()),
         ]
     }
 
     fn objective_matchers<'s>(&'s self, objective: &'s ObjectivePlan) -> Vec<(&'s str, &'s str)> {
         let mut matchers = self.slo_matchers();
         if let Some(name) = &objective.objective.name {
-            matchers.push(("objective", name.as_str()));
+            matchers.push((series::label::OBJECTIVE, name.as_str()));
         }
         matchers
     }
@@ -236,7 +238,7 @@ impl<'a> SloRules<'a> {
     ) -> BTreeMap<String, String> {
         let mut labels = self.labels.clone();
         if let Some(name) = objective.and_then(|o| o.objective.name.as_ref()) {
-            labels.insert("objective".to_owned(), name.clone());
+            labels.insert(series::label::OBJECTIVE.to_owned(), name.clone());
         }
         labels
     }
@@ -257,16 +259,12 @@ impl<'a> SloRules<'a> {
                 let text = query.replace("{{window}}", &w.prometheus());
                 promql::parse(&text)?;
                 // A comparison filter drops the NaN of windows without traffic.
-                self.push_record(
-                    format!("slo:sli_error:ratio_rate{w}"),
-                    format!("({text}) >= 0"),
-                    None,
-                );
+                self.push_record(series::error_ratio(w), format!("({text}) >= 0"), None);
             }
             if !self.windows.contains(&window) {
-                let base = self.slo_series("slo:sli_error:ratio_rate5m");
+                let base = self.slo_series(&series::error_ratio(BASE_WINDOW));
                 self.push_record(
-                    format!("slo:sli_error:ratio_rate{window}"),
+                    series::error_ratio(window),
                     format!("avg_over_time({base}[{window}])"),
                     None,
                 );
@@ -275,12 +273,8 @@ impl<'a> SloRules<'a> {
             let on = promql::on_clause(self.group_by());
             let matching = self.objective_matching();
             for &w in &self.windows.clone() {
-                self.push_record(
-                    format!("slo:sli_events:rate{w}"),
-                    self.events_expr(w)?,
-                    None,
-                );
-                let events = self.slo_series(&format!("slo:sli_events:rate{w}"));
+                self.push_record(series::events_rate(w), self.events_expr(w)?, None);
+                let events = self.slo_series(&series::events_rate(w));
                 for (index, objective) in self.plan.objectives.iter().enumerate() {
                     let expr = match self.errors_expr(index, w)? {
                         Errors::Bad(bad) => format!("{bad}\nor {on}\n0 * {events}"),
@@ -290,24 +284,24 @@ impl<'a> SloRules<'a> {
                             format!("clamp_min({events} - {on} {good}, 0)\nor {on}\n{events}")
                         }
                     };
-                    self.push_record(format!("slo:sli_errors:rate{w}"), expr, Some(objective));
+                    self.push_record(series::errors_rate(w), expr, Some(objective));
                 }
                 for objective in &self.plan.objectives {
-                    let errors =
-                        self.objective_series(&format!("slo:sli_errors:rate{w}"), objective);
+                    let errors = self.objective_series(&series::errors_rate(w), objective);
                     self.push_record(
-                        format!("slo:sli_error:ratio_rate{w}"),
+                        series::error_ratio(w),
                         format!("{errors}\n/{matching} ({events} > 0)\nor\n0 * {errors}"),
                         Some(objective),
                     );
                 }
             }
             if !self.windows.contains(&window) {
-                let events = self.slo_series("slo:sli_events:rate5m");
+                let events = self.slo_series(&series::events_rate(BASE_WINDOW));
                 for objective in &self.plan.objectives {
-                    let errors = self.objective_series("slo:sli_errors:rate5m", objective);
+                    let errors =
+                        self.objective_series(&series::errors_rate(BASE_WINDOW), objective);
                     self.push_record(
-                        format!("slo:sli_error:ratio_rate{window}"),
+                        series::error_ratio(window),
                         format!(
                             "sum_over_time({errors}[{window}])\n/{matching} (sum_over_time({events}[{window}]) > 0)\nor\n0 * {errors}"
                         ),
@@ -324,33 +318,32 @@ impl<'a> SloRules<'a> {
         let slo = &self.plan.slo;
         let window = slo.window;
         let mut info = self.labels.clone();
-        info.insert("title".to_owned(), slo.title.clone());
-        info.insert("window".to_owned(), window.prometheus());
+        info.insert(series::label::TITLE.to_owned(), slo.title.clone());
+        info.insert(series::label::WINDOW.to_owned(), window.prometheus());
         self.recording.push(Rule::recording(
-            "slo:info",
+            series::INFO,
             "vector(1)".to_owned(),
             Arc::new(info),
         ));
         self.push_record(
-            "slo:window:seconds".to_owned(),
+            series::WINDOW_SECONDS.to_owned(),
             format!("vector({})", window.as_ratio_secs().to_decimal()),
             None,
         );
         for objective in &self.plan.objectives {
             self.push_record(
-                "slo:objective:ratio".to_owned(),
+                series::OBJECTIVE_RATIO.to_owned(),
                 format!("vector({})", objective.objective.target.to_decimal()),
                 Some(objective),
             );
             self.push_record(
-                "slo:error_budget:ratio".to_owned(),
+                series::ERROR_BUDGET_RATIO.to_owned(),
                 format!("vector({})", objective.budget.to_decimal()),
                 Some(objective),
             );
-            let ratio =
-                self.objective_series(&format!("slo:sli_error:ratio_rate{window}"), objective);
+            let ratio = self.objective_series(&series::error_ratio(window), objective);
             self.push_record(
-                "slo:error_budget_remaining:ratio".to_owned(),
+                series::ERROR_BUDGET_REMAINING.to_owned(),
                 format!("1 - {ratio} / {}", objective.budget.to_decimal()),
                 Some(objective),
             );
@@ -415,9 +408,9 @@ impl<'a> SloRules<'a> {
     ) -> BTreeMap<String, String> {
         let mut labels = self.labels.clone();
         labels.extend(self.plan.slo.alert_labels.clone());
-        labels.insert("severity".to_owned(), severity.to_owned());
+        labels.insert(series::label::SEVERITY.to_owned(), severity.to_owned());
         if let Some(escalation) = escalation {
-            labels.insert("escalation".to_owned(), escalation.clone());
+            labels.insert(series::label::ESCALATION.to_owned(), escalation.clone());
         }
         labels
     }
@@ -499,8 +492,7 @@ impl<'a> SloRules<'a> {
     fn burn_alert(&self, index: usize, objective: &ObjectivePlan, tier: &TierPlan) -> Alert {
         let slo = &self.plan.slo;
         let threshold = tier.error_threshold.to_decimal();
-        let ratio =
-            |w: Duration| self.objective_series(&format!("slo:sli_error:ratio_rate{w}"), objective);
+        let ratio = |w: Duration| self.objective_series(&series::error_ratio(w), objective);
         let mut expr = format!(
             "{} > {threshold}\nand\n{} > {threshold}",
             ratio(tier.long),
@@ -517,17 +509,23 @@ impl<'a> SloRules<'a> {
             };
             expr.push_str(&format!(
                 "\nand{matching}\n{} * {} >= {min}",
-                self.slo_series(&format!("slo:sli_events:rate{}", tier.long)),
+                self.slo_series(&series::events_rate(tier.long)),
                 tier.long.as_ratio_secs().to_decimal()
             ));
         }
         let mut labels = self.alert_labels(&tier.severity, tier.escalation.as_ref());
         // Validation keeps slofile's own label names out of a tier's labels.
         labels.extend(tier.labels.clone());
-        labels.insert("long_window".to_owned(), tier.long.prometheus());
-        labels.insert("short_window".to_owned(), tier.short.prometheus());
+        labels.insert(
+            series::label::LONG_WINDOW.to_owned(),
+            tier.long.prometheus(),
+        );
+        labels.insert(
+            series::label::SHORT_WINDOW.to_owned(),
+            tier.short.prometheus(),
+        );
         if let Some(name) = &objective.objective.name {
-            labels.insert("objective".to_owned(), name.clone());
+            labels.insert(series::label::OBJECTIVE.to_owned(), name.clone());
         }
 
         let mut summary = Template::text(&format!(
@@ -591,7 +589,7 @@ impl<'a> SloRules<'a> {
             ) => (
                 format!(
                     "{} {compare} {value}",
-                    self.slo_series(&format!("slo:sli_error:ratio_rate{}", alert.over))
+                    self.slo_series(&series::error_ratio(alert.over))
                 ),
                 format!("the error ratio over {}", alert.over.human()),
             ),
@@ -624,11 +622,10 @@ impl<'a> SloRules<'a> {
                         .iter()
                         .find(|o| o.objective.percentile == Some(p))
                 }) {
-                    Some(objective) => self.objective_series(
-                        &format!("slo:sli_error:ratio_rate{}", slo.window),
-                        objective,
-                    ),
-                    None => self.slo_series(&format!("slo:sli_error:ratio_rate{}", slo.window)),
+                    Some(objective) => {
+                        self.objective_series(&series::error_ratio(slo.window), objective)
+                    }
+                    None => self.slo_series(&series::error_ratio(slo.window)),
                 };
                 (
                     format!("1 - {selector} {compare} {value}"),
@@ -694,7 +691,10 @@ impl<'a> SloRules<'a> {
                 }
                 absents.join(" and on ()\n")
             }
-            _ => format!("absent({})", self.slo_series("slo:sli_events:rate5m")),
+            _ => format!(
+                "absent({})",
+                self.slo_series(&series::events_rate(BASE_WINDOW))
+            ),
         };
         let mut annotations = BTreeMap::new();
         annotations.insert(

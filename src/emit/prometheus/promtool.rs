@@ -17,6 +17,7 @@
 //!   lands exactly on a threshold, only the alert the test is about is asserted.
 
 use super::{Alert, AlertKind, Measure, SloRules, Template, comment, promql, to_yaml};
+use crate::compile::{BASE_WINDOW, series};
 use crate::compile::{ObjectivePlan, ServicePlan, TierPlan};
 use crate::units::{Duration, Ratio};
 use promql_parser::label::{MatchOp, Matcher};
@@ -682,10 +683,9 @@ impl<'a> SloTests<'a> {
             self.expect_burn(&mut group, time, &targets, &states);
         }
         for &(objective, tier) in participants {
-            let short = self.rules.objective_series(
-                &format!("slo:sli_error:ratio_rate{}", tier.short),
-                self.objective(objective),
-            );
+            let short = self
+                .rules
+                .objective_series(&series::error_ratio(tier.short), self.objective(objective));
             group.promql_expr_test.push(self.close_to(
                 &short,
                 self.objective(objective),
@@ -807,19 +807,19 @@ impl<'a> SloTests<'a> {
                 .is_some_and(|(_, s)| *s == State::Firing);
             let labels = self.alert_series_labels(target);
             let mut matchers: Vec<(&str, &str)> = vec![
-                ("alertname", target.name.as_str()),
-                ("alertstate", "firing"),
+                (series::label::ALERTNAME, target.name.as_str()),
+                (series::label::ALERTSTATE, "firing"),
             ];
             matchers.extend(labels.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             let mut sample_labels = labels.clone();
-            sample_labels.insert("alertname".to_owned(), target.name.clone());
-            sample_labels.insert("alertstate".to_owned(), "firing".to_owned());
+            sample_labels.insert(series::label::ALERTNAME.to_owned(), target.name.clone());
+            sample_labels.insert(series::label::ALERTSTATE.to_owned(), "firing".to_owned());
             group.promql_expr_test.push(ExprTest {
-                expr: promql::selector("ALERTS", &matchers),
+                expr: promql::selector(series::ALERTS, &matchers),
                 eval_time: time.prometheus(),
                 exp_samples: if firing {
                     vec![ExpSample {
-                        labels: named("ALERTS", &sample_labels),
+                        labels: named(series::ALERTS, &sample_labels),
                         value: 1,
                     }]
                 } else {
@@ -1201,7 +1201,7 @@ impl<'a> SloTests<'a> {
                         self.close_to(
                             &self
                                 .rules
-                                .objective_series("slo:sli_error:ratio_rate5m", objective),
+                                .objective_series(&series::error_ratio(BASE_WINDOW), objective),
                             objective,
                             self.flow_ratio(&flow, index),
                             time,
@@ -1244,16 +1244,16 @@ impl<'a> SloTests<'a> {
         self.expect_quiet(&mut group, time);
         let window = self.rules.plan.slo.window;
         for objective in &self.rules.plan.objectives {
-            for w in [Duration::from_millis(super::BASE_WINDOW_MS), window] {
+            for w in [BASE_WINDOW, window] {
                 group.promql_expr_test.push(self.exactly(
-                    &format!("slo:sli_error:ratio_rate{w}"),
+                    &series::error_ratio(w),
                     objective,
                     0,
                     time,
                 ));
             }
             group.promql_expr_test.push(self.exactly(
-                "slo:error_budget_remaining:ratio",
+                series::ERROR_BUDGET_REMAINING,
                 objective,
                 1,
                 time,
@@ -1294,7 +1294,7 @@ impl<'a> SloTests<'a> {
                 self.close_to(
                     &self
                         .rules
-                        .objective_series("slo:sli_error:ratio_rate5m", objective),
+                        .objective_series(&series::error_ratio(BASE_WINDOW), objective),
                     objective,
                     Ratio::ONE,
                     time,

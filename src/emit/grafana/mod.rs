@@ -1,0 +1,87 @@
+//! The Grafana backend: one dashboard per service with Prometheus rules in
+//! `grafana/<service>.json`, and `grafana/provisioning.yaml`, a file provider that loads them.
+//!
+//! Each SLO gets a row of panels (see [`panels`]) whose queries read only the series the
+//! service's recording rules write, or `ALERTS` (see [`queries`]): names come from
+//! [`crate::compile::series`], windows and tiers from the Plan, so a dashboard cannot query a
+//! series its rules do not record. The `uid`, panel ids and links are
+//! [`crate::compile::dashboard`]'s, which alerts and documents link to.
+//!
+//! With `--grafana-format configmap` each dashboard is instead a Kubernetes ConfigMap,
+//! `grafana/<service>.yaml`, which the Grafana sidecar of prometheus-operator setups loads; no
+//! provisioning file is needed then.
+
+pub mod dashboard;
+pub mod panels;
+pub mod provisioning;
+pub mod queries;
+pub mod reference;
+pub mod variables;
+
+use super::{Backend, EmitOptions, Emitted, OutputFile};
+use crate::compile::{Plan, ServicePlan, SloPlan};
+
+/// How the dashboards are packaged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum GrafanaFormat {
+    /// Dashboard JSON files and a file provider for Grafana's provisioning.
+    #[default]
+    Dashboards,
+    /// One ConfigMap per dashboard, labelled `grafana_dashboard: "1"` for the Grafana sidecar.
+    Configmap,
+}
+
+/// The Grafana backend.
+pub struct Grafana;
+
+/// The SLOs of a service that get a row, with their index in the service: those with rules.
+pub fn dashboard_slos(service: &ServicePlan) -> Vec<(usize, &SloPlan)> {
+    service
+        .slos
+        .iter()
+        .enumerate()
+        .filter(|(_, plan)| plan.slo.sli.in_prometheus())
+        .collect()
+}
+
+impl Backend for Grafana {
+    fn name(&self) -> &'static str {
+        "grafana"
+    }
+
+    fn emit(&self, plan: &Plan, options: &EmitOptions) -> Emitted {
+        let mut emitted = Emitted::default();
+        let mut with_dashboards = Vec::new();
+        for service in &plan.services {
+            let slos = dashboard_slos(service);
+            if slos.is_empty() {
+                continue;
+            }
+            let id = &service.meta.id;
+            let text = dashboard::file_text(service, &slos);
+            emitted.files.push(match options.grafana_format {
+                GrafanaFormat::Dashboards => OutputFile {
+                    path: format!("grafana/{id}.json"),
+                    contents: text,
+                },
+                GrafanaFormat::Configmap => OutputFile {
+                    path: format!("grafana/{id}.yaml"),
+                    contents: provisioning::config_map(service, &text),
+                },
+            });
+            with_dashboards.push(service);
+        }
+        if !with_dashboards.is_empty() && options.grafana_format == GrafanaFormat::Dashboards {
+            emitted.files.push(OutputFile {
+                path: "grafana/provisioning.yaml".to_owned(),
+                contents: provisioning::provisioning_file(&with_dashboards),
+            });
+        }
+        emitted
+    }
+
+    /// Dashboards have nothing to say that the rules have not said.
+    fn check(&self, _plan: &Plan) -> Vec<crate::diagnostics::Diagnostic> {
+        Vec::new()
+    }
+}
