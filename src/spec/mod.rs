@@ -15,8 +15,7 @@ use crate::diagnostics::Origin;
 use crate::units::{Duration, Ratio};
 pub use model::{
     AlertSignal, Channel, ChannelType, Command, DocumentMeta, GrafanaSettings, KeywordCase,
-    MonitoringSystem,
-    ProbeProvider,
+    MonitoringSystem, ProbeProvider,
 };
 use std::collections::BTreeMap;
 

@@ -18,8 +18,9 @@ pub mod queries;
 pub mod reference;
 pub mod variables;
 
-use super::{Backend, EmitOptions, Emitted, OutputFile};
+use super::{Backend, EmitOptions, OutputFile, Sink};
 use crate::compile::{Plan, ServicePlan, SloPlan};
+use crate::diagnostics::Diagnostic;
 
 /// How the dashboards are packaged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -49,8 +50,8 @@ impl Backend for Grafana {
         "grafana"
     }
 
-    fn emit(&self, plan: &Plan, options: &EmitOptions) -> Emitted {
-        let mut emitted = Emitted::default();
+    /// Dashboards are large: each goes to the sink as soon as it is written.
+    fn emit(&self, plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
         let mut with_dashboards = Vec::new();
         for service in &plan.services {
             let slos = dashboard_slos(service);
@@ -59,7 +60,7 @@ impl Backend for Grafana {
             }
             let id = &service.meta.id;
             let text = dashboard::file_text(service, &slos);
-            emitted.files.push(match options.grafana_format {
+            sink(match options.grafana_format {
                 GrafanaFormat::Dashboards => OutputFile {
                     path: format!("grafana/{id}.json"),
                     contents: text,
@@ -72,16 +73,12 @@ impl Backend for Grafana {
             with_dashboards.push(service);
         }
         if !with_dashboards.is_empty() && options.grafana_format == GrafanaFormat::Dashboards {
-            emitted.files.push(OutputFile {
+            sink(OutputFile {
                 path: "grafana/provisioning.yaml".to_owned(),
                 contents: provisioning::provisioning_file(&with_dashboards),
             });
         }
-        emitted
-    }
-
-    /// Dashboards have nothing to say that the rules have not said.
-    fn check(&self, _plan: &Plan) -> Vec<crate::diagnostics::Diagnostic> {
+        // Dashboards have nothing to say that the rules have not said.
         Vec::new()
     }
 }

@@ -45,9 +45,7 @@ pub(crate) use promql::{le_regex, string_literal};
 
 use super::{Backend, EmitOptions, OutputFile, Sink};
 pub(crate) use crate::compile::measure::{Errors, Measure};
-use crate::compile::{
-    BASE_WINDOW, BASE_WINDOW_MS, ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan, series,
-};
+use crate::compile::{BASE_WINDOW, ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan, series};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::spec::{AlertSignal, AlertSource, Sli, StaticAlert};
 use crate::units::{Duration, Ratio};
