@@ -1,0 +1,196 @@
+//! A real Prometheus for the tests: Debian's `prometheus` on 127.0.0.1 at a free port, over a TSDB
+//! backfilled with `promtool tsdb create-blocks-from openmetrics` from text the test writes, so
+//! that the truth of every query is known by construction.
+//!
+//! Backfilled samples may lie anywhere in the past: time-based retention counts back from the
+//! newest block, not from the wall clock, and retention is set far out anyway. Query at a time
+//! inside the backfilled range.
+
+use super::require_tool;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long the server may take to become ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one query may take.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running Prometheus. Dropping it kills the server and waits for it.
+pub struct PrometheusServer {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub url: String,
+    child: Child,
+    /// Holds the TSDB, the configuration and the server's log until the server is gone.
+    dir: tempfile::TempDir,
+}
+
+impl PrometheusServer {
+    /// Turns `openmetrics` (OpenMetrics text ending in `# EOF`) into TSDB blocks with
+    /// `promtool tsdb create-blocks-from openmetrics`, starts `prometheus` on 127.0.0.1 at a free
+    /// port over them with `rule_files` loaded, and waits (at most 30 s) for `/-/ready`.
+    /// Panics loudly when promtool or prometheus is missing.
+    pub fn start(openmetrics: &str, rule_files: &[PathBuf]) -> PrometheusServer {
+        let promtool = require_tool("promtool");
+        let prometheus = require_tool("prometheus");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let data = dir.path().join("data");
+        if !openmetrics.trim().is_empty() {
+            let input = dir.path().join("input.om");
+            std::fs::write(&input, openmetrics).unwrap();
+            let output = Command::new(&promtool)
+                .args(["tsdb", "create-blocks-from", "openmetrics"])
+                .arg(&input)
+                .arg(&data)
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run {}: {e}", promtool.display()));
+            assert!(
+                output.status.success(),
+                "promtool tsdb create-blocks-from openmetrics failed ({}):\n{}{}",
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let config = dir.path().join("prometheus.yml");
+        std::fs::write(&config, config_text(rule_files)).unwrap();
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
+        let child = Command::new(&prometheus)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", data.display()))
+            .arg("--storage.tsdb.retention.time=100y")
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--log.level=warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", prometheus.display()));
+        let mut server = PrometheusServer {
+            url: format!("http://127.0.0.1:{port}"),
+            child,
+            dir,
+        };
+        server.wait_ready();
+        server
+    }
+
+    /// Instant query at Unix time `at`: the `data` object of the answer; panics with the
+    /// server's error text on failure.
+    pub fn query(&self, expr: &str, at: i64) -> serde_json::Value {
+        let path = format!(
+            "/api/v1/query?query={}&time={at}",
+            percent_encode(expr.as_bytes())
+        );
+        let (status, body) = get(&self.url, &path)
+            .unwrap_or_else(|e| panic!("query {expr:?} at {at} against {}: {e}", self.url));
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| {
+            panic!("query {expr:?} at {at}: HTTP {status}, not JSON ({e}):\n{body}")
+        });
+        if status != 200 || answer["status"] != "success" {
+            panic!(
+                "query {expr:?} at {at} failed with HTTP {status}: {} {}",
+                answer["errorType"], answer["error"]
+            );
+        }
+        answer["data"].clone()
+    }
+
+    /// The server's log so far, for failure messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("prometheus.log")).unwrap_or_default()
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!(
+                    "prometheus exited before it was ready ({status}):\n{}",
+                    self.log()
+                );
+            }
+            if let Ok((200, _)) = get(&self.url, "/-/ready") {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "prometheus at {} was not ready within {READY_TIMEOUT:?}:\n{}",
+                    self.url,
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for PrometheusServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config_text(rule_files: &[PathBuf]) -> String {
+    let mut text = String::from("global:\n  evaluation_interval: 1m\nrule_files:");
+    if rule_files.is_empty() {
+        text.push_str(" []");
+    }
+    text.push('\n');
+    for file in rule_files {
+        let absolute = std::fs::canonicalize(file)
+            .unwrap_or_else(|e| panic!("rule file {}: {e}", file.display()));
+        text.push_str(&format!("  - {}\n", yaml_quoted(&absolute)));
+    }
+    text
+}
+
+fn yaml_quoted(path: &Path) -> String {
+    serde_json::to_string(&path.display().to_string()).unwrap()
+}
+
+/// A port that was free a moment ago. Another process could take it before the server binds it;
+/// the server then exits and `wait_ready` says so.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+/// A plain HTTP/1.0 GET, so that the answer is neither chunked nor kept alive: the status code and
+/// the body.
+fn get(base: &str, path: &str) -> std::io::Result<(u16, String)> {
+    let address = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(QUERY_TIMEOUT))?;
+    stream.set_write_timeout(Some(QUERY_TIMEOUT))?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n")?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {head:?}")))?;
+    Ok((status, body.to_owned()))
+}
+
+/// Percent-encodes everything but unreserved characters, for a query string.
+fn percent_encode(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for &byte in bytes {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
