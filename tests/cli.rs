@@ -578,24 +578,29 @@ fn ci_recipes_are_not_read_as_specs() {
 fn nothing_reads_outside_the_repository() {
     let beside = ["..", "/shared"].concat();
     let mut offenders = Vec::new();
-    let mut stack: Vec<std::path::PathBuf> = ["src", "tests", "scripts", ".ci", "fuzz", "Cargo.toml"]
-        .iter()
-        .map(|p| root().join(p))
-        .collect();
+    let mut stack: Vec<std::path::PathBuf> =
+        ["src", "tests", "scripts", ".ci", "fuzz", "Cargo.toml"]
+            .iter()
+            .map(|p| root().join(p))
+            .collect();
     while let Some(path) = stack.pop() {
         if path.is_dir() {
-            if path.ends_with("fixtures") || path.ends_with("snapshots") || path.ends_with("target") {
+            if path.ends_with("fixtures") || path.ends_with("snapshots") || path.ends_with("target")
+            {
                 continue;
             }
             for entry in std::fs::read_dir(&path).unwrap() {
                 stack.push(entry.unwrap().path());
             }
-        } else if let Ok(text) = std::fs::read_to_string(&path) {
-            if text.contains(&beside) {
-                offenders.push(path.display().to_string());
-            }
+        } else if let Ok(text) = std::fs::read_to_string(&path)
+            && text.contains(&beside)
+        {
+            offenders.push(path.display().to_string());
         }
     }
     offenders.sort();
-    assert!(offenders.is_empty(), "these files refer to {beside}: {offenders:?}");
+    assert!(
+        offenders.is_empty(),
+        "these files refer to {beside}: {offenders:?}"
+    );
 }

@@ -570,7 +570,9 @@ fn golden_build_of_sloth_inputs() {
     );
     insta::assert_snapshot!(
         "build_openslo_getting_started",
-        interop::build_golden(&["tests/fixtures/corpus/sloth/examples/openslo-getting-started.yml"])
+        interop::build_golden(&[
+            "tests/fixtures/corpus/sloth/examples/openslo-getting-started.yml"
+        ])
     );
 }
 

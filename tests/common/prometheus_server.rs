@@ -37,11 +37,13 @@ impl PrometheusServer {
         let prometheus = require_tool("prometheus");
         let dir = tempfile::tempdir().expect("a temporary directory");
         let data = dir.path().join("data");
-        if !openmetrics.trim().is_empty() {
-            let input = dir.path().join("input.om");
-            std::fs::write(&input, openmetrics).unwrap();
+        // promtool reads its whole input once for every 2-hour block it writes, so weeks of samples
+        // in one file take minutes; one file per day takes seconds.
+        for (day, text) in daily_chunks(openmetrics) {
+            let input = dir.path().join(format!("input-{day}.om"));
+            std::fs::write(&input, text).unwrap();
             let output = Command::new(&promtool)
-                .args(["tsdb", "create-blocks-from", "openmetrics"])
+                .args(["tsdb", "create-blocks-from", "openmetrics", "--quiet"])
                 .arg(&input)
                 .arg(&data)
                 .output()
@@ -53,6 +55,7 @@ impl PrometheusServer {
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr)
             );
+            std::fs::remove_file(&input).unwrap();
         }
         let config = dir.path().join("prometheus.yml");
         std::fs::write(&config, config_text(rule_files)).unwrap();
@@ -133,6 +136,46 @@ impl Drop for PrometheusServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The samples of `openmetrics`, one OpenMetrics text per UTC day of their timestamps, each with
+/// every metadata line (`# TYPE`, `# HELP`) in its place and its own `# EOF`.
+fn daily_chunks(openmetrics: &str) -> Vec<(i64, String)> {
+    let day_of = |line: &str| -> i64 {
+        let timestamp: f64 = line
+            .split_whitespace()
+            .last()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("a backfilled sample needs a timestamp: {line:?}"));
+        (timestamp / 86_400.0).floor() as i64
+    };
+    let samples = |line: &&str| !line.trim().is_empty() && !line.starts_with('#');
+    let mut chunks: std::collections::BTreeMap<i64, String> = openmetrics
+        .lines()
+        .filter(samples)
+        .map(|line| (day_of(line), String::new()))
+        .collect();
+    for line in openmetrics.lines() {
+        if line.trim() == "# EOF" || line.trim().is_empty() {
+            continue;
+        }
+        if line.starts_with('#') {
+            for chunk in chunks.values_mut() {
+                chunk.push_str(line);
+                chunk.push('\n');
+            }
+        } else if let Some(chunk) = chunks.get_mut(&day_of(line)) {
+            chunk.push_str(line);
+            chunk.push('\n');
+        }
+    }
+    chunks
+        .into_iter()
+        .map(|(day, mut text)| {
+            text.push_str("# EOF\n");
+            (day, text)
+        })
+        .collect()
 }
 
 fn config_text(rule_files: &[PathBuf]) -> String {

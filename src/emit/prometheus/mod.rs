@@ -37,6 +37,9 @@
 
 mod promql;
 mod promtool;
+mod window;
+
+pub(crate) use window::{Measured, WindowQueries, window_queries};
 
 use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
 use crate::compile::{ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
