@@ -117,15 +117,15 @@ mod tests {
         );
         let service = &plan.services[0];
         let queries =
-            window_queries(service, &service.slos[0], Duration::parse("7d").unwrap()).unwrap();
+            window_queries(service, &service.slos[0], Duration::parse("3d").unwrap()).unwrap();
         let Measured::Rates { events, errors } = queries.raw else {
             panic!("counters give rates");
         };
-        assert_eq!(events, "sum by (tenant) (rate(orders_total[7d]))");
+        assert_eq!(events, "sum by (tenant) (rate(orders_total[3d]))");
         assert_eq!(
             errors,
             [
-                "(sum by (tenant) (rate(orders_total{state=\"failed\"}[7d]))) or on (tenant) (0 * (sum by (tenant) (rate(orders_total[7d]))))"
+                "(sum by (tenant) (rate(orders_total{state=\"failed\"}[3d]))) or on (tenant) (0 * (sum by (tenant) (rate(orders_total[3d]))))"
             ]
         );
         let Measured::Rates { events, errors } = queries.recorded else {
@@ -133,12 +133,12 @@ mod tests {
         };
         assert_eq!(
             events,
-            "sum by (tenant) (avg_over_time(slo:sli_events:rate5m{service=\"shop\",slo=\"orders\"}[7d]))"
+            "sum by (tenant) (avg_over_time(slo:sli_events:rate5m{service=\"shop\",slo=\"orders\"}[3d]))"
         );
         assert_eq!(
             errors,
             [
-                "sum by (tenant) (avg_over_time(slo:sli_errors:rate5m{service=\"shop\",slo=\"orders\"}[7d]))"
+                "sum by (tenant) (avg_over_time(slo:sli_errors:rate5m{service=\"shop\",slo=\"orders\"}[3d]))"
             ]
         );
         assert_eq!(
