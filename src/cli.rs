@@ -26,15 +26,40 @@ pub const EXIT_USAGE: i32 = 2;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
-    /// How to print diagnostics.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// How to print diagnostics (human, plain, json, github); for `status`, how to print the
+    /// report (table, json, markdown).
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
     /// Treat warnings as errors.
     #[arg(long, global = true)]
     pub deny_warnings: bool,
     /// SLO window of Sloth specs, which do not state one (Sloth's own default is 30d).
     #[arg(long, global = true, value_name = "DURATION", default_value = spec::sloth::DEFAULT_PERIOD, value_parser = Duration::parse)]
     pub sloth_period: Duration,
+}
+
+/// `--format`: diagnostics take `human`, `plain`, `json` or `github`; the `status` report takes
+/// `table` (the default), `json` or `markdown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Plain,
+    Json,
+    Github,
+    Table,
+    Markdown,
+}
+
+impl FormatArg {
+    /// How diagnostics print; the report formats print them for people.
+    fn diagnostics(self) -> Format {
+        match self {
+            FormatArg::Human | FormatArg::Table | FormatArg::Markdown => Format::Human,
+            FormatArg::Plain => Format::Plain,
+            FormatArg::Json => Format::Json,
+            FormatArg::Github => Format::Github,
+        }
+    }
 }
 
 impl Cli {
@@ -110,6 +135,10 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Where every SLO stands, from a live Prometheus: compliance, error budget, events, burn
+    /// rates and firing alerts. Exit 0 when every judged objective is met, 1 when one is
+    /// breached, 2 when Prometheus cannot answer.
+    Status(crate::status::command::StatusArgs),
 }
 
 impl Command {
@@ -189,11 +218,8 @@ pub fn run(cli: &Cli) -> i32 {
             EXIT_USAGE
         }
     };
-    print_report(
-        &report,
-        cli.format,
-        cli.command.diagnostics_on_stdout(cli.format),
-    );
+    let format = cli.format.diagnostics();
+    print_report(&report, format, cli.command.diagnostics_on_stdout(format));
     // The summary of what was done is the last thing said, after every note.
     if let Some(line) = closing {
         eprintln!("{line}");
@@ -211,7 +237,16 @@ fn execute(
     report: &mut Report,
     closing: &mut Option<String>,
 ) -> Result<i32, UsageError> {
+    if matches!(cli.format, FormatArg::Table | FormatArg::Markdown)
+        && !matches!(cli.command, Command::Status(_))
+    {
+        return Err(UsageError(Diagnostic::error(
+            Code::Io,
+            "--format table and markdown are formats of the `status` report; diagnostics print as human, plain, json or github",
+        )));
+    }
     match &cli.command {
+        Command::Status(args) => status(cli, args, report),
         Command::Schema => {
             print_stdout(&spec::schema::schema_text());
             Ok(EXIT_OK)
@@ -317,6 +352,36 @@ fn execute(
             Ok(EXIT_OK)
         }
     }
+}
+
+/// `status`: compiles, then asks Prometheus. Specs that do not compile exit 2, not 1, which
+/// means a breached objective here.
+fn status(
+    cli: &Cli,
+    args: &crate::status::command::StatusArgs,
+    report: &mut Report,
+) -> Result<i32, UsageError> {
+    use crate::status::render::ReportFormat;
+    let format = match cli.format {
+        FormatArg::Human | FormatArg::Plain | FormatArg::Table => ReportFormat::Table,
+        FormatArg::Json => ReportFormat::Json,
+        FormatArg::Markdown => ReportFormat::Markdown,
+        FormatArg::Github => {
+            return Err(UsageError(Diagnostic::error(
+                Code::Io,
+                "`status --format` takes table, json or markdown",
+            )));
+        }
+    };
+    let Some(plan) = crate::plan_with(&args.paths, &cli.load_options(), report)? else {
+        return Ok(EXIT_USAGE);
+    };
+    let color = cli.format != FormatArg::Plain
+        && use_color(
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        );
+    Ok(crate::status::command::run(&plan, args, format, color))
 }
 
 /// `check`: compiles, compares with the output directory, and never writes.

@@ -14,6 +14,7 @@ pub mod explain;
 pub mod parallel;
 pub mod promql;
 pub mod spec;
+pub mod status;
 pub mod units;
 pub mod write;
 

@@ -1,9 +1,12 @@
-//! A real Prometheus for tests: backfilled from OpenMetrics text with `promtool tsdb
-//! create-blocks-from openmetrics`, started on 127.0.0.1 at a free port with the given rule files,
-//! and killed when dropped (also when a test panics). Every wait is bounded.
+//! A real Prometheus for the tests: Debian's `prometheus` on 127.0.0.1 at a free port, over a TSDB
+//! backfilled with `promtool tsdb create-blocks-from openmetrics` from text the test writes, so
+//! that the truth of every query is known by construction.
+//!
+//! Backfilled samples may lie anywhere in the past: time-based retention counts back from the
+//! newest block, not from the wall clock, and retention is set far out anyway. Query at a time
+//! inside the backfilled range.
 
 use super::require_tool;
-use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -11,11 +14,16 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long the server may take to become ready.
-const READY_WITHIN: Duration = Duration::from_secs(30);
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one query may take.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A running Prometheus. Dropping it kills the server and waits for it.
 pub struct PrometheusServer {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub url: String,
     child: Child,
+    /// Holds the TSDB, the configuration and the server's log until the server is gone.
     dir: tempfile::TempDir,
 }
 
@@ -29,45 +37,41 @@ impl PrometheusServer {
         let prometheus = require_tool("prometheus");
         let dir = tempfile::tempdir().expect("a temporary directory");
         let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).unwrap();
-        let has_samples = openmetrics
-            .lines()
-            .any(|line| !line.starts_with('#') && !line.trim().is_empty());
-        if has_samples {
-            let input = dir.path().join("input.om");
-            std::fs::write(&input, openmetrics).unwrap();
+        // promtool reads its whole input once for every 2-hour block it writes, so weeks of samples
+        // in one file take minutes; one file per day takes seconds.
+        for (day, text) in daily_chunks(openmetrics) {
+            let input = dir.path().join(format!("input-{day}.om"));
+            std::fs::write(&input, text).unwrap();
             let output = Command::new(&promtool)
-                .args(["tsdb", "create-blocks-from", "openmetrics"])
+                .args(["tsdb", "create-blocks-from", "openmetrics", "--quiet"])
                 .arg(&input)
                 .arg(&data)
                 .output()
-                .expect("promtool runs");
+                .unwrap_or_else(|e| panic!("cannot run {}: {e}", promtool.display()));
             assert!(
                 output.status.success(),
-                "promtool tsdb create-blocks-from openmetrics failed:\n{}{}",
+                "promtool tsdb create-blocks-from openmetrics failed ({}):\n{}{}",
+                output.status,
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr)
             );
+            std::fs::remove_file(&input).unwrap();
         }
-        let rules: Vec<String> = rule_files
-            .iter()
-            .map(|path| format!("  - {}\n", yaml_string(&absolute(path))))
-            .collect();
         let config = dir.path().join("prometheus.yml");
-        std::fs::write(&config, format!("rule_files:\n{}", rules.concat())).unwrap();
+        std::fs::write(&config, config_text(rule_files)).unwrap();
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
         let child = Command::new(&prometheus)
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.tsdb.path={}", data.display()))
-            // Backfilled samples may be old; they must not be deleted at start.
             .arg("--storage.tsdb.retention.time=100y")
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .arg("--log.level=warn")
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
-            .expect("prometheus starts");
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", prometheus.display()));
         let mut server = PrometheusServer {
             url: format!("http://127.0.0.1:{port}"),
             child,
@@ -79,61 +83,51 @@ impl PrometheusServer {
 
     /// Instant query at Unix time `at`: the `data` object of the answer; panics with the
     /// server's error text on failure.
-    pub fn query(&self, expr: &str, at: i64) -> Value {
-        let path = format!("/api/v1/query?query={}&time={at}", url_encode(expr));
-        let (status, body) = self
-            .get(&path)
-            .unwrap_or_else(|e| panic!("cannot reach Prometheus at {}: {e}", self.url));
-        let answer: Value = serde_json::from_str(&body)
-            .unwrap_or_else(|e| panic!("Prometheus answered {status} with no JSON ({e}): {body}"));
-        if answer["status"] != "success" {
+    pub fn query(&self, expr: &str, at: i64) -> serde_json::Value {
+        let path = format!(
+            "/api/v1/query?query={}&time={at}",
+            percent_encode(expr.as_bytes())
+        );
+        let (status, body) = get(&self.url, &path)
+            .unwrap_or_else(|e| panic!("query {expr:?} at {at} against {}: {e}", self.url));
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| {
+            panic!("query {expr:?} at {at}: HTTP {status}, not JSON ({e}):\n{body}")
+        });
+        if status != 200 || answer["status"] != "success" {
             panic!(
-                "Prometheus refused `{expr}` ({status}): {} {}",
+                "query {expr:?} at {at} failed with HTTP {status}: {} {}",
                 answer["errorType"], answer["error"]
             );
         }
         answer["data"].clone()
     }
 
-    fn wait_ready(&mut self) {
-        let started = Instant::now();
-        while started.elapsed() < READY_WITHIN {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "prometheus exited ({status}) before it was ready:\n{}",
-                    self.log()
-                );
-            }
-            if let Ok((200, _)) = self.get("/-/ready") {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!(
-            "prometheus was not ready within {READY_WITHIN:?}:\n{}",
-            self.log()
-        );
-    }
-
-    fn log(&self) -> String {
+    /// The server's log so far, for failure messages.
+    pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("prometheus.log")).unwrap_or_default()
     }
 
-    /// One HTTP/1.0 GET: the server closes the connection after an unchunked body.
-    fn get(&self, path: &str) -> std::io::Result<(u16, String)> {
-        let address = self.url.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(address)?;
-        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-        write!(stream, "GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n")?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .unwrap_or(0);
-        Ok((status, body.to_owned()))
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!(
+                    "prometheus exited before it was ready ({status}):\n{}",
+                    self.log()
+                );
+            }
+            if let Ok((200, _)) = get(&self.url, "/-/ready") {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "prometheus at {} was not ready within {READY_TIMEOUT:?}:\n{}",
+                    self.url,
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }
 
@@ -144,6 +138,66 @@ impl Drop for PrometheusServer {
     }
 }
 
+/// The samples of `openmetrics`, one OpenMetrics text per UTC day of their timestamps, each with
+/// every metadata line (`# TYPE`, `# HELP`) in its place and its own `# EOF`.
+fn daily_chunks(openmetrics: &str) -> Vec<(i64, String)> {
+    let day_of = |line: &str| -> i64 {
+        let timestamp: f64 = line
+            .split_whitespace()
+            .last()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("a backfilled sample needs a timestamp: {line:?}"));
+        (timestamp / 86_400.0).floor() as i64
+    };
+    let samples = |line: &&str| !line.trim().is_empty() && !line.starts_with('#');
+    let mut chunks: std::collections::BTreeMap<i64, String> = openmetrics
+        .lines()
+        .filter(samples)
+        .map(|line| (day_of(line), String::new()))
+        .collect();
+    for line in openmetrics.lines() {
+        if line.trim() == "# EOF" || line.trim().is_empty() {
+            continue;
+        }
+        if line.starts_with('#') {
+            for chunk in chunks.values_mut() {
+                chunk.push_str(line);
+                chunk.push('\n');
+            }
+        } else if let Some(chunk) = chunks.get_mut(&day_of(line)) {
+            chunk.push_str(line);
+            chunk.push('\n');
+        }
+    }
+    chunks
+        .into_iter()
+        .map(|(day, mut text)| {
+            text.push_str("# EOF\n");
+            (day, text)
+        })
+        .collect()
+}
+
+fn config_text(rule_files: &[PathBuf]) -> String {
+    let mut text = String::from("global:\n  evaluation_interval: 1m\nrule_files:");
+    if rule_files.is_empty() {
+        text.push_str(" []");
+    }
+    text.push('\n');
+    for file in rule_files {
+        let absolute = std::fs::canonicalize(file)
+            .unwrap_or_else(|e| panic!("rule file {}: {e}", file.display()));
+        text.push_str(&format!("  - {}\n", yaml_quoted(&absolute)));
+    }
+    text
+}
+
+fn yaml_quoted(path: &Path) -> String {
+    serde_json::to_string(&path.display().to_string()).unwrap()
+}
+
+/// A port that was free a moment ago. Another process could take it before the server binds it;
+/// the server then exits and `wait_ready` says so.
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
@@ -151,26 +205,35 @@ fn free_port() -> u16 {
         .expect("a free port on 127.0.0.1")
 }
 
-fn absolute(path: &Path) -> String {
-    std::fs::canonicalize(path)
-        .unwrap_or_else(|e| panic!("rule file {}: {e}", path.display()))
-        .display()
-        .to_string()
+/// A plain HTTP/1.0 GET, so that the answer is neither chunked nor kept alive: the status code and
+/// the body.
+fn get(base: &str, path: &str) -> std::io::Result<(u16, String)> {
+    let address = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(QUERY_TIMEOUT))?;
+    stream.set_write_timeout(Some(QUERY_TIMEOUT))?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n")?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {head:?}")))?;
+    Ok((status, body.to_owned()))
 }
 
-/// A double-quoted YAML string.
-fn yaml_string(text: &str) -> String {
-    serde_json::to_string(text).unwrap()
-}
-
-/// Percent-encodes everything but unreserved characters.
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// Percent-encodes everything but unreserved characters, for a query string.
+fn percent_encode(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for &byte in bytes {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }

@@ -38,6 +38,9 @@
 mod bucket_guard;
 pub(crate) mod promql;
 mod promtool;
+mod window;
+
+pub(crate) use window::{Measured, WindowQueries, window_queries};
 
 /// The `le` matcher of a bucket boundary and PromQL string literals, for other outputs that
 /// select histogram buckets.

@@ -1,0 +1,336 @@
+//! A small blocking client for Prometheus's instant-query API (`POST /api/v1/query`), and the
+//! one-line errors of a server that cannot answer.
+//!
+//! Queries go as a form body rather than in the URL, so that long PromQL fits. TLS uses rustls
+//! with the platform's verifier (the system's roots). The bearer token is sent and never shown:
+//! no error message carries a header, and the URL is shown without any user information.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration as StdDuration;
+
+/// Where and how to ask.
+#[derive(Clone)]
+pub struct Connection {
+    /// The server's base URL, e.g. `https://prometheus.example.com` or a Mimir
+    /// `https://mimir.example.com/prometheus`.
+    pub url: String,
+    /// Sent as `Authorization: Bearer …`.
+    pub token: Option<String>,
+    /// Extra headers, e.g. `X-Scope-OrgID` for a multi-tenant front.
+    pub headers: Vec<(String, String)>,
+    /// For the whole of each query: connecting, sending and reading the answer.
+    pub timeout: StdDuration,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("url", &shown_url(&self.url))
+            .field("token", &self.token.as_ref().map(|_| "(hidden)"))
+            .field("headers", &self.headers.len())
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// One series of an instant vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub labels: BTreeMap<String, String>,
+    pub value: f64,
+}
+
+/// Why a query got no answer. Displayed as one line naming the server and the cause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryError {
+    /// The server, without user information.
+    pub server: String,
+    pub cause: Cause,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cause {
+    /// Not reachable: refused, unresolvable, TLS failure.
+    Unreachable(String),
+    /// No complete answer within the timeout.
+    Timeout(StdDuration),
+    /// An HTTP error status without a Prometheus error body.
+    Status { code: u16, text: String },
+    /// Prometheus rejected or failed the query.
+    Query { kind: String, message: String },
+    /// The answer is not what Prometheus sends.
+    Malformed(String),
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let server = &self.server;
+        match &self.cause {
+            Cause::Unreachable(why) => write!(f, "cannot reach Prometheus at {server}: {why}"),
+            Cause::Timeout(limit) => write!(
+                f,
+                "Prometheus at {server} did not answer within {} (raise --timeout)",
+                crate::units::Duration::from_millis(limit.as_millis() as u64).human()
+            ),
+            Cause::Status { code, text } if text.is_empty() => {
+                write!(f, "Prometheus at {server} answered HTTP {code}")
+            }
+            Cause::Status { code, text } => {
+                write!(f, "Prometheus at {server} answered HTTP {code}: {text}")
+            }
+            Cause::Query { kind, message } => {
+                write!(
+                    f,
+                    "Prometheus at {server} rejected a query ({kind}): {message}"
+                )
+            }
+            Cause::Malformed(why) => write!(
+                f,
+                "Prometheus at {server} sent an answer that is not a Prometheus query result: {why}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+/// The most of an answer read; a status report needs a few series per SLO.
+const BODY_LIMIT: u64 = 64 * 1024 * 1024;
+/// The most of a server's error text shown.
+const ERROR_TEXT_LIMIT: usize = 200;
+
+/// A client for one server.
+pub struct Client {
+    agent: ureq::Agent,
+    connection: Connection,
+    endpoint: String,
+}
+
+impl Client {
+    pub fn new(connection: Connection) -> Client {
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+            .build();
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(connection.timeout))
+            .http_status_as_error(false)
+            .tls_config(tls)
+            .user_agent(concat!("slofile/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .new_agent();
+        let endpoint = format!("{}/api/v1/query", connection.url.trim_end_matches('/'));
+        Client {
+            agent,
+            connection,
+            endpoint,
+        }
+    }
+
+    fn error(&self, cause: Cause) -> QueryError {
+        QueryError {
+            server: shown_url(&self.connection.url),
+            cause,
+        }
+    }
+
+    /// Evaluates `expr` at Unix time `at`; the answer must be an instant vector.
+    pub fn query(&self, expr: &str, at: i64) -> Result<Vec<Sample>, QueryError> {
+        let mut request = self.agent.post(&self.endpoint);
+        if let Some(token) = &self.connection.token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        for (name, value) in &self.connection.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let time = at.to_string();
+        let mut response = request
+            .send_form([("query", expr), ("time", time.as_str())])
+            .map_err(|error| self.error(self.cause_of(error)))?;
+        let code = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(BODY_LIMIT)
+            .read_to_string()
+            .map_err(|error| self.error(self.cause_of(error)))?;
+        parse_answer(code, &body).map_err(|cause| self.error(cause))
+    }
+
+    fn cause_of(&self, error: ureq::Error) -> Cause {
+        match error {
+            ureq::Error::Timeout(_) => Cause::Timeout(self.connection.timeout),
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+                Cause::Timeout(self.connection.timeout)
+            }
+            ureq::Error::Io(io) => Cause::Unreachable(io.to_string()),
+            ureq::Error::HostNotFound => Cause::Unreachable("host not found".to_owned()),
+            ureq::Error::BadUri(uri) => Cause::Unreachable(format!("not a usable URL: {uri}")),
+            ureq::Error::Protocol(error) => Cause::Malformed(format!("not HTTP: {error}")),
+            ureq::Error::BodyExceedsLimit(limit) => {
+                Cause::Malformed(format!("the answer is larger than {limit} bytes"))
+            }
+            other => Cause::Unreachable(other.to_string()),
+        }
+    }
+}
+
+/// The samples of an answer, or why there are none.
+pub fn parse_answer(code: u16, body: &str) -> Result<Vec<Sample>, Cause> {
+    let json: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    let json = match (code, json) {
+        (_, Some(json)) if json["status"] == "error" => {
+            return Err(Cause::Query {
+                kind: text_of(&json["errorType"]),
+                message: one_line(&text_of(&json["error"])),
+            });
+        }
+        (200, Some(json)) => json,
+        (200, None) => return Err(Cause::Malformed("the body is not JSON".to_owned())),
+        (code, _) => {
+            return Err(Cause::Status {
+                code,
+                text: one_line(body),
+            });
+        }
+    };
+    if json["status"] != "success" {
+        return Err(Cause::Malformed("no `status: success`".to_owned()));
+    }
+    let data = &json["data"];
+    if data["resultType"] != "vector" {
+        return Err(Cause::Malformed(format!(
+            "expected an instant vector, got resultType {}",
+            data["resultType"]
+        )));
+    }
+    let Some(result) = data["result"].as_array() else {
+        return Err(Cause::Malformed("`data.result` is not a list".to_owned()));
+    };
+    result.iter().map(sample).collect()
+}
+
+fn sample(item: &serde_json::Value) -> Result<Sample, Cause> {
+    let malformed = |what: &str| Cause::Malformed(format!("a series without {what}"));
+    let labels = item["metric"]
+        .as_object()
+        .ok_or_else(|| malformed("`metric` labels"))?
+        .iter()
+        .map(|(name, value)| {
+            value
+                .as_str()
+                .map(|value| (name.clone(), value.to_owned()))
+                .ok_or_else(|| malformed("string label values"))
+        })
+        .collect::<Result<_, _>>()?;
+    let value = item["value"][1]
+        .as_str()
+        .and_then(|text| text.parse::<f64>().ok())
+        .ok_or_else(|| malformed("a `value` [time, \"number\"]"))?;
+    Ok(Sample { labels, value })
+}
+
+fn text_of(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Null => "unknown".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// A server's text on one short line.
+fn one_line(text: &str) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match joined.char_indices().nth(ERROR_TEXT_LIMIT) {
+        Some((cut, _)) => format!("{}…", &joined[..cut]),
+        None => joined,
+    }
+}
+
+/// The URL without user information (`https://user:secret@host` shows as `https://host`).
+pub fn shown_url(url: &str) -> String {
+    let trimmed = url.trim_end_matches('/');
+    let Some((scheme, rest)) = trimmed.split_once("://") else {
+        return trimmed.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => trimmed.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_parse_into_samples() {
+        let body = r#"{"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{"tenant":"2"},"value":[1767225600,"0.25"]},
+            {"metric":{},"value":[1767225600,"NaN"]},
+            {"metric":{},"value":[1767225600,"+Inf"]}]}}"#;
+        let samples = parse_answer(200, body).unwrap();
+        assert_eq!(samples.len(), 3);
+        assert_eq!(samples[0].labels["tenant"], "2");
+        assert_eq!(samples[0].value, 0.25);
+        assert!(samples[1].value.is_nan());
+        assert_eq!(samples[2].value, f64::INFINITY);
+    }
+
+    #[test]
+    fn bad_answers_say_why_in_one_line() {
+        let error = parse_answer(
+            400,
+            r#"{"status":"error","errorType":"bad_data","error":"1:5: parse error:\nunexpected"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            Cause::Query {
+                kind: "bad_data".to_owned(),
+                message: "1:5: parse error: unexpected".to_owned()
+            }
+        );
+        assert_eq!(
+            parse_answer(502, "<html>\n<b>Bad gateway</b></html>").unwrap_err(),
+            Cause::Status {
+                code: 502,
+                text: "<html> <b>Bad gateway</b></html>".to_owned()
+            }
+        );
+        assert!(matches!(
+            parse_answer(200, "{\"status\":\"success\""),
+            Err(Cause::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_answer(
+                200,
+                r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#
+            ),
+            Err(Cause::Malformed(_))
+        ));
+        let long = "x".repeat(1000);
+        let Cause::Status { text, .. } = parse_answer(500, &long).unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(text.chars().count(), ERROR_TEXT_LIMIT + 1);
+    }
+
+    #[test]
+    fn urls_are_shown_without_credentials() {
+        assert_eq!(
+            shown_url("https://user:secret@prom.example.com/prometheus/"),
+            "https://prom.example.com/prometheus"
+        );
+        assert_eq!(shown_url("http://127.0.0.1:9090"), "http://127.0.0.1:9090");
+        let connection = Connection {
+            url: "https://a:b@x".to_owned(),
+            token: Some("s3cret".to_owned()),
+            headers: Vec::new(),
+            timeout: StdDuration::from_secs(1),
+        };
+        assert!(!format!("{connection:?}").contains("s3cret"));
+        assert!(!format!("{connection:?}").contains("a:b"));
+    }
+}
