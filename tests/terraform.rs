@@ -542,3 +542,87 @@ fn every_schema_fixture_is_readable_by_the_checker() {
         assert_eq!(attributes["id"]["computed"], true, "{kind}");
     }
 }
+
+const OWNERS_ONLY: &str = "tests/fixtures/monitors/issue-owners-only.yaml";
+
+#[test]
+fn legacy_rules_nobody_hears_are_left_out_with_one_warning() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&[
+        "build",
+        OWNERS_ONLY,
+        "-o",
+        out.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--sentry-api",
+        "legacy",
+    ]);
+    assert!(output.status.success());
+    // Diagnostics go to standard error, one JSON object a line, after other lines.
+    let notes: Vec<Value> = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|note| {
+            note["message"]
+                .as_str()
+                .unwrap()
+                .contains("sentry_metric_alert needs an action")
+        })
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["code"], "slofile::sentry_unsupported");
+    assert_eq!(notes[0]["severity"], "warning");
+    assert_eq!(notes[0]["line"], 12);
+    let message = notes[0]["message"].as_str().unwrap();
+    assert!(message.contains("`login/failure-rate-1h`"), "{message}");
+    // Nothing left to apply: no file at all.
+    assert!(!out.path().join("terraform/owners-only.tf.json").exists());
+}
+
+#[test]
+fn the_current_api_notifies_issue_owners() {
+    let out = build(&[OWNERS_ONLY], &[]);
+    let text = read(out.path(), "terraform/owners-only.tf.json");
+    assert_valid(&text);
+    let file: Value = serde_json::from_str(&text).unwrap();
+    let action = &file["resource"]["sentry_alert"]["login"]["action_filters"][0]["actions"][0];
+    assert_eq!(
+        action,
+        &json!({"email": {"target_type": "issue_owners", "fallthrough_type": "ActiveMembers"}})
+    );
+}
+
+#[test]
+fn output_does_not_depend_on_input_order() {
+    let forward = build(&[SPECS, FEATURES], &[]);
+    let backward = build(&[FEATURES, "specs/nexus.yaml", "specs/dealix.yaml"], &[]);
+    for service in ["acme-shop", "dealix", "nexus"] {
+        let path = format!("terraform/{service}.tf.json");
+        assert_eq!(
+            read(forward.path(), &path),
+            read(backward.path(), &path),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn every_shipped_spec_gives_files_the_providers_accept() {
+    for api in ["current", "legacy"] {
+        let out = build(&[SPECS, "examples", FEATURES], &["--sentry-api", api]);
+        let mut checked = 0;
+        for entry in std::fs::read_dir(out.path().join("terraform")).unwrap() {
+            let path = entry.unwrap().path();
+            let problems = check_file(&std::fs::read_to_string(&path).unwrap());
+            assert!(
+                problems.is_empty(),
+                "{api}: {}:\n{}",
+                path.display(),
+                problems.join("\n")
+            );
+            checked += 1;
+        }
+        assert!(checked >= 4, "{api}: {checked} files");
+    }
+}

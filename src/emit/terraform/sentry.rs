@@ -6,7 +6,7 @@
 //! per monitor.
 
 use super::document::{Document, SENTRY, id_reference, resource_name};
-use crate::compile::{ServicePlan, TierPlan};
+use crate::compile::{ServicePlan, SloPlan, TierPlan};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::emit::json::number;
 use crate::emit::sentry::SentryApi;
@@ -58,13 +58,26 @@ pub(crate) fn add_resources(
             }
         }
         SentryApi::Legacy => {
+            // Monitors no channel hears of, by SLO: one note per SLO.
+            let mut unheard: Vec<(&SloPlan, Vec<&str>)> = Vec::new();
             for monitor in &monitors {
-                if let Some(body) =
-                    metric_alert_resource(service, organization, monitor, diagnostics)
-                {
-                    document.add(SENTRY, METRIC_ALERT, resource_name(&monitor.key), body);
+                match metric_alert_resource(service, organization, monitor) {
+                    Some(body) => {
+                        document.add(SENTRY, METRIC_ALERT, resource_name(&monitor.key), body);
+                    }
+                    None => match unheard.last_mut() {
+                        Some((slo, keys)) if std::ptr::eq(*slo, monitor.slo) => {
+                            keys.push(&monitor.key);
+                        }
+                        _ => unheard.push((monitor.slo, vec![&monitor.key])),
+                    },
                 }
             }
+            diagnostics.extend(
+                unheard
+                    .into_iter()
+                    .map(|(slo, keys)| unheard_note(slo, &keys)),
+            );
         }
     }
 }
@@ -247,6 +260,8 @@ fn alert_resource(
 
 /// A channel as an action of `sentry_alert`: one attribute named after the action type.
 fn alert_action(channel: &Channel) -> Option<Value> {
+    // Validation gives Slack and PagerDuty channels a target, and `alert_channels` keeps only
+    // those with an integration id: the `?`s below never leave a channel out.
     let integration = channel.sentry_integration_id.as_deref();
     match channel.kind {
         ChannelType::Slack => Some(json!({"slack": {
@@ -273,12 +288,12 @@ fn alert_action(channel: &Channel) -> Option<Value> {
 }
 
 /// A legacy metric alert rule. The provider needs at least one action per trigger, so a trigger
-/// nobody would hear of is left out, and a rule without any trigger left gets a note instead.
+/// nobody would hear of is left out, and so is a rule without any trigger left. The critical
+/// trigger notifies the most channels, so when it goes, all go: no rule loses only it.
 fn metric_alert_resource(
     service: &ServicePlan,
     organization: &str,
     monitor: &Monitor,
-    diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Value> {
     let rule = legacy_rule(service, monitor)?;
     let channels = alert_channels(service, monitor.slo);
@@ -301,17 +316,6 @@ fn metric_alert_resource(
         })
         .collect();
     if triggers.is_empty() {
-        diagnostics.push(
-            Diagnostic::warning(
-                Code::SentryUnsupported,
-                format!(
-                    "SLO `{}`: Terraform's sentry_metric_alert needs an action on every trigger, and no channel of this SLO is one, so monitor `{}` is left out of the Terraform file",
-                    monitor.slo.slo.id, monitor.key
-                ),
-            )
-            .at_origin(&monitor.slo.slo.origin)
-            .with_help("add a channel Sentry can notify: `sentry` with `target: team:<id>`, or Slack or PagerDuty with a `sentry_integration_id`"),
-        );
         return None;
     }
     let mut body = Map::new();
@@ -361,4 +365,20 @@ fn metric_alert_action(channel: &Channel) -> Option<Value> {
             |(kind, id)| json!({"type": "email", "target_type": kind, "target_identifier": id}),
         ),
     }
+}
+
+/// The SLO's legacy rules that no channel would hear of are not in the Terraform file.
+fn unheard_note(slo: &SloPlan, keys: &[&str]) -> Diagnostic {
+    let keys: Vec<String> = keys.iter().map(|key| format!("`{key}`")).collect();
+    Diagnostic::warning(
+        Code::SentryUnsupported,
+        format!(
+            "SLO `{}`: Terraform's sentry_metric_alert needs an action on every trigger and no channel of this SLO gives one, so {} {} left out of the Terraform file",
+            slo.slo.id,
+            keys.join(", "),
+            if keys.len() == 1 { "is" } else { "are" }
+        ),
+    )
+    .at_origin(&slo.slo.origin)
+    .with_help("legacy rules notify `sentry` channels with `target: team:<id>` or `user:<id>`, and Slack or PagerDuty channels with a `sentry_integration_id`")
 }
