@@ -8,6 +8,7 @@ pub mod k6;
 pub mod markdown;
 pub mod prometheus;
 pub mod sentry;
+pub mod terraform;
 pub mod uptimerobot;
 pub(crate) mod yaml;
 
@@ -75,6 +76,7 @@ pub fn backends() -> Vec<Box<dyn Backend>> {
         Box::new(alertmanager::Alertmanager),
         Box::new(sentry::Sentry),
         Box::new(uptimerobot::UptimeRobot),
+        Box::new(terraform::Terraform),
         Box::new(k6::K6),
         Box::new(markdown::Markdown),
         Box::new(prometheus::Prometheus),

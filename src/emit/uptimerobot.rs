@@ -29,7 +29,10 @@ impl Backend for UptimeRobot {
     fn emit(&self, plan: &Plan, _options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
         let mut emitted = Emitted::default();
         for service in &plan.services {
-            let monitors: Vec<Value> = plan_monitors(service).iter().map(monitor_body).collect();
+            let monitors: Vec<Value> = plan_monitors(service)
+                .iter()
+                .map(|(_, monitor)| monitor_body(monitor))
+                .collect();
             if !monitors.is_empty() {
                 emitted.files.push(OutputFile {
                     path: format!("uptimerobot/{}.json", service.meta.id),
@@ -84,12 +87,12 @@ pub(crate) struct Contact {
     pub(crate) recurrence_minutes: u64,
 }
 
-/// Every UptimeRobot monitor of a service, in spec order.
-pub(crate) fn plan_monitors(service: &ServicePlan) -> Vec<Monitor<'_>> {
+/// Every UptimeRobot monitor of a service with its SLO, in spec order.
+pub(crate) fn plan_monitors(service: &ServicePlan) -> Vec<(&SloPlan, Monitor<'_>)> {
     service
         .slos
         .iter()
-        .filter_map(|slo| probe(slo).map(|probe| plan_monitor(service, slo, probe)))
+        .filter_map(|slo| probe(slo).map(|probe| (slo, plan_monitor(service, slo, probe))))
         .collect()
 }
 

@@ -2,8 +2,8 @@
 
 use super::SentryApi;
 use super::plan::{
-    Alert, DEFAULT_TIMEOUT_SECS, Monitor, Priority, Watch, is_pager, plan_alerts, search_query,
-    sentry_recipient,
+    Alert, DEFAULT_TIMEOUT_SECS, Monitor, Priority, UPTIME_DOWNTIME_THRESHOLD,
+    UPTIME_RECOVERY_THRESHOLD, Watch, is_pager, plan_alerts, search_query, sentry_recipient,
 };
 use super::text::{description, monitor_name, name};
 use crate::compile::ServicePlan;
@@ -126,7 +126,10 @@ pub(crate) fn detector_body(service: &ServicePlan, monitor: &Monitor) -> Value {
             probe, interval, ..
         } => {
             body.insert("type".into(), json!("uptime_domain_failure"));
-            let mut config = json!({"downtimeThreshold": 3, "recoveryThreshold": 1});
+            let mut config = json!({
+                "downtimeThreshold": UPTIME_DOWNTIME_THRESHOLD,
+                "recoveryThreshold": UPTIME_RECOVERY_THRESHOLD,
+            });
             if let (Some(environment), Some(config)) = (environment, config.as_object_mut()) {
                 config.insert("environment".into(), json!(environment));
             }

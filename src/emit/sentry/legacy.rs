@@ -9,7 +9,7 @@ use super::text::monitor_name;
 use crate::compile::ServicePlan;
 use crate::diagnostics::Diagnostic;
 use crate::emit::json::{clip, number};
-use crate::spec::{Channel, ChannelType};
+use crate::spec::{Channel, ChannelType, SentrySli};
 use serde_json::{Map, Value, json};
 
 pub(crate) fn legacy_document(
@@ -45,11 +45,22 @@ pub(crate) fn legacy_document(
     })
 }
 
-pub(crate) fn alert_rule_body(
+/// What a legacy alert rule is made of, whichever rendering (JSON body or Terraform) writes it.
+pub(crate) struct LegacyRule<'p> {
+    pub(crate) sli: &'p SentrySli,
+    /// In seconds; the API takes minutes.
+    pub(crate) window: u64,
+    pub(crate) aggregate: String,
+    pub(crate) name: String,
+    /// Label, threshold and priority of each trigger, critical first.
+    pub(crate) triggers: Vec<(&'static str, Value, Priority)>,
+}
+
+/// The legacy rule of a monitor; uptime monitors have none.
+pub(crate) fn legacy_rule<'p>(
     service: &ServicePlan,
-    monitor: &Monitor,
-    channels: &[&Channel],
-) -> Option<Value> {
+    monitor: &Monitor<'p>,
+) -> Option<LegacyRule<'p>> {
     let (sli, window, aggregate, triggers) = match &monitor.watch {
         Watch::FailureRate {
             sli,
@@ -70,12 +81,7 @@ pub(crate) fn alert_rule_body(
                     } else {
                         step.priority.legacy_label()
                     };
-                    legacy_trigger(
-                        label,
-                        number(step.tier.error_threshold),
-                        step.priority,
-                        channels,
-                    )
+                    (label, number(step.tier.error_threshold), step.priority)
                 })
                 .collect::<Vec<_>>();
             (*sli, *window, measure.aggregate(), triggers)
@@ -91,12 +97,7 @@ pub(crate) fn alert_rule_body(
             *sli,
             *window,
             format!("p{percentile}(transaction.duration)"),
-            vec![legacy_trigger(
-                "critical",
-                json!(threshold.millis()),
-                *priority,
-                channels,
-            )],
+            vec![("critical", json!(threshold.millis()), *priority)],
         ),
         Watch::Uptime { .. } => return None,
     };
@@ -115,22 +116,63 @@ pub(crate) fn alert_rule_body(
             .collect();
         name = clip(&format!("{name} ({})", tiers.join(", ")), 256);
     }
+    Some(LegacyRule {
+        sli,
+        window,
+        aggregate,
+        name,
+        triggers,
+    })
+}
+
+pub(crate) fn alert_rule_body(
+    service: &ServicePlan,
+    monitor: &Monitor,
+    channels: &[&Channel],
+) -> Option<Value> {
+    let rule = legacy_rule(service, monitor)?;
+    let triggers: Vec<Value> = rule
+        .triggers
+        .iter()
+        .map(|(label, threshold, priority)| {
+            legacy_trigger(label, threshold.clone(), *priority, channels)
+        })
+        .collect();
+    let sli = rule.sli;
     let mut body = Map::new();
-    body.insert("name".into(), json!(name));
-    body.insert("aggregate".into(), json!(aggregate));
+    body.insert("name".into(), json!(rule.name));
+    body.insert("aggregate".into(), json!(rule.aggregate));
     // Self-hosted Sentry from before span monitors keeps transactions in their own dataset.
-    body.insert("dataset".into(), json!("transactions"));
-    body.insert("eventTypes".into(), json!(["transaction"]));
+    body.insert("dataset".into(), json!(LEGACY_DATASET));
+    body.insert("eventTypes".into(), json!([LEGACY_EVENT_TYPE]));
     body.insert("queryType".into(), json!(1));
     body.insert("query".into(), json!(search_query(sli, SentryApi::Legacy)));
     body.insert("projects".into(), json!([sli.project]));
     body.insert("thresholdType".into(), json!(0));
-    body.insert("timeWindow".into(), json!(window / 60));
+    body.insert("timeWindow".into(), json!(rule.window / 60));
     body.insert("triggers".into(), json!(triggers));
     if let Some(environment) = &sli.environment {
         body.insert("environment".into(), json!(environment));
     }
     Some(Value::Object(body))
+}
+
+/// The dataset and event type of legacy rules: transactions, as self-hosted Sentry from before
+/// span monitors keeps them.
+pub(crate) const LEGACY_DATASET: &str = "transactions";
+pub(crate) const LEGACY_EVENT_TYPE: &str = "transaction";
+
+/// The channels a legacy trigger of `priority` notifies: all of them at high priority, all but
+/// the pagers otherwise.
+pub(crate) fn trigger_channels<'c>(
+    priority: Priority,
+    channels: &[&'c Channel],
+) -> Vec<&'c Channel> {
+    channels
+        .iter()
+        .copied()
+        .filter(|ch| priority == Priority::High || !is_pager(ch))
+        .collect()
 }
 
 /// A trigger notifies every channel at high priority, and all but the pagers otherwise.
@@ -140,10 +182,9 @@ pub(crate) fn legacy_trigger(
     priority: Priority,
     channels: &[&Channel],
 ) -> Value {
-    let actions: Vec<Value> = channels
-        .iter()
-        .filter(|ch| priority == Priority::High || !is_pager(ch))
-        .filter_map(|ch| legacy_action(ch))
+    let actions: Vec<Value> = trigger_channels(priority, channels)
+        .into_iter()
+        .filter_map(legacy_action)
         .collect();
     json!({"label": label, "alertThreshold": threshold, "actions": actions})
 }

@@ -13,8 +13,8 @@
 //!
 //! [`plan`] decides the monitors; [`current`], [`legacy`] and the Terraform backend render them.
 
-mod current;
-mod legacy;
+pub(crate) mod current;
+pub(crate) mod legacy;
 pub(crate) mod plan;
 pub(crate) mod text;
 

@@ -19,6 +19,10 @@ pub const UPTIME_INTERVALS: &[u64] = &[60, 300, 600, 1200, 1800, 3600];
 pub(crate) const DEFAULT_WINDOW: u64 = 3600;
 /// Seconds to wait when a probe gives no timeout: UptimeRobot's default, within Sentry's 1 to 60 s.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+/// Failed checks in a row before an uptime monitor reports the URL down, as Sentry's UI defaults.
+pub(crate) const UPTIME_DOWNTIME_THRESHOLD: u64 = 3;
+/// Successful checks in a row before it reports the URL up again.
+pub(crate) const UPTIME_RECOVERY_THRESHOLD: u64 = 1;
 /// Percentile functions Sentry has for span durations; others cannot be monitored.
 pub(crate) const PERCENTILE_FUNCTIONS: &[&str] = &["50", "75", "90", "95", "99", "100"];
 

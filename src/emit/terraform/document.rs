@@ -1,0 +1,136 @@
+//! The Terraform JSON document: `terraform.required_providers` and `resource` blocks, in
+//! Terraform's JSON configuration syntax (`*.tf.json`). Maps are sorted, so the same resources
+//! always give the same bytes.
+
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// A provider the document requires: its local name, registry source and version constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Provider {
+    pub local_name: &'static str,
+    pub source: &'static str,
+    pub version: &'static str,
+}
+
+/// `jianyuan/sentry`: 0.15.0 is the first release with `sentry_metric_monitor`,
+/// `sentry_uptime_monitor` and `sentry_alert`.
+pub const SENTRY: Provider = Provider {
+    local_name: "sentry",
+    source: "jianyuan/sentry",
+    version: ">= 0.15.0",
+};
+
+/// `uptimerobot/uptimerobot`: 1.10 has the v3 monitor attributes slofile writes
+/// (`keyword_case_type`, `follow_redirections`, string alert contact ids).
+pub const UPTIMEROBOT: Provider = Provider {
+    local_name: "uptimerobot",
+    source: "uptimerobot/uptimerobot",
+    version: ">= 1.10.0",
+};
+
+/// The resources of one file, by type and then by name.
+#[derive(Debug, Default)]
+pub struct Document {
+    providers: BTreeMap<&'static str, Provider>,
+    resources: BTreeMap<&'static str, BTreeMap<String, Value>>,
+}
+
+impl Document {
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    /// Adds a resource of a provider's `kind` under `name`, which must be unique within the kind.
+    pub fn add(&mut self, provider: Provider, kind: &'static str, name: String, body: Value) {
+        self.providers.insert(provider.local_name, provider);
+        let previous = self.resources.entry(kind).or_default().insert(name, body);
+        debug_assert!(
+            previous.is_none(),
+            "resource names are unique within a kind"
+        );
+    }
+
+    /// `{"terraform": {"required_providers": ...}, "resource": ...}`.
+    pub fn to_json(&self) -> Value {
+        let providers: Map<String, Value> = self
+            .providers
+            .values()
+            .map(|provider| {
+                (
+                    provider.local_name.to_owned(),
+                    json!({"source": provider.source, "version": provider.version}),
+                )
+            })
+            .collect();
+        let resources: Map<String, Value> = self
+            .resources
+            .iter()
+            .map(|(kind, named)| {
+                let named: Map<String, Value> = named
+                    .iter()
+                    .map(|(name, body)| (name.clone(), body.clone()))
+                    .collect();
+                ((*kind).to_owned(), Value::Object(named))
+            })
+            .collect();
+        json!({
+            "terraform": {"required_providers": providers},
+            "resource": resources,
+        })
+    }
+}
+
+/// A resource name from a stable slofile key such as `checkout/failure-rate-1h`: Terraform names
+/// take letters, digits, `_` and `-`, and start with a letter or `_`.
+pub fn resource_name(key: &str) -> String {
+    let name: String = key
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_') {
+        name
+    } else {
+        format!("_{name}")
+    }
+}
+
+/// `${kind.name.id}`: the id Terraform knows once the resource exists.
+pub fn id_reference(kind: &str, name: &str) -> String {
+    format!("${{{kind}.{name}.id}}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_terraform_identifiers() {
+        assert_eq!(
+            resource_name("checkout/failure-rate-1h"),
+            "checkout_failure-rate-1h"
+        );
+        assert_eq!(resource_name("5xx/uptime"), "_5xx_uptime");
+        assert_eq!(
+            id_reference("sentry_metric_monitor", "a_b"),
+            "${sentry_metric_monitor.a_b.id}"
+        );
+    }
+
+    #[test]
+    fn providers_and_resources_are_sorted() {
+        let mut document = Document::default();
+        document.add(UPTIMEROBOT, "uptimerobot_monitor", "b".into(), json!({}));
+        document.add(SENTRY, "sentry_alert", "z".into(), json!({}));
+        document.add(SENTRY, "sentry_alert", "a".into(), json!({}));
+        let text = document.to_json().to_string();
+        assert!(text.find("\"sentry\"").unwrap() < text.find("\"uptimerobot\"").unwrap());
+        assert!(text.find("\"a\"").unwrap() < text.find("\"z\"").unwrap());
+    }
+}
