@@ -414,7 +414,7 @@ fn check(
         return Ok(exit_for(report, cli.deny_warnings));
     }
     // With `--format json` stdout carries the JSON Lines, which report every stale file.
-    if cli.format != Format::Json {
+    if cli.format.diagnostics() != Format::Json {
         print_stdout(&stale_report(output, &differences));
     }
     report.extend(stale_diagnostics(output, &differences));

@@ -116,7 +116,11 @@ fn from_rules(text: &str) -> Alerts {
             {
                 alerts.statics.insert((slo.to_owned(), id.to_owned()));
             } else {
-                assert!(name.ends_with("SliDataMissing"), "unknown alert {name}");
+                // Missing-data and missing-bucket guards watch the data, not the objective.
+                assert!(
+                    name.ends_with("SliDataMissing") || name.ends_with("HistogramBucketMissing"),
+                    "unknown alert {name}"
+                );
             }
         }
     }

@@ -5,7 +5,7 @@
 //! measured exactly.
 
 use super::{Errors, Measure, SloRules, promql};
-use crate::compile::{ServicePlan, SloPlan};
+use crate::compile::{BASE_WINDOW, ServicePlan, SloPlan, series};
 use crate::units::Duration;
 
 /// How Prometheus measures an SLO over a window, from raw series or from the recorded ones.
@@ -42,17 +42,17 @@ pub(crate) fn window_queries(
     slo: &SloPlan,
     window: Duration,
 ) -> Option<WindowQueries> {
-    let rules = SloRules::build(service, slo, &mut Vec::new())?;
+    let rules = SloRules::build(service, slo)?;
     let by = promql::by_clause(rules.group_by());
-    let base = Duration::from_millis(super::BASE_WINDOW_MS);
-    let mut alert_matchers = vec![("alertstate", "firing")];
+    let base = BASE_WINDOW;
+    let mut alert_matchers = vec![(series::label::ALERTSTATE, "firing")];
     alert_matchers.extend(rules.slo_matchers());
-    let firing_alerts = promql::selector("ALERTS", &alert_matchers);
+    let firing_alerts = promql::selector(series::ALERTS, &alert_matchers);
     let averaged = |series: String| format!("sum{by}(avg_over_time({series}[{window}]))");
     if let Measure::ErrorRatioQuery(query) = &rules.measure {
         let ratio = query.replace("{{window}}", &base.prometheus());
         let raw = format!("avg_over_time(({ratio})[{window}:{base}])");
-        let recorded = averaged(rules.slo_series(&format!("slo:sli_error:ratio_rate{base}")));
+        let recorded = averaged(rules.slo_series(&series::error_ratio(base)));
         return Some(WindowQueries {
             raw: Measured::Ratio {
                 error_ratio: vec![raw; slo.objectives.len()],
@@ -62,7 +62,7 @@ pub(crate) fn window_queries(
             },
             recorded_groups: format!(
                 "group{by}({})",
-                rules.slo_series(&format!("slo:sli_error:ratio_rate{base}"))
+                rules.slo_series(&series::error_ratio(base))
             ),
             firing_alerts,
         });
@@ -80,10 +80,10 @@ pub(crate) fn window_queries(
             }
         });
         recorded_errors.push(averaged(
-            rules.objective_series(&format!("slo:sli_errors:rate{base}"), objective),
+            rules.objective_series(&series::errors_rate(base), objective),
         ));
     }
-    let recorded_events = rules.slo_series(&format!("slo:sli_events:rate{base}"));
+    let recorded_events = rules.slo_series(&series::events_rate(base));
     Some(WindowQueries {
         raw: Measured::Rates { events, errors },
         recorded: Measured::Rates {

@@ -15,7 +15,7 @@ pub mod sentry;
 pub mod uptimerobot;
 
 use super::json::file_text;
-use super::{Backend, EmitOptions, Emitted, OutputFile};
+use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
 use crate::compile::{Plan, ServicePlan};
 use crate::diagnostics::Diagnostic;
 use crate::emit::sentry::SentryApi;
@@ -29,7 +29,7 @@ impl Backend for Terraform {
         "terraform"
     }
 
-    fn emit(&self, plan: &Plan, options: &EmitOptions) -> Emitted {
+    fn emit(&self, plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
         let mut emitted = Emitted::default();
         for service in &plan.services {
             if let Some(file) = emit_service(service, options.sentry_api, &mut emitted.diagnostics)
@@ -37,7 +37,7 @@ impl Backend for Terraform {
                 emitted.files.push(file);
             }
         }
-        emitted
+        emitted.hand_to(sink)
     }
 }
 
