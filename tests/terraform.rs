@@ -559,8 +559,8 @@ fn legacy_rules_nobody_hears_are_left_out_with_one_warning() {
         "legacy",
     ]);
     assert!(output.status.success());
-    // Diagnostics go to standard error, one JSON object a line, after other lines.
-    let notes: Vec<Value> = String::from_utf8_lossy(&output.stderr)
+    // JSON Lines go to standard output.
+    let notes: Vec<Value> = String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .filter(|note| {
