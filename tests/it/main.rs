@@ -1,0 +1,26 @@
+//! The integration tests, in one binary: each module tests one area of slofile through its
+//! command line or library API, against real promtool, amtool, Prometheus and Alertmanager where
+//! they check what slofile emits. One binary links the dependency tree once instead of once per
+//! area.
+
+mod common;
+mod interop;
+
+mod agreement;
+mod alertmanager;
+mod cli;
+mod convert;
+mod diff;
+mod grafana;
+mod k6;
+mod markdown;
+mod openslo;
+mod prometheus;
+mod robustness;
+mod sentry;
+mod sloth;
+mod spec;
+mod status;
+mod terraform;
+mod uptimerobot;
+mod write;

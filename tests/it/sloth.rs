@@ -1,0 +1,768 @@
+//! Sloth inputs: every example of Sloth's repository builds or says why not, our burn thresholds
+//! equal those in Sloth's own generated rules, and slofile agrees with Sloth's validation tests.
+
+use crate::common::{root, run};
+use slofile::LoadOptions;
+use slofile::compile::Plan;
+use slofile::diagnostics::Report;
+use slofile::units::Duration;
+use std::path::{Path, PathBuf};
+
+fn corpus() -> PathBuf {
+    root().join("tests/fixtures/corpus/sloth")
+}
+
+fn plan_with_period(paths: &[PathBuf], period: &str) -> Plan {
+    let mut report = Report::default();
+    let options = LoadOptions {
+        sloth_period: Duration::parse(period).unwrap(),
+    };
+    let plan = slofile::plan_with(paths, &options, &mut report).expect("readable");
+    plan.unwrap_or_else(|| panic!("{paths:?}: {:#?}", report.diagnostics))
+}
+
+/// The error codes of `slofile validate`, and its exit code.
+fn validate(paths: &[&Path], extra: &[&str]) -> (i32, Vec<String>) {
+    let mut args: Vec<String> = vec!["validate".into(), "--format".into(), "json".into()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(paths.iter().map(|p| p.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = run(&args);
+    let errors = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).ok()?;
+            (value["severity"] == "error").then(|| value["code"].as_str().unwrap_or("").to_owned())
+        })
+        .collect();
+    (output.status.code().unwrap(), errors)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Outcome {
+    Builds,
+    /// Sloth plugins run Sloth's Go code; slofile says so.
+    Plugin,
+}
+
+/// Every example of Sloth's repository. `slo-plugin-*` use only Sloth's core `debug` plugin,
+/// which shapes nothing slofile writes, so they build; `victoria-metrics.yml` also uses
+/// MetricsQL functions, which are not PromQL. `openslo-*` are OpenSLO v1alpha, read as Sloth
+/// reads it.
+const EXAMPLES: &[(&str, Outcome)] = &[
+    ("contrib-denominator-corrected.yaml", Outcome::Plugin),
+    ("contrib-slo-plugins.yml", Outcome::Plugin),
+    ("getting-started.yml", Outcome::Builds),
+    ("home-wifi.yml", Outcome::Builds),
+    ("k8s-getting-started.yml", Outcome::Builds),
+    ("k8s-home-wifi.yml", Outcome::Builds),
+    ("k8s-multifile.yml", Outcome::Builds),
+    ("kubernetes-apiserver.yml", Outcome::Builds),
+    ("multifile.yml", Outcome::Builds),
+    ("no-alerts.yml", Outcome::Builds),
+    ("openslo-getting-started.yml", Outcome::Builds),
+    ("openslo-kubernetes-apiserver.yml", Outcome::Builds),
+    ("plugin-getting-started.yml", Outcome::Plugin),
+    ("plugin-k8s-getting-started.yml", Outcome::Plugin),
+    ("raw-home-wifi.yml", Outcome::Builds),
+    ("slo-plugin-getting-started.yml", Outcome::Builds),
+    ("slo-plugin-k8s-getting-started.yml", Outcome::Builds),
+    ("victoria-metrics.yml", Outcome::Plugin),
+    // Alert windows for other periods: they define no service, and read cleanly.
+    ("windows/7d.yaml", Outcome::Builds),
+    ("windows/custom-30d.yaml", Outcome::Builds),
+];
+
+#[test]
+fn every_example_builds_or_says_why() {
+    let mut listed: Vec<&str> = EXAMPLES.iter().map(|(f, _)| *f).collect();
+    listed.sort();
+    let mut found: Vec<String> = Vec::new();
+    for dir in ["", "windows"] {
+        for entry in std::fs::read_dir(corpus().join("examples").join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                found.push(if dir.is_empty() {
+                    name
+                } else {
+                    format!("{dir}/{name}")
+                });
+            }
+        }
+    }
+    found.sort();
+    assert_eq!(found, listed, "every example has an expected outcome");
+
+    for (file, outcome) in EXAMPLES {
+        let path = corpus().join("examples").join(file);
+        match outcome {
+            Outcome::Builds => {
+                let out = tempfile::tempdir().unwrap();
+                let output = run(&[
+                    "build",
+                    path.to_str().unwrap(),
+                    "-o",
+                    out.path().to_str().unwrap(),
+                ]);
+                assert!(
+                    output.status.success(),
+                    "{file} builds: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            Outcome::Plugin => {
+                let (code, errors) = validate(&[&path], &[]);
+                assert_eq!(code, 1, "{file}");
+                assert!(
+                    errors.contains(&"slofile::unsupported_feature".to_owned()),
+                    "{file}: {errors:?}"
+                );
+            }
+        }
+    }
+}
+
+/// One burn-rate tier of Sloth's generated rules: an SLO id, the short and long windows, and the
+/// error-ratio threshold `factor * (1 - objective)`.
+#[derive(Debug, Clone, PartialEq)]
+struct SlothTier {
+    id: String,
+    short: String,
+    long: String,
+    threshold: f64,
+}
+
+/// Reads the tiers out of Sloth's alert expressions, which pair a short and a long window, each
+/// compared with `(factor * budget)`:
+/// `max(slo:sli_error:ratio_rate5m{sloth_id="x", ...} > (14.4 * 0.0009999999999999432)) ...`
+fn sloth_tiers(generated: &str) -> Vec<SlothTier> {
+    let mut conditions = Vec::new();
+    for line in generated.lines() {
+        let Some(start) = line.find("slo:sli_error:ratio_rate") else {
+            continue;
+        };
+        let Some(compare) = line.find("> (") else {
+            continue;
+        };
+        let rest = &line[start + "slo:sli_error:ratio_rate".len()..];
+        let window = rest[..rest.find('{').unwrap()].to_owned();
+        let id_start = line.find("sloth_id=\"").unwrap() + "sloth_id=\"".len();
+        let id = line[id_start..id_start + line[id_start..].find('"').unwrap()].to_owned();
+        let product = &line[compare + 3..];
+        let product = &product[..product.find(')').unwrap()];
+        let (factor, budget) = product.split_once(" * ").unwrap();
+        let threshold =
+            factor.trim().parse::<f64>().unwrap() * budget.trim().parse::<f64>().unwrap();
+        conditions.push((id, window, threshold));
+    }
+    conditions
+        .chunks(2)
+        .map(|pair| {
+            let ((id, short, threshold), (_, long, _)) = (&pair[0], &pair[1]);
+            SlothTier {
+                id: id.clone(),
+                short: short.clone(),
+                long: long.clone(),
+                threshold: *threshold,
+            }
+        })
+        .collect()
+}
+
+fn our_tiers(plan: &Plan) -> Vec<SlothTier> {
+    let mut tiers = Vec::new();
+    for service in &plan.services {
+        for slo in &service.slos {
+            for tier in slo.objectives.iter().flat_map(|o| o.alerting_tiers()) {
+                tiers.push(SlothTier {
+                    id: slo.slo.id.clone(),
+                    short: tier.short.prometheus(),
+                    long: tier.long.prometheus(),
+                    threshold: tier.error_threshold.to_f64(),
+                });
+            }
+        }
+    }
+    tiers
+}
+
+fn assert_same_thresholds(what: &str, ours: Vec<SlothTier>, sloths: Vec<SlothTier>) {
+    assert!(
+        !sloths.is_empty() || ours.is_empty(),
+        "{what}: Sloth alerts on nothing, we do: {ours:?}"
+    );
+    let mut ours = ours;
+    let mut sloths = sloths;
+    let key = |t: &SlothTier| (t.id.clone(), t.long.clone());
+    ours.sort_by_key(key);
+    sloths.sort_by_key(key);
+    assert_eq!(
+        ours.len(),
+        sloths.len(),
+        "{what}: ours {ours:#?}\nSloth's {sloths:#?}"
+    );
+    for (ours, sloth) in ours.iter().zip(&sloths) {
+        assert_eq!(
+            (&ours.id, &ours.short, &ours.long),
+            (&sloth.id, &sloth.short, &sloth.long),
+            "{what}"
+        );
+        // Sloth computes in floats (its budget of 99.9% is 0.0009999999999999432); ours is exact.
+        let relative = (ours.threshold - sloth.threshold).abs() / sloth.threshold;
+        assert!(
+            relative < 1e-9,
+            "{what} {}/{}: ours {} Sloth's {}",
+            ours.id,
+            ours.long,
+            ours.threshold,
+            sloth.threshold
+        );
+    }
+}
+
+#[test]
+fn thresholds_equal_sloths_for_every_example() {
+    let mut compared = 0;
+    for (file, outcome) in EXAMPLES {
+        if *outcome != Outcome::Builds || file.starts_with("windows/") {
+            continue;
+        }
+        let generated = std::fs::read_to_string(corpus().join("examples/_gen").join(file)).unwrap();
+        let plan = plan_with_period(&[corpus().join("examples").join(file)], "30d");
+        assert_same_thresholds(file, our_tiers(&plan), sloth_tiers(&generated));
+        compared += 1;
+    }
+    assert_eq!(compared, 13);
+}
+
+/// The thresholds in the rules slofile writes, not only in its plan, equal those in Sloth's own
+/// generated rules, for every example that builds.
+#[test]
+fn emitted_thresholds_equal_sloths_for_every_example() {
+    let mut compared = 0;
+    for (file, outcome) in EXAMPLES {
+        if *outcome != Outcome::Builds || file.starts_with("windows/") {
+            continue;
+        }
+        let example = corpus().join("examples").join(file);
+        let out = crate::interop::build_dir(&[example.to_str().unwrap()]);
+        let mut emitted = Vec::new();
+        for (name, text) in crate::common::prometheus_files(out.path()) {
+            if !name.ends_with(".rules.yml") {
+                continue;
+            }
+            for alert in crate::interop::burn_alerts(&text) {
+                // Sloth's alerts have no `for:`; neither have these.
+                assert_eq!(alert.for_, "", "{file}: {alert:?}");
+                emitted.push(SlothTier {
+                    id: alert.slo,
+                    short: alert.short,
+                    long: alert.long,
+                    threshold: alert.threshold.parse().unwrap(),
+                });
+            }
+        }
+        let generated = std::fs::read_to_string(corpus().join("examples/_gen").join(file)).unwrap();
+        assert_same_thresholds(file, emitted, sloth_tiers(&generated));
+        compared += 1;
+    }
+    assert_eq!(compared, 13);
+}
+
+/// `promtool check rules` and `promtool test rules` on everything built from Sloth: every example
+/// that builds, Sloth's test inputs and the fixture. Sloth's SLIs are error-ratio queries, whose
+/// input series slofile cannot synthesise, so the test files hold no tests and say why; the rules
+/// are what promtool checks here.
+#[test]
+fn promtool_checks_everything_built_from_sloth() {
+    let mut inputs: Vec<PathBuf> = EXAMPLES
+        .iter()
+        .filter(|(file, outcome)| *outcome == Outcome::Builds && !file.starts_with("windows/"))
+        .map(|(file, _)| corpus().join("examples").join(file))
+        .collect();
+    for input in [
+        "in-base.yaml",
+        "in-base-k8s.yaml",
+        "in-multifile.yaml",
+        "in-multifile-k8s.yaml",
+        "in-openslo.yaml",
+    ] {
+        inputs.push(corpus().join("testdata").join(input));
+    }
+    inputs.push(root().join("tests/fixtures/sloth/checkout.yaml"));
+    let (mut rule_files, mut test_files) = (0, 0);
+    for input in &inputs {
+        let out = crate::interop::build_dir(&[input.to_str().unwrap()]);
+        let result = crate::interop::promtool_everything(out.path(), &input.display().to_string());
+        assert!(result.rule_files > 0, "{}: no rules", input.display());
+        rule_files += result.rule_files;
+        test_files += result.test_files;
+    }
+    assert_eq!(rule_files, test_files);
+    assert!(rule_files >= inputs.len(), "{rule_files} rule files");
+}
+
+/// Sloth's integration fixtures: inputs and the rules Sloth generates for them, for other periods
+/// and custom alert windows. (`out-base-no-alerts`, `-no-recordings` and `-extra-labels` come from
+/// Sloth command-line flags slofile has no use for; the plugin outputs from plugins.)
+#[test]
+fn thresholds_equal_sloths_for_its_test_fixtures() {
+    let testdata = corpus().join("testdata");
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&["in-base.yaml"], "30d", "out-base.yaml.tpl"),
+        (&["in-base.yaml"], "28d", "out-base-28d.yaml.tpl"),
+        (&["in-base-k8s.yaml"], "30d", "out-base-k8s.yaml.tpl"),
+        (&["in-multifile.yaml"], "30d", "out-multifile.yaml.tpl"),
+        (
+            &["in-multifile-k8s.yaml"],
+            "30d",
+            "out-multifile-k8s.yaml.tpl",
+        ),
+        (&["in-openslo.yaml"], "30d", "out-openslo.yaml.tpl"),
+    ];
+    for (inputs, period, output) in cases {
+        let paths: Vec<PathBuf> = inputs.iter().map(|i| testdata.join(i)).collect();
+        let plan = plan_with_period(&paths, period);
+        let generated = std::fs::read_to_string(testdata.join(output)).unwrap();
+        assert_same_thresholds(output, our_tiers(&plan), sloth_tiers(&generated));
+    }
+    // Custom windows for a 7-day period, from an AlertWindows resource in the same run.
+    let plan = plan_with_period(
+        &[
+            testdata.join("in-base.yaml"),
+            corpus().join("examples/windows/7d.yaml"),
+        ],
+        "7d",
+    );
+    let generated =
+        std::fs::read_to_string(testdata.join("out-base-custom-windows-7d.yaml.tpl")).unwrap();
+    assert_same_thresholds(
+        "custom 7d windows",
+        our_tiers(&plan),
+        sloth_tiers(&generated),
+    );
+}
+
+#[test]
+fn factors_are_sloths_and_printed_exactly() {
+    let example = corpus().join("examples/getting-started.yml");
+    let factors = |period: &str| -> Vec<String> {
+        let plan = plan_with_period(std::slice::from_ref(&example), period);
+        plan.services[0].slos[0].objectives[0]
+            .tiers
+            .iter()
+            .map(|t| t.factor.to_decimal())
+            .collect()
+    };
+    assert_eq!(factors("30d"), ["14.4", "6", "3", "1"]);
+    assert_eq!(factors("28d"), ["13.44", "5.6", "2.8", "0.933333333333"]);
+    let plan = plan_with_period(std::slice::from_ref(&example), "30d");
+    let tiers = &plan.services[0].slos[0].slo.tiers;
+    // Sloth's alerts have no `for:`.
+    assert!(tiers.iter().all(|t| t.for_.millis() == 0));
+    let severities: Vec<&str> = tiers.iter().map(|t| t.severity.as_str()).collect();
+    assert_eq!(
+        severities,
+        ["pageteam", "pageteam", "slack", "slack"],
+        "from page_alert and ticket_alert labels"
+    );
+}
+
+#[test]
+fn labels_of_the_page_or_the_ticket_go_on_its_tiers_only() {
+    let plan = plan_with_period(&[corpus().join("examples/getting-started.yml")], "30d");
+    let slo = &plan.services[0].slos[0];
+    let labels = |key: &str| -> Vec<Option<&str>> {
+        slo.objectives[0]
+            .tiers
+            .iter()
+            .map(|t| t.labels.get(key).map(String::as_str))
+            .collect()
+    };
+    assert_eq!(
+        labels("routing_key"),
+        [Some("myteam"), Some("myteam"), None, None]
+    );
+    assert_eq!(
+        labels("slack_channel"),
+        [None, None, Some("#alerts-myteam"), Some("#alerts-myteam")]
+    );
+    let shared: Vec<(&str, &str)> = slo
+        .slo
+        .alert_labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(shared, [("category", "availability")]);
+
+    // An alert's own label wins over the one in `alerting.labels`, as in Sloth; slofile's own
+    // label names are refused where they are written.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("sloth.yaml");
+    std::fs::write(
+        &spec,
+        "version: prometheus/v1\nservice: shop\nslos:\n  - name: checkout\n    objective: 99.9\n    sli:\n      raw:\n        error_ratio_query: sum(rate(errors_total[{{.window}}]))\n    alerting:\n      name: Checkout\n      labels: {team: shop, channel: tickets}\n      page_alert:\n        labels: {channel: pager}\n",
+    )
+    .unwrap();
+    let plan = plan_with_period(std::slice::from_ref(&spec), "30d");
+    let tiers = &plan.services[0].slos[0].objectives[0].tiers;
+    let channels: Vec<Option<&str>> = tiers
+        .iter()
+        .map(|t| t.labels.get("channel").map(String::as_str))
+        .collect();
+    assert_eq!(channels, [Some("pager"), Some("pager"), None, None]);
+    std::fs::write(
+        &spec,
+        "version: prometheus/v1\nservice: shop\nslos:\n  - name: checkout\n    objective: 99.9\n    sli:\n      raw:\n        error_ratio_query: sum(rate(errors_total[{{.window}}]))\n    alerting:\n      name: Checkout\n      ticket_alert:\n        labels: {slo: other}\n",
+    )
+    .unwrap();
+    let output = run(&["validate", "--format", "plain", spec.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        text.contains("sloth.yaml:12:18") && text.contains("label `slo` is set by slofile itself"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sloth_period_option_sets_the_window() {
+    let example = corpus().join("examples/getting-started.yml");
+    let output = run(&[
+        "explain",
+        "--sloth-period",
+        "28d",
+        example.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("99.9% over 28 days"), "{text}");
+    assert!(text.contains("13.44× burn"), "{text}");
+    let output = run(&[
+        "validate",
+        "--sloth-period",
+        "soon",
+        example.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "a bad period is a usage error"
+    );
+}
+
+#[test]
+fn ids_are_service_and_name_and_documents_of_one_service_merge() {
+    let plan = plan_with_period(&[corpus().join("testdata/in-multifile.yaml")], "30d");
+    let ids: Vec<(String, Vec<String>)> = plan
+        .services
+        .iter()
+        .map(|s| {
+            (
+                s.meta.id.clone(),
+                s.slos.iter().map(|p| p.slo.id.clone()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            (
+                "svc01".to_owned(),
+                vec!["svc01-slo1".to_owned(), "svc01-slo02".to_owned()]
+            ),
+            (
+                "svc02".to_owned(),
+                vec!["svc02-slo1".to_owned(), "svc02-slo02".to_owned()]
+            )
+        ]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for (file, slo) in [("a.yaml", "one"), ("b.yaml", "two")] {
+        std::fs::write(
+            dir.path().join(file),
+            format!(
+                "version: prometheus/v1\nservice: shop\nslos:\n  - name: {slo}\n    objective: 99\n    sli:\n      raw:\n        error_ratio_query: sum(rate(errors_total[{{{{.window}}}}]))\n    alerting:\n      page_alert: {{disable: true}}\n      ticket_alert: {{disable: true}}\n"
+            ),
+        )
+        .unwrap();
+    }
+    let plan = plan_with_period(&[dir.path().to_path_buf()], "30d");
+    let ids: Vec<&str> = plan.services[0]
+        .slos
+        .iter()
+        .map(|s| s.slo.id.as_str())
+        .collect();
+    assert_eq!(ids, ["shop-one", "shop-two"]);
+}
+
+/// Sloth's own validation fixtures. Sloth's test expects errors from the `bad` directory as a
+/// whole; each file of it but one is invalid on its own. `bad-openslo.yaml` is marked bad for its
+/// 28-day window, a limit of old Sloth versions: Sloth now reads any count of days (and has
+/// alert windows for 28 days), and so does slofile.
+#[test]
+fn validation_agrees_with_sloths() {
+    let dir = corpus().join("testdata/validate");
+    for entry in std::fs::read_dir(dir.join("good")).unwrap() {
+        let path = entry.unwrap().path();
+        let (code, errors) = validate(&[&path], &[]);
+        assert_eq!((code, errors), (0, vec![]), "{}", path.display());
+    }
+    let (code, _) = validate(&[&dir.join("bad")], &[]);
+    assert_eq!(code, 1, "the bad specs are invalid together");
+    for entry in std::fs::read_dir(dir.join("bad")).unwrap() {
+        let path = entry.unwrap().path();
+        let (code, errors) = validate(&[&path], &[]);
+        if path.ends_with("bad-openslo.yaml") {
+            assert_eq!((code, errors), (0, vec![]), "a 28-day window is fine");
+            continue;
+        }
+        assert_eq!(code, 1, "{} is invalid", path.display());
+        assert!(!errors.is_empty());
+    }
+    let duplicates = corpus().join("testdata/validate_with_duplicates");
+    for case in ["bad-prom-multi-duplicates.yaml", "k8s", "openslo", "prom"] {
+        let (code, errors) = validate(&[&duplicates.join(case)], &[]);
+        assert_eq!(code, 1, "{case}");
+        assert!(
+            errors.iter().all(|e| e == "slofile::duplicate_id"),
+            "{case}: {errors:?}"
+        );
+    }
+}
+
+#[test]
+fn sloth_problems_are_reported_at_their_nodes() {
+    let output = run(&[
+        "validate",
+        "--format",
+        "plain",
+        "tests/fixtures/sloth/invalid.yaml",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn explain_sloth_inputs() {
+    let output = run(&["explain", "tests/fixtures/sloth/checkout.yaml"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
+fn golden_build_of_sloth_inputs() {
+    insta::assert_snapshot!(
+        "build_checkout",
+        crate::interop::build_golden(&["tests/fixtures/sloth/checkout.yaml"])
+    );
+    insta::assert_snapshot!(
+        "build_getting_started",
+        crate::interop::build_golden(&["tests/fixtures/corpus/sloth/examples/getting-started.yml"])
+    );
+    insta::assert_snapshot!(
+        "build_openslo_getting_started",
+        crate::interop::build_golden(&[
+            "tests/fixtures/corpus/sloth/examples/openslo-getting-started.yml"
+        ])
+    );
+}
+
+/// OpenSLO v1alpha, read as Sloth reads it: one SLO per objective with Sloth's ids, the window
+/// of `timeWindows`, and no alerts (v1alpha has no alert policies), which an info says.
+#[test]
+fn openslo_v1alpha_reads_as_sloth_reads_it() {
+    let example = corpus().join("examples/openslo-kubernetes-apiserver.yml");
+    let plan = plan_with_period(std::slice::from_ref(&example), "28d");
+    let slos: Vec<(&str, &str, String, String, usize)> = plan
+        .services
+        .iter()
+        .flat_map(|s| &s.slos)
+        .map(|p| {
+            (
+                p.slo.id.as_str(),
+                p.slo.title.as_str(),
+                p.slo.window.prometheus(),
+                p.slo.objectives[0].target.percent(),
+                p.slo.tiers.len(),
+            )
+        })
+        .collect();
+    let window = "30d".to_owned();
+    assert_eq!(
+        slos,
+        [
+            (
+                "k8s-apiserver-requests-availability-openslo-0",
+                "Requests Availability",
+                window.clone(),
+                "99.9%".to_owned(),
+                0
+            ),
+            (
+                "k8s-apiserver-requests-latency-openslo-0",
+                "Requests Latency: objective 1",
+                window.clone(),
+                "99%".to_owned(),
+                0
+            ),
+            (
+                "k8s-apiserver-requests-latency-openslo-1",
+                "Requests Latency: objective 2",
+                window,
+                "99.9%".to_owned(),
+                0
+            ),
+        ],
+        "the window is the spec's, not --sloth-period"
+    );
+    assert_eq!(plan.services[0].meta.id, "k8s-apiserver");
+    let output = run(&["validate", "--format", "json", example.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    let infos = String::from_utf8_lossy(&output.stdout)
+        .matches("slofile::no_alert_policy")
+        .count();
+    assert_eq!(infos, 2, "one info per OpenSLO SLO");
+
+    // Weeks are exact; the window rolls, as in Sloth, although `isRolling` is left out.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("weekly.yaml");
+    std::fs::write(
+        &spec,
+        std::fs::read_to_string(corpus().join("testdata/in-openslo.yaml"))
+            .unwrap()
+            .replace("count: 30\n      unit: Day", "count: 2\n      unit: Week"),
+    )
+    .unwrap();
+    let plan = plan_with_period(std::slice::from_ref(&spec), "30d");
+    assert_eq!(plan.services[0].slos[0].slo.window.prometheus(), "14d");
+}
+
+/// An expression's structure, without the parentheses that only group: `(a) / ((b))` and
+/// `a / b` read the same.
+fn structure(expr: &promql_parser::parser::Expr) -> String {
+    use promql_parser::parser::Expr;
+    match expr {
+        Expr::Paren(paren) => structure(&paren.expr),
+        Expr::Binary(binary) => format!(
+            "[{} {}{} {}]",
+            structure(&binary.lhs),
+            binary.op,
+            if binary.return_bool() { " bool" } else { "" },
+            structure(&binary.rhs)
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn parsed_structure(query: &str) -> String {
+    let expr = promql_parser::parser::parse(query).unwrap_or_else(|e| panic!("{query}: {e}"));
+    structure(&expr)
+}
+
+/// `record: expr` of each rule with the given SLO-id label, from one or more YAML documents.
+fn recordings(text: &str, id_label: &str, id: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    // Sloth's test outputs are Go templates of the version.
+    let text = text.replace("{{ .version }}", "dev");
+    for document in text.split("\n---\n") {
+        let value = crate::interop::yaml(document);
+        // Kubernetes PrometheusRule resources hold the groups in their `spec`.
+        let groups = value["groups"]
+            .as_array()
+            .or_else(|| value["spec"]["groups"].as_array());
+        let Some(groups) = groups else {
+            continue;
+        };
+        for rule in groups.iter().flat_map(|g| g["rules"].as_array().unwrap()) {
+            if let Some(record) = rule["record"].as_str()
+                && rule["labels"][id_label] == id
+            {
+                found.push((record.to_owned(), rule["expr"].as_str().unwrap().to_owned()));
+            }
+        }
+    }
+    found
+}
+
+/// The error ratios slofile records, window by window, compute what Sloth's do, and the
+/// objectives are Sloth's: for every example that builds, and for Sloth's OpenSLO fixture. slofile
+/// records only the windows it alerts on (and 5 minutes), so those are compared; it keeps a
+/// negative error ratio (a counter reset) out with `>= 0`, which Sloth does not.
+#[test]
+fn recorded_error_ratios_and_objectives_equal_sloths() {
+    // Grouping parentheses go; those that change the order of operations do not.
+    assert_eq!(
+        parsed_structure("(1 - ((sum(a)) / (sum(b))))"),
+        parsed_structure("1 - sum(a) / sum(b)")
+    );
+    assert_ne!(
+        parsed_structure("(1 - sum(a)) / sum(b)"),
+        parsed_structure("1 - sum(a) / sum(b)")
+    );
+    let mut cases: Vec<(PathBuf, PathBuf)> = EXAMPLES
+        .iter()
+        .filter(|(file, outcome)| *outcome == Outcome::Builds && !file.starts_with("windows/"))
+        .map(|(file, _)| {
+            (
+                corpus().join("examples").join(file),
+                corpus().join("examples/_gen").join(file),
+            )
+        })
+        .collect();
+    cases.push((
+        corpus().join("testdata/in-openslo.yaml"),
+        corpus().join("testdata/out-openslo.yaml.tpl"),
+    ));
+    let mut compared = 0;
+    for (input, generated) in &cases {
+        let what = input.display().to_string();
+        let generated = std::fs::read_to_string(generated).unwrap();
+        let plan = plan_with_period(std::slice::from_ref(input), "30d");
+        let out = crate::interop::build_dir(&[input.to_str().unwrap()]);
+        let ours: String = crate::common::prometheus_files(out.path())
+            .into_iter()
+            .filter(|(name, _)| name.ends_with(".rules.yml"))
+            .map(|(_, text)| text + "\n---\n")
+            .collect();
+        for slo in plan.services.iter().flat_map(|s| &s.slos) {
+            let id = slo.slo.id.as_str();
+            let sloths = recordings(&generated, "sloth_id", id);
+            assert!(!sloths.is_empty(), "{what}: Sloth has no SLO `{id}`");
+            let mut windows = 0;
+            for (record, expr) in recordings(&ours, "slo", id) {
+                let Some((_, sloth)) = sloths.iter().find(|(r, _)| *r == record) else {
+                    continue;
+                };
+                if record.starts_with("slo:sli_error:ratio_rate")
+                    && !sloth.contains("sum_over_time(slo:")
+                {
+                    let (ours, sloth) = (parsed_structure(&expr), parsed_structure(sloth));
+                    assert!(
+                        ours == sloth || ours == format!("[{sloth} >= 0]"),
+                        "{what} {id} {record}:\n ours   {ours}\n Sloth's {sloth}"
+                    );
+                    windows += 1;
+                }
+                if record == "slo:objective:ratio" {
+                    let number = |e: &str| -> f64 {
+                        e.trim_start_matches("vector(")
+                            .trim_end_matches(')')
+                            .parse()
+                            .unwrap()
+                    };
+                    let (ours, sloth) = (number(&expr), number(sloth));
+                    assert!((ours - sloth).abs() < 1e-12, "{what} {id}: {ours} {sloth}");
+                }
+            }
+            assert!(windows > 0, "{what} {id}: no error ratio compared");
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 21, "SLOs compared");
+}
