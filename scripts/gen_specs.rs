@@ -41,7 +41,7 @@ fn parse_args() -> Result<Args, String> {
         match flag.as_str() {
             "--slos" => args.slos = value()?.parse().map_err(|e| format!("--slos: {e}"))?,
             "--per-file" => {
-                args.per_file = value()?.parse().map_err(|e| format!("--per-file: {e}"))?
+                args.per_file = value()?.parse().map_err(|e| format!("--per-file: {e}"))?;
             }
             "--format" => {
                 args.format = match value()?.as_str() {

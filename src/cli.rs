@@ -610,7 +610,7 @@ fn print_report(report: &Report, format: Format, on_stdout: bool) {
 /// Colour only on a terminal, and never when `NO_COLOR` is set to anything but the empty string
 /// (<https://no-color.org>).
 fn use_color(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
-    terminal && no_color.is_none_or(|value| value.is_empty())
+    terminal && no_color.is_none_or(std::ffi::OsStr::is_empty)
 }
 
 #[cfg(test)]

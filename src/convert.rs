@@ -186,7 +186,7 @@ fn native_service(service: &ServicePlan) -> Document {
                 insert_some(
                     &mut l,
                     "response_time",
-                    level.response_time.map(|d| d.prometheus()),
+                    level.response_time.map(super::units::Duration::prometheus),
                 );
                 insert_some(&mut l, "runbook", level.runbook.clone());
                 insert_nonempty(&mut l, "channels", &level.channels);
@@ -450,7 +450,11 @@ fn native_sli(slo: &Slo) -> Value {
                 insert_nonempty(&mut f, "buckets", &h.buckets);
             }
             let threshold = slo.objectives.iter().find_map(|o| o.threshold);
-            insert_some(&mut f, "threshold", threshold.map(|t| t.prometheus()));
+            insert_some(
+                &mut f,
+                "threshold",
+                threshold.map(super::units::Duration::prometheus),
+            );
             json!({ "freshness": f })
         }
         Sli::Gauge(g) => {
@@ -474,7 +478,11 @@ fn native_sli(slo: &Slo) -> Value {
             );
             insert_some(&mut m, "metric", p.metric.clone());
             m.insert("method".into(), json!(p.method));
-            insert_some(&mut m, "timeout", p.timeout.map(|t| t.prometheus()));
+            insert_some(
+                &mut m,
+                "timeout",
+                p.timeout.map(super::units::Duration::prometheus),
+            );
             insert_nonempty(&mut m, "expected_status", &p.expected_status);
             insert_some(&mut m, "keyword", p.keyword.clone());
             if p.keyword.is_some() && p.keyword_case != KeywordCase::default() {
@@ -489,7 +497,8 @@ fn native_sli(slo: &Slo) -> Value {
             insert_some(
                 &mut m,
                 "response_time_threshold",
-                p.response_time_threshold.map(|t| t.prometheus()),
+                p.response_time_threshold
+                    .map(super::units::Duration::prometheus),
             );
             insert_nonempty(&mut m, "channels", &p.channels);
             json!({ "probe": m })
@@ -515,7 +524,11 @@ fn native_sli(slo: &Slo) -> Value {
         } => {
             let mut m = Map::new();
             m.insert("target".into(), json!(target));
-            insert_some(&mut m, "duration", duration.map(|d| d.prometheus()));
+            insert_some(
+                &mut m,
+                "duration",
+                duration.map(super::units::Duration::prometheus),
+            );
             m.insert("measured_by".into(), json!(measured_by));
             insert_some(&mut m, "alert", alert.clone());
             json!({ "documentary": m })
@@ -542,7 +555,11 @@ fn native_alert(alert: &StaticAlert) -> Value {
         threshold,
     );
     a.insert("over".into(), json!(alert.over.prometheus()));
-    insert_some(&mut a, "for", alert.for_.map(|d| d.prometheus()));
+    insert_some(
+        &mut a,
+        "for",
+        alert.for_.map(super::units::Duration::prometheus),
+    );
     a.insert("severity".into(), json!(alert.severity));
     insert_some(&mut a, "escalation", alert.escalation.clone());
     Value::Object(a)
@@ -773,7 +790,7 @@ fn openslo_slo(
             (true, Some(suffix)) => format!("{}-{suffix}", slo.id),
             _ => slo.id.clone(),
         };
-        let (name, _) = names.name(&name, &format!("slo {}", name));
+        let (name, _) = names.name(&name, &format!("slo {name}"));
         let mut spec = Map::new();
         insert_description(
             &mut spec,

@@ -337,7 +337,7 @@ mod tests {
             r#"{code=~"5.." or job=~".*"}"#,
             r#"x{code=~"5..""#,
             r#"x =~ "5..""#,
-            r#"x{code=~5}"#,
+            r"x{code=~5}",
             r#"x{code=~"\q"}"#,
             r#"sum by (code) (rate(x{code=~"5..|4.."}[5m])) / on() group_left x"#,
             r#"x{"quoted"=~"5.."}"#,

@@ -22,15 +22,14 @@ fn gcd(a: i128, b: i128) -> i128 {
     let (a, b) = (a.unsigned_abs(), b.unsigned_abs());
     // Nearly every ratio slofile meets fits in 64 bits, where division is a machine instruction
     // and not a call into 128-bit software division.
-    let divisor = match (u64::try_from(a), u64::try_from(b)) {
-        (Ok(a), Ok(b)) => u128::from(gcd_u64(a, b)),
-        _ => {
-            let (mut a, mut b) = (a, b);
-            while b != 0 {
-                (a, b) = (b, a % b);
-            }
-            a
+    let divisor = if let (Ok(a), Ok(b)) = (u64::try_from(a), u64::try_from(b)) {
+        u128::from(gcd_u64(a, b))
+    } else {
+        let (mut a, mut b) = (a, b);
+        while b != 0 {
+            (a, b) = (b, a % b);
         }
+        a
     };
     i128::try_from(divisor).unwrap_or(0)
 }
@@ -326,7 +325,7 @@ impl Duration {
         let mut total: u64 = 0;
         let mut last_unit = usize::MAX;
         while !rest.is_empty() {
-            let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
             if digits == 0 {
                 return Err(format!(
                     "`{text}` is not a duration; expected a number with a unit, e.g. `5m` or `28d`"
@@ -336,7 +335,7 @@ impl Duration {
                 .parse()
                 .map_err(|_| format!("`{text}` is too large"))?;
             rest = &rest[digits..];
-            let unit_len = rest.chars().take_while(|c| c.is_ascii_alphabetic()).count();
+            let unit_len = rest.chars().take_while(char::is_ascii_alphabetic).count();
             let unit = &rest[..unit_len];
             let Some(index) = UNITS.iter().position(|(name, _)| *name == unit) else {
                 return Err(if unit.is_empty() {
@@ -470,8 +469,10 @@ impl Duration {
         NAMED
             .iter()
             .find(|(size, _)| self.millis > 0 && self.millis.is_multiple_of(*size))
-            .map(|(size, name)| format!("{}-{name}", self.millis / size))
-            .unwrap_or_else(|| self.prometheus())
+            .map_or_else(
+                || self.prometheus(),
+                |(size, name)| format!("{}-{name}", self.millis / size),
+            )
     }
 
     /// This duration times an exact ratio, rounded to the millisecond.
@@ -507,7 +508,7 @@ mod tests {
                 (x, y) = (y, x % y);
             }
             proptest::prop_assert_eq!(gcd(a, b), i128::try_from(x).unwrap_or(0));
-            let (small_a, small_b) = (a as i64 as i128, b as i64 as i128);
+            let (small_a, small_b) = (i128::from(a as i64), i128::from(b as i64));
             let (mut x, mut y) = (small_a.unsigned_abs(), small_b.unsigned_abs());
             while y != 0 {
                 (x, y) = (y, x % y);

@@ -59,15 +59,12 @@ impl Measure {
             return Ok(None);
         };
         let base = Duration::from_secs(5 * 60);
-        match &measure {
-            Measure::ErrorRatioQuery(query) => {
-                promql::parse(&query.replace("{{window}}", &base.prometheus()))?;
-            }
-            _ => {
-                measure.events_expr(&slo.group_by, base)?;
-                for index in 0..slo.objectives.len() {
-                    measure.errors_expr(&slo.group_by, index, base)?;
-                }
+        if let Measure::ErrorRatioQuery(query) = &measure {
+            promql::parse(&query.replace("{{window}}", &base.prometheus()))?;
+        } else {
+            measure.events_expr(&slo.group_by, base)?;
+            for index in 0..slo.objectives.len() {
+                measure.errors_expr(&slo.group_by, index, base)?;
             }
         }
         Ok(Some(measure))

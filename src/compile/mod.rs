@@ -743,8 +743,8 @@ mod properties {
             let window = Duration::from_secs(window_days * 86_400);
             let budget = Ratio::new(10_000 - basis_points, 10_000).unwrap();
             let time = window.scale(budget).unwrap();
-            let exact = window.millis() as i128 * budget.numer() / budget.denom();
-            prop_assert!((time.millis() as i128 - exact).abs() <= 1);
+            let exact = i128::from(window.millis()) * budget.numer() / budget.denom();
+            prop_assert!((i128::from(time.millis()) - exact).abs() <= 1);
         }
     }
 }

@@ -432,23 +432,20 @@ fn header(service: &ServicePlan, levels: Option<(&EscalationLevel, &EscalationLe
     ));
     line("spec and run `slofile build`.");
     line("");
-    match levels {
-        Some((first, last)) => {
-            line(&format!(
-                "Alerts with service=\"{id}\" route by their `escalation` label to the channels of that level;"
-            ));
-            line(&format!(
-                "alerts without one route by `severity`: `page` as {}, `ticket` and any other as {}.",
-                first.severity, last.severity
-            ));
-            line("Each level's response time is its repeat_interval.");
-        }
-        None => {
-            line(&format!(
-                "The service has no escalation matrix: alerts with service=\"{id}\" go to every channel"
-            ));
-            line("Alertmanager can notify.");
-        }
+    if let Some((first, last)) = levels {
+        line(&format!(
+            "Alerts with service=\"{id}\" route by their `escalation` label to the channels of that level;"
+        ));
+        line(&format!(
+            "alerts without one route by `severity`: `page` as {}, `ticket` and any other as {}.",
+            first.severity, last.severity
+        ));
+        line("Each level's response time is its repeat_interval.");
+    } else {
+        line(&format!(
+            "The service has no escalation matrix: alerts with service=\"{id}\" go to every channel"
+        ));
+        line("Alertmanager can notify.");
     }
 
     let secrets: Vec<String> = meta

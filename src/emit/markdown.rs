@@ -721,31 +721,28 @@ fn service_view(service: &ServicePlan) -> ServiceView {
     let mut number = 0;
     for plan in &service.slos {
         let view = slo_view(meta, plan);
-        match &plan.slo.group {
-            Some(group) => {
-                if let Some(section) = sections
-                    .iter_mut()
-                    .find(|s| s.group.as_deref() == Some(group))
-                {
-                    section.slos.push(view);
-                } else {
-                    sections.push(Section {
-                        group: Some(group.clone()),
-                        number: None,
-                        table: None,
-                        slos: vec![view],
-                    });
-                }
-            }
-            None => {
-                number += 1;
+        if let Some(group) = &plan.slo.group {
+            if let Some(section) = sections
+                .iter_mut()
+                .find(|s| s.group.as_deref() == Some(group))
+            {
+                section.slos.push(view);
+            } else {
                 sections.push(Section {
-                    group: None,
-                    number: Some(number),
+                    group: Some(group.clone()),
+                    number: None,
                     table: None,
                     slos: vec![view],
                 });
             }
+        } else {
+            number += 1;
+            sections.push(Section {
+                group: None,
+                number: Some(number),
+                table: None,
+                slos: vec![view],
+            });
         }
     }
     for section in &mut sections {
@@ -1071,7 +1068,7 @@ fn target_sentence(plan: &SloPlan) -> String {
                 .objectives
                 .first()
                 .and_then(|o| o.objective.threshold)
-                .map(|t| t.spoken())
+                .map(super::super::units::Duration::spoken)
                 .unwrap_or_default();
             format!(
                 "Lag from {from} to {to} below {threshold} for at least {} of {} {window}",
@@ -1466,7 +1463,7 @@ fn objective_short(plan: &SloPlan, phrasing: Phrasing) -> String {
         Sli::Ratio(_) if phrasing == Phrasing::Objective => main
             .map(|o| o.objective.target.percent())
             .unwrap_or_default(),
-        Sli::Ratio(RatioSli::Events { good: false, .. }) | Sli::Ratio(RatioSli::Query(_)) => main
+        Sli::Ratio(RatioSli::Events { good: false, .. } | RatioSli::Query(_)) => main
             .map(|o| {
                 let noun = slo
                     .events
@@ -1499,7 +1496,7 @@ fn objective_short(plan: &SloPlan, phrasing: Phrasing) -> String {
                     "< {} for {} of {}",
                     o.objective
                         .threshold
-                        .map(|t| t.spoken())
+                        .map(super::super::units::Duration::spoken)
                         .unwrap_or_default(),
                     o.objective.target.percent(),
                     events_noun(slo)
@@ -1675,22 +1672,21 @@ fn charts(service: &ServicePlan) -> Vec<Chart> {
         let Some(first) = plan.objectives.first() else {
             continue;
         };
-        let index = match charts
+        let index = if let Some(index) = charts
             .iter()
             .position(|c| &c.policy == policy && c.window == slo.window.millis())
         {
-            Some(index) => index,
-            None => {
-                charts.push(Chart {
-                    policy: policy.clone(),
-                    window: slo.window.millis(),
-                    slos: Vec::new(),
-                    points: chart_points(&service.meta, first),
-                    examples: Vec::new(),
-                });
-                budgets.push(Vec::new());
-                charts.len() - 1
-            }
+            index
+        } else {
+            charts.push(Chart {
+                policy: policy.clone(),
+                window: slo.window.millis(),
+                slos: Vec::new(),
+                points: chart_points(&service.meta, first),
+                examples: Vec::new(),
+            });
+            budgets.push(Vec::new());
+            charts.len() - 1
         };
         charts[index].slos.push(slo.title.clone());
         for objective in &plan.objectives {

@@ -139,7 +139,9 @@ fn plan_monitor<'p>(
             service.meta.id.clone(),
             slo.slo.id.clone(),
         ],
-        response_time_threshold_ms: probe.response_time_threshold.map(|slow| slow.millis()),
+        response_time_threshold_ms: probe
+            .response_time_threshold
+            .map(super::super::units::Duration::millis),
     }
 }
 

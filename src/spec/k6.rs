@@ -144,17 +144,16 @@ fn check_thresholds(
 /// A share of failed requests: a percentage strictly between 0% and 100%.
 fn check_error_rate(c: &mut Checker, pointer: &str, quantity: &Quantity) -> Option<Ratio> {
     let text = Checker::quantity_text(quantity);
-    let rate = match Ratio::parse_percent_or_number(&text) {
-        Some((value, true)) => value,
-        _ => {
-            c.error(
-                Code::InvalidQuantity,
-                pointer,
-                format!("error rate `{text}` is not a percentage"),
-                "write the share of failed requests as a percentage, e.g. `1%`",
-            );
-            return None;
-        }
+    let rate = if let Some((value, true)) = Ratio::parse_percent_or_number(&text) {
+        value
+    } else {
+        c.error(
+            Code::InvalidQuantity,
+            pointer,
+            format!("error rate `{text}` is not a percentage"),
+            "write the share of failed requests as a percentage, e.g. `1%`",
+        );
+        return None;
     };
     if rate.is_zero() || rate >= Ratio::ONE {
         c.error(

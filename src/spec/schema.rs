@@ -277,7 +277,7 @@ fn explain_choice(
         })
         .collect();
     if let Some(errors) = meant.iter().min_by_key(|errors| errors.len()) {
-        for inner in errors.iter() {
+        for inner in *errors {
             explain_error(file, document, inner, out);
         }
         return;

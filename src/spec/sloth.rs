@@ -153,7 +153,7 @@ impl Collection {
                 None => windows = Some(candidate),
             }
         }
-        let default_tiers = windows.map(|w| w.tiers.clone()).unwrap_or_else(sloth_tiers);
+        let default_tiers = windows.map_or_else(sloth_tiers, |w| w.tiers.clone());
         let mut grouped: BTreeMap<String, Vec<ServiceLevel>> = BTreeMap::new();
         for level in self.levels {
             grouped

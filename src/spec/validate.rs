@@ -3,7 +3,11 @@
 
 use super::model::{self, Quantity, RawService, RawSli, RawSlo};
 use super::yaml::Document;
-use super::*;
+use super::{
+    AlertSignal, AlertSource, ChannelType, EscalationLevel, GaugeSli, HistogramSli, MissingData,
+    Objective, ProbeProvider, ProbeSli, RatioSli, SentryScope, SentrySli, Service, ServiceMeta,
+    Sli, Slo, StaticAlert, Threshold, Tier,
+};
 use crate::diagnostics::{Code, Diagnostic, Origin, SourceFile, did_you_mean};
 use crate::units::{Duration, Ratio};
 use std::collections::{BTreeMap, HashSet};
@@ -1037,8 +1041,7 @@ fn check_threshold_is_bucket(c: &mut Checker, pointer: &str, threshold: Duration
             pointer,
             format!("threshold {} is not a bucket boundary of the histogram", threshold.human()),
             format!(
-                "a histogram can only count requests at or under a boundary; the nearest is {}s. Use it, or add a bucket at {}s to the instrumentation",
-                nearest, seconds
+                "a histogram can only count requests at or under a boundary; the nearest is {nearest}s. Use it, or add a bucket at {seconds}s to the instrumentation"
             ),
         );
     }
@@ -1064,17 +1067,17 @@ fn check_sli(
                             "give either the full query or the counters, not both",
                         );
                     }
-                    if !query.contains("{{window}}") {
+                    if query.contains("{{window}}") {
+                        c.promql(
+                            &format!("{at}/error_ratio_query"),
+                            &query.replace("{{window}}", "5m"),
+                        );
+                    } else {
                         c.error(
                             Code::MissingField,
                             &format!("{at}/error_ratio_query"),
                             "`error_ratio_query` has no `{{window}}` placeholder",
                             "write the range as `[{{window}}]` so each alert window gets its own rate",
-                        );
-                    } else {
-                        c.promql(
-                            &format!("{at}/error_ratio_query"),
-                            &query.replace("{{window}}", "5m"),
                         );
                     }
                     Sli::Ratio(RatioSli::Query(query.clone()))
@@ -1313,16 +1316,17 @@ fn check_sli(
                 c.error(Code::ProbeTimeout, &format!("{at}/timeout"), format!("probe timeout {} is not a whole number of seconds from 1 s to 60 s", timeout.human()), "UptimeRobot and Sentry uptime monitors wait between 1 and 60 seconds; write e.g. `30s`");
             }
             let sentry = if p.provider == ProbeProvider::Sentry {
-                match (&context.sentry.organization, &context.sentry.project) {
-                    (Some(organization), Some(project)) => Some(SentryScope {
+                if let (Some(organization), Some(project)) =
+                    (&context.sentry.organization, &context.sentry.project)
+                {
+                    Some(SentryScope {
                         organization: organization.clone(),
                         project: project.clone(),
                         environment: context.sentry.environment.clone(),
-                    }),
-                    _ => {
-                        c.error(Code::MissingField, &format!("{at}/provider"), "a probe with `provider: sentry` needs the service's Sentry organization and project", "add `sentry: {organization: <org slug>, project: <project slug>}` at the top level of the spec");
-                        None
-                    }
+                    })
+                } else {
+                    c.error(Code::MissingField, &format!("{at}/provider"), "a probe with `provider: sentry` needs the service's Sentry organization and project", "add `sentry: {organization: <org slug>, project: <project slug>}` at the top level of the spec");
+                    None
                 }
             } else {
                 None

@@ -320,9 +320,10 @@ impl<'a> Walk<'a> {
     pub(crate) fn number(&mut self, map: &Map, key: &str) -> Option<Ratio> {
         let pointer = map.child(key);
         match map.map.get(key)? {
-            Value::Number(n) => match exact_number(n) {
-                Some(r) => Some(r),
-                None => {
+            Value::Number(n) => {
+                if let Some(r) = exact_number(n) {
+                    Some(r)
+                } else {
                     self.error(
                         Code::InvalidQuantity,
                         &pointer,
@@ -334,7 +335,7 @@ impl<'a> Walk<'a> {
                     );
                     None
                 }
-            },
+            }
             Value::Null => None,
             other => {
                 self.wrong_type(&pointer, key, "a number", other);
@@ -556,7 +557,10 @@ mod tests {
         assert_eq!(n(serde_json::json!(0.999)), Ratio::new(999, 1000).ok());
         assert_eq!(n(serde_json::json!(14.4)), Ratio::new(144, 10).ok());
         assert_eq!(n(serde_json::json!(0.00001)), Ratio::new(1, 100_000).ok());
-        assert_eq!(n(serde_json::json!(-2)).map(|r| r.numer()), Some(-2));
+        assert_eq!(
+            n(serde_json::json!(-2)).map(crate::units::Ratio::numer),
+            Some(-2)
+        );
     }
 
     #[test]

@@ -223,13 +223,16 @@ impl Document {
         match &node.value {
             Node::Null => Value::Null,
             Node::Bool(b) => Value::Bool(*b),
-            Node::Int(i) => i64::try_from(*i).map(Value::from).unwrap_or_else(|_| {
-                self.bad_keys.push(BadKey {
-                    span: ByteSpan::of(node).shifted(shift),
-                    kind: BadKind::TooLarge,
-                });
-                float_value(*i as f64)
-            }),
+            Node::Int(i) => i64::try_from(*i).map_or_else(
+                |_| {
+                    self.bad_keys.push(BadKey {
+                        span: ByteSpan::of(node).shifted(shift),
+                        kind: BadKind::TooLarge,
+                    });
+                    float_value(*i as f64)
+                },
+                Value::from,
+            ),
             Node::Float(f) => {
                 // The parser reads integers beyond 128 bits as floats; the text tells them apart.
                 let span = ByteSpan::of(node).shifted(shift);
@@ -315,9 +318,7 @@ impl Document {
 }
 
 fn float_value(f: f64) -> serde_json::Value {
-    serde_json::Number::from_f64(f)
-        .map(serde_json::Value::Number)
-        .unwrap_or(serde_json::Value::Null)
+    serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
 fn scalar_key(node: &Node) -> Option<String> {

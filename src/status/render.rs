@@ -94,12 +94,10 @@ fn cells(row: &Row) -> [String; 11] {
         percent(row.objective, 4),
         window,
         row.compliance
-            .map(|c| percent(c, 4))
-            .unwrap_or_else(|| "-".to_owned()),
+            .map_or_else(|| "-".to_owned(), |c| percent(c, 4)),
         budget,
         row.events
-            .map(|events| format!("{}", events.round()))
-            .unwrap_or_else(|| "-".to_owned()),
+            .map_or_else(|| "-".to_owned(), |events| format!("{}", events.round())),
         or_dash(burn),
         or_dash(firing),
         row.status.as_str().to_owned(),

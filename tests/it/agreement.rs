@@ -425,7 +425,7 @@ slos:
     let windows: Vec<String> = slo
         .recorded_windows()
         .iter()
-        .map(|w| w.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
     assert_eq!(windows, ["5m", "30m", "6h", "3d"]);
 

@@ -99,8 +99,10 @@ fn queries(dashboard: &Value) -> Vec<Query> {
             let inner = definition
                 .strip_prefix("label_values(")
                 .and_then(|rest| rest.rsplit_once(','))
-                .map(|(selector, _)| selector.to_owned())
-                .unwrap_or_else(|| panic!("not a label_values query: {definition}"));
+                .map_or_else(
+                    || panic!("not a label_values query: {definition}"),
+                    |(selector, _)| selector.to_owned(),
+                );
             all.push(Query {
                 panel: format!("variable {}", variable["name"]),
                 expr: inner,

@@ -24,7 +24,7 @@ fn plan_with_period(paths: &[PathBuf], period: &str) -> Plan {
 /// The error codes of `slofile validate`, and its exit code.
 fn validate(paths: &[&Path], extra: &[&str]) -> (i32, Vec<String>) {
     let mut args: Vec<String> = vec!["validate".into(), "--format".into(), "json".into()];
-    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(extra.iter().map(std::string::ToString::to_string));
     args.extend(paths.iter().map(|p| p.display().to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = run(&args);
@@ -76,7 +76,7 @@ const EXAMPLES: &[(&str, Outcome)] = &[
 #[test]
 fn every_example_builds_or_says_why() {
     let mut listed: Vec<&str> = EXAMPLES.iter().map(|(f, _)| *f).collect();
-    listed.sort();
+    listed.sort_unstable();
     let mut found: Vec<String> = Vec::new();
     for dir in ["", "windows"] {
         for entry in std::fs::read_dir(corpus().join("examples").join(dir)).unwrap() {
@@ -174,7 +174,11 @@ fn our_tiers(plan: &Plan) -> Vec<SlothTier> {
     let mut tiers = Vec::new();
     for service in &plan.services {
         for slo in &service.slos {
-            for tier in slo.objectives.iter().flat_map(|o| o.alerting_tiers()) {
+            for tier in slo
+                .objectives
+                .iter()
+                .flat_map(slofile::compile::ObjectivePlan::alerting_tiers)
+            {
                 tiers.push(SlothTier {
                     id: slo.slo.id.clone(),
                     short: tier.short.prometheus(),

@@ -42,7 +42,7 @@ pub(super) fn inhibit_rules(service: &ServicePlan) -> Vec<InhibitRule> {
         let severities: BTreeSet<&str> = slo
             .objectives
             .iter()
-            .flat_map(|o| o.alerting_tiers())
+            .flat_map(crate::compile::ObjectivePlan::alerting_tiers)
             .map(|t| t.severity.as_str())
             .collect();
         if severities.contains(PAGE) && severities.len() > 1 {

@@ -353,14 +353,14 @@ impl<'a> SloRules<'a> {
 
     fn push_record(&mut self, name: String, expr: String, objective: Option<&ObjectivePlan>) {
         let key = objective.and_then(|o| o.objective.name.clone());
-        let labels = match self.shared_labels.iter().find(|(name, _)| *name == key) {
-            Some((_, labels)) => Arc::clone(labels),
-            None => {
+        let labels =
+            if let Some((_, labels)) = self.shared_labels.iter().find(|(name, _)| *name == key) {
+                Arc::clone(labels)
+            } else {
                 let labels = Arc::new(self.series_labels(objective));
                 self.shared_labels.push((key, Arc::clone(&labels)));
                 labels
-            }
-        };
+            };
         self.recording.push(Rule::recording(&name, expr, labels));
     }
 
@@ -581,7 +581,7 @@ impl<'a> SloRules<'a> {
         );
         let (expr, what) = match (&alert.source, &self.measure) {
             (AlertSource::Expr(expr), _) => {
-                promql::parse(expr).map_err(|e| e.to_string())?;
+                promql::parse(expr).map_err(|e| e.clone())?;
                 (format!("({expr}) {compare} {value}"), format!("`{expr}`"))
             }
             (

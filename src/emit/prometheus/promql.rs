@@ -90,7 +90,7 @@ pub fn over_window(expr: &Expr, function: &str, window: Duration) -> Result<Expr
             let mut call = parse(&format!("{function}(x[{}])", window.prometheus()))?;
             if let Expr::Call(call) = &mut call
                 && let Some(Expr::MatrixSelector(range)) =
-                    call.args.args.first_mut().map(|arg| arg.as_mut())
+                    call.args.args.first_mut().map(std::convert::AsMut::as_mut)
             {
                 range.vs = selector.clone();
             }
@@ -279,7 +279,7 @@ fn map_in_place(
         Expr::Paren(paren) => map_in_place(&mut paren.expr, replace),
         Expr::Unary(unary) => map_in_place(&mut unary.expr, replace),
         Expr::Call(call) => {
-            for arg in call.args.args.iter_mut() {
+            for arg in &mut call.args.args {
                 map_in_place(arg, replace)?;
             }
             Ok(())
@@ -392,11 +392,11 @@ fn go_shortest_g(value: f64) -> String {
     let exponent: i32 = exponent.parse().unwrap_or(0);
     // strconv.FormatFloat(v, 'g', -1, 64) switches to exponent form below 1e-4 and from 1e6 on:
     // for the shortest precision it decides with a precision of 6.
-    if !(-4..6).contains(&exponent) {
+    if (-4..6).contains(&exponent) {
+        format!("{value}")
+    } else {
         let sign = if exponent < 0 { '-' } else { '+' };
         format!("{mantissa}e{sign}{:02}", exponent.abs())
-    } else {
-        format!("{value}")
     }
 }
 
@@ -426,7 +426,10 @@ mod tests {
     }
 
     fn g(labels: &[&str]) -> Vec<String> {
-        labels.iter().map(|l| l.to_string()).collect()
+        labels
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect()
     }
 
     #[test]
@@ -443,9 +446,9 @@ mod tests {
                 r#"sum by (tenant) (rate(http_requests_total{code=~"5.."}[5m]))"#,
             ),
             (
-                r#"sum by (tenant, route) (a) + sum by (tenant, route) (b)"#,
+                r"sum by (tenant, route) (a) + sum by (tenant, route) (b)",
                 &["tenant"][..],
-                r#"sum by (tenant) (sum by (tenant, route) (rate(a[5m])) + sum by (tenant, route) (rate(b[5m])))"#,
+                r"sum by (tenant) (sum by (tenant, route) (rate(a[5m])) + sum by (tenant, route) (rate(b[5m])))",
             ),
             (
                 r#"label_replace(x, "t", "$1", "tenant_id", "(.*)")"#,

@@ -153,19 +153,16 @@ fn pack(mut tests: Vec<(TestGroup, Footprint)>) -> Vec<TestGroup> {
         let home = packed.iter_mut().find(|(group, footprints)| {
             group.interval == test.interval && !footprints.overlaps(&footprint)
         });
-        match home {
-            Some((group, footprints)) => {
-                group.name = format!("{} | {}", group.name, test.name);
-                group.input_series.extend(test.input_series);
-                group.alert_rule_test.extend(test.alert_rule_test);
-                group.promql_expr_test.extend(test.promql_expr_test);
-                footprints.add(footprint);
-            }
-            None => {
-                let mut footprints = GroupFootprint::default();
-                footprints.add(footprint);
-                packed.push((test, footprints));
-            }
+        if let Some((group, footprints)) = home {
+            group.name = format!("{} | {}", group.name, test.name);
+            group.input_series.extend(test.input_series);
+            group.alert_rule_test.extend(test.alert_rule_test);
+            group.promql_expr_test.extend(test.promql_expr_test);
+            footprints.add(footprint);
+        } else {
+            let mut footprints = GroupFootprint::default();
+            footprints.add(footprint);
+            packed.push((test, footprints));
         }
     }
     packed.into_iter().map(|(group, _)| group).collect()
@@ -493,22 +490,19 @@ impl<'a> SloTests<'a> {
         if let Some(group) = self.quiet_test(false) {
             groups.push(group);
         }
-        match &self.shape {
-            Shape::Sampled { .. } => {
+        if let Shape::Sampled { .. } = &self.shape {
+            notes.push(
+                "no zero-traffic test: a sampled SLI has a sample in every slice, and a probe without samples is missing data".to_owned(),
+            );
+            if self.rules.plan.slo.min_events.is_some() {
                 notes.push(
-                    "no zero-traffic test: a sampled SLI has a sample in every slice, and a probe without samples is missing data".to_owned(),
+                    "no low-traffic test: one event per slice, so a window's count depends on time alone; the burn tests wait until the long window holds min_events".to_owned(),
                 );
-                if self.rules.plan.slo.min_events.is_some() {
-                    notes.push(
-                        "no low-traffic test: one event per slice, so a window's count depends on time alone; the burn tests wait until the long window holds min_events".to_owned(),
-                    );
-                }
             }
-            _ => {
-                groups.push(self.zero_traffic_test());
-                if let Some(group) = self.low_traffic_test() {
-                    groups.push(group);
-                }
+        } else {
+            groups.push(self.zero_traffic_test());
+            if let Some(group) = self.low_traffic_test() {
+                groups.push(group);
             }
         }
         if let Some(group) = self.missing_test() {
@@ -1134,80 +1128,77 @@ impl<'a> SloTests<'a> {
             alert_rule_test: Vec::new(),
             promql_expr_test: Vec::new(),
         };
-        match &self.shape {
-            Shape::Sampled { step, .. } => {
-                // Half the lowest threshold is a fraction of a slice in any short window, so the
-                // quiet case of a sampled SLI is: every slice good.
-                let all_good = Pattern {
-                    bad: 0,
-                    period: 1,
-                    late: false,
-                };
-                group.name = format!(
-                    "{}: nothing fires or is pending while every {} is good",
-                    self.rules.slo_id(),
-                    self.rules.measure.noun().trim_end_matches('s')
-                );
-                group.interval = step.prometheus();
-                group.input_series = self.sampled_input(&all_good, time);
-            }
-            _ => {
-                // Each objective at half its own lowest threshold where one histogram can give
-                // that, else every objective at half the lowest threshold of all.
-                let own: Vec<Option<Ratio>> = (0..self.rules.plan.objectives.len())
-                    .map(|o| {
-                        self.tiers
-                            .iter()
-                            .filter(|(objective, _, _)| *objective == o)
-                            .map(|(_, _, t)| t.error_threshold)
-                            .min()
-                            .and_then(|t| t.checked_div(Ratio::integer(2)).ok())
-                    })
-                    .collect();
-                let flow = self.flow(self.traffic(), &own).or_else(|| {
-                    let all = vec![Some(half); self.rules.plan.objectives.len()];
-                    self.flow(self.traffic(), &all)
-                })?;
-                let ratios: Vec<String> = self
-                    .rules
-                    .plan
-                    .objectives
-                    .iter()
-                    .zip(&flow.errors)
-                    .map(|(o, e)| {
-                        let name = o
-                            .objective
-                            .name
-                            .as_ref()
-                            .map(|n| format!("{n} "))
-                            .unwrap_or_default();
-                        format!("{name}{}", e.percent())
-                    })
-                    .collect();
-                group.name = format!(
-                    "{}: nothing fires or is pending at half the lowest threshold: {} of {} fail{}",
-                    self.rules.slo_id(),
-                    ratios.join(", "),
-                    self.rules.measure.noun(),
-                    if prometheus3 {
-                        " (Prometheus 3 `le` labels such as `1.0`)"
-                    } else {
-                        ""
-                    }
-                );
-                group.input_series = self.counter_input(&flow, time, prometheus3);
-                for (index, objective) in self.rules.plan.objectives.iter().enumerate() {
-                    group.promql_expr_test.push(
-                        self.close_to(
-                            &self
-                                .rules
-                                .objective_series(&series::error_ratio(BASE_WINDOW), objective),
-                            objective,
-                            self.flow_ratio(&flow, index),
-                            time,
-                        ),
-                    );
+        if let Shape::Sampled { step, .. } = &self.shape {
+            // Half the lowest threshold is a fraction of a slice in any short window, so the
+            // quiet case of a sampled SLI is: every slice good.
+            let all_good = Pattern {
+                bad: 0,
+                period: 1,
+                late: false,
+            };
+            group.name = format!(
+                "{}: nothing fires or is pending while every {} is good",
+                self.rules.slo_id(),
+                self.rules.measure.noun().trim_end_matches('s')
+            );
+            group.interval = step.prometheus();
+            group.input_series = self.sampled_input(&all_good, time);
+        } else {
+            // Each objective at half its own lowest threshold where one histogram can give
+            // that, else every objective at half the lowest threshold of all.
+            let own: Vec<Option<Ratio>> = (0..self.rules.plan.objectives.len())
+                .map(|o| {
+                    self.tiers
+                        .iter()
+                        .filter(|(objective, _, _)| *objective == o)
+                        .map(|(_, _, t)| t.error_threshold)
+                        .min()
+                        .and_then(|t| t.checked_div(Ratio::integer(2)).ok())
+                })
+                .collect();
+            let flow = self.flow(self.traffic(), &own).or_else(|| {
+                let all = vec![Some(half); self.rules.plan.objectives.len()];
+                self.flow(self.traffic(), &all)
+            })?;
+            let ratios: Vec<String> = self
+                .rules
+                .plan
+                .objectives
+                .iter()
+                .zip(&flow.errors)
+                .map(|(o, e)| {
+                    let name = o
+                        .objective
+                        .name
+                        .as_ref()
+                        .map(|n| format!("{n} "))
+                        .unwrap_or_default();
+                    format!("{name}{}", e.percent())
+                })
+                .collect();
+            group.name = format!(
+                "{}: nothing fires or is pending at half the lowest threshold: {} of {} fail{}",
+                self.rules.slo_id(),
+                ratios.join(", "),
+                self.rules.measure.noun(),
+                if prometheus3 {
+                    " (Prometheus 3 `le` labels such as `1.0`)"
+                } else {
+                    ""
                 }
+            );
+            group.input_series = self.counter_input(&flow, time, prometheus3);
+            for (index, objective) in self.rules.plan.objectives.iter().enumerate() {
+                group.promql_expr_test.push(
+                    self.close_to(
+                        &self
+                            .rules
+                            .objective_series(&series::error_ratio(BASE_WINDOW), objective),
+                        objective,
+                        self.flow_ratio(&flow, index),
+                        time,
+                    ),
+                );
             }
         }
         self.expect_quiet(&mut group, time);

@@ -124,12 +124,10 @@ pub(crate) fn description(service: &ServicePlan, monitor: &Monitor) -> String {
         Watch::Uptime {
             probe, interval, ..
         } => {
-            let target = monitor
-                .slo
-                .objectives
-                .first()
-                .map(|objective| format!("{} of checks", objective.objective.target.percent()))
-                .unwrap_or_else(|| "checks".to_owned());
+            let target = monitor.slo.objectives.first().map_or_else(
+                || "checks".to_owned(),
+                |objective| format!("{} of checks", objective.objective.target.percent()),
+            );
             lines.push(format!(
                 "SLO {}/{}: {target} of {} {} succeed over {}.",
                 service.meta.id,

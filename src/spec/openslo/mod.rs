@@ -514,17 +514,16 @@ fn dns_label(w: &mut Walk, pointer: &str, name: &str, what: &str) -> bool {
 }
 
 fn required_metadata(w: &mut Walk, obj: &Map, what: &str) -> Option<Metadata> {
-    match obj.get("metadata") {
-        Some(value) => read_metadata(w, &obj.child("metadata"), value),
-        None => {
-            w.error(
-                Code::MissingField,
-                &obj.pointer,
-                format!("{what} needs `metadata` with a `name`"),
-                "add `metadata: {name: my-name}`",
-            );
-            None
-        }
+    if let Some(value) = obj.get("metadata") {
+        read_metadata(w, &obj.child("metadata"), value)
+    } else {
+        w.error(
+            Code::MissingField,
+            &obj.pointer,
+            format!("{what} needs `metadata` with a `name`"),
+            "add `metadata: {name: my-name}`",
+        );
+        None
     }
 }
 
@@ -1074,34 +1073,32 @@ fn read_budgeting(w: &mut Walk, spec: &Map, methods: &[(&str, Budgeting)]) -> Op
             None => String::new(),
         }
     };
-    match w.string(spec, "budgetingMethod") {
-        Some(text) => match methods.iter().find(|(name, _)| *name == text) {
-            Some((_, method)) => Some(*method),
-            None => {
-                let help = match did_you_mean(text, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("use {}", list()),
-                };
-                w.error(
-                    Code::InvalidValue,
-                    &spec.child("budgetingMethod"),
-                    format!("unknown `budgetingMethod` `{text}`"),
-                    help,
-                );
-                None
-            }
-        },
-        None => {
-            if !spec.has("budgetingMethod") {
-                w.error(
-                    Code::MissingField,
-                    &spec.pointer,
-                    "an SLO needs `budgetingMethod`",
-                    "`Occurrences` counts good events; `Timeslices` counts good time slices",
-                );
-            }
+    if let Some(text) = w.string(spec, "budgetingMethod") {
+        if let Some((_, method)) = methods.iter().find(|(name, _)| *name == text) {
+            Some(*method)
+        } else {
+            let help = match did_you_mean(text, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("use {}", list()),
+            };
+            w.error(
+                Code::InvalidValue,
+                &spec.child("budgetingMethod"),
+                format!("unknown `budgetingMethod` `{text}`"),
+                help,
+            );
             None
         }
+    } else {
+        if !spec.has("budgetingMethod") {
+            w.error(
+                Code::MissingField,
+                &spec.pointer,
+                "an SLO needs `budgetingMethod`",
+                "`Occurrences` counts good events; `Timeslices` counts good time slices",
+            );
+        }
+        None
     }
 }
 
@@ -1114,17 +1111,16 @@ fn read_indicator(w: &mut Walk, spec: &Map) -> Option<RefOr<SliSpec>> {
     let inline = w.map_at(spec, "indicator", "`indicator`")?;
     w.only_keys(&inline, &["metadata", "spec"], "`indicator`", true);
     let meta = required_metadata(w, &inline, "an inline indicator");
-    let sli_spec = match inline.get("spec") {
-        Some(value) => w.mapping(&inline.child("spec"), value, "`spec`"),
-        None => {
-            w.error(
-                Code::MissingField,
-                &inline.pointer,
-                "an inline indicator needs `spec`",
-                "give the SLI's `ratioMetric` or `thresholdMetric` under `spec`",
-            );
-            None
-        }
+    let sli_spec = if let Some(value) = inline.get("spec") {
+        w.mapping(&inline.child("spec"), value, "`spec`")
+    } else {
+        w.error(
+            Code::MissingField,
+            &inline.pointer,
+            "an inline indicator needs `spec`",
+            "give the SLI's `ratioMetric` or `thresholdMetric` under `spec`",
+        );
+        None
     }?;
     Some(RefOr::Inline(read_sli_spec(w, &sli_spec, meta?)?))
 }
@@ -1200,17 +1196,16 @@ fn read_time_window(w: &mut Walk, spec: &Map) -> Option<TimeWindow> {
     } else if !rolling && !window.has("calendar") {
         w.error(Code::MissingField, &window.pointer, "`calendar` must be set when `isRolling` is false", "set `isRolling: true` for a rolling window, or give the calendar's `startTime` and `timeZone`");
     }
-    let duration = match window.get("duration") {
-        Some(value) => w.shorthand(&window.child("duration"), "duration", value),
-        None => {
-            w.error(
-                Code::MissingField,
-                &window.pointer,
-                "a time window needs `duration`",
-                "e.g. `duration: 28d`",
-            );
-            None
-        }
+    let duration = if let Some(value) = window.get("duration") {
+        w.shorthand(&window.child("duration"), "duration", value)
+    } else {
+        w.error(
+            Code::MissingField,
+            &window.pointer,
+            "a time window needs `duration`",
+            "e.g. `duration: 28d`",
+        );
+        None
     };
     Some(TimeWindow {
         duration: duration?,
@@ -1305,9 +1300,10 @@ fn read_objective(
     let before = w.error_count();
     let display_name = w.string(&objective, "displayName").map(str::to_owned);
     let op = match w.string(&objective, "op") {
-        Some(text) => match Op::parse(text) {
-            Some(op) => Some((op, w.loc(&objective.child("op")))),
-            None => {
+        Some(text) => {
+            if let Some(op) = Op::parse(text) {
+                Some((op, w.loc(&objective.child("op"))))
+            } else {
                 w.error(
                     Code::InvalidValue,
                     &objective.child("op"),
@@ -1316,7 +1312,7 @@ fn read_objective(
                 );
                 None
             }
-        },
+        }
         None => None,
     };
     let value_number = w
@@ -1549,17 +1545,16 @@ fn read_ref_or<T>(
         ),
     }
     let meta = required_metadata(w, &item, &format!("an inline {}", kind.name()));
-    let spec = match item.get("spec") {
-        Some(value) => w.mapping(&item.child("spec"), value, "`spec`"),
-        None => {
-            w.error(
-                Code::MissingField,
-                &item.pointer,
-                format!("an inline {} needs `spec`", kind.name()),
-                "give the object's `spec`",
-            );
-            None
-        }
+    let spec = if let Some(value) = item.get("spec") {
+        w.mapping(&item.child("spec"), value, "`spec`")
+    } else {
+        w.error(
+            Code::MissingField,
+            &item.pointer,
+            format!("an inline {} needs `spec`", kind.name()),
+            "give the object's `spec`",
+        );
+        None
     };
     let (meta, spec) = (meta?, spec?);
     let object = read(w, &spec, meta);
@@ -1699,44 +1694,41 @@ fn read_condition_spec(w: &mut Walk, spec: &Map, meta: Metadata) -> Option<Condi
             "OpenSLO v1 defines `kind: burnrate` only",
         ),
     }
-    let op = match w.string(&condition, "op") {
-        Some(text) => match Op::parse(text) {
-            Some(op) => Some((op, w.loc(&condition.child("op")))),
-            None => {
-                w.error(
-                    Code::InvalidValue,
-                    &condition.child("op"),
-                    format!("`op` `{text}` is not an OpenSLO operator"),
-                    "use `gt` or `gte` for a burn rate above the threshold",
-                );
-                None
-            }
-        },
-        None => {
+    let op = if let Some(text) = w.string(&condition, "op") {
+        if let Some(op) = Op::parse(text) {
+            Some((op, w.loc(&condition.child("op"))))
+        } else {
             w.error(
-                Code::MissingField,
-                &condition.pointer,
-                "a burn-rate condition needs `op`",
-                "e.g. `op: gt`: fire while the burn rate is above `threshold`",
+                Code::InvalidValue,
+                &condition.child("op"),
+                format!("`op` `{text}` is not an OpenSLO operator"),
+                "use `gt` or `gte` for a burn rate above the threshold",
             );
             None
         }
+    } else {
+        w.error(
+            Code::MissingField,
+            &condition.pointer,
+            "a burn-rate condition needs `op`",
+            "e.g. `op: gt`: fire while the burn rate is above `threshold`",
+        );
+        None
     };
     let threshold = w.number(&condition, "threshold");
     if threshold.is_none() && !condition.has("threshold") {
         w.error(Code::MissingField, &condition.pointer, "a burn-rate condition needs `threshold`", "the burn rate to alert on, as a multiple of the rate that spends the budget exactly over the window, e.g. `threshold: 14.4`");
     }
-    let lookback = match condition.get("lookbackWindow") {
-        Some(value) => w.shorthand(&condition.child("lookbackWindow"), "lookbackWindow", value),
-        None => {
-            w.error(
-                Code::MissingField,
-                &condition.pointer,
-                "a burn-rate condition needs `lookbackWindow`",
-                "e.g. `lookbackWindow: 1h`",
-            );
-            None
-        }
+    let lookback = if let Some(value) = condition.get("lookbackWindow") {
+        w.shorthand(&condition.child("lookbackWindow"), "lookbackWindow", value)
+    } else {
+        w.error(
+            Code::MissingField,
+            &condition.pointer,
+            "a burn-rate condition needs `lookbackWindow`",
+            "e.g. `lookbackWindow: 1h`",
+        );
+        None
     };
     let alert_after = condition
         .get("alertAfter")

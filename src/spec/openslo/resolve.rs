@@ -233,7 +233,7 @@ impl<'c> Resolver<'c> {
         let errors_before = self.error_count();
         let (service_id, service_loc) = &slo.service;
         self.check(service_loc, |c| {
-            c.id(&service_loc.pointer, service_id, "service")
+            c.id(&service_loc.pointer, service_id, "service");
         });
         if let Some(calendar) = &slo.window.calendar {
             self.error_at_key(

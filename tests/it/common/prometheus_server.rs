@@ -93,12 +93,12 @@ impl PrometheusServer {
         let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| {
             panic!("query {expr:?} at {at}: HTTP {status}, not JSON ({e}):\n{body}")
         });
-        if status != 200 || answer["status"] != "success" {
-            panic!(
-                "query {expr:?} at {at} failed with HTTP {status}: {} {}",
-                answer["errorType"], answer["error"]
-            );
-        }
+        assert!(
+            !(status != 200 || answer["status"] != "success"),
+            "query {expr:?} at {at} failed with HTTP {status}: {} {}",
+            answer["errorType"],
+            answer["error"]
+        );
         answer["data"].clone()
     }
 
@@ -119,13 +119,12 @@ impl PrometheusServer {
             if let Ok((200, _)) = get(&self.url, "/-/ready") {
                 return;
             }
-            if Instant::now() > deadline {
-                panic!(
-                    "prometheus at {} was not ready within {READY_TIMEOUT:?}:\n{}",
-                    self.url,
-                    self.log()
-                );
-            }
+            assert!(
+                Instant::now() <= deadline,
+                "prometheus at {} was not ready within {READY_TIMEOUT:?}:\n{}",
+                self.url,
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
