@@ -30,11 +30,6 @@ pub fn slo_panels(q: &SloQueries) -> Vec<Panel> {
     panels
 }
 
-/// The tiers of an objective that become alerts, as the Plan decided them.
-pub fn alerting_tiers<'p>(_plan: &SloPlan, objective: &'p ObjectivePlan) -> Vec<&'p TierPlan> {
-    objective.alerting_tiers().collect()
-}
-
 /// Whether the rules record events: every SLI but a raw error-ratio query.
 fn counts_events(plan: &SloPlan) -> bool {
     !matches!(plan.slo.sli, Sli::Ratio(crate::spec::RatioSli::Query(_)))
@@ -216,7 +211,7 @@ pub fn tier_legend(tier: &TierPlan) -> String {
 }
 
 fn burn_rate(q: &SloQueries, objective: &ObjectivePlan) -> Panel {
-    let tiers = alerting_tiers(q.plan, objective);
+    let tiers: Vec<&TierPlan> = objective.alerting_tiers().collect();
     let mut windows: Vec<Duration> = tiers.iter().flat_map(|t| [t.long, t.short]).collect();
     if windows.is_empty() {
         windows.push(crate::compile::BASE_WINDOW);
@@ -280,7 +275,7 @@ fn traffic(q: &SloQueries) -> Panel {
             .plan
             .objectives
             .iter()
-            .flat_map(|o| alerting_tiers(q.plan, o))
+            .flat_map(ObjectivePlan::alerting_tiers)
             .collect();
         longs.sort_by_key(|t| t.long);
         longs.dedup_by_key(|t| t.long);

@@ -59,12 +59,19 @@ impl Backend for Sentry {
             if let Some(file) = emit_service(service, options.sentry_api, &mut notes) {
                 emitted.files.push(file);
             }
-            let reported = problems(service);
+            // With the current API every error and warning here is one compile reported; only
+            // the legacy API needs the current API's list to tell its own apart.
+            let reported = match options.sentry_api {
+                SentryApi::Current => Vec::new(),
+                SentryApi::Legacy => problems(service),
+            };
+            let current = options.sentry_api == SentryApi::Current;
             emitted.diagnostics.extend(notes.into_iter().filter(|note| {
                 note.severity == Severity::Info
-                    || !reported
-                        .iter()
-                        .any(|r| r.code == note.code && r.message == note.message)
+                    || !current
+                        && !reported
+                            .iter()
+                            .any(|r| r.code == note.code && r.message == note.message)
             }));
         }
         emitted.hand_to(sink)
