@@ -571,14 +571,7 @@ fn native_alert(alert: &StaticAlert) -> Value {
 /// The duration as an OpenSLO shorthand, in the largest of days, hours and minutes that divides
 /// it exactly; `None` when it is not a whole number of minutes.
 pub(crate) fn to_shorthand(duration: Duration) -> Option<String> {
-    let millis = duration.millis();
-    if millis == 0 {
-        return None;
-    }
-    [("d", 86_400_000u64), ("h", 3_600_000), ("m", 60_000)]
-        .into_iter()
-        .find(|(_, size)| millis.is_multiple_of(*size))
-        .map(|(unit, size)| format!("{}{unit}", millis / size))
+    crate::spec::openslo::shorthand::print(duration)
 }
 
 /// OpenSLO names are global to a run: the same name with another definition gets a suffix.

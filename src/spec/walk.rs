@@ -389,7 +389,7 @@ impl<'a> Walk<'a> {
             );
             return None;
         };
-        match parse_shorthand(text) {
+        match crate::spec::openslo::shorthand::parse(text) {
             Ok((duration, approximate)) => {
                 if approximate {
                     self.info(
@@ -468,37 +468,6 @@ pub(crate) fn exact_number(n: &serde_json::Number) -> Option<Ratio> {
     }
 }
 
-/// Parses `^[1-9][0-9]*[mhdwMQY]$`. Months, quarters and years are 30, 90 and 365 days, as in the
-/// OpenSLO Go SDK; the flag says the value is such an approximation.
-pub(crate) fn parse_shorthand(text: &str) -> Result<(Duration, bool), String> {
-    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
-    let unit = &text[digits.len()..];
-    let valid = !digits.is_empty() && !digits.starts_with('0') && unit.chars().count() == 1;
-    let day = 86_400_000u64;
-    let (size, approximate) = match unit {
-        "m" => (60_000, false),
-        "h" => (3_600_000, false),
-        "d" => (day, false),
-        "w" => (7 * day, false),
-        "M" => (30 * day, true),
-        "Q" => (90 * day, true),
-        "Y" => (365 * day, true),
-        _ => (0, false),
-    };
-    if !valid || size == 0 {
-        return Err(format!(
-            "`{text}` is not an OpenSLO duration: a positive whole number followed by one of m, h, d, w, M, Q, Y"
-        ));
-    }
-    let count: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{text}` is too large"))?;
-    let millis = count
-        .checked_mul(size)
-        .ok_or_else(|| format!("`{text}` is too large"))?;
-    Ok((Duration::from_millis(millis), approximate))
-}
-
 /// Replaces Go-template window placeholders (`{{.window}}`, `{{ .window }}`) with slofile's
 /// `{{window}}`. Returns `None` when the query has none.
 pub(crate) fn window_placeholder(query: &str) -> Option<String> {
@@ -526,27 +495,6 @@ pub(crate) fn window_placeholder(query: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shorthands() {
-        assert_eq!(
-            parse_shorthand("5m").unwrap().0,
-            Duration::parse("5m").unwrap()
-        );
-        assert_eq!(
-            parse_shorthand("28d").unwrap(),
-            (Duration::parse("28d").unwrap(), false)
-        );
-        assert_eq!(
-            parse_shorthand("1M").unwrap(),
-            (Duration::parse("30d").unwrap(), true)
-        );
-        for bad in [
-            "", "0m", "05m", "5", "5s", "1h30m", "m", "5 m", "-5m", "5mm",
-        ] {
-            assert!(parse_shorthand(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn numbers_are_exact() {

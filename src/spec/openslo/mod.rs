@@ -20,6 +20,7 @@ mod alerting;
 mod metadata;
 mod objects;
 mod resolve;
+pub(crate) mod shorthand;
 mod sli;
 mod slo;
 mod v1alpha;

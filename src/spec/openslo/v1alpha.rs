@@ -22,12 +22,13 @@
 //!
 //! oslo and Sloth read v1alpha leniently, so unknown keys are warnings here, not errors.
 
+use super::shorthand;
 use super::{
     Budgeting, Metadata, MetricSource, RatioMetric, SloSpec, TimeWindow, Version, read_budgeting,
     read_objectives, slo_description_and_service,
 };
 use crate::diagnostics::{Code, did_you_mean};
-use crate::spec::walk::{Map, Walk, parse_shorthand};
+use crate::spec::walk::{Map, Walk};
 use serde_json::Value;
 
 pub(super) fn read_slo_spec(w: &mut Walk, spec: &Map, meta: Metadata) -> Option<SloSpec> {
@@ -260,7 +261,7 @@ fn read_time_windows(w: &mut Walk, spec: &Map) -> Option<TimeWindow> {
             Some((unit.to_owned(), letter))
         });
     let (count, (unit, letter)) = (count?, unit?);
-    let duration = match parse_shorthand(&format!("{count}{letter}")) {
+    let duration = match shorthand::parse(&format!("{count}{letter}")) {
         Ok((duration, approximate)) => {
             if approximate {
                 w.info(
