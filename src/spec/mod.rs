@@ -1,6 +1,7 @@
 //! Specs: the raw language ([`model`]), loading ([`load`]), checks ([`schema`], [`validate`]), and
 //! the validated types below, which the compile stage consumes.
 
+pub(crate) mod collect;
 pub(crate) mod k6;
 pub mod load;
 pub mod model;

@@ -28,6 +28,7 @@
 //!   rules, which slofile writes itself; other plugins change the rules and are reported as
 //!   unsupported.
 
+use super::collect::{first_of_each_id, read_document};
 use super::load::{LoadedDocument, SLOTH_K8S_V1};
 use super::model::Quantity;
 use super::validate::builtin_tiers;
@@ -37,7 +38,6 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::units::{Duration, Ratio};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// Sloth's default SLO period.
 pub const DEFAULT_PERIOD: &str = "30d";
@@ -102,32 +102,28 @@ impl Names {
 impl Collection {
     /// Reads one Sloth document.
     pub fn add(&mut self, loaded: LoadedDocument) -> Vec<Diagnostic> {
-        // What is read keeps its document for later diagnostics, which need only the spans: the
-        // JSON tree, the bulk of a document, goes once the objects are read.
-        let mut document = loaded.document;
-        let json = std::mem::take(&mut document.json);
-        let document = Arc::new(document);
-        let mut walk = Walk::new(&loaded.file, &document);
-        let kind = json.get("kind").and_then(Value::as_str);
-        let api_version = json.get("apiVersion").and_then(Value::as_str);
-        match (api_version, kind) {
-            (Some(SLOTH_K8S_V1), Some("AlertWindows")) => {
-                if let Some(windows) = read_alert_windows(&mut walk, &json) {
-                    self.windows.push(windows);
+        let ((), diagnostics) = read_document(loaded, |walk, json| {
+            let kind = json.get("kind").and_then(Value::as_str);
+            let api_version = json.get("apiVersion").and_then(Value::as_str);
+            match (api_version, kind) {
+                (Some(SLOTH_K8S_V1), Some("AlertWindows")) => {
+                    if let Some(windows) = read_alert_windows(walk, json) {
+                        self.windows.push(windows);
+                    }
+                }
+                (Some(SLOTH_K8S_V1), _) => {
+                    if let Some(level) = read_k8s(walk, json) {
+                        self.levels.push(level);
+                    }
+                }
+                _ => {
+                    if let Some(level) = read_plain(walk, json) {
+                        self.levels.push(level);
+                    }
                 }
             }
-            (Some(SLOTH_K8S_V1), _) => {
-                if let Some(level) = read_k8s(&mut walk, &json) {
-                    self.levels.push(level);
-                }
-            }
-            _ => {
-                if let Some(level) = read_plain(&mut walk, &json) {
-                    self.levels.push(level);
-                }
-            }
-        }
-        walk.checker.diagnostics
+        });
+        diagnostics
     }
 
     /// Adds the documents another collection read, after this one's.
@@ -230,24 +226,14 @@ fn build_service(
                 })
                 .collect();
             slo.burn_policy = (!slo.tiers.is_empty()).then(|| "sloth".to_owned());
-            if let Some(earlier) = slos.iter().find(|s| s.id == slo.id) {
-                let (line, _) = earlier.origin.file.line_col(earlier.origin.span.offset);
-                diagnostics.push(
-                    Diagnostic::error(
-                        Code::DuplicateId,
-                        format!(
-                            "SLO `{}` is also defined in {} at line {line}",
-                            slo.id, earlier.origin.file.name
-                        ),
-                    )
-                    .at_origin(&slo.origin)
-                    .with_help("Sloth SLO ids are `<service>-<name>`; give each SLO of a service its own name"),
-                );
-                continue;
-            }
             slos.push(slo);
         }
     }
+    let slos = first_of_each_id(
+        slos,
+        "Sloth SLO ids are `<service>-<name>`; give each SLO of a service its own name",
+        diagnostics,
+    );
     if !complete || diagnostics.iter().filter(|d| d.is_error()).count() > errors_before {
         return None;
     }

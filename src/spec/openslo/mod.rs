@@ -37,11 +37,11 @@ use metadata::{description, dns_label, required_metadata};
 use sli::{exactly_one, read_data_source, read_sli_spec};
 use slo::{read_budgeting, read_objectives, read_slo_spec, slo_description_and_service};
 
+use super::collect::read_document;
 use super::load::{LoadedDocument, OPENSLO_V1, OPENSLO_V1ALPHA, unsupported_openslo_version};
 use super::walk::{Map, Walk};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use serde_json::Value;
-use std::sync::Arc;
 
 /// Every OpenSLO object of a run, gathered before any is resolved.
 #[derive(Debug, Default)]
@@ -55,21 +55,15 @@ pub struct Collection {
 impl Collection {
     /// Reads every object of one document and checks each by the OpenSLO rules.
     pub fn add(&mut self, loaded: LoadedDocument) -> Vec<Diagnostic> {
-        // What is read keeps its document for later diagnostics, which need only the spans: the
-        // JSON tree, the bulk of a document, goes once the objects are read.
-        let mut document = loaded.document;
-        let json = std::mem::take(&mut document.json);
-        let document = Arc::new(document);
-        let mut walk = Walk::new(&loaded.file, &document);
-        match &json {
+        let ((), diagnostics) = read_document(loaded, |walk, json| match json {
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    self.read(&mut walk, &format!("/{i}"), item);
+                    self.read(walk, &format!("/{i}"), item);
                 }
             }
-            value => self.read(&mut walk, "", value),
-        }
-        walk.checker.diagnostics
+            value => self.read(walk, "", value),
+        });
+        diagnostics
     }
 
     fn read(&mut self, w: &mut Walk, base: &str, value: &Value) {

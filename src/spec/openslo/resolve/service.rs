@@ -3,26 +3,22 @@
 
 use super::{Resolver, ServiceBuild};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::spec::collect::first_of_each_id;
 use crate::spec::openslo::{Kind, MetricSource, Object, RefOr, ServiceSpec, SliMetric};
 use crate::spec::walk::{Loc, bare_service_meta};
 use crate::spec::{Service, ServiceMeta};
-use std::collections::HashSet;
 
 impl Resolver<'_> {
     pub(super) fn service(&mut self, id: String, build: ServiceBuild) -> Option<Service> {
         let errors_before = self.error_count();
-        let mut seen: HashSet<&str> = HashSet::new();
-        for slo in &build.slos {
-            if !seen.insert(&slo.id) {
-                self.push(
-                    Diagnostic::error(
-                        Code::DuplicateId,
-                        format!("service `{id}` has two SLOs with id `{}`", slo.id),
-                    )
-                    .at_origin(&slo.origin)
-                    .with_help("give every SLO of a service its own `metadata.name`"),
-                );
-            }
+        let mut duplicates = Vec::new();
+        let slos = first_of_each_id(
+            build.slos,
+            "give every SLO of a service its own `metadata.name`",
+            &mut duplicates,
+        );
+        for diagnostic in duplicates {
+            self.push(diagnostic);
         }
         let channels = self.merge(
             build.channels,
@@ -70,7 +66,7 @@ impl Resolver<'_> {
         let origin = definition.map_or(build.origin, |d| d.meta.loc.key("name").origin());
         let source = definition.map_or(build.source, |d| d.meta.loc.file.name.clone());
         Some(Service {
-            slos: build.slos,
+            slos,
             meta: ServiceMeta {
                 title: definition
                     .and_then(|d| d.meta.display_name.clone())
