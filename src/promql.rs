@@ -9,6 +9,7 @@
 //! reported from a parse of the query as written, so error messages never change.
 
 use promql_parser::parser::Expr;
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -196,6 +197,39 @@ fn without_proven_regexes(query: &str) -> Option<String> {
     String::from_utf8(rewritten?).ok()
 }
 
+/// The query without its `#` comments, for text that slofile wraps around a user's query: a
+/// comment runs to the end of its line, so a query whose last line ends in a comment would swallow
+/// the `)` or `[5m:]` written after it. Each comment goes with the blanks before it; its line break
+/// stays, so every line keeps its number and everything before a comment its column. A `#` inside
+/// a string literal is text, not a comment. A query without comments is returned as it is.
+///
+/// Readers check the query as written, and only then drop its comments: their diagnostics point
+/// into the text people wrote.
+pub fn without_comments(query: &str) -> Cow<'_, str> {
+    let bytes = query.as_bytes();
+    let mut kept = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match skip_comment_or_string(bytes, i) {
+            Some(Skipped { end, string: true }) => i = end.unwrap_or(bytes.len()),
+            Some(Skipped { end, string: false }) => {
+                let end = end.unwrap_or(bytes.len());
+                // `#` and the line break are ASCII, so both ends are character boundaries.
+                kept.push_str(query[copied..i].trim_end_matches([' ', '\t']));
+                copied = end;
+                i = end;
+            }
+            None => i += 1,
+        }
+    }
+    if copied == 0 {
+        return Cow::Borrowed(query);
+    }
+    kept.push_str(&query[copied..]);
+    Cow::Owned(kept)
+}
+
 /// A comment or string literal the lexer passes over.
 struct Skipped {
     /// Where scanning resumes; `None` for a string that is never closed.
@@ -302,6 +336,23 @@ mod tests {
                 "{query}"
             );
         }
+    }
+
+    #[test]
+    fn comments_go_and_lines_stay() {
+        let query = "sum(  # failed\n  x{path=\"/a#b\"}\t# é\n)  # all\n";
+        let stripped = without_comments(query);
+        assert_eq!(stripped, "sum(\n  x{path=\"/a#b\"}\n)\n");
+        // What is wrapped around it stays code.
+        assert_eq!(check(&format!("({})", stripped.trim())), Ok(()));
+        assert!(check(&format!("({})", query.trim())).is_err());
+        assert!(matches!(
+            without_comments("sum(x)"),
+            Cow::Borrowed("sum(x)")
+        ));
+        assert_eq!(without_comments("x # 'unclosed"), "x");
+        assert_eq!(without_comments("x{a='#'} #"), "x{a='#'}");
+        assert_eq!(without_comments("# only\nx"), "\nx");
     }
 
     #[test]

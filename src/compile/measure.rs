@@ -12,6 +12,11 @@ use crate::spec::{AlertSignal, AlertSource, RatioSli, Sli, Slo, StaticAlert};
 use crate::units::{Duration, Ratio};
 use promql_parser::parser::VectorSelector;
 
+/// A user's query without its `#` comments, which would swallow the code the rules wrap around it.
+fn uncommented(query: &str) -> String {
+    crate::promql::without_comments(query).into_owned()
+}
+
 /// How an SLI is measured in PromQL.
 #[derive(Debug, Clone)]
 pub enum Measure {
@@ -84,10 +89,10 @@ impl Measure {
                 total,
             }) => Measure::Counters {
                 good: *good,
-                events: events.clone(),
-                total: total.clone(),
+                events: uncommented(events),
+                total: uncommented(total),
             },
-            Sli::Ratio(RatioSli::Query(query)) => Measure::ErrorRatioQuery(query.clone()),
+            Sli::Ratio(RatioSli::Query(query)) => Measure::ErrorRatioQuery(uncommented(query)),
             Sli::Latency(histogram)
             | Sli::Freshness {
                 histogram: Some(histogram),
@@ -115,7 +120,7 @@ impl Measure {
                 None => return Ok(None),
             },
             Sli::Gauge(gauge) => Measure::Gauge {
-                query: gauge.query.clone(),
+                query: uncommented(&gauge.query),
                 good_below: gauge.good_below,
                 threshold: gauge.threshold,
                 slice: gauge.slice,

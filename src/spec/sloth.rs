@@ -584,7 +584,7 @@ fn window_query(w: &mut Walk, map: &Map, key: &str) -> Option<String> {
     };
     w.checker
         .promql(&pointer, &query.replace("{{window}}", "5m"))
-        .then_some(query)
+        .then(|| crate::promql::without_comments(&query).into_owned())
 }
 
 #[derive(Default)]

@@ -9,6 +9,7 @@ mod interop;
 mod agreement;
 mod alertmanager;
 mod cli;
+mod comments;
 mod convert;
 mod diff;
 mod grafana;

@@ -3,6 +3,7 @@
 
 use super::Resolver;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::promql::without_comments;
 use crate::spec::openslo::{
     Budgeting, Kind, MetricSource, Object, ObjectiveSpec, Op, RatioMetric, RawType, SliMetric,
     SliSpec,
@@ -219,7 +220,8 @@ impl Resolver<'_> {
         let substituted = window_placeholder(&query)
             .map_or_else(|| query.clone(), |q| q.replace("{{window}}", "5m"));
         let ok = self.check(&query_at, |c| c.promql(&query_at.pointer, &substituted));
-        ok.then_some((query, query_at))
+        // Comments go before the query is wrapped: `(... # note)` would swallow the `)`.
+        ok.then(|| (without_comments(&query).into_owned(), query_at))
     }
 }
 
