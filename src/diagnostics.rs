@@ -120,6 +120,7 @@ codes! {
     NotCarried => "not_carried", "A field of an OpenSLO or Sloth spec that has no equivalent in slofile's output.";
     ApproximateDuration => "approximate_duration", "An OpenSLO duration in months, quarters or years, read as 30, 90 or 365 days.";
     AlertNotEvaluated => "alert_not_evaluated", "A static alert that no system evaluates; give its SLI a Prometheus measure, or mark it `documentation_only`.";
+    DefaultPeriod => "default_period", "An OpenSLO v1alpha SLO without `timeWindows`, read with Sloth's default period of 30 days.";
 }
 
 impl Code {
@@ -146,6 +147,7 @@ impl Code {
             Code::NoAlertPolicy => "no alerts",
             Code::NotCarried => "not carried",
             Code::ApproximateDuration => "approximate",
+            Code::DefaultPeriod => "no window",
             _ => "here",
         }
     }

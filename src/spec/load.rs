@@ -34,6 +34,9 @@ pub const SUPPORTED_FORMATS: &str = "`apiVersion: slofile/v1`, OpenSLO `apiVersi
 
 /// The `apiVersion` of OpenSLO v1 objects.
 pub const OPENSLO_V1: &str = "openslo/v1";
+/// OpenSLO v1 as a Kubernetes API group (the OSKO operator's custom resources, Dash0's CLI and
+/// Terraform provider): the same schema as [`OPENSLO_V1`].
+pub const OPENSLO_COM_V1: &str = "openslo.com/v1";
 /// The `apiVersion` of OpenSLO v1alpha objects, of which slofile reads what Sloth reads.
 pub const OPENSLO_V1ALPHA: &str = "openslo/v1alpha";
 /// The `version` of Sloth's plain spec.
@@ -401,7 +404,9 @@ fn detect_format(document: &Document) -> Result<InputFormat, Diagnostic> {
     let kind = map.get("kind").and_then(serde_json::Value::as_str);
     match (key, version.as_str()) {
         ("apiVersion", Some("slofile/v1")) => Ok(InputFormat::Native),
-        ("apiVersion", Some(OPENSLO_V1 | OPENSLO_V1ALPHA)) => Ok(InputFormat::OpenSlo),
+        ("apiVersion", Some(OPENSLO_V1 | OPENSLO_COM_V1 | OPENSLO_V1ALPHA)) => {
+            Ok(InputFormat::OpenSlo)
+        }
         ("apiVersion", Some(other)) if other.starts_with("openslo") => {
             Err(unsupported_openslo_version(other).at_pointer(document, "/apiVersion"))
         }

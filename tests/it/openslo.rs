@@ -683,3 +683,185 @@ fn golden_build_of_openslo_inputs() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// OpenSLO as people write it.
+
+fn as_written(name: &str) -> PathBuf {
+    fixture("as-written").join(name)
+}
+
+/// The generated files of a build of `inputs`, with the input paths in their headers blanked.
+fn golden_without_paths(inputs: &[&Path]) -> String {
+    let texts: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    let args: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let mut golden = crate::interop::build_golden(&args);
+    for text in &texts {
+        golden = golden.replace(text.as_str(), "INPUT");
+    }
+    golden
+}
+
+#[test]
+fn kubernetes_resources_of_openslo_com_v1_read_as_openslo_v1() {
+    let file = as_written("kubernetes.yaml");
+    let (plan, report) = plan_of(std::slice::from_ref(&file));
+    let plan = plan.unwrap_or_else(|| panic!("{:?}", report.diagnostics));
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .all(|d| !d.is_error() && d.severity != slofile::diagnostics::Severity::Warning),
+        "Kubernetes leftovers are read for nothing: {:?}",
+        report.diagnostics
+    );
+    let service = &plan.services[0];
+    assert_eq!(service.meta.id, "checkout");
+    assert_eq!(service.meta.title, "Checkout");
+    let slo = &service.slos[0].slo;
+    assert_eq!(slo.id, "checkout-availability");
+    assert_eq!(slo.objectives[0].target, Ratio::new(999, 1000).unwrap());
+    assert_eq!(slo.tiers.len(), 1, "the referenced alert policy");
+    assert_eq!((slo.tiers[0].long, slo.tiers[0].short), (d("1h"), d("5m")));
+
+    // The same objects as `openslo/v1`, without what Kubernetes adds, build the same files.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let kubernetes_only = [
+        "  namespace:",
+        "  creationTimestamp:",
+        "  generation:",
+        "  resourceVersion:",
+        "  uid:",
+        "status:",
+        "  labels:",
+        "    app.kubernetes.io/",
+    ];
+    let mut plain = String::new();
+    for line in text.replace("openslo.com/v1", "openslo/v1").lines() {
+        if !kubernetes_only.iter().any(|k| line.starts_with(k)) {
+            plain.push_str(line);
+            plain.push('\n');
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plain_file = dir.path().join("kubernetes.yaml");
+    std::fs::write(&plain_file, plain).unwrap();
+    assert_eq!(
+        golden_without_paths(&[&file]),
+        golden_without_paths(&[&plain_file])
+    );
+}
+
+#[test]
+fn kubernetes_leftovers_stay_errors_in_plain_openslo_v1() {
+    let text = std::fs::read_to_string(as_written("kubernetes.yaml"))
+        .unwrap()
+        .replace("openslo.com/v1", "openslo/v1");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain.yaml");
+    std::fs::write(&file, text).unwrap();
+    let (code, diagnostics) = validate_json(&[&file]);
+    assert_eq!(code, 1);
+    let errors: Vec<(&str, u64)> = diagnostics
+        .iter()
+        .filter(|(_, severity, _)| severity == "error")
+        .map(|(code, _, line)| (code.as_str(), *line))
+        .collect();
+    // `namespace` (6 objects), the other Kubernetes fields of the SLI (4), its prefixed label
+    // key and `status` (twice) are not OpenSLO v1.
+    assert_eq!(errors.len(), 13, "{errors:?}");
+    for at in [9, 18, 19, 20, 21, 22, 38, 44, 58, 64, 76, 90] {
+        assert!(
+            errors.contains(&("slofile::unknown_field", at)),
+            "{at}: {errors:?}"
+        );
+    }
+    assert!(
+        errors.contains(&("slofile::invalid_value", 24)),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_top_level_list_of_objects_is_read_like_documents() {
+    let (plan, report) = plan_of(&[as_written("list.yaml")]);
+    let plan = plan.unwrap_or_else(|| panic!("{:?}", report.diagnostics));
+    let service = &plan.services[0];
+    assert_eq!(service.meta.id, "search");
+    assert_eq!(service.meta.description.as_deref(), Some("Product search."));
+    assert_eq!(service.slos[0].slo.id, "search-availability");
+    assert_eq!(service.slos[0].slo.window, d("7d"));
+}
+
+#[test]
+fn flow_style_maps_and_folded_queries_read_as_block_style() {
+    let (plan, report) = plan_of(&[as_written("flow-and-folded.yaml")]);
+    let plan = plan.unwrap_or_else(|| panic!("{:?}", report.diagnostics));
+    let slo = &plan.services[0].slos[0].slo;
+    assert_eq!(slo.id, "login-availability");
+    assert_eq!(slo.title, "Login availability");
+    assert_eq!(slo.window, d("28d"));
+    assert_eq!(slo.objectives[0].target, Ratio::new(995, 1000).unwrap());
+    // In a folded scalar, more-indented lines keep their line breaks: the query is as written.
+    let Sli::Ratio(RatioSli::Events { events, total, .. }) = &slo.sli else {
+        panic!("a counter ratio: {:?}", slo.sli);
+    };
+    assert_eq!(
+        events,
+        "sum by (region) (\n    login_attempts_total{result=\"failure\"}\n)"
+    );
+    assert_eq!(total, "sum by (region) (login_attempts_total)");
+}
+
+#[test]
+fn v1alpha_slos_without_time_windows_get_sloths_default_period() {
+    let file = as_written("v1alpha-no-window.yaml");
+    let (plan, report) = plan_of(std::slice::from_ref(&file));
+    let plan = plan.unwrap_or_else(|| panic!("{:?}", report.diagnostics));
+    let slo = &plan.services[0].slos[0].slo;
+    assert_eq!(slo.id, "my-service-sloth-slo-my-service-0", "Sloth's id");
+    assert_eq!(slo.window, d(slofile::spec::sloth::DEFAULT_PERIOD));
+    assert_eq!(slo.window, d("30d"));
+    let (code, diagnostics) = validate_json(&[&file]);
+    assert_eq!(code, 0);
+    assert!(
+        diagnostics.contains(&("slofile::default_period".into(), "info".into(), 8)),
+        "{diagnostics:?}"
+    );
+    // Keys Sloth ignores stay warnings, with a suggestion.
+    assert!(
+        diagnostics.contains(&("slofile::unknown_field".into(), "warning".into(), 22)),
+        "{diagnostics:?}"
+    );
+    let text = rendered(&[file.to_str().unwrap()]);
+    assert!(text.contains("did you mean `displayName`?"), "{text}");
+    assert!(text.contains("Sloth's default period of 30 days"), "{text}");
+}
+
+#[test]
+fn colliding_slo_ids_say_where_the_first_is() {
+    let text = rendered(&["tests/fixtures/openslo/invalid/duplicate-ids.yaml"]);
+    assert!(
+        text.contains("SLO `api-fast` is also defined in tests/fixtures/openslo/invalid/duplicate-ids.yaml at line 12"),
+        "{text}"
+    );
+    assert!(text.contains("slofile: 1 error(s)"), "{text}");
+}
+
+#[test]
+fn promtool_checks_and_tests_openslo_as_written() {
+    let dir = fixture("as-written");
+    let dir = dir.to_str().unwrap();
+    let out = crate::interop::build_dir(&[dir]);
+    let promtool = crate::interop::promtool_everything(out.path(), dir);
+    assert_eq!(
+        (promtool.rule_files, promtool.test_files),
+        (4, 4),
+        "one rule and one test file per service: checkout, search, login, my-service"
+    );
+    // All but my-service's, whose queries with `{{.window}}` are used as written.
+    assert_eq!(
+        promtool.non_empty_tests, 3,
+        "test files that test something"
+    );
+}

@@ -42,8 +42,36 @@ pub(super) fn dns_label(w: &mut Walk, pointer: &str, name: &str, what: &str) -> 
 }
 
 pub(super) fn required_metadata(w: &mut Walk, obj: &Map, what: &str) -> Option<Metadata> {
+    required_metadata_with(w, obj, what, false)
+}
+
+/// The keys of a Kubernetes object's `metadata` besides those OpenSLO defines.
+const KUBERNETES_METADATA: &[&str] = &[
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "generateName",
+    "finalizers",
+    "ownerReferences",
+    "managedFields",
+    "selfLink",
+];
+
+/// The `metadata` of an object; that of a Kubernetes resource (`openslo.com/v1`) may also hold
+/// what Kubernetes keeps there, read for nothing, and label keys with a prefix as Kubernetes
+/// allows them (`app.kubernetes.io/part-of`).
+pub(super) fn required_metadata_with(
+    w: &mut Walk,
+    obj: &Map,
+    what: &str,
+    kubernetes: bool,
+) -> Option<Metadata> {
     if let Some(value) = obj.get("metadata") {
-        read_metadata(w, &obj.child("metadata"), value)
+        read_metadata(w, &obj.child("metadata"), value, kubernetes)
     } else {
         w.error(
             Code::MissingField,
@@ -55,14 +83,13 @@ pub(super) fn required_metadata(w: &mut Walk, obj: &Map, what: &str) -> Option<M
     }
 }
 
-pub(super) fn read_metadata(w: &mut Walk, pointer: &str, value: &Value) -> Option<Metadata> {
+fn read_metadata(w: &mut Walk, pointer: &str, value: &Value, kubernetes: bool) -> Option<Metadata> {
     let meta = w.mapping(pointer, value, "`metadata`")?;
-    w.only_keys(
-        &meta,
-        &["name", "displayName", "labels", "annotations"],
-        "`metadata`",
-        true,
-    );
+    let mut keys = vec!["name", "displayName", "labels", "annotations"];
+    if kubernetes {
+        keys.extend_from_slice(KUBERNETES_METADATA);
+    }
+    w.only_keys(&meta, &keys, "`metadata`", true);
     let name = w.required_string(
         &meta,
         "name",
@@ -86,7 +113,13 @@ pub(super) fn read_metadata(w: &mut Walk, pointer: &str, value: &Value) -> Optio
     if let Some(labels) = w.map_at(&meta, "labels", "`labels`") {
         for (key, value) in labels.map {
             let at = labels.child(key);
-            if !is_label_key(key) {
+            // Kubernetes label keys are qualified names, like annotation keys.
+            let valid = if kubernetes {
+                is_annotation_key(key)
+            } else {
+                is_label_key(key)
+            };
+            if !valid {
                 w.error_at_key(
                     Code::InvalidValue,
                     &at,

@@ -33,12 +33,15 @@ pub(crate) use objects::{
 pub(crate) use resolve::slug;
 
 use alerting::{read_condition_spec, read_policy_spec, read_target_spec};
-use metadata::{description, dns_label, required_metadata};
+use metadata::{description, dns_label, required_metadata, required_metadata_with};
+
 use sli::{exactly_one, read_data_source, read_sli_spec};
 use slo::{read_budgeting, read_objectives, read_slo_spec, slo_description_and_service};
 
 use super::collect::read_document;
-use super::load::{LoadedDocument, OPENSLO_V1, OPENSLO_V1ALPHA, unsupported_openslo_version};
+use super::load::{
+    LoadedDocument, OPENSLO_COM_V1, OPENSLO_V1, OPENSLO_V1ALPHA, unsupported_openslo_version,
+};
 use super::walk::{Map, Walk};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use serde_json::Value;
@@ -103,7 +106,7 @@ impl Collection {
 fn read_object(w: &mut Walk, base: &str, value: &Value) -> Option<Object> {
     let obj = w.mapping(base, value, "an OpenSLO object")?;
     let version = match obj.get("apiVersion") {
-        Some(Value::String(v)) if v == OPENSLO_V1 => Version::V1,
+        Some(Value::String(v)) if v == OPENSLO_V1 || v == OPENSLO_COM_V1 => Version::V1,
         Some(Value::String(v)) if v == OPENSLO_V1ALPHA => Version::V1alpha,
         Some(Value::String(v)) => {
             let diagnostic = unsupported_openslo_version(v).at(
@@ -123,12 +126,15 @@ fn read_object(w: &mut Walk, base: &str, value: &Value) -> Option<Object> {
             return None;
         }
     };
-    w.only_keys(
-        &obj,
-        &["apiVersion", "kind", "metadata", "spec"],
-        "an OpenSLO object",
-        version == Version::V1,
-    );
+    // `openslo.com/v1` objects are Kubernetes resources: what `kubectl get -o yaml` adds to them
+    // is read for nothing, as the operator does.
+    let kubernetes = matches!(obj.get("apiVersion"), Some(Value::String(v)) if v == OPENSLO_COM_V1);
+    let top_keys: &[&str] = if kubernetes {
+        &["apiVersion", "kind", "metadata", "spec", "status"]
+    } else {
+        &["apiVersion", "kind", "metadata", "spec"]
+    };
+    w.only_keys(&obj, top_keys, "an OpenSLO object", version == Version::V1);
     let kinds: &[Kind] = match version {
         Version::V1 => &[
             Kind::Service,
@@ -167,7 +173,7 @@ fn read_object(w: &mut Walk, base: &str, value: &Value) -> Option<Object> {
         w.error(Code::InvalidValue, &obj.child("kind"), message, help);
         return None;
     };
-    let meta = required_metadata(w, &obj, kind.name());
+    let meta = required_metadata_with(w, &obj, kind.name(), kubernetes);
     let empty = serde_json::Map::new();
     let spec = match obj.get("spec") {
         Some(value) => w.mapping(&obj.child("spec"), value, "`spec`")?,

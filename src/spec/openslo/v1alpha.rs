@@ -13,7 +13,8 @@
 //!   the error ratio is Sloth's `1 - (good / total)`; without it the query is read like a v1
 //!   query, by `counter`. `indicator` (a `thresholdMetric`) is not read: Sloth refuses it.
 //! - **Window.** The one item of `timeWindows`: `count` days, as in Sloth; weeks, months and
-//!   quarters too (months and quarters as 30 and 90 days, with an info). The window rolls unless
+//!   quarters too (months and quarters as 30 and 90 days, with an info). Without `timeWindows`,
+//!   Sloth's default period of 30 days ([`crate::spec::sloth::DEFAULT_PERIOD`]), with an info. The window rolls unless
 //!   it has a `calendar`, which is reported as in v1: Sloth ignores `isRolling`, and its own
 //!   examples leave it out.
 //! - **Budgeting.** `Occurrences`. `Timeslices` of a ratio is reported as in v1.
@@ -28,7 +29,9 @@ use super::{
     read_objectives, slo_description_and_service,
 };
 use crate::diagnostics::{Code, did_you_mean};
+use crate::spec::sloth::DEFAULT_PERIOD;
 use crate::spec::walk::{Map, Walk};
+use crate::units::Duration;
 use serde_json::Value;
 
 pub(super) fn read_slo_spec(w: &mut Walk, spec: &Map, meta: Metadata) -> Option<SloSpec> {
@@ -181,17 +184,24 @@ fn read_time_windows(w: &mut Walk, spec: &Map) -> Option<TimeWindow> {
             );
             return None;
         }
-        None => {
-            if !spec.has("timeWindows") {
-                w.error(
-                    Code::MissingField,
-                    &spec.pointer,
-                    "an SLO needs `timeWindows`",
-                    example,
-                );
-            }
-            return None;
+        None if !spec.has("timeWindows") => {
+            // Sloth gives such an SLO its default period; so does slofile, and says so.
+            let period = Duration::parse(DEFAULT_PERIOD).ok()?;
+            w.info(
+                Code::DefaultPeriod,
+                &spec.pointer,
+                format!(
+                    "this SLO has no `timeWindows`; it is read with Sloth's default period of {}",
+                    period.human()
+                ),
+                format!("write the window to choose it, {example}"),
+            );
+            return Some(TimeWindow {
+                duration: period,
+                calendar: None,
+            });
         }
+        None => return None,
     };
     let (pointer, value) = &items[0];
     let window = w.mapping(pointer, value, "a time window")?;
