@@ -1,5 +1,6 @@
-//! OpenSLO v1 (`apiVersion: openslo/v1`) as a first-class input, and the part of v1alpha that
-//! Sloth reads (see [`v1alpha`]), read into the same objects.
+//! OpenSLO v1 (`apiVersion: openslo/v1`, or `openslo.com/v1`, the same objects as Kubernetes
+//! resources) as a first-class input, and the part of v1alpha that Sloth reads (see [`v1alpha`]),
+//! read into the same objects.
 //!
 //! Reading happens in two steps, because OpenSLO objects refer to each other by name across
 //! documents and files:
