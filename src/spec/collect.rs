@@ -9,20 +9,21 @@ use crate::diagnostics::{Code, Diagnostic};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Reads one document with `read`, returning what it read and the diagnostics of reading.
+/// Reads one document with `read`, which keeps what it reads, and returns the diagnostics of
+/// reading.
 ///
 /// What is read keeps its document for later diagnostics, which need only the spans: the JSON
 /// tree, the bulk of a document, is taken out first and dropped once `read` is done.
-pub(crate) fn read_document<T>(
+pub(crate) fn read_document(
     loaded: LoadedDocument,
-    read: impl FnOnce(&mut Walk, &Value) -> T,
-) -> (T, Vec<Diagnostic>) {
+    read: impl FnOnce(&mut Walk, &Value),
+) -> Vec<Diagnostic> {
     let mut document = loaded.document;
     let json = std::mem::take(&mut document.json);
     let document = Arc::new(document);
     let mut walk = Walk::new(&loaded.file, &document);
-    let read = read(&mut walk, &json);
-    (read, walk.checker.diagnostics)
+    read(&mut walk, &json);
+    walk.checker.diagnostics
 }
 
 /// Keeps the first SLO of each id, in order; each later one is an error that names where the

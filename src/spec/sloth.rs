@@ -102,28 +102,29 @@ impl Names {
 impl Collection {
     /// Reads one Sloth document.
     pub fn add(&mut self, loaded: LoadedDocument) -> Vec<Diagnostic> {
-        let ((), diagnostics) = read_document(loaded, |walk, json| {
-            let kind = json.get("kind").and_then(Value::as_str);
-            let api_version = json.get("apiVersion").and_then(Value::as_str);
-            match (api_version, kind) {
-                (Some(SLOTH_K8S_V1), Some("AlertWindows")) => {
-                    if let Some(windows) = read_alert_windows(walk, json) {
-                        self.windows.push(windows);
-                    }
-                }
-                (Some(SLOTH_K8S_V1), _) => {
-                    if let Some(level) = read_k8s(walk, json) {
-                        self.levels.push(level);
-                    }
-                }
-                _ => {
-                    if let Some(level) = read_plain(walk, json) {
-                        self.levels.push(level);
-                    }
+        read_document(loaded, |walk, json| self.read(walk, json))
+    }
+
+    fn read(&mut self, walk: &mut Walk, json: &Value) {
+        let kind = json.get("kind").and_then(Value::as_str);
+        let api_version = json.get("apiVersion").and_then(Value::as_str);
+        match (api_version, kind) {
+            (Some(SLOTH_K8S_V1), Some("AlertWindows")) => {
+                if let Some(windows) = read_alert_windows(walk, json) {
+                    self.windows.push(windows);
                 }
             }
-        });
-        diagnostics
+            (Some(SLOTH_K8S_V1), _) => {
+                if let Some(level) = read_k8s(walk, json) {
+                    self.levels.push(level);
+                }
+            }
+            _ => {
+                if let Some(level) = read_plain(walk, json) {
+                    self.levels.push(level);
+                }
+            }
+        }
     }
 
     /// Adds the documents another collection read, after this one's.

@@ -59,15 +59,14 @@ pub struct Collection {
 impl Collection {
     /// Reads every object of one document and checks each by the OpenSLO rules.
     pub fn add(&mut self, loaded: LoadedDocument) -> Vec<Diagnostic> {
-        let ((), diagnostics) = read_document(loaded, |walk, json| match json {
+        read_document(loaded, |walk, json| match json {
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
                     self.read(walk, &format!("/{i}"), item);
                 }
             }
             value => self.read(walk, "", value),
-        });
-        diagnostics
+        })
     }
 
     fn read(&mut self, w: &mut Walk, base: &str, value: &Value) {
