@@ -38,12 +38,14 @@ pub(super) fn read(w: &mut Walk, spec: &Map, target: Option<Ratio>) -> Option<In
     allowed.push("boolGauge");
     w.only_keys(&indicator, &allowed, "`indicator`", false);
     if indicator.has("boolGauge") {
-        w.checker.warning(
+        let span = w.checker.document.key_span(&indicator.child("boolGauge"));
+        let diagnostic = crate::diagnostics::Diagnostic::warning(
             Code::UnknownField,
-            &indicator.child("boolGauge"),
             "Pyrra's key is `bool_gauge`; Pyrra ignores `boolGauge`",
-            "slofile reads it as `bool_gauge`; rename it so that Pyrra reads the same SLO",
-        );
+        )
+        .at(w.checker.file, span)
+        .with_help("slofile reads it as `bool_gauge`; rename it so that Pyrra reads the same SLO");
+        w.push(diagnostic);
     }
     let kinds: Vec<&str> = allowed
         .iter()
@@ -248,10 +250,10 @@ fn check_le_unit(w: &mut Walk, at: &str, le: &str, unit: HistogramUnit) {
     let Some(value) = Ratio::parse_decimal(le) else {
         return;
     };
-    let (suspicious, meant) = match unit {
-        HistogramUnit::Milliseconds => (value < Ratio::ONE, "milliseconds"),
-        HistogramUnit::Seconds => (value >= Ratio::integer(100), "seconds"),
-        HistogramUnit::Unknown => (false, ""),
+    let (suspicious, meant, other_unit) = match unit {
+        HistogramUnit::Milliseconds => (value < Ratio::ONE, "milliseconds", "seconds"),
+        HistogramUnit::Seconds => (value >= Ratio::integer(100), "seconds", "milliseconds"),
+        HistogramUnit::Unknown => (false, "", ""),
     };
     if suspicious {
         let other = match unit {
@@ -263,10 +265,10 @@ fn check_le_unit(w: &mut Walk, at: &str, le: &str, unit: HistogramUnit) {
         w.checker.warning(
             Code::LatencyUnit,
             at,
-            format!("`le=\"{le}\"` is {le} {meant}, as the histogram counts {meant}"),
+            format!("`le=\"{le}\"` means {le} {meant}: the histogram counts {meant}"),
             format!(
-                "bucket boundaries are in the histogram's own unit; if you meant {le} in the other \
-                 unit, write `le=\"{other}\"`"
+                "bucket boundaries are in the histogram's own unit; if you meant {le} {other_unit}, \
+                 write `le=\"{other}\"`"
             ),
         );
     }
