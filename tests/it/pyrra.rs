@@ -272,7 +272,11 @@ fn rules_pass_promtool_and_compute_what_pyrra_computes() {
     }
     // Pyrra's `prometheus: k8s` selects its PrometheusRule; it labels no rule.
     assert!(!rules.contains("prometheus: k8s"));
-    run_tool_ok(&promtool, &["check", "rules", "shop.rules.yml"], &prometheus);
+    run_tool_ok(
+        &promtool,
+        &["check", "rules", "shop.rules.yml"],
+        &prometheus,
+    );
     let tested = run_tool_ok(&promtool, &["test", "rules", "shop.test.yml"], &prometheus);
     assert!(tested.contains("SUCCESS"), "{tested}");
 }

@@ -307,7 +307,7 @@ fn latency_native(w: &mut Walk, map: &Map, grouping: Vec<String>) -> Option<Indi
             ),
             format!(
                 "slofile compares with {} milliseconds, what `latency: {}` means; Pyrra's rules for \
-                 this object count nearly every request as fast",
+                 this object count nearly every request as slow",
                 bound.to_decimal(),
                 latency.human()
             ),
