@@ -281,6 +281,30 @@ fn rules_pass_promtool_and_compute_what_pyrra_computes() {
     assert!(tested.contains("SUCCESS"), "{tested}");
 }
 
+/// A latency SLO over a milliseconds histogram keeps Pyrra's arithmetic (all requests minus the
+/// fast ones), with `le` matched as Prometheus 2 and 3 store it, as Pyrra does; promtool agrees.
+#[test]
+fn latency_in_milliseconds_matches_both_le_spellings() {
+    let promtool = require_tool("promtool");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let gaps = fixture("gaps.yaml").display().to_string();
+    let output = run(&["build", &gaps, "-o", &out]);
+    assert!(output.status.success(), "{output:?}");
+    let prometheus = dir.path().join("prometheus");
+    let rules = std::fs::read_to_string(prometheus.join("shop.rules.yml")).unwrap();
+    for expected in [
+        r#"sum(rate(checkout_duration_milliseconds_bucket{job="checkout",le=~"0\\.30*"}[5m]))"#,
+        r#"sum(rate(checkout_duration_milliseconds_count{job="checkout"}[5m]))"#,
+        // latencyNative over milliseconds: compared with 300, not Pyrra's 0.3.
+        r#"1 - histogram_fraction(0, 300, sum(rate(search_duration_milliseconds{job="search"}[5m])))"#,
+    ] {
+        assert!(rules.contains(expected), "missing {expected} in:\n{rules}");
+    }
+    let tested = run_tool_ok(&promtool, &["test", "rules", "shop.test.yml"], &prometheus);
+    assert!(tested.contains("SUCCESS"), "{tested}");
+}
+
 #[test]
 fn kubernetes_leftovers_are_read_and_other_objects_skipped() {
     let (code, diagnostics) = validate(&[&fixture("manifests.yaml")]);

@@ -196,7 +196,7 @@ fn latency(
         }
         None => Sli::Ratio(RatioSli::Events {
             good: true,
-            events: success.text.clone(),
+            events: any_spelling_of_le(&success, &le),
             total: total.text.clone(),
         }),
     };
@@ -206,6 +206,23 @@ fn latency(
         grouping,
         total: Some(total),
     })
+}
+
+/// `success` with its `le` matched however Prometheus stores the boundary: as the exporter wrote
+/// it (Prometheus 2, `le="300"`) or normalised (Prometheus 3, `le="300.0"`). Pyrra rewrites `le`
+/// for Prometheus 3 as well.
+fn any_spelling_of_le(success: &Selector, le: &str) -> String {
+    let Some(boundary) = Ratio::parse_decimal(le) else {
+        return success.text.clone();
+    };
+    // The home of the `le` regex is the rules' PromQL; the error series of latency SLIs use it.
+    let regex = crate::emit::prometheus::promql::le_regex(boundary).replace('\\', "\\\\");
+    let matcher = format!("le=~\"{regex}\"");
+    let rest = success.without("le");
+    match rest.strip_suffix('}') {
+        Some(open) => format!("{open},{matcher}}}"),
+        None => format!("{rest}{{{matcher}}}"),
+    }
 }
 
 /// The `le` of a latency indicator's `success`: present, an equality, and a finite number, which

@@ -85,9 +85,8 @@ pub(super) fn read(w: &mut Walk, json: &Value) -> Option<PyrraSlo> {
     } else {
         "name"
     }));
-    let labels = propagated(w, &metadata, "labels");
-    let mut annotations = propagated(w, &metadata, "annotations");
-    w.checker.labels(&metadata.child("labels"), &labels);
+    let labels = propagated(w, &metadata, "labels", true);
+    let mut annotations = propagated(w, &metadata, "annotations", false);
 
     let Some(spec) = w.map_at(&root, "spec", "`spec`") else {
         w.error(
@@ -275,7 +274,13 @@ fn target(w: &mut Walk, spec: &Map) -> Option<(Ratio, String)> {
 
 /// The `pyrra.dev/`-prefixed entries of `metadata.labels` or `metadata.annotations`, prefix cut;
 /// Pyrra ignores the others (they select the PrometheusRule, as `prometheus: k8s` does).
-fn propagated(w: &mut Walk, metadata: &Map, key: &str) -> BTreeMap<String, String> {
+/// With `label_names`, each name, prefix cut, must be a label name slofile lets specs set.
+fn propagated(
+    w: &mut Walk,
+    metadata: &Map,
+    key: &str,
+    label_names: bool,
+) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let Some(map) = w.map_at(metadata, key, &format!("`{key}`")) else {
         return out;
@@ -286,6 +291,9 @@ fn propagated(w: &mut Walk, metadata: &Map, key: &str) -> BTreeMap<String, Strin
             continue;
         };
         if let Some(short) = name.strip_prefix(PROPAGATION_PREFIX) {
+            if label_names {
+                w.checker.label_name(&pointer, short, true);
+            }
             out.insert(short.to_owned(), text);
         }
     }
