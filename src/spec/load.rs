@@ -434,7 +434,7 @@ fn detect_format(document: &Document) -> Result<InputFormat, Diagnostic> {
         )),
         ("version", Some(SLOTH_PROMETHEUS_V1)) => Ok(InputFormat::Sloth),
         ("apiVersion", Some(other)) if super::pyrra::claims(other, map) => {
-            super::pyrra::detect(other, kind).map_err(|d| d.at_pointer(document, "/apiVersion"))
+            super::pyrra::detect(other, map).map_err(|d| d.at_pointer(document, "/apiVersion"))
         }
         _ => {
             let shown = match version {

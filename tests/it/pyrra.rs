@@ -321,6 +321,42 @@ fn kubernetes_leftovers_are_read_and_other_objects_skipped() {
     assert_eq!(rows.len(), 4);
 }
 
+/// `kubectl get slo -o yaml` prints a `List`: its SLOs are read, with everything the API server
+/// adds to them, and its other items skipped.
+#[test]
+fn a_kubectl_list_is_read() {
+    let (code, diagnostics) = validate(&[&fixture("list.yaml")]);
+    assert_eq!(code, 0, "{diagnostics:?}");
+    assert_eq!(
+        diagnostics,
+        [("info".to_owned(), "slofile::foreign_object".to_owned())]
+    );
+    let plan = plan_of(&[fixture("list.yaml")]);
+    let ids: Vec<(&str, &str)> = plan
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.slos
+                .iter()
+                .map(move |slo| (s.meta.id.as_str(), slo.slo.id.as_str()))
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("monitoring", "prometheus-api-query"),
+            ("monitoring", "prometheus-rule-evaluation-failures")
+        ]
+    );
+    // 7 days, as Pyrra's table scales it; `absent: false` turns the absent alert off.
+    let (rows, missing) = tiers(&plan, "prometheus-api-query");
+    assert_eq!(rows[0], row("critical", "15m", "1m", "1m", "14", "0.14"));
+    assert_eq!(missing, Some(("3m".into(), "critical".into())));
+    let (rows, missing) = tiers(&plan, "prometheus-rule-evaluation-failures");
+    assert_eq!(rows[3], row("warning", "2d", "3h", "1h30m", "1", "0.0001"));
+    assert_eq!(missing, None);
+}
+
 /// What Pyrra gets wrong or ignores, each a located warning with help.
 #[test]
 fn pyrra_gaps_are_diagnosed() {

@@ -46,19 +46,53 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 /// skip: anything with a `kind` and `metadata`.
 pub fn claims(api_version: &str, map: &serde_json::Map<String, Value>) -> bool {
     api_version.starts_with("pyrra.dev/")
-        || (map.get("kind").is_some_and(Value::is_string)
+        || (is_kubernetes_api_version(api_version)
+            && map.get("kind").is_some_and(Value::is_string)
             && map.get("metadata").is_some_and(Value::is_object))
+}
+
+/// `v1`, `apps/v1`, `route.openshift.io/v1`, `autoscaling/v2beta2`: a Kubernetes API version, so
+/// that a mistyped one (`apiVersion: foo`) stays an error.
+fn is_kubernetes_api_version(api_version: &str) -> bool {
+    let (group, version) = match api_version.rsplit_once('/') {
+        Some((group, version)) => (Some(group), version),
+        None => (None, api_version),
+    };
+    let group_ok = group.is_none_or(|group| {
+        group.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+    });
+    let Some(rest) = version.strip_prefix('v') else {
+        return false;
+    };
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    let stage = &rest[digits..];
+    let stage_ok = stage.is_empty()
+        || ["alpha", "beta"].iter().any(|s| {
+            stage
+                .strip_prefix(s)
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        });
+    group_ok && digits > 0 && stage_ok
 }
 
 /// The format of a document [`claims`] took: a Pyrra SLO, an object to skip, or an error for
 /// Pyrra versions and kinds slofile does not read.
 pub fn detect(
     api_version: &str,
-    kind: Option<&str>,
+    map: &serde_json::Map<String, Value>,
 ) -> Result<super::load::InputFormat, Diagnostic> {
     use super::load::InputFormat;
-    match (api_version, kind) {
+    match (api_version, map.get("kind").and_then(Value::as_str)) {
         (PYRRA_V1ALPHA1, Some(PYRRA_KIND)) => Ok(InputFormat::Pyrra),
+        // What `kubectl get slo -o yaml` prints: a list of the objects.
+        (_, Some(kind)) if LIST_KINDS.contains(&kind) && list_items(map).any(is_pyrra_slo) => {
+            Ok(InputFormat::Pyrra)
+        }
         (PYRRA_V1ALPHA1, _) => Ok(InputFormat::Foreign),
         (other, _) if other.starts_with("pyrra.dev/") => Err(Diagnostic::error(
             Code::UnknownFormat,
@@ -72,12 +106,30 @@ pub fn detect(
     }
 }
 
+/// The kinds of Kubernetes lists: `kubectl get` prints `List`, a typed list its own kind.
+const LIST_KINDS: &[&str] = &["List", "ServiceLevelObjectiveList"];
+
+fn list_items(map: &serde_json::Map<String, Value>) -> impl Iterator<Item = &Value> {
+    map.get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+fn is_pyrra_slo(item: &Value) -> bool {
+    item.get("apiVersion").and_then(Value::as_str) == Some(PYRRA_V1ALPHA1)
+        && item.get("kind").and_then(Value::as_str) == Some(PYRRA_KIND)
+}
+
 /// The note for a Kubernetes object that is no SLO, at its `kind`.
 pub fn skipped(loaded: &LoadedDocument) -> Diagnostic {
     let document: &Document = &loaded.document;
+    skipped_at(loaded, &document.json, "")
+}
+
+fn skipped_at(loaded: &LoadedDocument, object: &Value, pointer: &str) -> Diagnostic {
     let text = |key: &str| {
-        document
-            .json
+        object
             .get(key)
             .and_then(Value::as_str)
             .unwrap_or("?")
@@ -91,7 +143,10 @@ pub fn skipped(loaded: &LoadedDocument) -> Diagnostic {
             text("kind")
         ),
     )
-    .at(&loaded.file, document.span("/kind"))
+    .at(
+        &loaded.file,
+        loaded.document.span(&format!("{pointer}/kind")),
+    )
     .with_help(format!(
         "slofile reads {}; other objects in a file of manifests are left alone",
         super::load::SUPPORTED_FORMATS
@@ -107,15 +162,40 @@ pub struct Collection {
 impl Collection {
     /// Reads one `ServiceLevelObjective`.
     pub fn add(&mut self, loaded: LoadedDocument) -> Vec<Diagnostic> {
+        let mut skipped = Vec::new();
+        // The objects of a `List`, each at its pointer; or the document itself.
+        let objects: Vec<String> = match loaded.document.json.get("items") {
+            Some(Value::Array(items)) if !is_pyrra_slo(&loaded.document.json) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| {
+                    let pointer = format!("/items/{i}");
+                    if is_pyrra_slo(item) {
+                        Some(pointer)
+                    } else {
+                        skipped.push(skipped_at(&loaded, item, &pointer));
+                        None
+                    }
+                })
+                .collect(),
+            _ => vec![String::new()],
+        };
         // Only the spans outlive the read: the JSON tree, the bulk of a document, goes now.
         let mut document = loaded.document;
         let json = std::mem::take(&mut document.json);
         let document = Arc::new(document);
         let mut walk = Walk::new(&loaded.file, &document);
-        if let Some(object) = object::read(&mut walk, &json) {
-            self.objects.push(object);
+        for pointer in objects {
+            let Some(object) = json.pointer(&pointer) else {
+                continue;
+            };
+            if let Some(object) = object::read(&mut walk, &pointer, object) {
+                self.objects.push(object);
+            }
         }
-        walk.checker.diagnostics
+        let mut diagnostics = walk.checker.diagnostics;
+        diagnostics.extend(skipped);
+        diagnostics
     }
 
     /// Adds the objects another collection read, after this one's.
@@ -174,5 +254,36 @@ impl Collection {
             });
         }
         (services, diagnostics)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_kubernetes_api_version;
+
+    #[test]
+    fn kubernetes_api_versions() {
+        for good in [
+            "v1",
+            "apps/v1",
+            "batch/v1",
+            "route.openshift.io/v1",
+            "autoscaling/v2beta2",
+            "monitoring.coreos.com/v1alpha1",
+        ] {
+            assert!(is_kubernetes_api_version(good), "{good}");
+        }
+        for bad in [
+            "foo",
+            "v",
+            "1",
+            "apps/",
+            "/v1",
+            "Apps/v1",
+            "x/v1gamma1",
+            "x/v1beta",
+        ] {
+            assert!(!is_kubernetes_api_version(bad), "{bad}");
+        }
     }
 }

@@ -42,8 +42,9 @@ pub(super) struct PyrraSlo {
     pub(super) slo: Option<Slo>,
 }
 
-pub(super) fn read(w: &mut Walk, json: &Value) -> Option<PyrraSlo> {
-    let root = w.mapping("", json, "a ServiceLevelObjective")?;
+/// Reads the object at `pointer`: the document's root, or an item of a Kubernetes `List`.
+pub(super) fn read(w: &mut Walk, pointer: &str, json: &Value) -> Option<PyrraSlo> {
+    let root = w.mapping(pointer, json, "a ServiceLevelObjective")?;
     w.only_keys(
         &root,
         &["apiVersion", "kind", "metadata", "spec", "status"],
@@ -54,7 +55,7 @@ pub(super) fn read(w: &mut Walk, json: &Value) -> Option<PyrraSlo> {
     let Some(metadata) = w.map_at(&root, "metadata", "`metadata`") else {
         w.error(
             Code::MissingField,
-            "",
+            pointer,
             "a ServiceLevelObjective needs `metadata` with a `name`",
             "e.g. `metadata: {name: api-errors, namespace: monitoring}`",
         );
@@ -91,7 +92,7 @@ pub(super) fn read(w: &mut Walk, json: &Value) -> Option<PyrraSlo> {
     let Some(spec) = w.map_at(&root, "spec", "`spec`") else {
         w.error(
             Code::MissingField,
-            "",
+            pointer,
             "a ServiceLevelObjective needs `spec`",
             "give `target`, `window` and `indicator` under `spec`",
         );
