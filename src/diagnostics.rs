@@ -121,6 +121,8 @@ codes! {
     ApproximateDuration => "approximate_duration", "An OpenSLO duration in months, quarters or years, read as 30, 90 or 365 days.";
     AlertNotEvaluated => "alert_not_evaluated", "A static alert that no system evaluates; give its SLI a Prometheus measure, or mark it `documentation_only`.";
     DefaultPeriod => "default_period", "An OpenSLO v1alpha SLO without `timeWindows`, read with Sloth's default period of 30 days.";
+    ForeignObject => "foreign_object", "A Kubernetes object that is no SLO (a ConfigMap, a Route) in a file of manifests; it is skipped.";
+    LatencyUnit => "latency_unit", "A latency threshold in one unit compared with a histogram in another, such as a milliseconds histogram and a threshold in seconds.";
 }
 
 impl Code {

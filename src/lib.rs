@@ -147,6 +147,7 @@ struct LoadedFile {
     services: Vec<Service>,
     openslo: spec::openslo::Collection,
     sloth: spec::sloth::Collection,
+    pyrra: spec::pyrra::Collection,
 }
 
 /// Reads and checks one file. An unreadable file is an error of the run (exit code 2).
@@ -187,6 +188,8 @@ fn load_source(file: &std::sync::Arc<diagnostics::SourceFile>) -> LoadedFile {
             }
             InputFormat::OpenSlo => loaded.diagnostics.extend(loaded.openslo.add(document)),
             InputFormat::Sloth => loaded.diagnostics.extend(loaded.sloth.add(document)),
+            InputFormat::Pyrra => loaded.diagnostics.extend(loaded.pyrra.add(document)),
+            InputFormat::Foreign => loaded.diagnostics.push(spec::pyrra::skipped(&document)),
         }
     }
     loaded
@@ -198,16 +201,21 @@ fn gather(files: Vec<LoadedFile>, options: &LoadOptions, report: &mut Report) ->
     let mut services = Vec::new();
     let mut openslo = spec::openslo::Collection::default();
     let mut sloth = spec::sloth::Collection::default();
+    let mut pyrra = spec::pyrra::Collection::default();
     for loaded in files {
         report.extend(loaded.diagnostics);
         services.extend(loaded.services);
         openslo.append(loaded.openslo);
         sloth.append(loaded.sloth);
+        pyrra.append(loaded.pyrra);
     }
     let (resolved, diagnostics) = openslo.resolve();
     services.extend(resolved);
     report.extend(diagnostics);
     let (resolved, diagnostics) = sloth.resolve(options.sloth_period);
+    services.extend(resolved);
+    report.extend(diagnostics);
+    let (resolved, diagnostics) = pyrra.resolve();
     services.extend(resolved);
     report.extend(diagnostics);
     for service in &services {

@@ -26,11 +26,16 @@ pub enum InputFormat {
     OpenSlo,
     /// Sloth's `prometheus/v1` spec, or its Kubernetes `PrometheusServiceLevel` and `AlertWindows`.
     Sloth,
+    /// Pyrra's Kubernetes `ServiceLevelObjective` (`apiVersion: pyrra.dev/v1alpha1`).
+    Pyrra,
+    /// Another Kubernetes object (a ConfigMap, a Route) in a file of manifests: skipped with a note.
+    Foreign,
 }
 
 /// The formats slofile reads, as listed in error messages.
 pub const SUPPORTED_FORMATS: &str = "`apiVersion: slofile/v1`, OpenSLO `apiVersion: openslo/v1` \
-     (and `openslo/v1alpha` SLOs, as Sloth reads them) or Sloth `version: prometheus/v1`";
+     (and `openslo/v1alpha` SLOs, as Sloth reads them), Sloth `version: prometheus/v1` or Pyrra \
+     `apiVersion: pyrra.dev/v1alpha1`";
 
 /// The `apiVersion` of OpenSLO v1 objects.
 pub const OPENSLO_V1: &str = "openslo/v1";
@@ -433,6 +438,9 @@ fn detect_format(document: &Document) -> Result<InputFormat, Diagnostic> {
             },
         )),
         ("version", Some(SLOTH_PROMETHEUS_V1)) => Ok(InputFormat::Sloth),
+        ("apiVersion", Some(other)) if super::pyrra::claims(other, map) => {
+            super::pyrra::detect(other, map).map_err(|d| d.at_pointer(document, "/apiVersion"))
+        }
         _ => {
             let shown = match version {
                 serde_json::Value::String(s) => format!("`{s}`"),

@@ -6,6 +6,7 @@ pub(crate) mod k6;
 pub mod load;
 pub mod model;
 pub mod openslo;
+pub mod pyrra;
 pub mod schema;
 pub mod sloth;
 pub mod validate;

@@ -17,6 +17,7 @@ mod k6;
 mod markdown;
 mod openslo;
 mod prometheus;
+mod pyrra;
 mod robustness;
 mod sentry;
 mod sloth;
