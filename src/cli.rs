@@ -174,6 +174,10 @@ pub struct EmitArgs {
     /// labelled `grafana_dashboard: "1"` for the Grafana sidecar.
     #[arg(long, value_enum, default_value_t)]
     pub grafana_format: emit::grafana::GrafanaFormat,
+    /// Whose conventions the Prometheus rules follow: slofile's own, or Sloth v0.16's series,
+    /// labels, groups and alerts, for dashboards, routes and tests built on Sloth's output.
+    #[arg(long, value_enum, default_value_t)]
+    pub compat: emit::sloth_compat::Compat,
 }
 
 impl EmitArgs {
@@ -188,6 +192,7 @@ impl EmitArgs {
             sentry_api: self.sentry_api,
             prometheus_format: self.prometheus_format,
             grafana_format: self.grafana_format,
+            compat: self.compat,
         })
     }
 }

@@ -1,0 +1,108 @@
+//! Sloth's names for an SLO objective: `sloth_id`, `sloth_service`, `sloth_slo`, and the labels
+//! every series of it carries.
+//!
+//! A Sloth spec keeps its names as written (`example_profile_availability`, which slofile's id
+//! spells `example-profile-availability`). Other specs take their ids: `sloth_service` is the
+//! service id, `sloth_slo` the SLO id, with the objective's name appended when an SLO has several
+//! (`api-latency-p99`), since Sloth's SLO has one objective; `sloth_id` is
+//! `<sloth_service>-<sloth_slo>`, as Sloth makes it.
+
+use crate::compile::{ObjectivePlan, ServicePlan, SloPlan};
+use crate::emit::prometheus::{Labels, promql};
+use crate::spec::load::SLOTH_PROMETHEUS_V1;
+use crate::units::Ratio;
+
+/// Sloth's label names: the one home of them.
+pub mod label {
+    pub const ID: &str = "sloth_id";
+    pub const SERVICE: &str = "sloth_service";
+    pub const SLO: &str = "sloth_slo";
+    pub const WINDOW: &str = "sloth_window";
+    pub const SEVERITY: &str = "sloth_severity";
+    pub const MODE: &str = "sloth_mode";
+    pub const OBJECTIVE: &str = "sloth_objective";
+    pub const SPEC: &str = "sloth_spec";
+    pub const VERSION: &str = "sloth_version";
+}
+
+/// `sloth_spec` of specs that are not Sloth's.
+const NATIVE_SPEC: &str = "slofile/v1";
+/// `sloth_version`: the generator, for dashboards that show it.
+const VERSION: &str = "slofile";
+
+pub struct SlothIds {
+    pub id: String,
+    pub service: String,
+    pub slo: String,
+    /// The service's and the SLO's labels, and the three ids: on every series.
+    pub labels: Labels,
+    /// `sloth_spec`: `prometheus/v1`, `sloth.slok.dev/v1`, or `slofile/v1`.
+    pub spec: String,
+    /// slofile's service id, for the `service` label Alertmanager routes on.
+    pub service_id: String,
+}
+
+impl SlothIds {
+    pub fn new(service: &ServicePlan, slo: &SloPlan, objective: &ObjectivePlan) -> SlothIds {
+        let (sloth_service, sloth_slo, spec) = match &slo.slo.sloth {
+            Some(source) => (
+                source.service.clone(),
+                source.name.clone(),
+                source.spec.clone(),
+            ),
+            None => {
+                let name = match &objective.objective.name {
+                    Some(name) if slo.objectives.len() > 1 => format!("{}-{name}", slo.slo.id),
+                    _ => slo.slo.id.clone(),
+                };
+                (service.meta.id.clone(), name, NATIVE_SPEC.to_owned())
+            }
+        };
+        let id = format!("{sloth_service}-{sloth_slo}");
+        let mut labels = service.meta.labels.clone();
+        labels.extend(slo.slo.labels.clone());
+        labels.insert(label::ID.to_owned(), id.clone());
+        labels.insert(label::SERVICE.to_owned(), sloth_service.clone());
+        labels.insert(label::SLO.to_owned(), sloth_slo.clone());
+        SlothIds {
+            id,
+            service: sloth_service,
+            slo: sloth_slo,
+            labels,
+            spec,
+            service_id: service.meta.id.clone(),
+        }
+    }
+
+    /// `name{sloth_id="…", sloth_service="…", sloth_slo="…"}`.
+    pub fn selector(&self, name: &str) -> String {
+        promql::selector(
+            name,
+            &[
+                (label::ID, &self.id),
+                (label::SERVICE, &self.service),
+                (label::SLO, &self.slo),
+            ],
+        )
+    }
+
+    /// The labels of `sloth_slo_info`: Sloth's mode, spec, version and the objective in percent.
+    pub fn info_labels(&self, objective: &ObjectivePlan) -> Labels {
+        let mut labels = self.labels.clone();
+        let mode = if self.spec == SLOTH_PROMETHEUS_V1 || self.spec == NATIVE_SPEC {
+            "cli-gen-prom"
+        } else {
+            "cli-gen-k8s"
+        };
+        labels.insert(label::MODE.to_owned(), mode.to_owned());
+        labels.insert(label::SPEC.to_owned(), self.spec.clone());
+        labels.insert(label::VERSION.to_owned(), VERSION.to_owned());
+        let percent = objective
+            .objective
+            .target
+            .checked_mul(Ratio::integer(100))
+            .map_or_else(|_| objective.objective.target.percent(), Ratio::to_decimal);
+        labels.insert(label::OBJECTIVE.to_owned(), percent);
+        labels
+    }
+}
