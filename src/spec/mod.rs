@@ -127,6 +127,10 @@ pub struct SlothSource {
     /// `page_alert.annotations` and `ticket_alert.annotations`, over those of `alerting`.
     pub page_annotations: BTreeMap<String, String>,
     pub ticket_annotations: BTreeMap<String, String>,
+    /// The labels Sloth puts on the page alert (`alerting.labels`, then `page_alert.labels`,
+    /// `severity` included) and on the ticket alert.
+    pub page_labels: BTreeMap<String, String>,
+    pub ticket_labels: BTreeMap<String, String>,
     /// Whether each of the SLO's tiers, in order, belongs to the page alert (else the ticket).
     pub page_tiers: Vec<bool>,
     /// An `events` SLI's error and total queries, with `{{window}}`: they weigh compliance by

@@ -573,6 +573,8 @@ fn read_slo(
                 annotations: alerting.annotations,
                 page_annotations: alerting.page.annotations.clone(),
                 ticket_annotations: alerting.ticket.annotations.clone(),
+                page_labels: alerting.page_labels,
+                ticket_labels: alerting.ticket_labels,
                 events: events.flatten(),
                 ..SlothSource::default()
             })),
@@ -686,6 +688,9 @@ struct SlothAlerting {
     name: Option<String>,
     /// `alerting.annotations`, all of them.
     annotations: BTreeMap<String, String>,
+    /// The labels Sloth puts on the page and on the ticket alert.
+    page_labels: BTreeMap<String, String>,
+    ticket_labels: BTreeMap<String, String>,
     page: TierAlert,
     ticket: TierAlert,
     runbook_url: Option<String>,
@@ -753,6 +758,13 @@ fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAlerting {
     let mut annotations = all_annotations.clone();
     let mut page = read_side(w, alerting.as_ref(), page_key);
     let mut ticket = read_side(w, alerting.as_ref(), ticket_key);
+    // Sloth's own labels of each alert, `severity` included: `alerting`'s, then the alert's.
+    let sloth_labels = |side: &AlertSide| {
+        let mut labels = common.clone();
+        labels.extend(side.labels.clone());
+        labels
+    };
+    let (page_labels, ticket_labels) = (sloth_labels(&page), sloth_labels(&ticket));
     let common_severity = common.remove("severity");
     let at = alerting
         .as_ref()
@@ -786,6 +798,8 @@ fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAlerting {
             .and_then(|a| w.string(a, "name"))
             .map(str::to_owned),
         annotations: all_annotations,
+        page_labels,
+        ticket_labels,
     };
     // Sloth names both alerts after `alerting.name` and refuses a spec without one; slofile names
     // its alerts itself, but keeps the rule so that a spec it accepts stays valid for Sloth.

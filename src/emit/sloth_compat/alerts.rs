@@ -19,16 +19,18 @@
 //! - **Sides.** A Sloth spec says which tiers page; in other specs the tiers with severity `page`
 //!   page and the others are tickets. Tiers that differ in severity, escalation or labels become
 //!   alerts of their own, so that each alert routes as slofile's would.
-//! - **Labels.** Sloth's: the SLO's alert labels, the side's labels and `sloth_severity`. Then
-//!   slofile's, which its Alertmanager configuration routes on: `service`, `slo`, `severity` (the
-//!   tier's, `page` or `ticket` unless the spec names one) and `escalation`.
+//! - **Labels.** Sloth's: `alerting.labels`, the side's labels and `sloth_severity`; a Sloth
+//!   spec's alerts carry exactly these, so that promtool tests written for Sloth's alerts, which
+//!   compare every label, pass. Other specs' alerts (and a Sloth spec's, were its service routed
+//!   by slofile's Alertmanager configuration) also carry the labels that configuration routes
+//!   on: `service`, `slo`, `severity` (the tier's) and `escalation`.
 //! - **Annotations.** Sloth's default `title` and `summary`, then the spec's annotations,
 //!   written as they are: Prometheus expands the `{{$labels.…}}` templates Sloth users write.
 //!   Other specs keep their `runbook_url` and `dashboard`.
 //! - **`for`.** Sloth's alerts have none; slofile's tiers may, and an alert ORing several waits
 //!   the shortest.
 
-use super::identity::{SlothIds, label};
+use super::identity::{SlothIds, error_ratio, label};
 use crate::compile::{ObjectivePlan, SloPlan, TierPlan, series};
 use crate::emit::prometheus::{BURN_ALERT, Rule, Text, camel_case};
 use crate::units::Duration;
@@ -88,7 +90,7 @@ fn rule(ids: &SlothIds, slo: &SloPlan, objective: &ObjectivePlan, side: &SideAle
     let ratio = |window: Duration, threshold: &str| {
         format!(
             "max({} > {threshold}) without ({})",
-            ids.selector(&series::error_ratio(window)),
+            ids.selector(&error_ratio(window)),
             label::WINDOW
         )
     };
@@ -107,14 +109,23 @@ fn rule(ids: &SlothIds, slo: &SloPlan, objective: &ObjectivePlan, side: &SideAle
         .join("\nor\n");
     let sloth_severity = if side.page { PAGE } else { TICKET };
 
-    let mut labels = spec.alert_labels.clone();
-    labels.extend(side.labels.clone());
+    let mut labels = match &spec.sloth {
+        Some(source) if side.page => source.page_labels.clone(),
+        Some(source) => source.ticket_labels.clone(),
+        None => {
+            let mut labels = spec.alert_labels.clone();
+            labels.extend(side.labels.clone());
+            labels
+        }
+    };
     labels.insert(label::SEVERITY.to_owned(), sloth_severity.to_owned());
-    labels.insert(series::label::SERVICE.to_owned(), ids.service_id.clone());
-    labels.insert(series::label::SLO.to_owned(), spec.id.clone());
-    labels.insert(series::label::SEVERITY.to_owned(), side.severity.to_owned());
-    if let Some(escalation) = side.escalation {
-        labels.insert(series::label::ESCALATION.to_owned(), escalation.clone());
+    if ids.routing_labels {
+        labels.insert(series::label::SERVICE.to_owned(), ids.service_id.clone());
+        labels.insert(series::label::SLO.to_owned(), spec.id.clone());
+        labels.insert(series::label::SEVERITY.to_owned(), side.severity.to_owned());
+        if let Some(escalation) = side.escalation {
+            labels.insert(series::label::ESCALATION.to_owned(), escalation.clone());
+        }
     }
     if let (Some(name), true) = (&objective.objective.name, slo.objectives.len() > 1) {
         labels.insert(series::label::OBJECTIVE.to_owned(), name.clone());

@@ -10,7 +10,7 @@
 use crate::compile::{ObjectivePlan, ServicePlan, SloPlan};
 use crate::emit::prometheus::{Labels, promql};
 use crate::spec::load::SLOTH_PROMETHEUS_V1;
-use crate::units::Ratio;
+use crate::units::{Duration, Ratio};
 
 /// Sloth's label names: the one home of them.
 pub mod label {
@@ -30,6 +30,26 @@ const NATIVE_SPEC: &str = "slofile/v1";
 /// `sloth_version`: the generator, for dashboards that show it.
 const VERSION: &str = "slofile";
 
+/// A window as Sloth prints it, in Prometheus's duration format: in weeks or years when it is a
+/// whole number of them (`28d` is `4w`), else as slofile prints it (`30d`, `1h30m`). Series
+/// names and `sloth_window` carry it, so that a 28-day SLO's period series is Sloth's
+/// `slo:sli_error:ratio_rate4w`.
+pub fn window_text(window: Duration) -> String {
+    const DAY: u64 = 24 * 60 * 60 * 1000;
+    let millis = window.millis();
+    for (unit, size) in [("y", 365 * DAY), ("w", 7 * DAY)] {
+        if millis > 0 && millis % size == 0 {
+            return format!("{}{unit}", millis / size);
+        }
+    }
+    window.prometheus()
+}
+
+/// `slo:sli_error:ratio_rate<window>`, with the window as Sloth prints it.
+pub fn error_ratio(window: Duration) -> String {
+    format!("slo:sli_error:ratio_rate{}", window_text(window))
+}
+
 pub struct SlothIds {
     pub id: String,
     pub service: String,
@@ -40,6 +60,10 @@ pub struct SlothIds {
     pub spec: String,
     /// slofile's service id, for the `service` label Alertmanager routes on.
     pub service_id: String,
+    /// Whether alerts carry slofile's routing labels (`service`, `slo`, `severity`,
+    /// `escalation`) beside Sloth's: for every spec but Sloth's, whose alerts keep exactly
+    /// Sloth's labels unless slofile's Alertmanager configuration routes its service.
+    pub routing_labels: bool,
 }
 
 impl SlothIds {
@@ -71,6 +95,8 @@ impl SlothIds {
             labels,
             spec,
             service_id: service.meta.id.clone(),
+            routing_labels: slo.slo.sloth.is_none()
+                || crate::emit::alertmanager::has_routing(&service.meta),
         }
     }
 

@@ -12,7 +12,7 @@
 //! period ratio is the ratio of their sums: weighted by traffic, and 0 without any. A `raw` SLI
 //! gives no counts, and keeps Sloth's average.
 
-use super::identity::{SlothIds, label};
+use super::identity::{SlothIds, error_ratio as error_ratio_series, label, window_text};
 use crate::compile::measure::{Errors, Measure};
 use crate::compile::{BASE_WINDOW, ObjectivePlan, SloPlan, series};
 use crate::emit::prometheus::promql::{self, ShapeError};
@@ -94,7 +94,7 @@ pub fn sli_rules(
 ) -> Result<Vec<Rule>, ShapeError> {
     let windowed = |window: Duration| {
         let mut labels = ids.labels.clone();
-        labels.insert(label::WINDOW.to_owned(), window.prometheus());
+        labels.insert(label::WINDOW.to_owned(), window_text(window));
         Arc::new(labels)
     };
     let mut rules = Vec::new();
@@ -102,7 +102,7 @@ pub fn sli_rules(
     // A tier as long as the period would record it twice; the period's rule below wins.
     for window in slo.recorded_windows().into_iter().filter(|w| *w != period) {
         rules.push(record(
-            &series::error_ratio(window),
+            &error_ratio_series(window),
             error_ratio(slo, measure, index, window)?,
             &windowed(window),
         ));
@@ -119,7 +119,7 @@ pub fn sli_rules(
             )
         }
         None => {
-            let ratio = ids.selector(&series::error_ratio(BASE_WINDOW));
+            let ratio = ids.selector(&error_ratio_series(BASE_WINDOW));
             format!(
                 "sum_over_time({ratio}[{period}])\n/ ignoring ({})\ncount_over_time({ratio}[{period}])",
                 label::WINDOW
@@ -127,7 +127,7 @@ pub fn sli_rules(
         }
     };
     rules.push(record(
-        &series::error_ratio(period),
+        &error_ratio_series(period),
         period_expr,
         &windowed(period),
     ));
@@ -152,7 +152,7 @@ pub fn meta_rules(ids: &SlothIds, slo: &SloPlan, objective: &ObjectivePlan) -> V
     let burn_rate = |window: Duration| {
         format!(
             "{}\n/ {matching}\n{budget}",
-            ids.selector(&series::error_ratio(window))
+            ids.selector(&error_ratio_series(window))
         )
     };
     vec![
