@@ -92,7 +92,7 @@ codes! {
     MissingObjective => "missing_objective", "An SLO needs an objective and has none, or has one it cannot use.";
     InvalidDuration => "invalid_duration", "A duration does not parse, or is zero or negative.";
     InvalidQuantity => "invalid_quantity", "A number, percentage or threshold does not parse or is out of range.";
-    InvalidId => "invalid_id", "An id is not lower-case letters, digits and dashes.";
+    InvalidId => "invalid_id", "An id is not lower-case letters, digits and dashes, or a Sloth name is one Sloth rejects.";
     DuplicateId => "duplicate_id", "Two SLOs, channels, policies or alerts share an id.";
     DuplicateService => "duplicate_service", "Two inputs define the same service.";
     UnknownReference => "unknown_reference", "A channel, severity or policy reference names nothing.";
@@ -119,7 +119,7 @@ codes! {
     NoAlertPolicy => "no_alert_policy", "An OpenSLO SLO without alert policies gets no burn-rate alerts.";
     NotCarried => "not_carried", "A field of an OpenSLO or Sloth spec that has no equivalent in slofile's output.";
     ApproximateDuration => "approximate_duration", "An OpenSLO duration in months, quarters or years, read as 30, 90 or 365 days.";
-    AlertNotEvaluated => "alert_not_evaluated", "A static alert that no system evaluates; give its SLI a Prometheus measure, or mark it `documentation_only`.";
+    AlertNotEvaluated => "alert_not_evaluated", "A static alert that no system evaluates; give its SLI a Prometheus measure, or mark it `documentation_only`. With `--compat sloth`, also the static and missing-data alerts Sloth-shaped rules leave out.";
 }
 
 impl Code {

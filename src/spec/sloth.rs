@@ -4,8 +4,11 @@
 //!
 //! How Sloth maps onto slofile:
 //!
-//! - **Ids.** The SLO id is Sloth's `<service>-<name>`, the value Sloth puts in `sloth_id`.
-//!   Documents that name the same service form one slofile service.
+//! - **Ids.** Names are checked with Sloth's rule (see [`sloth_name`]) and mapped to slofile ids
+//!   ([`slofile_id`]: `example_profile_availability` is `example-profile-availability`). The SLO
+//!   id is `<service>-<name>` of the mapped names, Sloth's `sloth_id` spelled as an id; the names
+//!   as written stay the title and [`SlothSource`]. Documents that name the same service form one
+//!   slofile service.
 //! - **SLIs.** `events` become the error ratio `(error_query) / (total_query)` and `raw` its
 //!   `error_ratio_query`, both with `{{.window}}` standing for each alert window, exactly as Sloth
 //!   builds them. SLI plugins run Sloth's own Go code and are reported as unsupported.
@@ -23,7 +26,9 @@
 //!   labels of `alerting` go on every alert of the SLO; those of `page_alert` or `ticket_alert`
 //!   on that alert's tiers only (a paging `routing_key` must not reach tickets), over those of
 //!   `alerting`, as in Sloth. `runbook_url` and `dashboard` annotations are kept; Sloth's alert
-//!   names and other annotations are not carried, and an info says so.
+//!   names and other annotations are not carried into slofile's own rules, and an info says so.
+//!   They are kept in [`SlothSource`], with Sloth's own labels of each alert, for
+//!   `build --compat sloth` (see `crate::emit::sloth_compat`).
 //! - **Plugins.** SLO plugins of Sloth's core (`sloth.dev/core/...`) only shape Sloth's own
 //!   rules, which slofile writes itself; other plugins change the rules and are reported as
 //!   unsupported.
@@ -982,4 +987,25 @@ fn read_alert_windows(w: &mut Walk, json: &Value) -> Option<AlertWindows> {
         tiers,
         loc: w.loc(&spec.child("sloPeriod")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sloth_names_map_to_slofile_ids() {
+        assert_eq!(
+            slofile_id("example_profile_availability"),
+            "example-profile-availability"
+        );
+        assert_eq!(slofile_id("Latency.P99"), "latency-p99");
+        assert_eq!(shorten_id("myservice-requests"), "myservice-requests");
+        let long = format!("svc-{}", "a".repeat(80));
+        let short = shorten_id(&long);
+        assert_eq!(short.len(), 63);
+        assert_eq!(short, shorten_id(&long), "deterministic");
+        assert_ne!(short, shorten_id(&format!("{long}b")), "unique");
+        assert!(short.starts_with("svc-aaaa"));
+    }
 }

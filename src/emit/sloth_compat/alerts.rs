@@ -148,25 +148,22 @@ fn rule(ids: &SlothIds, slo: &SloPlan, objective: &ObjectivePlan, side: &SideAle
             label::SLO
         ),
     );
-    let name = match &spec.sloth {
-        Some(source) => {
-            annotations.extend(source.annotations.clone());
-            annotations.extend(if side.page {
-                source.page_annotations.clone()
-            } else {
-                source.ticket_annotations.clone()
-            });
-            source.alert_name.clone()
+    let name = if let Some(source) = &spec.sloth {
+        annotations.extend(source.annotations.clone());
+        annotations.extend(if side.page {
+            source.page_annotations.clone()
+        } else {
+            source.ticket_annotations.clone()
+        });
+        source.alert_name.clone()
+    } else {
+        if let Some(url) = &spec.runbook_url {
+            annotations.insert("runbook_url".to_owned(), url.clone());
         }
-        None => {
-            if let Some(url) = &spec.runbook_url {
-                annotations.insert("runbook_url".to_owned(), url.clone());
-            }
-            if let Some(url) = &spec.dashboard {
-                annotations.insert("dashboard".to_owned(), url.clone());
-            }
-            None
+        if let Some(url) = &spec.dashboard {
+            annotations.insert("dashboard".to_owned(), url.clone());
         }
+        None
     };
     let for_ = side
         .tiers

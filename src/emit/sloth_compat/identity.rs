@@ -38,7 +38,7 @@ pub fn window_text(window: Duration) -> String {
     const DAY: u64 = 24 * 60 * 60 * 1000;
     let millis = window.millis();
     for (unit, size) in [("y", 365 * DAY), ("w", 7 * DAY)] {
-        if millis > 0 && millis % size == 0 {
+        if millis > 0 && millis.is_multiple_of(size) {
             return format!("{}{unit}", millis / size);
         }
     }
@@ -68,19 +68,18 @@ pub struct SlothIds {
 
 impl SlothIds {
     pub fn new(service: &ServicePlan, slo: &SloPlan, objective: &ObjectivePlan) -> SlothIds {
-        let (sloth_service, sloth_slo, spec) = match &slo.slo.sloth {
-            Some(source) => (
+        let (sloth_service, sloth_slo, spec) = if let Some(source) = &slo.slo.sloth {
+            (
                 source.service.clone(),
                 source.name.clone(),
                 source.spec.clone(),
-            ),
-            None => {
-                let name = match &objective.objective.name {
-                    Some(name) if slo.objectives.len() > 1 => format!("{}-{name}", slo.slo.id),
-                    _ => slo.slo.id.clone(),
-                };
-                (service.meta.id.clone(), name, NATIVE_SPEC.to_owned())
-            }
+            )
+        } else {
+            let name = match &objective.objective.name {
+                Some(name) if slo.objectives.len() > 1 => format!("{}-{name}", slo.slo.id),
+                _ => slo.slo.id.clone(),
+            };
+            (service.meta.id.clone(), name, NATIVE_SPEC.to_owned())
         };
         let id = format!("{sloth_service}-{sloth_slo}");
         let mut labels = service.meta.labels.clone();
@@ -130,5 +129,25 @@ impl SlothIds {
             .map_or_else(|_| objective.objective.target.percent(), Ratio::to_decimal);
         labels.insert(label::OBJECTIVE.to_owned(), percent);
         labels
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_print_as_sloth_prints_them() {
+        let text = |d: &str| window_text(Duration::parse(d).unwrap());
+        assert_eq!(text("5m"), "5m");
+        assert_eq!(text("1h30m"), "1h30m");
+        assert_eq!(text("30d"), "30d");
+        assert_eq!(text("28d"), "4w");
+        assert_eq!(text("7d"), "1w");
+        assert_eq!(text("365d"), "1y");
+        assert_eq!(
+            error_ratio(Duration::parse("28d").unwrap()),
+            "slo:sli_error:ratio_rate4w"
+        );
     }
 }

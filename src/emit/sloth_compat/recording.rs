@@ -108,23 +108,20 @@ pub fn sli_rules(
         ));
     }
     let base = windowed(BASE_WINDOW);
-    let period_expr = match counted(slo, measure, index, BASE_WINDOW)? {
-        Some((errors, events)) => {
-            rules.push(record(&series::errors_rate(BASE_WINDOW), errors, &base));
-            rules.push(record(&series::events_rate(BASE_WINDOW), events, &base));
-            let errors = ids.selector(&series::errors_rate(BASE_WINDOW));
-            let events = ids.selector(&series::events_rate(BASE_WINDOW));
-            format!(
-                "sum_over_time({errors}[{period}])\n/\n(sum_over_time({events}[{period}]) > 0)\nor\n0 * sum_over_time({errors}[{period}])"
-            )
-        }
-        None => {
-            let ratio = ids.selector(&error_ratio_series(BASE_WINDOW));
-            format!(
-                "sum_over_time({ratio}[{period}])\n/ ignoring ({})\ncount_over_time({ratio}[{period}])",
-                label::WINDOW
-            )
-        }
+    let period_expr = if let Some((errors, events)) = counted(slo, measure, index, BASE_WINDOW)? {
+        rules.push(record(&series::errors_rate(BASE_WINDOW), errors, &base));
+        rules.push(record(&series::events_rate(BASE_WINDOW), events, &base));
+        let errors = ids.selector(&series::errors_rate(BASE_WINDOW));
+        let events = ids.selector(&series::events_rate(BASE_WINDOW));
+        format!(
+            "sum_over_time({errors}[{period}])\n/\n(sum_over_time({events}[{period}]) > 0)\nor\n0 * sum_over_time({errors}[{period}])"
+        )
+    } else {
+        let ratio = ids.selector(&error_ratio_series(BASE_WINDOW));
+        format!(
+            "sum_over_time({ratio}[{period}])\n/ ignoring ({})\ncount_over_time({ratio}[{period}])",
+            label::WINDOW
+        )
     };
     rules.push(record(
         &error_ratio_series(period),
