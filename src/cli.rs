@@ -303,7 +303,7 @@ fn execute(
             });
             let (staging, failure) = staging.into_inner().unwrap_or_else(PoisonError::into_inner);
             let failed = notes.iter().any(Diagnostic::is_error);
-            notes.extend(plan.notes);
+            notes.extend(emit::sloth_compat::plan_notes(&plan, options.compat));
             report.extend(notes);
             if failed || report.fails(cli.deny_warnings) {
                 return Ok(EXIT_INVALID);
@@ -410,7 +410,7 @@ fn check(
     let emitted = emit::emit_all(&plan, &options);
     let failed = emitted.diagnostics.iter().any(Diagnostic::is_error);
     report.extend(emitted.diagnostics);
-    report.extend(plan.notes);
+    report.extend(emit::sloth_compat::plan_notes(&plan, options.compat));
     if failed {
         return Ok(EXIT_INVALID);
     }

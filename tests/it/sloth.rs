@@ -1149,6 +1149,32 @@ fn sloth_names_as_people_write_them() {
         "{typo}"
     );
 
+    // Under --compat sloth the `events` SLO's compliance is weighted by traffic; only the `raw`
+    // one's is averaged over time, and only it gets the note.
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&[
+        "build",
+        "--format",
+        "json",
+        "--compat",
+        "sloth",
+        fixtures.join("names.yml").to_str().unwrap(),
+        "-o",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let averaged: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|d| d["code"] == "slofile::time_weighted_compliance")
+        .map(|d| d["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(averaged.len(), 1, "{averaged:?}");
+    assert!(
+        averaged[0].contains("example-profile-latency-p99"),
+        "{averaged:?}"
+    );
+
     let bad = fixtures.join("bad-names.yml");
     let (code, errors) = validate(&[&bad], &[]);
     assert_eq!(code, 1);
