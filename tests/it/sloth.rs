@@ -976,25 +976,33 @@ fn promtool_test(test: &Path, rules: &str) {
     crate::common::run_tool_ok(&promtool, &["test", "rules", "sloth.test.yml"], dir.path());
 }
 
-/// promtool tests written against the rules Sloth generated for its getting-started example (the
-/// page and the ticket firing, staying quiet, resolving) pass on Sloth's rules and, unchanged, on
-/// ours. The spec is Sloth's example with the `cmd` label its generation script adds.
+/// promtool tests written against the rules Sloth generated for two of its examples, an `events`
+/// and a `raw` SLI (the page and the ticket firing, a ticket without a page, staying quiet, a page
+/// resolving while the ticket stays), pass on Sloth's rules and, unchanged, on ours. Each spec is
+/// Sloth's example with the `cmd` label its generation script adds.
 #[test]
 fn promtool_tests_written_for_sloths_rules_pass_on_ours() {
-    let fixtures = root().join("tests/fixtures/sloth-compat");
-    let test = fixtures.join("getting-started.test.yml");
-    let sloths =
-        std::fs::read_to_string(corpus().join("examples/_gen/getting-started.yml")).unwrap();
-    promtool_test(&test, &sloths);
+    for (example, service) in [
+        ("getting-started", "myservice"),
+        ("raw-home-wifi", "home-wifi"),
+    ] {
+        let fixtures = root().join("tests/fixtures/sloth-compat");
+        let test = fixtures.join(format!("{example}.test.yml"));
+        let sloths =
+            std::fs::read_to_string(corpus().join(format!("examples/_gen/{example}.yml"))).unwrap();
+        promtool_test(&test, &sloths);
 
-    // A relative path: the snapshot holds it.
-    let out = build_with(
-        &[Path::new("tests/fixtures/sloth-compat/getting-started.yml")],
-        &["--compat", "sloth"],
-    );
-    let ours = std::fs::read_to_string(out.path().join("prometheus/myservice.rules.yml")).unwrap();
-    promtool_test(&test, &ours);
-    insta::assert_snapshot!("compat_getting_started", ours);
+        // A relative path: the snapshot holds it.
+        let spec = format!("tests/fixtures/sloth-compat/{example}.yml");
+        let out = build_with(&[Path::new(&spec)], &["--compat", "sloth"]);
+        let ours =
+            std::fs::read_to_string(out.path().join(format!("prometheus/{service}.rules.yml")))
+                .unwrap();
+        promtool_test(&test, &ours);
+        if example == "getting-started" {
+            insta::assert_snapshot!("compat_getting_started", ours);
+        }
+    }
 }
 
 /// With `--prometheus-format operator` the same groups come as a `PrometheusRule`, whose rules
