@@ -1005,6 +1005,38 @@ fn promtool_tests_written_for_sloths_rules_pass_on_ours() {
     }
 }
 
+/// What stays slofile's: compliance over the period weighted by traffic, under Sloth's series
+/// name. A busy error-free half hour then a quiet one with half its requests failing is 0.45%
+/// errors on ours; Sloth's average of 5-minute ratios says 22% (Sloth #241), and fails the test.
+#[test]
+fn period_compliance_is_weighted_by_traffic_where_sloths_is_averaged() {
+    let test = root().join("tests/fixtures/sloth-compat/traffic-weighted.test.yml");
+    let out = build_with(
+        &[&root().join("tests/fixtures/sloth-compat/getting-started.yml")],
+        &["--compat", "sloth"],
+    );
+    let ours = std::fs::read_to_string(out.path().join("prometheus/myservice.rules.yml")).unwrap();
+    promtool_test(&test, &ours);
+
+    let promtool = crate::common::require_tool("promtool");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&test, dir.path().join("sloth.test.yml")).unwrap();
+    std::fs::copy(
+        corpus().join("examples/_gen/getting-started.yml"),
+        dir.path().join("rules.yml"),
+    )
+    .unwrap();
+    let sloths = std::process::Command::new(promtool)
+        .args(["test", "rules", "sloth.test.yml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        !sloths.status.success(),
+        "Sloth's averaged compliance passes a test of traffic-weighted compliance"
+    );
+}
+
 /// With `--prometheus-format operator` the same groups come as a `PrometheusRule`, whose rules
 /// pass the same tests.
 #[test]
@@ -1281,4 +1313,18 @@ fn compat_rules_of_native_specs() {
         "compat_escalation_matrix",
         files["example-escalation.rules.yml"]
     );
+}
+
+/// Every shipped spec and example builds with `--compat sloth` into rules promtool accepts.
+#[test]
+fn compat_rules_of_every_shipped_spec_pass_promtool_check() {
+    let specs = crate::common::shipped_specs();
+    let specs: Vec<&Path> = specs.iter().map(PathBuf::as_path).collect();
+    let out = build_with(&specs, &["--compat", "sloth"]);
+    let files = crate::common::prometheus_files(out.path());
+    assert!(files.len() >= 10, "{:?}", files.keys());
+    let promtool = crate::common::require_tool("promtool");
+    let mut args = vec!["check", "rules"];
+    args.extend(files.keys().map(String::as_str));
+    crate::common::run_tool_ok(&promtool, &args, &out.path().join("prometheus"));
 }
