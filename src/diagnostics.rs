@@ -107,7 +107,7 @@ codes! {
     TierCannotFire => "tier_cannot_fire", "A burn-rate tier that can never fire: its threshold is at or above 100% errors, or its long window never holds `min_events` samples.";
     NoPrometheusRules => "no_prometheus_rules", "An SLO measured outside Prometheus produces no Prometheus rules.";
     PromqlShape => "promql_shape", "User PromQL has a shape slofile cannot build an SLI from, e.g. it already applies `rate()`.";
-    MinEventsIgnored => "min_events_ignored", "`min_events` cannot be enforced because the SLI gives no event counts.";
+    MinEventsIgnored => "min_events_ignored", "`min_events` cannot be enforced because the SLI gives no event counts, or because `--compat sloth` rules have no place for it.";
     TimeWeightedCompliance => "time_weighted_compliance", "Compliance is averaged over time, not weighted by traffic, because the SLI gives no event counts.";
     ArithmeticOverflow => "arithmetic_overflow", "Numbers too precise or too large to compute with exactly.";
     SentryWindow => "sentry_window", "A burn-rate window or probe interval was mapped to the nearest one Sentry allows.";

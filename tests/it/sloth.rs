@@ -1315,12 +1315,29 @@ fn compat_rules_of_native_specs() {
     );
 }
 
-/// Every shipped spec and example builds with `--compat sloth` into rules promtool accepts.
+/// Every shipped spec and example builds with `--compat sloth` into rules promtool accepts, and
+/// what Sloth's rules cannot hold (static and missing-data alerts, `min_events`) is reported.
 #[test]
 fn compat_rules_of_every_shipped_spec_pass_promtool_check() {
     let specs = crate::common::shipped_specs();
     let specs: Vec<&Path> = specs.iter().map(PathBuf::as_path).collect();
     let out = build_with(&specs, &["--compat", "sloth"]);
+    let mut args: Vec<&str> = vec!["build", "--format", "json", "--compat", "sloth"];
+    args.extend(specs.iter().map(|p| p.to_str().unwrap()));
+    let json_out = tempfile::tempdir().unwrap();
+    args.extend(["-o", json_out.path().to_str().unwrap()]);
+    let codes: Vec<String> = String::from_utf8_lossy(&run(&args).stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|d| d["severity"] == "warning")
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect();
+    for code in [
+        "slofile::alert_not_evaluated",
+        "slofile::min_events_ignored",
+    ] {
+        assert!(codes.iter().any(|c| c == code), "{code}: {codes:?}");
+    }
     let files = crate::common::prometheus_files(out.path());
     assert!(files.len() >= 10, "{:?}", files.keys());
     let promtool = crate::common::require_tool("promtool");

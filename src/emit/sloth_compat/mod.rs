@@ -28,7 +28,7 @@ mod recording;
 
 use super::prometheus::{PrometheusFormat, Rule, comment, package};
 use super::{Backend, EmitOptions, OutputFile, Sink};
-use crate::compile::{Plan, ServicePlan, SloPlan};
+use crate::compile::{Measure, Plan, ServicePlan, SloPlan};
 use crate::diagnostics::{Code, Diagnostic, Origin};
 use identity::SlothIds;
 use serde::Serialize;
@@ -175,8 +175,8 @@ fn slo_groups(service: &ServicePlan, slo: &SloPlan) -> Vec<Group> {
     groups
 }
 
-/// What slofile's own rules have and Sloth's do not: the promtool test file, and the static,
-/// missing-data and missing-bucket alerts, which read slofile's own series.
+/// What slofile's own rules have and Sloth's do not: the promtool test file; the static,
+/// missing-data and missing-bucket alerts, which read slofile's own series; `min_events`.
 fn not_in_sloths_rules(service: &ServicePlan) -> Vec<Diagnostic> {
     let mut notes = vec![
         Diagnostic::info(
@@ -199,6 +199,30 @@ fn not_in_sloths_rules(service: &ServicePlan) -> Vec<Diagnostic> {
         if slo.slo.missing_data.is_some() {
             left_out.push("the missing-data alert".to_owned());
         }
+        for guard in slo.bucket_guards() {
+            left_out.push(format!(
+                "the missing-bucket alert at {}",
+                guard.threshold.human()
+            ));
+        }
+        if let (Some(min), true) = (
+            slo.slo.min_events,
+            slo.measure.as_ref().is_some_and(Measure::counts_events),
+        ) {
+            notes.push(
+                Diagnostic::warning(
+                    Code::MinEventsIgnored,
+                    format!(
+                        "SLO `{}`: min_events {min} is not enforced by Sloth-compatible rules",
+                        slo.slo.id
+                    ),
+                )
+                .at_origin(&slo.slo.origin)
+                .with_help(
+                    "Sloth's alerts have no minimum of events; build without `--compat sloth` to keep quiet periods from paging",
+                ),
+            );
+        }
         if left_out.is_empty() {
             continue;
         }
@@ -206,9 +230,10 @@ fn not_in_sloths_rules(service: &ServicePlan) -> Vec<Diagnostic> {
             Diagnostic::warning(
                 Code::AlertNotEvaluated,
                 format!(
-                    "SLO `{}`: {} not in Sloth-compatible rules",
+                    "SLO `{}`: {} {} not in Sloth-compatible rules",
                     slo.slo.id,
-                    left_out.join(", ")
+                    left_out.join(", "),
+                    if left_out.len() > 1 { "are" } else { "is" }
                 ),
             )
             .at_origin(&slo.slo.origin)
