@@ -174,6 +174,10 @@ pub struct EmitArgs {
     /// labelled `grafana_dashboard: "1"` for the Grafana sidecar.
     #[arg(long, value_enum, default_value_t)]
     pub grafana_format: emit::grafana::GrafanaFormat,
+    /// Whose conventions the Prometheus rules follow: slofile's own, or Sloth v0.16's series,
+    /// labels, groups and alerts, for dashboards, routes and tests built on Sloth's output.
+    #[arg(long, value_enum, default_value_t)]
+    pub compat: emit::sloth_compat::Compat,
 }
 
 impl EmitArgs {
@@ -188,6 +192,7 @@ impl EmitArgs {
             sentry_api: self.sentry_api,
             prometheus_format: self.prometheus_format,
             grafana_format: self.grafana_format,
+            compat: self.compat,
         })
     }
 }
@@ -298,7 +303,7 @@ fn execute(
             });
             let (staging, failure) = staging.into_inner().unwrap_or_else(PoisonError::into_inner);
             let failed = notes.iter().any(Diagnostic::is_error);
-            notes.extend(plan.notes);
+            notes.extend(emit::sloth_compat::plan_notes(&plan, options.compat));
             report.extend(notes);
             if failed || report.fails(cli.deny_warnings) {
                 return Ok(EXIT_INVALID);
@@ -405,7 +410,7 @@ fn check(
     let emitted = emit::emit_all(&plan, &options);
     let failed = emitted.diagnostics.iter().any(Diagnostic::is_error);
     report.extend(emitted.diagnostics);
-    report.extend(plan.notes);
+    report.extend(emit::sloth_compat::plan_notes(&plan, options.compat));
     if failed {
         return Ok(EXIT_INVALID);
     }

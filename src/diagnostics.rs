@@ -92,7 +92,7 @@ codes! {
     MissingObjective => "missing_objective", "An SLO needs an objective and has none, or has one it cannot use.";
     InvalidDuration => "invalid_duration", "A duration does not parse, or is zero or negative.";
     InvalidQuantity => "invalid_quantity", "A number, percentage or threshold does not parse or is out of range.";
-    InvalidId => "invalid_id", "An id is not lower-case letters, digits and dashes.";
+    InvalidId => "invalid_id", "An id is not lower-case letters, digits and dashes, or a Sloth name is one Sloth rejects.";
     DuplicateId => "duplicate_id", "Two SLOs, channels, policies or alerts share an id.";
     DuplicateService => "duplicate_service", "Two inputs define the same service.";
     UnknownReference => "unknown_reference", "A channel, severity or policy reference names nothing.";
@@ -107,7 +107,7 @@ codes! {
     TierCannotFire => "tier_cannot_fire", "A burn-rate tier that can never fire: its threshold is at or above 100% errors, or its long window never holds `min_events` samples.";
     NoPrometheusRules => "no_prometheus_rules", "An SLO measured outside Prometheus produces no Prometheus rules.";
     PromqlShape => "promql_shape", "User PromQL has a shape slofile cannot build an SLI from, e.g. it already applies `rate()`.";
-    MinEventsIgnored => "min_events_ignored", "`min_events` cannot be enforced because the SLI gives no event counts.";
+    MinEventsIgnored => "min_events_ignored", "`min_events` cannot be enforced because the SLI gives no event counts, or because `--compat sloth` rules have no place for it.";
     TimeWeightedCompliance => "time_weighted_compliance", "Compliance is averaged over time, not weighted by traffic, because the SLI gives no event counts.";
     ArithmeticOverflow => "arithmetic_overflow", "Numbers too precise or too large to compute with exactly.";
     SentryWindow => "sentry_window", "A burn-rate window or probe interval was mapped to the nearest one Sentry allows.";
@@ -119,7 +119,7 @@ codes! {
     NoAlertPolicy => "no_alert_policy", "An OpenSLO SLO without alert policies gets no burn-rate alerts.";
     NotCarried => "not_carried", "A field of an OpenSLO or Sloth spec that has no equivalent in slofile's output.";
     ApproximateDuration => "approximate_duration", "An OpenSLO duration in months, quarters or years, read as 30, 90 or 365 days.";
-    AlertNotEvaluated => "alert_not_evaluated", "A static alert that no system evaluates; give its SLI a Prometheus measure, or mark it `documentation_only`.";
+    AlertNotEvaluated => "alert_not_evaluated", "A static alert that no system evaluates; give its SLI a Prometheus measure, or mark it `documentation_only`. With `--compat sloth`, also the static and missing-data alerts Sloth-shaped rules leave out.";
     DefaultPeriod => "default_period", "An OpenSLO v1alpha SLO without `timeWindows`, read with Sloth's default period of 30 days.";
     ForeignObject => "foreign_object", "A Kubernetes object that is no SLO (a ConfigMap, a Route) in a file of manifests; it is skipped.";
     LatencyUnit => "latency_unit", "A latency threshold in one unit compared with a histogram in another, such as a milliseconds histogram and a threshold in seconds.";

@@ -8,6 +8,7 @@ pub mod k6;
 pub mod markdown;
 pub mod prometheus;
 pub mod sentry;
+pub mod sloth_compat;
 pub mod terraform;
 pub mod uptimerobot;
 pub(crate) mod yaml;
@@ -33,6 +34,8 @@ pub struct EmitOptions {
     pub prometheus_format: prometheus::PrometheusFormat,
     /// How the Grafana dashboards are packaged.
     pub grafana_format: grafana::GrafanaFormat,
+    /// Whose conventions the Prometheus rules follow.
+    pub compat: sloth_compat::Compat,
 }
 
 /// What the backends produced: files, and notes about how they were rendered.
@@ -87,7 +90,8 @@ pub fn backends() -> Vec<Box<dyn Backend>> {
 /// Runs every backend, handing files to `sink` in no particular order. The notes come back in
 /// backend order.
 pub fn emit_streaming(plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
-    crate::parallel::map(&backends(), |backend| backend.emit(plan, options, sink))
+    let backends = sloth_compat::select(backends(), options.compat);
+    crate::parallel::map(&backends, |backend| backend.emit(plan, options, sink))
         .into_iter()
         .flatten()
         .collect()

@@ -108,6 +108,36 @@ pub struct Slo {
     pub notes: Vec<String>,
     /// The k6 thresholds that enforce the SLO.
     pub k6: Option<K6Thresholds>,
+    /// What a Sloth spec says that only Sloth-compatible rules use; `None` for other specs.
+    pub sloth: Option<Box<SlothSource>>,
+}
+
+/// What a Sloth spec says of an SLO beyond slofile's model: the names as written, and the
+/// alert name and annotations, which `build --compat sloth` renders as Sloth would.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SlothSource {
+    /// The service as written: Sloth's `sloth_service`.
+    pub service: String,
+    /// The SLO name as written: Sloth's `sloth_slo`.
+    pub name: String,
+    /// `prometheus/v1` or `sloth.slok.dev/v1`: Sloth's `sloth_spec`.
+    pub spec: String,
+    /// `alerting.name`: the name of both alerts.
+    pub alert_name: Option<String>,
+    /// `alerting.annotations`, on both alerts.
+    pub annotations: BTreeMap<String, String>,
+    /// `page_alert.annotations` and `ticket_alert.annotations`, over those of `alerting`.
+    pub page_annotations: BTreeMap<String, String>,
+    pub ticket_annotations: BTreeMap<String, String>,
+    /// The labels Sloth puts on the page alert (`alerting.labels`, then `page_alert.labels`,
+    /// `severity` included) and on the ticket alert.
+    pub page_labels: BTreeMap<String, String>,
+    pub ticket_labels: BTreeMap<String, String>,
+    /// Whether each of the SLO's tiers, in order, belongs to the page alert (else the ticket).
+    pub page_tiers: Vec<bool>,
+    /// An `events` SLI's error and total queries, with `{{window}}`: they weigh compliance by
+    /// traffic, where the ratio of the two alone could not.
+    pub events: Option<(String, String)>,
 }
 
 /// k6 thresholds over the requests with `tags` (every request without).

@@ -4,8 +4,11 @@
 //!
 //! How Sloth maps onto slofile:
 //!
-//! - **Ids.** The SLO id is Sloth's `<service>-<name>`, the value Sloth puts in `sloth_id`.
-//!   Documents that name the same service form one slofile service.
+//! - **Ids.** Names are checked with Sloth's rule (see [`sloth_name`]) and mapped to slofile ids
+//!   ([`slofile_id`]: `example_profile_availability` is `example-profile-availability`). The SLO
+//!   id is `<service>-<name>` of the mapped names, Sloth's `sloth_id` spelled as an id; the names
+//!   as written stay the title and [`SlothSource`]. Documents that name the same service form one
+//!   slofile service.
 //! - **SLIs.** `events` become the error ratio `(error_query) / (total_query)` and `raw` its
 //!   `error_ratio_query`, both with `{{.window}}` standing for each alert window, exactly as Sloth
 //!   builds them. SLI plugins run Sloth's own Go code and are reported as unsupported.
@@ -23,17 +26,19 @@
 //!   labels of `alerting` go on every alert of the SLO; those of `page_alert` or `ticket_alert`
 //!   on that alert's tiers only (a paging `routing_key` must not reach tickets), over those of
 //!   `alerting`, as in Sloth. `runbook_url` and `dashboard` annotations are kept; Sloth's alert
-//!   names and other annotations are not carried, and an info says so.
+//!   names and other annotations are not carried into slofile's own rules, and an info says so.
+//!   They are kept in [`SlothSource`], with Sloth's own labels of each alert, for
+//!   `build --compat sloth` (see `crate::emit::sloth_compat`).
 //! - **Plugins.** SLO plugins of Sloth's core (`sloth.dev/core/...`) only shape Sloth's own
 //!   rules, which slofile writes itself; other plugins change the rules and are reported as
 //!   unsupported.
 
 use super::collect::{first_of_each_id, read_document};
-use super::load::{LoadedDocument, SLOTH_K8S_V1};
+use super::load::{LoadedDocument, SLOTH_K8S_V1, SLOTH_PROMETHEUS_V1};
 use super::model::Quantity;
 use super::validate::builtin_tiers;
 use super::walk::{Loc, Map, Walk, bare_service_meta};
-use super::{Objective, RatioSli, Service, ServiceMeta, Sli, Slo, Tier};
+use super::{Objective, RatioSli, Service, ServiceMeta, Sli, Slo, SlothSource, Tier};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::units::{Duration, Ratio};
 use serde_json::Value;
@@ -53,7 +58,12 @@ pub struct Collection {
 /// One `prometheus/v1` document or `PrometheusServiceLevel` resource.
 #[derive(Debug)]
 struct ServiceLevel {
+    /// The service's slofile id, from its Sloth name (see [`slofile_id`]).
     service: String,
+    /// The service as written, Sloth's `sloth_service`.
+    sloth_service: String,
+    /// `sloth_spec`: which of Sloth's formats the document is.
+    spec: &'static str,
     service_loc: Loc,
     labels: BTreeMap<String, String>,
     slos: Vec<SlothSlo>,
@@ -63,7 +73,8 @@ struct ServiceLevel {
 
 #[derive(Debug)]
 struct SlothSlo {
-    /// Complete but for the window and tiers, which depend on the period.
+    /// Complete but for the window and tiers, which depend on the period, and the Sloth source's
+    /// service, spec and tier sides, which depend on the document.
     slo: Slo,
     page: TierAlert,
     ticket: TierAlert,
@@ -211,21 +222,26 @@ fn build_service(
                 slo.labels = labels;
             }
             slo.window = period;
+            let mut page_tiers = Vec::new();
             slo.tiers = tiers
                 .iter()
                 .filter_map(|tier| {
-                    let side = if tier.severity == "page" {
-                        &sloth.page
-                    } else {
-                        &sloth.ticket
-                    };
+                    let page = tier.severity == "page";
+                    let side = if page { &sloth.page } else { &sloth.ticket };
+                    let severity = side.severity.clone()?;
+                    page_tiers.push(page);
                     Some(Tier {
-                        severity: side.severity.clone()?,
+                        severity,
                         labels: side.labels.clone(),
                         ..tier.clone()
                     })
                 })
                 .collect();
+            if let Some(source) = slo.sloth.as_mut() {
+                source.service.clone_from(&level.sloth_service);
+                level.spec.clone_into(&mut source.spec);
+                source.page_tiers = page_tiers;
+            }
             slo.burn_policy = (!slo.tiers.is_empty()).then(|| "sloth".to_owned());
             slos.push(slo);
         }
@@ -293,7 +309,7 @@ fn read_service_level(w: &mut Walk, root: &Map, names: &Names) -> Option<Service
         "name the service, e.g. `service: checkout`",
     );
     if let Some(service) = service {
-        w.checker.id(&root.child("service"), service, "service");
+        sloth_name(w, &root.child("service"), service, "service");
     }
     // SLO ids start with the service; with a broken service they would only repeat its error.
     let service_ok = w.error_count() == before;
@@ -324,12 +340,71 @@ fn read_service_level(w: &mut Walk, root: &Map, names: &Names) -> Option<Service
         ),
     }
     Some(ServiceLevel {
-        service: service?.to_owned(),
+        service: slofile_id(service?),
+        sloth_service: service?.to_owned(),
+        spec: if names.k8s {
+            SLOTH_K8S_V1
+        } else {
+            SLOTH_PROMETHEUS_V1
+        },
         service_loc: w.loc(&root.child("service")),
         labels,
         slos,
         complete: w.error_count() == before,
     })
+}
+
+/// Whether Sloth accepts `name` as a service or SLO name, and an error at `pointer` if not.
+///
+/// Sloth's rule (`NameRegexpStr` in its `pkg/common/conventions`, checked by its
+/// `pkg/common/validation` for the service, the SLO name and the id):
+/// `^[A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]$`, i.e. at least two characters, only ASCII letters,
+/// digits, `-`, `_` and `.`, starting and ending with a letter or digit.
+fn sloth_name(w: &mut Walk, pointer: &str, name: &str, what: &str) -> bool {
+    let alphanumeric = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let valid = name.len() >= 2
+        && alphanumeric(name.chars().next())
+        && alphanumeric(name.chars().last())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !valid {
+        w.error(
+            Code::InvalidId,
+            pointer,
+            format!("invalid Sloth {what} name `{name}`"),
+            "Sloth names have at least two characters: letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit",
+        );
+    }
+    valid
+}
+
+/// The slofile id of a name Sloth accepts: lower case, with `_` and `.` as `-`, so that
+/// `example_profile_availability` is `example-profile-availability`. The name as written stays
+/// the SLO's title and Sloth's `sloth_service` and `sloth_slo`.
+pub fn slofile_id(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            '_' | '.' => '-',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// slofile ids have at most 63 characters (they become file names and label values); Sloth's
+/// have no limit. A longer id keeps its first 54 characters and a hash of the whole, so that it
+/// stays unique and the same on every run.
+fn shorten_id(id: &str) -> String {
+    const MAX: usize = 63;
+    if id.len() <= MAX {
+        return id.to_owned();
+    }
+    // FNV-1a: stable across platforms and releases, unlike the standard library's hasher.
+    let hash = id.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    let head = id[..MAX - 9].trim_end_matches('-');
+    format!("{head}-{hash:08x}")
 }
 
 /// A label map: names checked as Prometheus label names, scalar values read as text.
@@ -405,10 +480,10 @@ fn read_slo(
         "a Sloth SLO",
         "name the SLO, e.g. `name: requests-availability`",
     );
-    let id = name.map(|n| format!("{service}-{n}"));
-    if let Some(id) = id.as_ref().filter(|_| !service.is_empty()) {
-        w.checker.id(&slo.child("name"), id, "SLO");
-    }
+    let name_ok = name.is_some_and(|n| sloth_name(w, &slo.child("name"), n, "SLO"));
+    let id = name
+        .filter(|_| name_ok)
+        .map(|n| shorten_id(&format!("{}-{}", slofile_id(service), slofile_id(n))));
     let target = match slo.get("objective") {
         Some(Value::Number(n)) => {
             let quantity = Quantity::Text(super::walk::number_text(n));
@@ -440,7 +515,7 @@ fn read_slo(
     let slo_labels = labels(w, &slo, "labels");
     check_labels(w, &slo.child("labels"), &slo_labels);
     plugins(w, &slo, "plugins");
-    let sli = read_sli(w, &slo, names);
+    let (sli, events) = read_sli(w, &slo, names).unzip();
     let alerting = read_alerting(w, &slo, names);
     if w.error_count() > before {
         return None;
@@ -484,13 +559,25 @@ fn read_slo(
             tests: Vec::new(),
             notes: Vec::new(),
             k6: None,
+            sloth: Some(Box::new(SlothSource {
+                name: name.unwrap_or_default().to_owned(),
+                alert_name: alerting.name,
+                annotations: alerting.annotations,
+                page_annotations: alerting.page.annotations.clone(),
+                ticket_annotations: alerting.ticket.annotations.clone(),
+                page_labels: alerting.page_labels,
+                ticket_labels: alerting.ticket_labels,
+                events: events.flatten(),
+                ..SlothSource::default()
+            })),
         },
         page: alerting.page,
         ticket: alerting.ticket,
     })
 }
 
-fn read_sli(w: &mut Walk, slo: &Map, names: &Names) -> Option<Sli> {
+/// The SLI, and for `events` its error and total queries.
+fn read_sli(w: &mut Walk, slo: &Map, names: &Names) -> Option<(Sli, Option<(String, String)>)> {
     let Some(sli) = w.map_at(slo, "sli", "`sli`") else {
         if !slo.has("sli") {
             w.error(
@@ -531,18 +618,16 @@ fn read_sli(w: &mut Walk, slo: &Map, names: &Names) -> Option<Sli> {
             let error = window_query(w, &events, error_key);
             let total = window_query(w, &events, total_key);
             let (error, total) = (error?, total?);
-            Some(Sli::Ratio(RatioSli::Query(format!(
-                "({})\n/\n({})",
-                error.trim(),
-                total.trim()
-            ))))
+            let (error, total) = (error.trim().to_owned(), total.trim().to_owned());
+            let ratio = Sli::Ratio(RatioSli::Query(format!("({error})\n/\n({total})")));
+            Some((ratio, Some((error, total))))
         }
         ["raw"] => {
             let raw = w.map_at(&sli, "raw", "`raw`")?;
             let key = names.get("error_ratio_query");
             w.only_keys(&raw, &[key], "`raw`", false);
             let query = window_query(w, &raw, key)?;
-            Some(Sli::Ratio(RatioSli::Query(query.trim().to_owned())))
+            Some((Sli::Ratio(RatioSli::Query(query.trim().to_owned())), None))
         }
         [] => {
             w.error(
@@ -591,6 +676,13 @@ fn window_query(w: &mut Walk, map: &Map, key: &str) -> Option<String> {
 #[derive(Default)]
 struct SlothAlerting {
     labels: BTreeMap<String, String>,
+    /// `alerting.name`.
+    name: Option<String>,
+    /// `alerting.annotations`, all of them.
+    annotations: BTreeMap<String, String>,
+    /// The labels Sloth puts on the page and on the ticket alert.
+    page_labels: BTreeMap<String, String>,
+    ticket_labels: BTreeMap<String, String>,
     page: TierAlert,
     ticket: TierAlert,
     runbook_url: Option<String>,
@@ -604,20 +696,22 @@ struct TierAlert {
     severity: Option<String>,
     /// The alert's labels but `severity`: they go on its tiers' alerts only.
     labels: BTreeMap<String, String>,
+    /// The alert's own annotations.
+    annotations: BTreeMap<String, String>,
 }
 
 /// One of `page_alert` and `ticket_alert`.
 struct AlertSide {
     enabled: bool,
     labels: BTreeMap<String, String>,
-    annotations: Vec<String>,
+    annotations: BTreeMap<String, String>,
 }
 
 fn read_side(w: &mut Walk, alerting: Option<&Map>, key: &str) -> AlertSide {
     let mut side = AlertSide {
         enabled: true,
         labels: BTreeMap::new(),
-        annotations: Vec::new(),
+        annotations: BTreeMap::new(),
     };
     let Some(map) = alerting.and_then(|a| w.map_at(a, key, &format!("`{key}`"))) else {
         return side;
@@ -630,7 +724,7 @@ fn read_side(w: &mut Walk, alerting: Option<&Map>, key: &str) -> AlertSide {
     );
     side.enabled = !w.boolean(&map, "disable").unwrap_or(false);
     side.labels = labels(w, &map, "labels");
-    side.annotations = labels(w, &map, "annotations").into_keys().collect();
+    side.annotations = labels(w, &map, "annotations");
     side
 }
 
@@ -649,12 +743,20 @@ fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAlerting {
         .as_ref()
         .map(|a| labels(w, a, "labels"))
         .unwrap_or_default();
-    let mut annotations = alerting
+    let all_annotations = alerting
         .as_ref()
         .map(|a| labels(w, a, "annotations"))
         .unwrap_or_default();
+    let mut annotations = all_annotations.clone();
     let mut page = read_side(w, alerting.as_ref(), page_key);
     let mut ticket = read_side(w, alerting.as_ref(), ticket_key);
+    // Sloth's own labels of each alert, `severity` included: `alerting`'s, then the alert's.
+    let sloth_labels = |side: &AlertSide| {
+        let mut labels = common.clone();
+        labels.extend(side.labels.clone());
+        labels
+    };
+    let (page_labels, ticket_labels) = (sloth_labels(&page), sloth_labels(&ticket));
     let common_severity = common.remove("severity");
     let at = alerting
         .as_ref()
@@ -672,6 +774,7 @@ fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAlerting {
                     .unwrap_or_else(|| default.to_owned())
             }),
             labels: std::mem::take(&mut side.labels),
+            annotations: side.annotations.clone(),
         }
     };
     let result = SlothAlerting {
@@ -682,6 +785,13 @@ fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAlerting {
             .or_else(|| annotations.remove("runbook")),
         dashboard: annotations.remove("dashboard"),
         labels: common,
+        name: alerting
+            .as_ref()
+            .and_then(|a| w.string(a, "name"))
+            .map(str::to_owned),
+        annotations: all_annotations,
+        page_labels,
+        ticket_labels,
     };
     // Sloth names both alerts after `alerting.name` and refuses a spec without one; slofile names
     // its alerts itself, but keeps the rule so that a spec it accepts stays valid for Sloth.
@@ -716,8 +826,8 @@ fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAlerting {
     let mut skipped: Vec<String> = annotations.into_keys().collect();
     skipped.extend(
         page.annotations
-            .iter()
-            .chain(ticket.annotations.iter())
+            .keys()
+            .chain(ticket.annotations.keys())
             .cloned(),
     );
     skipped.sort();
@@ -741,9 +851,10 @@ fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAlerting {
         w.info(
             Code::NotCarried,
             &at,
-            format!("{} {} not carried", not_carried.join(" and "), if not_carried.len() > 1 { "are" } else { "is" }),
+            format!("{} {} not carried into slofile's own rules", not_carried.join(" and "), if not_carried.len() > 1 { "are" } else { "is" }),
             "slofile names its alerts and writes their summary and description itself, with the burn \
-             rate, budget share and windows; `runbook_url` and `dashboard` annotations are kept",
+             rate, budget share and windows; `runbook_url` and `dashboard` annotations are kept. \
+             `slofile build --compat sloth` writes Sloth's alerts, with these names and annotations",
         );
     }
     result
@@ -863,4 +974,25 @@ fn read_alert_windows(w: &mut Walk, json: &Value) -> Option<AlertWindows> {
         tiers,
         loc: w.loc(&spec.child("sloPeriod")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sloth_names_map_to_slofile_ids() {
+        assert_eq!(
+            slofile_id("example_profile_availability"),
+            "example-profile-availability"
+        );
+        assert_eq!(slofile_id("Latency.P99"), "latency-p99");
+        assert_eq!(shorten_id("myservice-requests"), "myservice-requests");
+        let long = format!("svc-{}", "a".repeat(80));
+        let short = shorten_id(&long);
+        assert_eq!(short.len(), 63);
+        assert_eq!(short, shorten_id(&long), "deterministic");
+        assert_ne!(short, shorten_id(&format!("{long}b")), "unique");
+        assert!(short.starts_with("svc-aaaa"));
+    }
 }

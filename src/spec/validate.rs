@@ -965,6 +965,7 @@ fn check_slo(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
         tests: raw.tests.clone(),
         notes: raw.notes.clone(),
         k6,
+        sloth: None,
     })
 }
 

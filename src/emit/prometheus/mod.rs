@@ -731,7 +731,7 @@ impl<'a> SloRules<'a> {
 }
 
 /// `exchange-completion` → `ExchangeCompletion`.
-fn camel_case(id: &str) -> String {
+pub(crate) fn camel_case(id: &str) -> String {
     id.split('-')
         .filter(|part| !part.is_empty())
         .map(|part| {
@@ -913,17 +913,17 @@ impl Serialize for Group<'_> {
 }
 
 #[derive(Serialize)]
-struct RuleFile<'a> {
-    groups: Vec<Group<'a>>,
+struct RuleFile<G> {
+    groups: G,
 }
 
 #[derive(Serialize)]
-struct PrometheusRule<'a> {
+struct PrometheusRule<G> {
     #[serde(rename = "apiVersion")]
     api_version: &'static str,
     kind: &'static str,
     metadata: Metadata,
-    spec: RuleFile<'a>,
+    spec: RuleFile<G>,
 }
 
 #[derive(Serialize)]
@@ -957,7 +957,18 @@ fn rule_file(service: &ServicePlan, slos: &[SloRules], format: PrometheusFormat)
     out.push_str(&comment(
         "One group per SLO. Recorded series: slo:sli_events:rate<w>, slo:sli_errors:rate<w> and slo:sli_error:ratio_rate<w> per window, compliance over the SLO window, and budget metadata.",
     ));
-    let body = match format {
+    out.push_str(&package(service, groups, format));
+    out
+}
+
+/// Rule groups (any list of `{name, rules}`) as a plain rule file or a `PrometheusRule` object:
+/// the one home of both formats, for every renderer of Prometheus rules.
+pub(crate) fn package<G: Serialize>(
+    service: &ServicePlan,
+    groups: G,
+    format: PrometheusFormat,
+) -> String {
+    match format {
         PrometheusFormat::Rules => to_yaml(&RuleFile { groups }),
         PrometheusFormat::Operator => {
             let mut labels = BTreeMap::new();
@@ -976,9 +987,7 @@ fn rule_file(service: &ServicePlan, slos: &[SloRules], format: PrometheusFormat)
                 spec: RuleFile { groups },
             })
         }
-    };
-    out.push_str(&body);
-    out
+    }
 }
 
 #[cfg(test)]

@@ -105,6 +105,7 @@ impl<'c> Resolver<'c> {
                     tests: Vec::new(),
                     notes: Vec::new(),
                     k6: None,
+                    sloth: None,
                 });
             }
         }
