@@ -276,20 +276,11 @@ pub struct Tier {
     pub labels: BTreeMap<String, String>,
 }
 
+/// Its default, what a spec gets when it says nothing, is in [`validate::defaults`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingData {
     pub for_: Duration,
     pub severity: String,
-}
-
-impl Default for MissingData {
-    /// What a spec gets when it says nothing: a `ticket` after 10 minutes.
-    fn default() -> MissingData {
-        MissingData {
-            for_: Duration::from_millis(10 * 60 * 1000),
-            severity: "ticket".to_owned(),
-        }
-    }
 }
 
 /// What a static alert compares.
