@@ -9,7 +9,10 @@ pub mod schema;
 pub mod sloth;
 pub mod validate;
 pub(crate) mod walk;
-pub mod yaml;
+pub mod yaml_reader;
+
+/// The reader's old name, kept while code written against it is merged.
+pub use yaml_reader as yaml;
 
 use crate::diagnostics::Origin;
 use crate::units::{Duration, Ratio};

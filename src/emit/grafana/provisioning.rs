@@ -3,7 +3,7 @@
 //! prometheus-operator setups run, each dashboard wrapped in a ConfigMap.
 
 use crate::compile::{ServicePlan, dashboard};
-use crate::emit::yaml::Literal;
+use crate::emit::yaml_writer::Literal;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

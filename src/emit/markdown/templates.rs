@@ -3,7 +3,7 @@
 use super::TEMPLATES;
 use super::escape::{cell, code, fence, inline};
 use crate::diagnostics::{Code, Diagnostic, SourceFile};
-use crate::spec::yaml::ByteSpan;
+use crate::spec::yaml_reader::ByteSpan;
 use crate::units::{Duration, Ratio};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};

@@ -6,7 +6,7 @@ use super::defaults::RESERVED_LABELS;
 use crate::diagnostics::{Code, Diagnostic, Origin, SourceFile, did_you_mean};
 use crate::spec::Threshold;
 use crate::spec::model::Quantity;
-use crate::spec::yaml::Document;
+use crate::spec::yaml_reader::Document;
 use crate::units::{Duration, Ratio};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -41,7 +41,7 @@ impl<'a> Checker<'a> {
     pub(super) fn push(
         &mut self,
         diagnostic: Diagnostic,
-        span: crate::spec::yaml::ByteSpan,
+        span: crate::spec::yaml_reader::ByteSpan,
         help: String,
     ) {
         self.diagnostics
@@ -363,7 +363,7 @@ impl<'a> Checker<'a> {
 
     pub(crate) fn labels(&mut self, pointer: &str, labels: &BTreeMap<String, String>) {
         for name in labels.keys() {
-            let child = format!("{pointer}/{}", crate::spec::yaml::escape_pointer(name));
+            let child = format!("{pointer}/{}", crate::spec::yaml_reader::escape_pointer(name));
             self.label_name(&child, name, true);
         }
     }

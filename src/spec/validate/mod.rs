@@ -18,7 +18,7 @@ pub use defaults::{BUILTIN_POLICIES, builtin_tiers};
 pub use service::check_service;
 
 use super::model::{self, RawService};
-use super::yaml::Document;
+use super::yaml_reader::Document;
 use super::{ChannelType, EscalationLevel, Service, ServiceMeta, Tier};
 use crate::diagnostics::{Code, Diagnostic, SourceFile};
 use crate::units::Duration;
