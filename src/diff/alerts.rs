@@ -1,10 +1,9 @@
 //! Burn-rate tiers and static alerts in words, and what changed in them.
 
 use crate::compile::{Evaluator, LeftOut, TierPlan};
-use crate::spec::validate::signal_name;
-use crate::spec::{AlertSource, StaticAlert};
+use crate::spec::StaticAlert;
 
-use super::sli::code;
+use crate::wording::static_alert;
 
 pub(super) fn tier_name(tier: &TierPlan) -> String {
     format!("`{}` {}/{}", tier.severity, tier.long, tier.short)
@@ -103,57 +102,10 @@ pub(super) fn tier_change(before: &TierPlan, after: &TierPlan) -> Option<String>
     (!parts.is_empty()).then(|| format!("{} {}", tier_name(after), parts.join("; ")))
 }
 
-/// A static alert in one line: what it compares, when, and where it goes.
-pub(super) fn static_alert(alert: &StaticAlert) -> String {
-    static_alert_parts(alert)
-        .into_iter()
-        .map(|(_, part)| part)
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The parts of a static alert, by what they say, so that a change names only what changed.
-pub(super) fn static_alert_parts(alert: &StaticAlert) -> [(&'static str, String); 5] {
-    let what = match &alert.source {
-        AlertSource::Expr(expr) => code(expr),
-        AlertSource::Signal(signal) => match alert.percentile {
-            Some(p) => format!("p{} over {}", p, alert.over),
-            None => format!(
-                "{} over {}",
-                signal_name(*signal).replace('_', " "),
-                alert.over
-            ),
-        },
-    };
-    let threshold = format!(
-        "{} {}",
-        if alert.above { "above" } else { "below" },
-        alert.threshold.human()
-    );
-    let held = alert
-        .for_
-        .filter(|f| f.millis() > 0)
-        .map(|f| format!("for {f}"))
-        .unwrap_or_default();
-    let escalation = alert
-        .escalation
-        .as_ref()
-        .map(|e| format!("escalation {e}"))
-        .unwrap_or_default();
-    [
-        ("watches", what),
-        ("fires", threshold),
-        ("holds", held),
-        ("severity", format!("severity `{}`", alert.severity)),
-        ("routes", escalation),
-    ]
-}
-
 pub(super) fn static_alert_change(before: &StaticAlert, after: &StaticAlert) -> Option<String> {
-    let parts: Vec<String> = static_alert_parts(before)
+    let parts: Vec<String> = static_alert::parts(before)
         .into_iter()
-        .zip(static_alert_parts(after))
+        .zip(static_alert::parts(after))
         .filter(|((_, b), (_, a))| b != a)
         .map(|((name, b), (_, a))| {
             let show = |v: String| if v.is_empty() { "none".to_owned() } else { v };

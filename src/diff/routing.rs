@@ -1,30 +1,16 @@
 //! Changes to a service's escalation matrix and channels.
 
 use super::pair_by;
-use crate::spec::{Channel, EscalationLevel, model::ChannelType};
+use crate::spec::{Channel, EscalationLevel};
 
-use super::sli::code;
 use super::slo::list_or_none;
+use crate::emit::markdown::code;
 
 pub(super) fn channel(channel: &Channel) -> String {
-    let kind = channel_kind(channel.kind);
+    let kind = channel.kind.display_name();
     match &channel.target {
         Some(target) => format!("{kind} {}", code(target)),
         None => kind.to_owned(),
-    }
-}
-
-pub(super) fn channel_kind(kind: ChannelType) -> &'static str {
-    match kind {
-        ChannelType::Slack => "Slack",
-        ChannelType::Email => "e-mail",
-        ChannelType::Sms => "SMS",
-        ChannelType::Pagerduty => "PagerDuty",
-        ChannelType::Sentry => "Sentry",
-        ChannelType::Uptimerobot => "UptimeRobot",
-        ChannelType::Webhook => "webhook",
-        ChannelType::Log => "log",
-        ChannelType::Dashboard => "dashboard",
     }
 }
 

@@ -1,27 +1,8 @@
 //! An SLI in words, and the changes to the fields that decide what it measures.
 
+use crate::emit::markdown::code;
 use crate::spec::{RatioSli, Sli};
-
-/// Inline code that survives backticks in the text.
-pub(super) fn code(text: &str) -> String {
-    if text.contains('`') {
-        format!("`` {text} ``")
-    } else {
-        format!("`{text}`")
-    }
-}
-
-pub(super) fn sli_kind(sli: &Sli) -> String {
-    match sli {
-        Sli::Ratio(_) => "a ratio of events".to_owned(),
-        Sli::Latency(h) => format!("latency histogram {}", code(&h.histogram)),
-        Sli::Freshness { from, to, .. } => format!("freshness {from} → {to}"),
-        Sli::Gauge(g) => format!("gauge {}", code(&g.query)),
-        Sli::Probe(p) => format!("a probe of {}", p.url),
-        Sli::Sentry(s) => format!("Sentry transaction {}", code(&s.transaction)),
-        Sli::Documentary { target, .. } => format!("documentation only, target {target}"),
-    }
-}
+use crate::wording;
 
 /// The fields of an SLI that decide what is measured, by name.
 pub(super) fn sli_fields(sli: &Sli) -> Vec<(&'static str, String)> {
@@ -99,7 +80,7 @@ pub(super) fn sli_changes(old: &Sli, new: &Sli) -> Vec<String> {
             "SLI {} → {}: now measured by {}",
             old.kind(),
             new.kind(),
-            sli_kind(new)
+            wording::sli::kind_phrase(new)
         )];
     }
     let (before, after) = (sli_fields(old), sli_fields(new));
@@ -123,4 +104,24 @@ pub(super) fn sli_changes(old: &Sli, new: &Sli) -> Vec<String> {
         }
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_survive_backtick_runs_in_the_text() {
+        let old = Sli::Ratio(RatioSli::Query("rate(errors[5m])".to_owned()));
+        let new = Sli::Ratio(RatioSli::Query(
+            r#"rate(errors{path="a``b"}[5m])"#.to_owned(),
+        ));
+        assert_eq!(
+            sli_changes(&old, &new),
+            vec![
+                r#"SLI `error_ratio_query` `rate(errors[5m])` → ``` rate(errors{path="a``b"}[5m]) ```"#
+                    .to_owned()
+            ]
+        );
+    }
 }

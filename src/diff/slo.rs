@@ -4,15 +4,19 @@ use super::pair_by;
 use crate::compile::{Evaluator, ObjectivePlan, SloPlan, TierPlan};
 use crate::units::Duration;
 
-use super::alerts::{evaluated_by, static_alert, static_alert_change, tier_change, tier_summary};
-use super::sli::{sli_changes, sli_kind};
+use super::alerts::{evaluated_by, static_alert_change, tier_change, tier_summary};
+use super::sli::sli_changes;
 use super::{SloChanges, Status};
+use crate::wording::static_alert;
 
 /// What an added or removed SLO is, in one line per objective, tier and static alert.
 pub(super) fn whole_slo(plan: &SloPlan, status: Status) -> SloChanges {
     let mut lines = Vec::new();
     if status == Status::Added {
-        lines.push(format!("measured by {}", sli_kind(&plan.slo.sli)));
+        lines.push(format!(
+            "measured by {}",
+            crate::wording::sli::kind_phrase(&plan.slo.sli)
+        ));
         if plan.objectives.is_empty() {
             lines.push("documentation only: no objective to compute".to_owned());
         }
@@ -36,7 +40,7 @@ pub(super) fn whole_slo(plan: &SloPlan, status: Status) -> SloChanges {
             lines.push(format!(
                 "static alert `{}`: {}{}",
                 alert.id,
-                static_alert(alert),
+                static_alert::one_line(alert),
                 evaluated_by(evaluator)
             ));
         }
@@ -122,12 +126,12 @@ pub(super) fn slo_changes(old: &SloPlan, new: &SloPlan) -> Vec<String> {
             (None, Some(added)) => lines.push(format!(
                 "static alert `{}` added: {}",
                 added.id,
-                static_alert(added)
+                static_alert::one_line(added)
             )),
             (Some(removed), None) => lines.push(format!(
                 "static alert `{}` removed (was {})",
                 removed.id,
-                static_alert(removed)
+                static_alert::one_line(removed)
             )),
             (Some(before), Some(after)) => lines.extend(static_alert_change(before, after)),
             (None, None) => {}

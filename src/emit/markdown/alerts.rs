@@ -8,8 +8,9 @@ use super::view::{
     labels, route_to, severity_verb,
 };
 use crate::compile::{Evaluator, LeftOut, ObjectivePlan, SloPlan, TierPlan};
-use crate::spec::{AlertSignal, AlertSource, ServiceMeta, Sli, Slo, StaticAlert, Threshold};
+use crate::spec::{AlertSignal, AlertSource, ServiceMeta, Sli, Slo, StaticAlert};
 use crate::units::Duration;
+use crate::wording::{above_or_below, static_alert};
 
 /// The policy's tiers, each with its outcome for every objective. Every objective of an SLO
 /// plans the same tiers in the same order; only thresholds and times differ.
@@ -151,30 +152,15 @@ pub(super) fn alerts_view(meta: &ServiceMeta, plan: &SloPlan) -> AlertsView {
     }
 }
 
-/// A static alert's threshold with its unit: `1%`, `50 entries`, `200 ms`.
-pub(super) fn static_threshold(slo: &Slo, alert: &StaticAlert) -> String {
-    match (&alert.threshold, &slo.sli) {
-        (Threshold::Number(n), Sli::Gauge(g)) => match &g.unit {
-            Some(unit) => format!("{n} {unit}"),
-            None => n.to_decimal(),
-        },
-        (Threshold::Duration(d), _) if alert.percentile.is_some() => d.in_millis(),
-        (Threshold::Duration(d), _) => d.spoken(),
-        (threshold, _) => threshold.human(),
-    }
-}
-
 pub(super) fn static_alert_view(
     meta: &ServiceMeta,
     slo: &Slo,
     alert: &StaticAlert,
     evaluator: &Evaluator,
 ) -> StaticAlertView {
-    let threshold = static_threshold(slo, alert);
+    let threshold = static_alert::threshold_with_unit(slo, alert);
     let sign = if alert.above { ">" } else { "<" };
-    let held = alert
-        .for_
-        .filter(|f| f.millis() > 0)
+    let held = static_alert::hold(alert)
         .map(|f| format!(" for {}", f.human()))
         .unwrap_or_default();
     let percentile = alert
@@ -233,7 +219,7 @@ pub(super) fn static_alert_view(
         },
         condition: format!(
             "{watched} is {} {threshold}{held}",
-            if alert.above { "above" } else { "below" }
+            above_or_below(alert.above)
         ),
         route,
     }

@@ -1,9 +1,9 @@
 //! Sentences and short phrases about an SLO: its target, its data source, its events.
 
-use super::escape::code;
 use crate::compile::{ObjectivePlan, SloPlan};
-use crate::spec::{KeywordCase, RatioSli, Sli, Slo};
+use crate::spec::{RatioSli, Sli, Slo};
 use crate::units::Duration;
+use crate::wording::{above_or_below, capitalise};
 
 /// What the events of an SLO are, for "0.5% of requests".
 pub(super) fn events_noun(slo: &Slo) -> String {
@@ -57,7 +57,7 @@ pub(super) fn gauge_bound(slo: &Slo) -> Option<String> {
     match &slo.sli {
         Sli::Gauge(g) => Some(format!(
             "{} {}{}",
-            if g.good_below { "below" } else { "above" },
+            above_or_below(!g.good_below),
             g.threshold,
             g.unit.as_ref().map(|u| format!(" {u}")).unwrap_or_default()
         )),
@@ -133,116 +133,6 @@ pub(super) fn target_sentence(plan: &SloPlan) -> String {
             main.unwrap_or_default(),
             g.slice.adjective()
         ),
-    }
-}
-
-pub(super) fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-/// The data source in words, Markdown with code spans.
-pub(super) fn source(sli: &Sli) -> String {
-    match sli {
-        Sli::Ratio(RatioSli::Events {
-            good,
-            events,
-            total,
-        }) => format!(
-            "Prometheus counters: {} events {} out of {}",
-            if *good { "good" } else { "bad" },
-            code(events),
-            code(total)
-        ),
-        Sli::Ratio(RatioSli::Query(query)) => {
-            format!("Prometheus error-ratio query {}", code(query))
-        }
-        Sli::Latency(h) => format!("Prometheus histogram {}", code(&h.histogram)),
-        Sli::Freshness {
-            from,
-            to,
-            histogram,
-        } => match histogram {
-            Some(h) => format!(
-                "Prometheus lag histogram {} (lag from {from} to {to})",
-                code(&h.histogram)
-            ),
-            None => format!("Lag from {from} to {to}, measured outside slofile"),
-        },
-        Sli::Gauge(g) => format!(
-            "Prometheus gauge {}, sampled in {} slices",
-            code(&g.query),
-            g.slice.adjective()
-        ),
-        Sli::Probe(p) => {
-            let mut text = format!(
-                "{} probe: {} {} every {}",
-                p.provider.display_name(),
-                p.method,
-                p.url,
-                p.interval.human()
-            );
-            if let Some(timeout) = p.timeout {
-                text.push_str(&format!(", timeout {}", timeout.spoken()));
-            }
-            if !p.expected_status.is_empty() {
-                text.push_str(&format!(", up on {}", p.expected_status.join(" or ")));
-            }
-            if let Some(keyword) = &p.keyword {
-                text.push_str(&format!(", response must contain {}", code(keyword)));
-                if p.keyword_case == KeywordCase::Sensitive {
-                    text.push_str(" (case-sensitive)");
-                }
-            }
-            if !p.follow_redirects {
-                text.push_str(", redirects not followed");
-            }
-            if let Some(slow) = p.response_time_threshold {
-                text.push_str(&format!(", slow above {}", slow.in_millis()));
-            }
-            if let Some(metric) = &p.metric {
-                text.push_str(&format!("; Prometheus metric {}", code(metric)));
-            }
-            text
-        }
-        Sli::Sentry(s) => {
-            let mut text = format!(
-                "Sentry transaction metrics for {} in project {}",
-                code(&s.transaction),
-                code(&s.project)
-            );
-            if let Some(org) = &s.organization {
-                text.push_str(&format!(" of organization {}", code(org)));
-            }
-            text.push_str(&format!("; failures match {}", code(&s.failure)));
-            if let Some(exclude) = &s.exclude {
-                text.push_str(&format!(", excluding {}", code(exclude)));
-            }
-            text
-        }
-        Sli::Documentary { measured_by, .. } => match measured_by {
-            Some(how) => format!("Documented, not measured by slofile; assured by {how}"),
-            None => "Documented, not measured by slofile".to_owned(),
-        },
-    }
-}
-
-/// The data source in a few words, for tables.
-pub(super) fn source_short(sli: &Sli) -> String {
-    match sli {
-        Sli::Ratio(_) => "Prometheus counters".to_owned(),
-        Sli::Latency(_) => "Prometheus histogram".to_owned(),
-        Sli::Freshness { histogram, .. } => match histogram {
-            Some(_) => "Prometheus lag histogram".to_owned(),
-            None => "Outside slofile".to_owned(),
-        },
-        Sli::Gauge(_) => "Prometheus gauge".to_owned(),
-        Sli::Probe(p) => format!("{} on {}", p.provider.display_name(), p.url),
-        Sli::Sentry(s) => format!("Sentry transaction {}", code(&s.transaction)),
-        Sli::Documentary { measured_by, .. } => measured_by.clone().unwrap_or_default(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Tables and charts: the group tables, the error budgets, and the detection charts.
 
 use super::alerts::static_alert_view;
-use super::sentences::{Phrasing, objective_short, source_short, threshold_text};
+use super::sentences::{Phrasing, objective_short, threshold_text};
 use super::view::{
     BudgetRow, BurnExample, Chart, ChartPoint, Exact, GroupRow, GroupTable, IndexService, IndexSlo,
     document_title, route_to, severity_verb,
@@ -9,6 +9,7 @@ use super::view::{
 use crate::compile::{ObjectivePlan, Plan, ServicePlan, SloPlan};
 use crate::spec::{ServiceMeta, Sli};
 use crate::units::{Duration, Ratio};
+use crate::wording::sli;
 use std::collections::BTreeSet;
 
 /// Burn rates at which the detection chart is drawn, as multiples of the sustainable rate.
@@ -75,7 +76,7 @@ pub(super) fn group_table(meta: &ServiceMeta, plans: &[&SloPlan]) -> GroupTable 
                             .map(|t| format!("< {}", threshold_text(slo, t)))
                     })
                     .collect(),
-                measurement: source_short(&slo.sli),
+                measurement: sli::source_short(&slo.sli),
                 alert: alerts.join("; "),
             }
         })
@@ -270,7 +271,7 @@ pub(super) fn index_view(plan: &Plan) -> Vec<IndexService> {
                         group: p.slo.group.clone(),
                         objective: objective_short(p, Phrasing::Objective),
                         window: (!p.objectives.is_empty()).then_some(p.slo.window.millis()),
-                        source: source_short(&p.slo.sli),
+                        source: sli::source_short(&p.slo.sli),
                     })
                     .collect(),
             }

@@ -1,12 +1,13 @@
 //! The view model: plain data for templates, and how it is built from the Plan.
 
 use super::alerts::alerts_view;
-use super::sentences::{events_noun, objective_label, source, source_short, target_sentence};
+use super::sentences::{events_noun, objective_label, target_sentence};
 use super::tables::{budgets, charts, group_table};
 use crate::compile::{ObjectivePlan, ServicePlan, SloPlan};
 use crate::emit::k6;
-use crate::spec::{ChannelType, Command, EscalationLevel, ServiceMeta, Sli, Slo};
+use crate::spec::{Command, EscalationLevel, ServiceMeta, Sli, Slo};
 use crate::units::{Duration, Ratio};
+use crate::wording::sli;
 use serde::{Serialize, Serializer};
 
 /// An exact ratio, serialised as `num/den` for the `percent`, `factor` and `decimal` filters.
@@ -394,7 +395,7 @@ pub(super) fn service_view(service: &ServicePlan) -> ServiceView {
             .map(|c| ChannelView {
                 id: c.id.clone(),
                 name: c.name.clone().unwrap_or_else(|| c.id.clone()),
-                kind: channel_kind(c.kind),
+                kind: c.kind.display_name(),
                 target: c.target.clone(),
                 optional: c.optional,
             })
@@ -439,20 +440,6 @@ pub(super) fn commands(commands: &[Command]) -> Vec<CommandView> {
             description: c.description.clone(),
         })
         .collect()
-}
-
-pub(super) fn channel_kind(kind: ChannelType) -> &'static str {
-    match kind {
-        ChannelType::Slack => "Slack",
-        ChannelType::Email => "Email",
-        ChannelType::Sms => "SMS",
-        ChannelType::Pagerduty => "PagerDuty",
-        ChannelType::Sentry => "Sentry",
-        ChannelType::Uptimerobot => "UptimeRobot",
-        ChannelType::Webhook => "Webhook",
-        ChannelType::Log => "Log",
-        ChannelType::Dashboard => "Dashboard",
-    }
 }
 
 pub(super) fn channel_names(meta: &ServiceMeta, ids: &[String], separator: &str) -> String {
@@ -524,8 +511,8 @@ pub(super) fn slo_view(meta: &ServiceMeta, plan: &SloPlan) -> SloView {
         journey: slo.journey.clone(),
         failure_signal: slo.failure_signal.clone(),
         target: target_sentence(plan),
-        source: source(&slo.sli),
-        source_short: source_short(&slo.sli),
+        source: sli::source(&slo.sli),
+        source_short: sli::source_short(&slo.sli),
         window: slo.window.millis(),
         min_events: slo.min_events,
         group_by: slo.group_by.clone(),

@@ -363,7 +363,10 @@ impl<'a> Checker<'a> {
 
     pub(crate) fn labels(&mut self, pointer: &str, labels: &BTreeMap<String, String>) {
         for name in labels.keys() {
-            let child = format!("{pointer}/{}", crate::spec::yaml_reader::escape_pointer(name));
+            let child = format!(
+                "{pointer}/{}",
+                crate::spec::yaml_reader::escape_pointer(name)
+            );
             self.label_name(&child, name, true);
         }
     }
