@@ -69,7 +69,7 @@ pub fn provisioning_file(services: &[&ServicePlan]) -> String {
     );
     let mut providers = Vec::new();
     for (folder, ids) in &by_folder {
-        let slug = dashboard::slug(folder);
+        let slug = dashboard::url_slug(folder);
         let path = if several {
             format!("{DASHBOARD_DIR}/{slug}")
         } else {

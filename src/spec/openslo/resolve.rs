@@ -1091,18 +1091,8 @@ fn slo_id_and_title(
     (id, format!("{title}: {objective_title}"))
 }
 
-/// Lower-case letters and digits, other runs of characters turned into one `-`.
-pub(crate) fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_matches('-').to_owned()
-}
+/// Lower-case letters and digits, other runs of characters turned into one `-`: the id slug.
+pub(crate) use crate::spec::validate::suggest_id as slug;
 
 /// Whether a query already holds a range: a matrix selector or a subquery.
 fn has_range(query: &str) -> bool {

@@ -11,14 +11,18 @@ use crate::units::{Duration, Ratio};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-/// An id made of `text`: lower-case, with other characters turned into dashes.
+/// An id made of `text` (the slug of ids, object and file names): lower-case ASCII letters and
+/// digits, every run of other characters turned into one dash.
 pub(crate) fn suggest_id(text: &str) -> String {
-    text.to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect::<String>()
-        .trim_matches('-')
-        .to_owned()
+    let mut id = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            id.push(c);
+        } else if !id.is_empty() && !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    id.trim_end_matches('-').to_owned()
 }
 
 /// Checks of values at YAML nodes, each problem reported at its node. Shared with the readers of
