@@ -5,7 +5,7 @@ use super::{
 };
 use crate::compile::{ServicePlan, SloPlan};
 use crate::spec::model::{ChannelType, KeywordCase};
-use crate::spec::validate::{builtin_tiers, signal_name};
+use crate::spec::validate::{builtin_tiers, is_valid_id, signal_name};
 use crate::spec::{AlertSource, RatioSli, ServiceMeta, Sli, Slo, StaticAlert, Threshold, Tier};
 use crate::units::Duration;
 use serde_json::{Map, Value, json};
@@ -160,7 +160,7 @@ pub(super) fn native_policies(slos: &[&Slo]) -> (Vec<(String, Vec<Tier>)>, Vec<S
             .filter(|name| !name.contains(','))
             .map(crate::spec::openslo::slug)
             .unwrap_or_default();
-        let base = if is_native_id(&from_name)
+        let base = if is_valid_id(&from_name)
             && !["default", "workbook", "none"].contains(&from_name.as_str())
         {
             from_name
@@ -177,15 +177,6 @@ pub(super) fn native_policies(slos: &[&Slo]) -> (Vec<(String, Vec<Tier>)>, Vec<S
         policy_of.push(id);
     }
     (defined, policy_of)
-}
-
-pub(super) fn is_native_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 63
-        && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 pub(super) fn native_tier(tier: &Tier, notes: &mut Vec<String>) -> Value {

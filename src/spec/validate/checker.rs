@@ -25,6 +25,17 @@ pub(crate) fn suggest_id(text: &str) -> String {
     id.trim_end_matches('-').to_owned()
 }
 
+/// Whether `id` is a valid id: lower-case letters, digits and dashes, at most 63, starting with a
+/// letter or digit. Ids become file names and label values.
+pub(crate) fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 63
+        && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 /// Checks of values at YAML nodes, each problem reported at its node. Shared with the readers of
 /// other spec formats, so that the same value gets the same diagnostic whatever the format.
 pub(crate) struct Checker<'a> {
@@ -105,13 +116,7 @@ impl<'a> Checker<'a> {
     }
 
     pub(crate) fn id(&mut self, pointer: &str, id: &str, what: &str) {
-        let valid = !id.is_empty()
-            && id.len() <= 63
-            && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !valid {
+        if !is_valid_id(id) {
             let suggestion = suggest_id(id);
             let help = if suggestion.is_empty() {
                 "use lower-case letters, digits and dashes, starting with a letter or digit"

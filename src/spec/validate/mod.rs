@@ -13,7 +13,7 @@ mod slo;
 
 // The paths every reader imports: `crate::spec::validate::{Checker, builtin_tiers, ...}`.
 pub use alerts::signal_name;
-pub(crate) use checker::{Checker, suggest_id};
+pub(crate) use checker::{Checker, is_valid_id, suggest_id};
 pub use defaults::{BUILTIN_POLICIES, builtin_tiers};
 pub use service::check_service;
 
