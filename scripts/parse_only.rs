@@ -8,7 +8,7 @@
 
 use serde_saphyr::Spanned;
 use slofile::spec::load::{collect_paths, yaml_options};
-use slofile::spec::yaml::Node;
+use slofile::spec::yaml_reader::Node;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

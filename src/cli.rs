@@ -4,7 +4,7 @@
 use crate::diagnostics::{self, Code, Diagnostic, Format, Report, SourceFile};
 use crate::emit::sentry::SentryApi;
 use crate::emit::{self, EmitOptions};
-use crate::spec::yaml::ByteSpan;
+use crate::spec::yaml_reader::ByteSpan;
 use crate::units::Duration;
 use crate::{LoadOptions, UsageError, convert, explain, spec, write};
 use clap::{CommandFactory, Parser, Subcommand};

@@ -3,7 +3,7 @@
 //! Every problem slofile finds in its input becomes a [`Diagnostic`]. Stages collect them rather
 //! than stop at the first, so a user fixes a whole file in one round trip.
 
-use crate::spec::yaml::ByteSpan;
+use crate::spec::yaml_reader::ByteSpan;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 

@@ -2,7 +2,8 @@
 
 use crate::compile::{Evaluator, LeftOut, ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
 use crate::emit::{sentry, uptimerobot};
-use crate::spec::{AlertSignal, AlertSource, RatioSli, Sli, StaticAlert, validate::signal_name};
+use crate::spec::Sli;
+use crate::wording::{sli, static_alert};
 use std::fmt::Write;
 
 /// Explains every SLO of the plan.
@@ -27,7 +28,7 @@ pub fn explain(plan: &Plan) -> String {
 fn explain_slo(out: &mut String, plan: &SloPlan) {
     let slo = &plan.slo;
     let _ = writeln!(out, "  {}: {}", slo.id, slo.title);
-    let _ = writeln!(out, "    measured by  {}", describe_sli(&slo.sli));
+    let _ = writeln!(out, "    measured by  {}", sli::explained(&slo.sli));
     if !slo.group_by.is_empty() {
         let _ = writeln!(out, "    one series per  {}", slo.group_by.join(", "));
     }
@@ -59,7 +60,7 @@ fn explain_slo(out: &mut String, plan: &SloPlan) {
         let _ = writeln!(
             out,
             "    static alert  {}{evaluated}",
-            describe_static(alert)
+            static_alert::explained(alert)
         );
     }
     if let (Some(missing), true) = (&slo.missing_data, slo.sli.in_prometheus()) {
@@ -181,51 +182,6 @@ fn explain_tier(out: &mut String, window: &str, tier: &TierPlan) {
     );
 }
 
-fn describe_sli(sli: &Sli) -> String {
-    match sli {
-        Sli::Ratio(RatioSli::Events {
-            good,
-            events,
-            total,
-        }) => format!(
-            "ratio of {} events `{events}` over `{total}`",
-            if *good { "good" } else { "bad" }
-        ),
-        Sli::Ratio(RatioSli::Query(query)) => format!("error-ratio query `{query}`"),
-        Sli::Latency(h) => format!("latency histogram `{}`", h.histogram),
-        Sli::Freshness {
-            from,
-            to,
-            histogram,
-        } => match histogram {
-            Some(h) => format!("freshness {from} → {to}, lag histogram `{}`", h.histogram),
-            None => format!("freshness {from} → {to}, measured outside Prometheus"),
-        },
-        Sli::Gauge(g) => format!(
-            "gauge `{}`, good while {} {} in each {} slice",
-            g.query,
-            if g.good_below { "below" } else { "above" },
-            g.threshold,
-            g.slice.human()
-        ),
-        // The URL is the user's, to the letter: paths and query strings are case-sensitive.
-        Sli::Probe(p) => format!(
-            "{} probe of {} every {}",
-            p.provider.display_name(),
-            p.url,
-            p.interval.human()
-        ),
-        Sli::Sentry(s) => format!(
-            "Sentry transaction `{}` in project `{}`, failure `{}`",
-            s.transaction, s.project, s.failure
-        ),
-        Sli::Documentary { measured_by, .. } => match measured_by {
-            Some(how) => format!("{how} (documentation only)"),
-            None => "documentation only".to_owned(),
-        },
-    }
-}
-
 fn elsewhere(sli: &Sli) -> &'static str {
     match sli {
         Sli::Sentry(_) => "Sentry monitors, no Prometheus rules",
@@ -233,37 +189,4 @@ fn elsewhere(sli: &Sli) -> &'static str {
         Sli::Documentary { .. } => "none: documentation only",
         _ => "none in Prometheus",
     }
-}
-
-fn describe_static(alert: &StaticAlert) -> String {
-    let what = match &alert.source {
-        AlertSource::Expr(expr) => format!("`{expr}`"),
-        AlertSource::Signal(AlertSignal::Compliance) => "compliance over the SLO window".to_owned(),
-        AlertSource::Signal(AlertSignal::Value) => "value".to_owned(),
-        AlertSource::Signal(signal) => match alert.percentile {
-            Some(p) => format!("p{} over {}", p, alert.over),
-            None => format!(
-                "{} over {}",
-                signal_name(*signal).replace('_', " "),
-                alert.over
-            ),
-        },
-    };
-    let held = alert
-        .for_
-        .filter(|f| f.millis() > 0)
-        .map(|f| format!(" for {}", f.human()))
-        .unwrap_or_default();
-    let routed = alert
-        .escalation
-        .as_ref()
-        .map(|e| format!(", {e}"))
-        .unwrap_or_default();
-    format!(
-        "{}: {what} {} {}{held} → {}{routed}",
-        alert.id,
-        if alert.above { "above" } else { "below" },
-        alert.threshold.human(),
-        alert.severity
-    )
 }

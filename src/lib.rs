@@ -16,6 +16,7 @@ pub mod promql;
 pub mod spec;
 pub mod status;
 pub mod units;
+pub mod wording;
 pub mod write;
 
 use diagnostics::{Code, Diagnostic, Report};

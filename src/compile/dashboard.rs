@@ -35,8 +35,10 @@ pub fn title(service_title: &str) -> String {
     format!("{service_title} SLOs")
 }
 
-/// Grafana's URL slug of a title: lower case, runs of other characters as one dash.
-pub fn slug(title: &str) -> String {
+/// Grafana's URL slug of a title: lower case, runs of other characters as one dash. Unlike the
+/// id slug ([`crate::spec::validate::suggest_id`]) it keeps non-ASCII letters, because it must
+/// match the slug Grafana puts in the dashboard's own URL.
+pub fn url_slug(title: &str) -> String {
     let mut slug = String::new();
     for c in title.chars().flat_map(char::to_lowercase) {
         if c.is_alphanumeric() {
@@ -70,7 +72,7 @@ pub fn slo_url(
         "{}/d/{}/{}?viewPanel={}",
         settings.url.trim_end_matches('/'),
         uid(service),
-        slug(&title(service_title)),
+        url_slug(&title(service_title)),
         first_panel_id(index)
     )
 }
@@ -93,8 +95,8 @@ mod tests {
 
     #[test]
     fn slugs_are_grafanas() {
-        assert_eq!(slug("Project NEXUS SLOs"), "project-nexus-slos");
-        assert_eq!(slug("  a -- b!"), "a-b");
+        assert_eq!(url_slug("Project NEXUS SLOs"), "project-nexus-slos");
+        assert_eq!(url_slug("  a -- b!"), "a-b");
     }
 
     #[test]

@@ -95,7 +95,7 @@ fn check_thresholds(
 ) -> Option<K6Thresholds> {
     let mut ok = true;
     for (name, value) in tags {
-        let pointer = format!("{at}/tags/{}", super::yaml::escape_pointer(name));
+        let pointer = format!("{at}/tags/{}", super::yaml_reader::escape_pointer(name));
         if !is_tag_name(name) {
             ok = false;
             c.error_at_key(

@@ -1,7 +1,7 @@
 //! Reading inputs: files and directories, UTF-8, multi-document YAML within input budgets, and
 //! format detection per document.
 
-use super::yaml::{BadKind, ByteSpan, Document, Node};
+use super::yaml_reader::{BadKind, ByteSpan, Document, Node};
 use crate::diagnostics::{Code, Diagnostic, SourceFile};
 use serde_saphyr::Spanned;
 use std::path::{Path, PathBuf};

@@ -11,7 +11,10 @@ pub mod schema;
 pub mod sloth;
 pub mod validate;
 pub(crate) mod walk;
-pub mod yaml;
+pub mod yaml_reader;
+
+/// The reader's old name, kept while code written against it is merged.
+pub use yaml_reader as yaml;
 
 use crate::diagnostics::Origin;
 use crate::units::{Duration, Ratio};
@@ -308,20 +311,11 @@ pub struct Tier {
     pub labels: BTreeMap<String, String>,
 }
 
+/// Its default, what a spec gets when it says nothing, is in [`validate::defaults`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingData {
     pub for_: Duration,
     pub severity: String,
-}
-
-impl Default for MissingData {
-    /// What a spec gets when it says nothing: a `ticket` after 10 minutes.
-    fn default() -> MissingData {
-        MissingData {
-            for_: Duration::from_millis(10 * 60 * 1000),
-            severity: "ticket".to_owned(),
-        }
-    }
 }
 
 /// What a static alert compares.

@@ -228,6 +228,23 @@ pub enum ChannelType {
     Dashboard,
 }
 
+impl ChannelType {
+    /// The kind of channel in words, as documents, explanations and diffs name it.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            ChannelType::Slack => "Slack",
+            ChannelType::Email => "Email",
+            ChannelType::Sms => "SMS",
+            ChannelType::Pagerduty => "PagerDuty",
+            ChannelType::Sentry => "Sentry",
+            ChannelType::Uptimerobot => "UptimeRobot",
+            ChannelType::Webhook => "Webhook",
+            ChannelType::Log => "Log",
+            ChannelType::Dashboard => "Dashboard",
+        }
+    }
+}
+
 /// A notification channel. It carries the identifiers backends need, never secrets.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

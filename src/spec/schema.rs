@@ -2,7 +2,7 @@
 //! against it that map every JSON-Schema error back to the YAML node it is about.
 
 use super::model::RawService;
-use super::yaml::{Document, escape_pointer};
+use super::yaml_reader::{Document, escape_pointer};
 use crate::diagnostics::{Code, Diagnostic, SourceFile, did_you_mean};
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;

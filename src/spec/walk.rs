@@ -3,7 +3,7 @@
 //! reader written with it reports all problems of a file at once, each at its exact place.
 
 use super::validate::Checker;
-use super::yaml::{Document, escape_pointer};
+use super::yaml_reader::{Document, escape_pointer};
 use crate::diagnostics::{Code, Diagnostic, Origin, SourceFile, did_you_mean};
 use crate::units::{Duration, Ratio};
 use serde_json::Value;

@@ -269,7 +269,10 @@ fn burn_rate(q: &SloQueries, objective: &ObjectivePlan) -> Panel {
 fn traffic(q: &SloQueries) -> Panel {
     let noun = noun(q.plan);
     let mut targets = vec![Target::data(q.traffic(), q.legend(&format!("{noun}/s")))];
-    let mut description = format!("{} per second over 5 minutes", capitalised(&noun));
+    let mut description = format!(
+        "{} per second over 5 minutes",
+        crate::wording::capitalise(&noun)
+    );
     if let Some(min) = q.plan.slo.min_events {
         let mut longs: Vec<&TierPlan> = q
             .plan
@@ -375,12 +378,4 @@ fn good_share(q: &SloQueries) -> Option<Panel> {
         width: 12,
         height: 8,
     })
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().collect::<String>() + chars.as_str())
-        .unwrap_or_default()
 }

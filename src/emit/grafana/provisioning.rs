@@ -3,7 +3,7 @@
 //! prometheus-operator setups run, each dashboard wrapped in a ConfigMap.
 
 use crate::compile::{ServicePlan, dashboard};
-use crate::emit::yaml::Literal;
+use crate::emit::yaml_writer::Literal;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -69,7 +69,7 @@ pub fn provisioning_file(services: &[&ServicePlan]) -> String {
     );
     let mut providers = Vec::new();
     for (folder, ids) in &by_folder {
-        let slug = dashboard::slug(folder);
+        let slug = dashboard::url_slug(folder);
         let path = if several {
             format!("{DASHBOARD_DIR}/{slug}")
         } else {

@@ -237,15 +237,5 @@ fn article(word: &str) -> &'static str {
     }
 }
 
-/// Lower-case letters and digits, other runs of characters turned into one `-`.
-pub(crate) fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_matches('-').to_owned()
-}
+/// Lower-case letters and digits, other runs of characters turned into one `-`: the id slug.
+pub(crate) use crate::spec::validate::suggest_id as slug;

@@ -1,0 +1,240 @@
+//! One SLO: its burn tiers, objectives, alerting and missing data.
+
+use super::SloContext;
+use super::alerts::check_static_alert;
+use super::checker::Checker;
+use super::defaults::builtin_tiers;
+use super::sli::check_sli;
+use crate::diagnostics::Code;
+use crate::spec::model::{self, RawSli, RawSlo};
+use crate::spec::{MissingData, Objective, Sli, Slo, Tier};
+use crate::units::Duration;
+
+pub(super) fn check_tier(
+    c: &mut Checker,
+    at: &str,
+    tier: &model::BurnTier,
+    severities: &[&str],
+) -> Option<Tier> {
+    let budget_share = tier
+        .budget
+        .as_ref()
+        .and_then(|b| c.budget_share(&format!("{at}/budget"), b));
+    let factor = tier
+        .factor
+        .as_ref()
+        .and_then(|f| c.positive_factor(&format!("{at}/factor"), f));
+    match (&tier.budget, &tier.factor) {
+        (Some(_), Some(_)) => c.error(
+            Code::ConflictingFields,
+            at,
+            "a tier takes `budget` or `factor`, not both",
+            "keep one: `budget: 2%` is the same as `factor: 13.44` over 28 days with a 1 h window",
+        ),
+        (None, None) => c.error(
+            Code::ConflictingFields,
+            at,
+            "a tier needs `budget` or `factor`",
+            "e.g. `budget: 2%` (share of the window's budget spent in the long window)",
+        ),
+        _ => {}
+    }
+    let long = c.duration(&format!("{at}/long"), &tier.long);
+    let short = c.duration(&format!("{at}/short"), &tier.short);
+    if let (Some(long), Some(short)) = (long, short)
+        && short >= long
+    {
+        c.error(
+            Code::WindowOrder,
+            &format!("{at}/short"),
+            format!("short window {short} is not shorter than long window {long}"),
+            "the short window resets the alert quickly; make it about 1/12 of the long window",
+        );
+    }
+    let for_ = match &tier.for_ {
+        Some(text) => c.hold_duration(&format!("{at}/for"), text),
+        None => Some(Duration::default()),
+    };
+    if let Some(escalation) = &tier.escalation {
+        c.reference(
+            &format!("{at}/escalation"),
+            escalation,
+            severities,
+            "escalation severity",
+        );
+    }
+    c.labels(&format!("{at}/labels"), &tier.labels);
+    if tier.severity.trim().is_empty() {
+        c.error(
+            Code::InvalidValue,
+            &format!("{at}/severity"),
+            "severity is empty",
+            "write e.g. `page` or `ticket`",
+        );
+    }
+    Some(Tier {
+        severity: tier.severity.clone(),
+        budget_share,
+        factor,
+        long: long?,
+        short: short?,
+        for_: for_?,
+        escalation: tier.escalation.clone(),
+        labels: tier.labels.clone(),
+    })
+}
+
+pub(super) fn check_slo(
+    c: &mut Checker,
+    at: &str,
+    raw: &RawSlo,
+    context: &SloContext,
+) -> Option<Slo> {
+    let errors_before = c.diagnostics.iter().filter(|d| d.is_error()).count();
+    c.id(&format!("{at}/id"), &raw.id, "SLO");
+    c.labels(&format!("{at}/labels"), &raw.labels);
+    for (i, label) in raw.group_by.iter().enumerate() {
+        c.label_name(&format!("{at}/group_by/{i}"), label, false);
+    }
+    let window = match &raw.window {
+        Some(w) => c.duration(&format!("{at}/window"), w),
+        None => context.default_window,
+    };
+    let sli_at = format!("{at}/sli");
+    let (sli, mut objectives) = check_sli(c, &sli_at, raw, context)?;
+
+    // The single objective of every kind but latency.
+    let single = !matches!(raw.sli, RawSli::Latency(_));
+    match (&raw.objective, single) {
+        (Some(objective), true) => {
+            if let Some(target) = c.objective(&format!("{at}/objective"), objective) {
+                objectives.insert(
+                    0,
+                    Objective {
+                        name: None,
+                        percentile: None,
+                        target,
+                        threshold: match &sli {
+                            Sli::Freshness { .. } => freshness_threshold(raw, c, &sli_at),
+                            _ => None,
+                        },
+                        written: Checker::quantity_text(objective),
+                        origin: c.origin(&format!("{at}/objective")),
+                    },
+                );
+            }
+        }
+        (Some(_), false) => c.error(
+            Code::ConflictingFields,
+            &format!("{at}/objective"),
+            "a latency SLO takes one objective per percentile, not `objective`",
+            "move the target into `sli.latency.percentiles`, e.g. `{percentile: 95, threshold: 500ms}`",
+        ),
+        (None, true) if !matches!(raw.sli, RawSli::Documentary(_)) => c.error(
+            Code::MissingObjective,
+            at,
+            format!("SLO `{}` has no `objective`", raw.id),
+            "add the target share of good events, e.g. `objective: 99.5%`",
+        ),
+        _ => {}
+    }
+
+    // Alerting.
+    let alerting = raw.alerting.clone().unwrap_or_default();
+    let policy = alerting
+        .burn_policy
+        .clone()
+        .or_else(|| context.defaults.burn_policy.clone())
+        .unwrap_or_else(|| "default".to_owned());
+    let alert_at = format!("{at}/alerting");
+    if alerting.burn_policy.is_some() {
+        c.reference(
+            &format!("{alert_at}/burn_policy"),
+            &policy,
+            context.policy_names,
+            "burn policy",
+        );
+    }
+    c.labels(&format!("{alert_at}/labels"), &alerting.labels);
+    let tiers = if policy == "none" {
+        Vec::new()
+    } else {
+        builtin_tiers(&policy)
+            .or_else(|| context.policies.get(&policy).cloned())
+            .unwrap_or_default()
+    };
+    let missing_data = match &alerting.missing_data {
+        Some(m) if !m.enabled => None,
+        Some(m) => Some(MissingData {
+            for_: match &m.for_ {
+                Some(text) => c.duration(&format!("{alert_at}/missing_data/for"), text)?,
+                None => MissingData::default().for_,
+            },
+            severity: m
+                .severity
+                .clone()
+                .unwrap_or_else(|| MissingData::default().severity),
+        }),
+        None => Some(MissingData::default()),
+    };
+
+    let mut alerts = Vec::new();
+    for (i, alert) in raw.alerts.iter().enumerate() {
+        if let Some(alert) =
+            check_static_alert(c, &format!("{at}/alerts/{i}"), alert, &sli, context)
+        {
+            alerts.push(alert);
+        }
+    }
+    c.unique(
+        raw.alerts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (format!("{at}/alerts/{i}/id"), a.id.as_str())),
+        "alert",
+    );
+
+    let k6 = raw.k6.as_ref().and_then(|mapping| {
+        crate::spec::k6::check_slo_mapping(c, &format!("{at}/k6"), mapping, &sli, &objectives)
+    });
+
+    let errors_after = c.diagnostics.iter().filter(|d| d.is_error()).count();
+    if errors_after > errors_before {
+        return None;
+    }
+    Some(Slo {
+        id: raw.id.clone(),
+        origin: c.origin(&format!("{at}/id")),
+        title: raw.title.clone().unwrap_or_else(|| raw.id.clone()),
+        group: raw.group.clone(),
+        journey: raw.journey.clone(),
+        failure_signal: raw.failure_signal.clone(),
+        events: raw.events.clone(),
+        window: window?,
+        sli,
+        objectives,
+        min_events: raw.min_events.or(context.defaults.min_events),
+        group_by: raw.group_by.clone(),
+        labels: raw.labels.clone(),
+        burn_policy: (policy != "none").then_some(policy),
+        tiers,
+        missing_data,
+        alert_labels: alerting.labels,
+        runbook_url: alerting.runbook_url,
+        dashboard: alerting.dashboard,
+        alerts,
+        measurement: raw.measurement.clone(),
+        verify: raw.verify.clone(),
+        tests: raw.tests.clone(),
+        notes: raw.notes.clone(),
+        k6,
+        sloth: None,
+    })
+}
+
+pub(super) fn freshness_threshold(raw: &RawSlo, c: &mut Checker, sli_at: &str) -> Option<Duration> {
+    match &raw.sli {
+        RawSli::Freshness(f) => c.duration(&format!("{sli_at}/freshness/threshold"), &f.threshold),
+        _ => None,
+    }
+}
