@@ -6,8 +6,9 @@
 //! test per threshold drops that threshold's bucket and keeps every other one, and expects exactly
 //! that threshold's guard to fire once its `for` has elapsed.
 
-use super::super::bucket_guard::absent_labels;
-use super::{AlertTest, ExpAlert, InputSeries, MINUTE, Measure, SloTests, TestGroup, promql};
+use super::file::{AlertTest, ExpAlert, InputSeries, TestGroup};
+use super::{MINUTE, Measure, SloTests, promql};
+use crate::emit::prometheus::bucket_guard::absent_labels;
 use crate::emit::prometheus::{Alert, AlertKind, Template};
 use crate::units::Duration;
 
