@@ -23,6 +23,7 @@
 //! and `check` report and `validate` does not.
 
 pub mod measure;
+pub(crate) mod promql_shape;
 
 pub mod dashboard;
 pub mod series;

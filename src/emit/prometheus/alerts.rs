@@ -3,7 +3,7 @@
 
 use super::format::{Rule, Text};
 use super::template::{Template, escape_template};
-use super::{SloRules, bucket_guard, promql};
+use super::{SloRules, bucket_guard, expr};
 use crate::compile::measure::Measure;
 use crate::compile::{BASE_WINDOW, ObjectivePlan, TierPlan, series};
 use crate::spec::{AlertSignal, AlertSource, Sli, StaticAlert};
@@ -237,7 +237,7 @@ impl SloRules<'_> {
         );
         let (expr, what) = match (&alert.source, &self.measure) {
             (AlertSource::Expr(expr), _) => {
-                promql::parse(expr).map_err(|e| e.clone())?;
+                expr::parse(expr).map_err(|e| e.clone())?;
                 (format!("({expr}) {compare} {value}"), format!("`{expr}`"))
             }
             (
@@ -266,7 +266,7 @@ impl SloRules<'_> {
                 (
                     format!(
                         "histogram_quantile({quantile}, sum{}(rate({buckets}[{}]))) {compare} {value}",
-                        promql::by_clause(&by),
+                        expr::by_clause(&by),
                         alert.over
                     ),
                     format!("p{} over {}", percentile.to_decimal(), alert.over.human()),
@@ -338,9 +338,9 @@ impl SloRules<'_> {
             // Error counters may be absent for good reasons; only when every series the query
             // reads is gone is the SLI missing.
             Measure::ErrorRatioQuery(query) => {
-                let parsed = promql::parse_shared(&query.replace("{{window}}", "5m")).ok()?;
+                let parsed = expr::parse_shared(&query.replace("{{window}}", "5m")).ok()?;
                 let mut absents: Vec<String> = Vec::new();
-                for selector in promql::selectors(&parsed) {
+                for selector in expr::selectors(&parsed) {
                     let absent = format!("absent({selector})");
                     if !absents.contains(&absent) {
                         absents.push(absent);

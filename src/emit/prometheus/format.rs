@@ -172,7 +172,7 @@ pub(super) fn rule_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::prometheus::promql;
+    use crate::emit::prometheus::expr;
     use crate::emit::prometheus::template::{Template, escape_template};
 
     proptest::proptest! {
@@ -189,7 +189,7 @@ mod tests {
             let unescaped = source.replace(&escape_template("{"), "");
             proptest::prop_assert!(!unescaped.contains('{'), "{}", source);
             // PromQL: a string literal reads back as the text.
-            let selector = promql::selector("x", &[("title", &text)]);
+            let selector = expr::selector("x", &[("title", &text)]);
             match promql_parser::parser::parse(&selector) {
                 Ok(promql_parser::parser::Expr::VectorSelector(parsed)) => {
                     proptest::prop_assert_eq!(&parsed.matchers.matchers[0].value, &text);

@@ -43,8 +43,10 @@
 
 mod alerts;
 mod bucket_guard;
+pub(crate) mod expr;
 mod format;
-pub(crate) mod promql;
+/// The old name of `expr`, for callers that still use it.
+pub(crate) use expr as promql;
 mod promtool;
 mod rules;
 mod template;
@@ -62,14 +64,14 @@ pub(crate) use window::{Measured, WindowQueries, window_queries};
 
 /// The `le` matcher of a bucket boundary and PromQL string literals, for other outputs that
 /// select histogram buckets.
-pub(crate) use promql::{le_regex, string_literal};
+pub(crate) use expr::{le_regex, string_literal};
 
 use super::{Backend, EmitOptions, OutputFile, Sink};
 pub(crate) use crate::compile::measure::{Errors, Measure};
 use crate::compile::{ObjectivePlan, Plan, ServicePlan, SloPlan, series};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::units::Duration;
-use promql::ShapeError;
+use expr::ShapeError;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -217,11 +219,11 @@ impl<'a> SloRules<'a> {
     }
 
     pub(crate) fn slo_series(&self, name: &str) -> String {
-        promql::selector(name, &self.slo_matchers())
+        expr::selector(name, &self.slo_matchers())
     }
 
     pub(crate) fn objective_series(&self, name: &str, objective: &ObjectivePlan) -> String {
-        promql::selector(name, &self.objective_matchers(objective))
+        expr::selector(name, &self.objective_matchers(objective))
     }
 
     /// `ignoring (objective) group_left` where errors carry an objective label and events do not;

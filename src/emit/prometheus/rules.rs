@@ -3,7 +3,7 @@
 
 use super::format::Rule;
 use super::promql::ShapeError;
-use super::{SloRules, promql};
+use super::{SloRules, expr};
 use crate::compile::measure::{Errors, Measure};
 use crate::compile::{BASE_WINDOW, ObjectivePlan, series};
 use std::sync::Arc;
@@ -14,7 +14,7 @@ impl SloRules<'_> {
         if let Measure::ErrorRatioQuery(query) = self.measure.clone() {
             for w in self.windows.clone() {
                 let text = query.replace("{{window}}", &w.prometheus());
-                promql::parse(&text)?;
+                expr::parse(&text)?;
                 // A comparison filter drops the NaN of windows without traffic.
                 self.push_record(series::error_ratio(w), format!("({text}) >= 0"), None);
             }
@@ -27,7 +27,7 @@ impl SloRules<'_> {
                 );
             }
         } else {
-            let on = promql::on_clause(self.group_by());
+            let on = expr::on_clause(self.group_by());
             let matching = self.objective_matching();
             for &w in &self.windows.clone() {
                 self.push_record(series::events_rate(w), self.events_expr(w)?, None);

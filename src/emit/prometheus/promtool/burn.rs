@@ -5,7 +5,7 @@ use super::inputs::{Flow, Shape, named};
 use super::simulate::{Pattern, ceil, simulate};
 use super::{HORIZON, MINUTE, SloTests, State};
 use crate::compile::{TierPlan, series};
-use crate::emit::prometheus::{Alert, AlertKind, Template, promql};
+use crate::emit::prometheus::{Alert, AlertKind, Template, expr};
 use crate::units::{Duration, Ratio};
 use std::collections::BTreeMap;
 
@@ -243,7 +243,7 @@ impl SloTests<'_> {
             sample_labels.insert(series::label::ALERTNAME.to_owned(), target.name.clone());
             sample_labels.insert(series::label::ALERTSTATE.to_owned(), "firing".to_owned());
             group.promql_expr_test.push(ExprTest {
-                expr: promql::selector(series::ALERTS, &matchers),
+                expr: expr::selector(series::ALERTS, &matchers),
                 eval_time: time.prometheus(),
                 exp_samples: if firing {
                     vec![ExpSample {

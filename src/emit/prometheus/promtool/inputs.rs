@@ -4,7 +4,7 @@
 use super::file::InputSeries;
 use super::simulate::Pattern;
 use super::{MINUTE, SloTests};
-use crate::emit::prometheus::{Measure, promql};
+use crate::emit::prometheus::{Measure, expr};
 use crate::units::{Duration, Ratio};
 use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::{Expr, VectorSelector, token};
@@ -25,7 +25,7 @@ impl Series {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        promql::selector(&self.name, &labels)
+        expr::selector(&self.name, &labels)
     }
 
     pub(super) fn with(&self, label: &str, value: &str) -> Series {
@@ -142,9 +142,9 @@ impl SloTests<'_> {
                     .iter()
                     .map(|&boundary| {
                         let le = if prometheus3 {
-                            promql::le_prometheus3(boundary)
+                            expr::le_prometheus3(boundary)
                         } else {
-                            promql::le_prometheus2(boundary)
+                            expr::le_prometheus2(boundary)
                         };
                         let per_minute = total
                             .checked_mul(
@@ -207,12 +207,12 @@ pub(super) fn named(name: &str, labels: &BTreeMap<String, String>) -> String {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    promql::selector(name, &pairs)
+    expr::selector(name, &pairs)
 }
 
 pub(super) fn single_selector(query: &str, what: &str) -> Result<VectorSelector, String> {
-    let expr = promql::parse_shared(query)?;
-    let mut found = promql::selectors(&expr);
+    let expr = expr::parse_shared(query)?;
+    let mut found = expr::selectors(&expr);
     if found.len() != 1 {
         return Err(format!(
             "`{what}` reads {} series selectors; synthesis needs exactly one",
@@ -266,7 +266,7 @@ pub(super) fn gauge_selector(query: &str) -> Result<VectorSelector, String> {
             _ => false,
         }
     }
-    let expr = promql::parse_shared(query)?;
+    let expr = expr::parse_shared(query)?;
     if !plain(&expr) {
         return Err(format!(
             "the gauge `{query}` transforms its series, so a synthetic value cannot be chosen"
@@ -494,7 +494,7 @@ mod tests {
     use super::*;
 
     fn selector(text: &str) -> VectorSelector {
-        promql::plain_selector(text, "test").unwrap()
+        expr::plain_selector(text, "test").unwrap()
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //!   of Prometheus 2 and the left-open ranges of Prometheus 3; where the two disagree, or a ratio
 //!   lands exactly on a threshold, only the alert the test is about is asserted.
 
-use super::{Alert, AlertKind, Measure, SloRules, comment, promql, to_yaml};
+use super::{Alert, AlertKind, Measure, SloRules, comment, expr, to_yaml};
 use crate::compile::{ObjectivePlan, ServicePlan, TierPlan};
 use crate::units::Ratio;
 use promql_parser::parser::VectorSelector;
@@ -269,13 +269,13 @@ impl<'a> SloTests<'a> {
         let selectors: Vec<VectorSelector> = match &self.rules.measure {
             Measure::Counters { events, total, .. } => [events, total]
                 .iter()
-                .filter_map(|q| promql::parse_shared(q).ok())
-                .flat_map(|e| promql::selectors(&e))
+                .filter_map(|q| expr::parse_shared(q).ok())
+                .flat_map(|e| expr::selectors(&e))
                 .collect(),
             Measure::Histogram { buckets, .. } => vec![buckets.clone()],
             Measure::Probe { metric, .. } => vec![metric.clone()],
-            Measure::Gauge { query, .. } => promql::parse_shared(query)
-                .map(|e| promql::selectors(&e))
+            Measure::Gauge { query, .. } => expr::parse_shared(query)
+                .map(|e| expr::selectors(&e))
                 .unwrap_or_default(),
             Measure::ErrorRatioQuery(_) => Vec::new(),
         };

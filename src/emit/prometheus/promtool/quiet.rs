@@ -5,7 +5,7 @@ use super::inputs::{Flow, Shape, named};
 use super::simulate::Pattern;
 use super::{MINUTE, QUIET_AT, SloTests};
 use crate::compile::{BASE_WINDOW, ObjectivePlan, series};
-use crate::emit::prometheus::promql;
+use crate::emit::prometheus::expr;
 use crate::units::{Duration, Ratio};
 
 impl SloTests<'_> {
@@ -84,9 +84,9 @@ impl SloTests<'_> {
         names.extend(self.guard_name());
         let selector = format!(
             "ALERTS{{alertname=~{},service={},slo={}}}",
-            promql::string_literal(&names.join("|")),
-            promql::string_literal(&self.rules.service.meta.id),
-            promql::string_literal(self.rules.slo_id())
+            expr::string_literal(&names.join("|")),
+            expr::string_literal(&self.rules.service.meta.id),
+            expr::string_literal(self.rules.slo_id())
         );
         for time in [Duration::from_millis(MINUTE), time] {
             group.promql_expr_test.push(ExprTest {
