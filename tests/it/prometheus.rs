@@ -371,18 +371,20 @@ fn compliance_is_a_ratio_of_sums_of_recorded_rates() {
     // Not an average of ratios (Sloth #241), not a rate over the raw counters (Pyrra #1440).
     assert!(!expr.contains("avg_over_time"), "{expr}");
     assert!(!expr.contains("checkout_payments_total"), "{expr}");
-    // Raw series are read once per window, by the events and errors rules only.
+    // Raw series are read once per window shorter than an hour, by the events and errors rules
+    // only; the windows of an hour or more average the recorded 5m rates.
     for rule in &rules {
-        let reads_raw = rule["expr"]
-            .as_str()
-            .unwrap()
-            .contains("checkout_payments_total");
+        let expr = rule["expr"].as_str().unwrap();
+        let reads_raw = expr.contains("checkout_payments_total");
         let record = rule["record"].as_str().unwrap_or_default();
-        assert_eq!(
-            reads_raw,
-            record.starts_with("slo:sli_events:") || record.starts_with("slo:sli_errors:"),
-            "{rule}"
-        );
+        let counted =
+            record.starts_with("slo:sli_events:") || record.starts_with("slo:sli_errors:");
+        let minutes = record.ends_with('m');
+        assert_eq!(reads_raw, counted && minutes, "{rule}");
+        if counted && !minutes {
+            assert!(expr.starts_with("avg_over_time(slo:sli_"), "{rule}");
+            assert!(expr.contains(":rate5m{"), "{rule}");
+        }
     }
 }
 
@@ -391,22 +393,27 @@ fn ratio_slis_get_rate_inserted_and_group_labels_kept() {
     let built = build(&["tests/fixtures/prometheus/checkout.yaml"], &[], true);
     let exprs = recorded(&built, "checkout.rules.yml", "api-availability");
     assert_eq!(
-        exprs["slo:sli_events:rate1h"],
-        r#"sum(rate(http_requests_total{job="checkout"}[1h]))"#
+        exprs["slo:sli_events:rate5m"],
+        r#"sum(rate(http_requests_total{job="checkout"}[5m]))"#
     );
     // `good` counts good events: errors are all events minus them, never below zero, and all
     // events when the good series are gone.
     assert_eq!(
-        exprs["slo:sli_errors:rate1h"],
-        "clamp_min(slo:sli_events:rate1h{service=\"checkout\",slo=\"api-availability\"} - on () \
-         sum(rate(http_requests_total{code!~\"5..\",job=\"checkout\"}[1h])), 0)\nor on ()\n\
-         slo:sli_events:rate1h{service=\"checkout\",slo=\"api-availability\"}"
+        exprs["slo:sli_errors:rate5m"],
+        "clamp_min(slo:sli_events:rate5m{service=\"checkout\",slo=\"api-availability\"} - on () \
+         sum(rate(http_requests_total{code!~\"5..\",job=\"checkout\"}[5m])), 0)\nor on ()\n\
+         slo:sli_events:rate5m{service=\"checkout\",slo=\"api-availability\"}"
+    );
+    // Windows of an hour or more average the recorded 5m rates instead of reading raw series.
+    assert_eq!(
+        exprs["slo:sli_events:rate1h"],
+        r#"avg_over_time(slo:sli_events:rate5m{service="checkout",slo="api-availability"}[1h])"#
     );
     let payments = recorded(&built, "checkout.rules.yml", "payments");
     // The spec already sums by the group label: kept as written, with rate() inside.
     assert_eq!(
-        payments["slo:sli_events:rate1d"],
-        "sum by (tenant) (rate(checkout_payments_total[1d]))"
+        payments["slo:sli_events:rate5m"],
+        "sum by (tenant) (rate(checkout_payments_total[5m]))"
     );
 }
 
@@ -515,9 +522,12 @@ fn burn_alerts_carry_tier_labels_escalation_and_links() {
     );
     let expr = page["expr"].as_str().unwrap();
     assert!(expr.contains("> 0.0144\nand\n"), "{expr}");
-    // min_events: the long window must hold 50 events.
+    // min_events: the long window must hold 50 events, counted from the recorded 5m rates at
+    // every fifth minute.
     assert!(
-        expr.ends_with("slo:sli_events:rate1h{service=\"checkout\",slo=\"payments\"} * 3600 >= 50"),
+        expr.ends_with(
+            "sum_over_time(slo:sli_events:rate5m{service=\"checkout\",slo=\"payments\"}[1h:5m]) * 300 >= 50"
+        ),
         "{expr}"
     );
     let ticket = &alerts[1];

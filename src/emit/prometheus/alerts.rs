@@ -165,9 +165,8 @@ impl SloRules<'_> {
                 ""
             };
             expr.push_str(&format!(
-                "\nand{matching}\n{} * {} >= {min}",
-                self.slo_series(&series::events_rate(tier.long)),
-                tier.long.as_ratio_secs().to_decimal()
+                "\nand{matching}\n{} >= {min}",
+                self.events_in(tier.long)
             ));
         }
         let mut labels = self.alert_labels(&tier.severity, tier.escalation.as_ref());

@@ -6,7 +6,7 @@
 use crate::compile::promql_shape::push_string_literal;
 pub(crate) use crate::compile::promql_shape::{
     ShapeError, by_clause, le_prometheus2, le_prometheus3, le_regex, parse, parse_shared,
-    plain_selector, selectors, string_literal, with_matcher,
+    selectors, string_literal, with_matcher,
 };
 
 /// A selector such as `name{service="a",slo="b"}`.

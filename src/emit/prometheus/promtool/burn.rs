@@ -295,10 +295,14 @@ impl SloTests<'_> {
         };
         let min = Ratio::integer(i128::from(min));
         let long_minutes = tier.long.millis().div_ceil(MINUTE).max(1);
+        let derived = self.rules.derives(tier.long);
         for minute in 1..=long_minutes {
+            // A derived window counts the recorded 5m rates at every fifth minute: 5 minutes
+            // of events at each, from the first at 5m (at 0 no rate is recorded yet).
+            let counted = if derived { minute / 5 * 5 } else { minute };
             let count = flow
                 .per_minute
-                .checked_mul(Ratio::integer(i128::from(minute)))
+                .checked_mul(Ratio::integer(i128::from(counted)))
                 .ok()?;
             if count == min {
                 return None;
@@ -345,6 +349,7 @@ impl SloTests<'_> {
             step,
             until,
             self.rules.plan.slo.min_events,
+            [tier.long, tier.short].map(|w| self.rules.derives(w)),
             visit,
         );
     }

@@ -494,7 +494,7 @@ mod tests {
     use super::*;
 
     fn selector(text: &str) -> VectorSelector {
-        expr::plain_selector(text, "test").unwrap()
+        crate::compile::promql_shape::plain_selector(text, "test").unwrap()
     }
 
     #[test]
