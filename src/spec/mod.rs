@@ -1,6 +1,7 @@
 //! Specs: the raw language ([`model`]), loading ([`load`]), checks ([`schema`], [`validate`]), and
 //! the validated types below, which the compile stage consumes.
 
+mod exhaustion;
 pub(crate) mod k6;
 pub mod load;
 pub mod model;
@@ -96,6 +97,8 @@ pub struct Slo {
     pub burn_policy: Option<String>,
     pub tiers: Vec<Tier>,
     pub missing_data: Option<MissingData>,
+    /// The burn policy's budget-exhaustion alert, if it has one.
+    pub budget_exhausted: Option<BudgetExhausted>,
     pub alert_labels: BTreeMap<String, String>,
     pub runbook_url: Option<String>,
     pub dashboard: Option<String>,
@@ -290,6 +293,13 @@ impl Default for MissingData {
             severity: "ticket".to_owned(),
         }
     }
+}
+
+/// When the error budget of the SLO window is spent: the alert's routing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetExhausted {
+    pub for_: Duration,
+    pub severity: String,
 }
 
 /// What a static alert compares.

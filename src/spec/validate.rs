@@ -584,6 +584,7 @@ pub fn validate(
 
     // Burn policies.
     let mut policies: BTreeMap<String, Vec<Tier>> = BTreeMap::new();
+    let mut exhaustion: BTreeMap<String, super::BudgetExhausted> = BTreeMap::new();
     for (i, policy) in raw.burn_policies.iter().enumerate() {
         let at = format!("/burn_policies/{i}");
         c.id(&format!("{at}/id"), &policy.id, "burn policy");
@@ -610,6 +611,11 @@ pub fn validate(
             }
         }
         policies.insert(policy.id.clone(), tiers);
+        if let Some(alert) = &policy.budget_exhausted
+            && let Some(alert) = super::BudgetExhausted::check(&mut c, &at, alert)
+        {
+            exhaustion.insert(policy.id.clone(), alert);
+        }
     }
     c.unique(
         raw.burn_policies
@@ -674,6 +680,7 @@ pub fn validate(
         channels: &raw.channels,
         defaults: &defaults,
         policies: &policies,
+        exhaustion: &exhaustion,
         policy_names: &policy_names,
         channel_ids: &channel_ids,
         severities: &severities,
@@ -747,6 +754,7 @@ struct SloContext<'a> {
     channels: &'a [model::Channel],
     defaults: &'a model::Defaults,
     policies: &'a BTreeMap<String, Vec<Tier>>,
+    exhaustion: &'a BTreeMap<String, super::BudgetExhausted>,
     policy_names: &'a [&'a str],
     channel_ids: &'a [&'a str],
     severities: &'a [&'a str],
@@ -953,6 +961,7 @@ fn check_slo(c: &mut Checker, at: &str, raw: &RawSlo, context: &SloContext) -> O
         min_events: raw.min_events.or(context.defaults.min_events),
         group_by: raw.group_by.clone(),
         labels: raw.labels.clone(),
+        budget_exhausted: context.exhaustion.get(&policy).cloned(),
         burn_policy: (policy != "none").then_some(policy),
         tiers,
         missing_data,

@@ -687,3 +687,40 @@ fn scenario_suite() {
         ]
     );
 }
+
+#[test]
+fn budget_exhaustion_alerts_only_where_a_policy_asks() {
+    let built = build(&["tests/fixtures/prometheus/exhaustion.yaml"], &[], true);
+    let rules = rules_of(&built, "wallet.rules.yml", "transfers");
+    let alert = rules
+        .iter()
+        .find(|r| r["alert"] == "TransfersErrorBudgetExhausted")
+        .unwrap();
+    // Compliance below the objective, with min_events counted from the recorded 5m rates.
+    assert_eq!(
+        alert["expr"],
+        "slo:sli_error:ratio_rate30d{service=\"wallet\",slo=\"transfers\"} > 0.005\nand\n\
+         sum_over_time(slo:sli_events:rate5m{service=\"wallet\",slo=\"transfers\"}[30d:5m]) * 300 >= 200"
+    );
+    assert_eq!(alert["for"], "30m");
+    assert_eq!(alert["labels"]["severity"], "ticket");
+    // One per percentile objective, each on its own compliance.
+    let latency = rules_of(&built, "wallet.rules.yml", "balance-latency");
+    let exhausted: Vec<&Value> = latency
+        .iter()
+        .filter(|r| r["alert"] == "BalanceLatencyErrorBudgetExhausted")
+        .collect();
+    assert_eq!(exhausted.len(), 2);
+    assert_eq!(exhausted[1]["labels"]["objective"], "p99");
+    assert!(
+        exhausted[1]["expr"]
+            .as_str()
+            .unwrap()
+            .ends_with("objective=\"p99\"} > 0.01")
+    );
+    // The generated test proves it fires (see promtool_checks_and_tests_everything_generated).
+    assert!(built.files()["wallet.test.yml"].contains("the error budget is exhausted by 35m"));
+    // Built-in policies leave it off.
+    let built = build(&["tests/fixtures/prometheus/checkout.yaml"], &[], true);
+    assert!(!built.files()["checkout.rules.yml"].contains("ErrorBudgetExhausted"));
+}

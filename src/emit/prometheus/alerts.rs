@@ -3,7 +3,7 @@
 
 use super::format::{Rule, Text};
 use super::template::{Template, escape_template};
-use super::{SloRules, bucket_guard, expr};
+use super::{SloRules, bucket_guard, exhaustion, expr};
 use crate::compile::measure::Measure;
 use crate::compile::{BASE_WINDOW, ObjectivePlan, TierPlan, series};
 use crate::spec::{AlertSignal, AlertSource, Sli, StaticAlert};
@@ -22,6 +22,7 @@ impl SloRules<'_> {
                 alerts.push(self.burn_alert(index, objective, tier));
             }
         }
+        alerts.extend(self.budget_exhausted_alerts());
         // The Plan says which static alerts Prometheus evaluates; their expressions take shape.
         alerts.extend(
             self.plan
@@ -45,7 +46,14 @@ impl SloRules<'_> {
     /// select by name.
     pub(super) fn static_alert_name(&self, id: &str) -> String {
         let name = camel_case(id);
-        if [BURN_ALERT, MISSING_ALERT, bucket_guard::BUCKET_ALERT].contains(&name.as_str()) {
+        if [
+            BURN_ALERT,
+            MISSING_ALERT,
+            bucket_guard::BUCKET_ALERT,
+            exhaustion::EXHAUSTED_ALERT,
+        ]
+        .contains(&name.as_str())
+        {
             self.alert_name(&format!("{name}Static"))
         } else {
             self.alert_name(&name)
@@ -397,6 +405,10 @@ pub(crate) enum AlertKind {
     Burn {
         objective: usize,
         tier: Box<TierPlan>,
+    },
+    /// The error budget of the SLO window is spent (see `exhaustion.rs`).
+    BudgetExhausted {
+        objective: usize,
     },
     Static,
     MissingData,

@@ -8,7 +8,8 @@
 //! window an alert needs (and always 5m), the group records:
 //!
 //! - `slo:sli_events:rate<w>`: events per second, from the user's counters, histogram, probe or
-//!   gauge; the one place that reads raw series;
+//!   gauge; the one place that reads raw series, for windows under an hour (longer windows
+//!   average the recorded 5m rates, see `rules.rs`);
 //! - `slo:sli_errors:rate<w>`: failed events per second, one series per objective;
 //! - `slo:sli_error:ratio_rate<w>`: their ratio, from the two recorded series above.
 //!
@@ -43,6 +44,7 @@
 
 mod alerts;
 mod bucket_guard;
+mod exhaustion;
 pub(crate) mod expr;
 mod format;
 /// The old name of `expr`, for callers that still use it.

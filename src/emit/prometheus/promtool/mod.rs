@@ -15,6 +15,10 @@
 //!   by replaying the rules' window arithmetic over the pattern, under both the inclusive ranges
 //!   of Prometheus 2 and the left-open ranges of Prometheus 3; where the two disagree, or a ratio
 //!   lands exactly on a threshold, only the alert the test is about is asserted.
+//! - Windows of an hour or more are derived from the recorded 5m rates (see `rules.rs`). Under a
+//!   constant ratio they see it from the first recorded rate too; `min_events` over them counts
+//!   the 5m rates at 5-minute steps, so a long window reaches it a step at a time; and the replay
+//!   of sampled SLIs sums the recorded 5m counts (`simulate.rs`).
 
 use super::{Alert, AlertKind, Measure, SloRules, comment, expr, to_yaml};
 use crate::compile::{ObjectivePlan, ServicePlan, TierPlan};
@@ -27,6 +31,7 @@ use std::collections::BTreeMap;
 // and the missing-bucket tests.
 mod bucket_guard;
 mod burn;
+mod exhaustion;
 mod file;
 mod inputs;
 mod quiet;
@@ -229,6 +234,7 @@ impl<'a> SloTests<'a> {
                 }
             }
         }
+        groups.extend(self.exhaustion_tests(&mut notes));
         // Prometheus 3 stores `le="1.0"` where Prometheus 2 kept the exporter's `le="1"`: the
         // quiet test again with those labels. Were a bucket not matched, its good events would be
         // missing and every event would count as failed.
