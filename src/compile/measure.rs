@@ -7,7 +7,7 @@
 //! `group_by` label, a range where slofile adds its own) is found before the Plan exists, by
 //! `validate` as by `build`. The Prometheus backend only places these expressions in rules.
 
-use crate::emit::prometheus::promql::{self, ShapeError};
+use super::promql_shape::{self, ShapeError};
 use crate::spec::{AlertSignal, AlertSource, RatioSli, Sli, Slo, StaticAlert};
 use crate::units::{Duration, Ratio};
 use promql_parser::parser::VectorSelector;
@@ -65,7 +65,7 @@ impl Measure {
         };
         let base = Duration::from_secs(5 * 60);
         if let Measure::ErrorRatioQuery(query) = &measure {
-            promql::parse(&query.replace("{{window}}", &base.prometheus()))?;
+            promql_shape::parse(&query.replace("{{window}}", &base.prometheus()))?;
         } else {
             measure.events_expr(&slo.group_by, base)?;
             for index in 0..slo.objectives.len() {
@@ -98,7 +98,7 @@ impl Measure {
                 histogram: Some(histogram),
                 ..
             } => Measure::Histogram {
-                buckets: promql::plain_selector(&histogram.histogram, "`histogram`")?,
+                buckets: promql_shape::plain_selector(&histogram.histogram, "`histogram`")?,
                 // Unlisted buckets are guarded at run time; synthetic test data has a bucket at
                 // every threshold.
                 boundaries: if histogram.buckets.is_empty() {
@@ -114,7 +114,7 @@ impl Measure {
             },
             Sli::Probe(probe) => match &probe.metric {
                 Some(metric) => Measure::Probe {
-                    metric: promql::plain_selector(metric, "a probe's `metric`")?,
+                    metric: promql_shape::plain_selector(metric, "a probe's `metric`")?,
                     interval: probe.interval,
                 },
                 None => return Ok(None),
@@ -158,14 +158,14 @@ impl Measure {
 
     /// The events-per-second expression for a window, from raw series.
     pub fn events_expr(&self, group_by: &[String], window: Duration) -> Result<String, ShapeError> {
-        let by = promql::by_clause(group_by);
+        let by = promql_shape::by_clause(group_by);
         let seconds = window.as_ratio_secs().to_decimal();
         Ok(match self {
             Measure::Counters { total, .. } => {
-                promql::summed_over_window(total, "rate", window, group_by)?
+                promql_shape::summed_over_window(total, "rate", window, group_by)?
             }
             Measure::Histogram { buckets, .. } => {
-                let all = promql::with_matcher(buckets, "le", "=", "+Inf")?;
+                let all = promql_shape::with_matcher(buckets, "le", "=", "+Inf")?;
                 format!("sum{by}(rate({all}[{window}]))")
             }
             Measure::Probe { metric, .. } => {
@@ -190,12 +190,15 @@ impl Measure {
         else {
             return Err("not a gauge".to_owned());
         };
-        if promql::grouped_exactly(query, group_by) {
+        if promql_shape::grouped_exactly(query, group_by) {
             return Ok(query.clone());
         }
-        promql::parse(query)?;
+        promql_shape::parse(query)?;
         let worst = if *good_below { "max" } else { "min" };
-        Ok(format!("{worst}{}({query})", promql::by_clause(group_by)))
+        Ok(format!(
+            "{worst}{}({query})",
+            promql_shape::by_clause(group_by)
+        ))
     }
 
     /// The failed events per second of the objective at `index`, over a window.
@@ -205,11 +208,11 @@ impl Measure {
         index: usize,
         window: Duration,
     ) -> Result<Errors, ShapeError> {
-        let by = promql::by_clause(group_by);
+        let by = promql_shape::by_clause(group_by);
         let seconds = window.as_ratio_secs().to_decimal();
         Ok(match self {
             Measure::Counters { good, events, .. } => {
-                let counted = promql::summed_over_window(events, "rate", window, group_by)?;
+                let counted = promql_shape::summed_over_window(events, "rate", window, group_by)?;
                 if *good {
                     Errors::Good(counted)
                 } else {
@@ -222,7 +225,12 @@ impl Measure {
                 ..
             } => {
                 let threshold = thresholds.get(index).copied().unwrap_or(Ratio::ZERO);
-                let fast = promql::with_matcher(buckets, "le", "=~", &promql::le_regex(threshold))?;
+                let fast = promql_shape::with_matcher(
+                    buckets,
+                    "le",
+                    "=~",
+                    &promql_shape::le_regex(threshold),
+                )?;
                 Errors::Good(format!("sum{by}(rate({fast}[{window}]))"))
             }
             Measure::Probe { metric, .. } => Errors::Good(format!(
@@ -249,7 +257,7 @@ impl Measure {
     /// Whether Prometheus can evaluate a static alert on this measure, and if not, why.
     pub fn evaluates(&self, alert: &StaticAlert, sli: &Sli) -> Result<(), String> {
         match (&alert.source, self) {
-            (AlertSource::Expr(expr), _) => promql::parse(expr).map(|_| ()),
+            (AlertSource::Expr(expr), _) => promql_shape::parse(expr).map(|_| ()),
             (
                 AlertSource::Signal(AlertSignal::ErrorRatio),
                 Measure::Counters { .. } | Measure::ErrorRatioQuery(_),

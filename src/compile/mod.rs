@@ -23,6 +23,7 @@
 //! and `check` report and `validate` does not.
 
 pub mod measure;
+pub(crate) mod promql_shape;
 
 pub mod dashboard;
 pub mod series;
@@ -109,6 +110,12 @@ impl SloPlan {
 
 /// The window over which compliance and budget are computed from recorded rates: 5 minutes.
 pub const BASE_WINDOW_MS: u64 = 5 * 60 * 1000;
+
+/// The shortest window whose rates the Prometheus rules derive from the recorded
+/// [`BASE_WINDOW`] rates instead of reading raw series: 1 hour. Shorter windows read few raw
+/// samples and react within one scrape; longer ones would re-read hours or days of every raw
+/// series at every evaluation.
+pub const DERIVED_FROM: Duration = Duration::from_millis(60 * 60 * 1000);
 
 /// Who evaluates a static alert.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,9 +13,6 @@ pub mod terraform;
 pub mod uptimerobot;
 pub(crate) mod yaml_writer;
 
-/// The writer's old name, kept while code written against it is merged.
-pub(crate) use yaml_writer as yaml;
-
 use crate::compile::Plan;
 use crate::diagnostics::Diagnostic;
 

@@ -2,6 +2,7 @@
 //! the validated types below, which the compile stage consumes.
 
 pub(crate) mod collect;
+mod exhaustion;
 pub(crate) mod k6;
 pub mod load;
 pub mod model;
@@ -12,9 +13,6 @@ pub mod sloth;
 pub mod validate;
 pub(crate) mod walk;
 pub mod yaml_reader;
-
-/// The reader's old name, kept while code written against it is merged.
-pub use yaml_reader as yaml;
 
 use crate::diagnostics::Origin;
 use crate::units::{Duration, Ratio};
@@ -101,6 +99,8 @@ pub struct Slo {
     pub burn_policy: Option<String>,
     pub tiers: Vec<Tier>,
     pub missing_data: Option<MissingData>,
+    /// The burn policy's budget-exhaustion alert, if it has one.
+    pub budget_exhausted: Option<BudgetExhausted>,
     pub alert_labels: BTreeMap<String, String>,
     pub runbook_url: Option<String>,
     pub dashboard: Option<String>,
@@ -314,6 +314,13 @@ pub struct Tier {
 /// Its default, what a spec gets when it says nothing, is in [`validate::defaults`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingData {
+    pub for_: Duration,
+    pub severity: String,
+}
+
+/// When the error budget of the SLO window is spent: the alert's routing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetExhausted {
     pub for_: Duration,
     pub severity: String,
 }

@@ -328,6 +328,23 @@ pub struct BurnPolicy {
     pub id: String,
     /// The tiers. Each becomes one alerting rule.
     pub tiers: Vec<BurnTier>,
+    /// An alert when the error budget of the SLO window is spent: compliance below the objective,
+    /// with at least `min_events` events in the window. Off unless given; the built-in policies
+    /// leave it off.
+    #[serde(default)]
+    pub budget_exhausted: Option<BudgetExhaustedAlert>,
+}
+
+/// The budget-exhaustion alert of a burn policy.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetExhaustedAlert {
+    /// The `severity` label. Default `ticket`.
+    #[serde(default)]
+    pub severity: Option<String>,
+    /// How long the budget must stay spent before the alert fires. Default `10m`.
+    #[serde(default, rename = "for")]
+    pub for_: Option<String>,
 }
 
 /// One multiwindow burn-rate alert tier. Give exactly one of `budget` and `factor`.

@@ -550,6 +550,7 @@ fn read_slo(
             burn_policy: None,
             tiers: Vec::new(),
             missing_data: None,
+            budget_exhausted: None,
             alert_labels: alerting.labels,
             runbook_url: alerting.runbook_url,
             dashboard: alerting.dashboard,

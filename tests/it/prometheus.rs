@@ -371,18 +371,20 @@ fn compliance_is_a_ratio_of_sums_of_recorded_rates() {
     // Not an average of ratios (Sloth #241), not a rate over the raw counters (Pyrra #1440).
     assert!(!expr.contains("avg_over_time"), "{expr}");
     assert!(!expr.contains("checkout_payments_total"), "{expr}");
-    // Raw series are read once per window, by the events and errors rules only.
+    // Raw series are read once per window shorter than an hour, by the events and errors rules
+    // only; the windows of an hour or more average the recorded 5m rates.
     for rule in &rules {
-        let reads_raw = rule["expr"]
-            .as_str()
-            .unwrap()
-            .contains("checkout_payments_total");
+        let expr = rule["expr"].as_str().unwrap();
+        let reads_raw = expr.contains("checkout_payments_total");
         let record = rule["record"].as_str().unwrap_or_default();
-        assert_eq!(
-            reads_raw,
-            record.starts_with("slo:sli_events:") || record.starts_with("slo:sli_errors:"),
-            "{rule}"
-        );
+        let counted =
+            record.starts_with("slo:sli_events:") || record.starts_with("slo:sli_errors:");
+        let minutes = record.ends_with('m');
+        assert_eq!(reads_raw, counted && minutes, "{rule}");
+        if counted && !minutes {
+            assert!(expr.starts_with("avg_over_time(slo:sli_"), "{rule}");
+            assert!(expr.contains(":rate5m{"), "{rule}");
+        }
     }
 }
 
@@ -391,22 +393,27 @@ fn ratio_slis_get_rate_inserted_and_group_labels_kept() {
     let built = build(&["tests/fixtures/prometheus/checkout.yaml"], &[], true);
     let exprs = recorded(&built, "checkout.rules.yml", "api-availability");
     assert_eq!(
-        exprs["slo:sli_events:rate1h"],
-        r#"sum(rate(http_requests_total{job="checkout"}[1h]))"#
+        exprs["slo:sli_events:rate5m"],
+        r#"sum(rate(http_requests_total{job="checkout"}[5m]))"#
     );
     // `good` counts good events: errors are all events minus them, never below zero, and all
     // events when the good series are gone.
     assert_eq!(
-        exprs["slo:sli_errors:rate1h"],
-        "clamp_min(slo:sli_events:rate1h{service=\"checkout\",slo=\"api-availability\"} - on () \
-         sum(rate(http_requests_total{code!~\"5..\",job=\"checkout\"}[1h])), 0)\nor on ()\n\
-         slo:sli_events:rate1h{service=\"checkout\",slo=\"api-availability\"}"
+        exprs["slo:sli_errors:rate5m"],
+        "clamp_min(slo:sli_events:rate5m{service=\"checkout\",slo=\"api-availability\"} - on () \
+         sum(rate(http_requests_total{code!~\"5..\",job=\"checkout\"}[5m])), 0)\nor on ()\n\
+         slo:sli_events:rate5m{service=\"checkout\",slo=\"api-availability\"}"
+    );
+    // Windows of an hour or more average the recorded 5m rates instead of reading raw series.
+    assert_eq!(
+        exprs["slo:sli_events:rate1h"],
+        r#"avg_over_time(slo:sli_events:rate5m{service="checkout",slo="api-availability"}[1h])"#
     );
     let payments = recorded(&built, "checkout.rules.yml", "payments");
     // The spec already sums by the group label: kept as written, with rate() inside.
     assert_eq!(
-        payments["slo:sli_events:rate1d"],
-        "sum by (tenant) (rate(checkout_payments_total[1d]))"
+        payments["slo:sli_events:rate5m"],
+        "sum by (tenant) (rate(checkout_payments_total[5m]))"
     );
 }
 
@@ -515,9 +522,12 @@ fn burn_alerts_carry_tier_labels_escalation_and_links() {
     );
     let expr = page["expr"].as_str().unwrap();
     assert!(expr.contains("> 0.0144\nand\n"), "{expr}");
-    // min_events: the long window must hold 50 events.
+    // min_events: the long window must hold 50 events, counted from the recorded 5m rates at
+    // every fifth minute.
     assert!(
-        expr.ends_with("slo:sli_events:rate1h{service=\"checkout\",slo=\"payments\"} * 3600 >= 50"),
+        expr.ends_with(
+            "sum_over_time(slo:sli_events:rate5m{service=\"checkout\",slo=\"payments\"}[1h:5m]) * 300 >= 50"
+        ),
         "{expr}"
     );
     let ticket = &alerts[1];
@@ -676,4 +686,41 @@ fn scenario_suite() {
             "tenants/per-tenant.test.yml",
         ]
     );
+}
+
+#[test]
+fn budget_exhaustion_alerts_only_where_a_policy_asks() {
+    let built = build(&["tests/fixtures/prometheus/exhaustion.yaml"], &[], true);
+    let rules = rules_of(&built, "wallet.rules.yml", "transfers");
+    let alert = rules
+        .iter()
+        .find(|r| r["alert"] == "TransfersErrorBudgetExhausted")
+        .unwrap();
+    // Compliance below the objective, with min_events counted from the recorded 5m rates.
+    assert_eq!(
+        alert["expr"],
+        "slo:sli_error:ratio_rate30d{service=\"wallet\",slo=\"transfers\"} > 0.005\nand\n\
+         sum_over_time(slo:sli_events:rate5m{service=\"wallet\",slo=\"transfers\"}[30d:5m]) * 300 >= 200"
+    );
+    assert_eq!(alert["for"], "30m");
+    assert_eq!(alert["labels"]["severity"], "ticket");
+    // One per percentile objective, each on its own compliance.
+    let latency = rules_of(&built, "wallet.rules.yml", "balance-latency");
+    let exhausted: Vec<&Value> = latency
+        .iter()
+        .filter(|r| r["alert"] == "BalanceLatencyErrorBudgetExhausted")
+        .collect();
+    assert_eq!(exhausted.len(), 2);
+    assert_eq!(exhausted[1]["labels"]["objective"], "p99");
+    assert!(
+        exhausted[1]["expr"]
+            .as_str()
+            .unwrap()
+            .ends_with("objective=\"p99\"} > 0.01")
+    );
+    // The generated test proves it fires (see promtool_checks_and_tests_everything_generated).
+    assert!(built.files()["wallet.test.yml"].contains("the error budget is exhausted by 35m"));
+    // Built-in policies leave it off.
+    let built = build(&["tests/fixtures/prometheus/checkout.yaml"], &[], true);
+    assert!(!built.files()["checkout.rules.yml"].contains("ErrorBudgetExhausted"));
 }

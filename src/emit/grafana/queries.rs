@@ -6,7 +6,7 @@
 
 use crate::compile::series::{self, label};
 use crate::compile::{BASE_WINDOW, ObjectivePlan, ServicePlan, SloPlan, TierPlan};
-use crate::emit::prometheus::promql::string_literal;
+use crate::emit::prometheus::string_literal;
 use crate::units::{Duration, Ratio};
 
 /// Grafana's start of the dashboard's time range, in Unix seconds.

@@ -8,13 +8,13 @@
 //! count(http_request_duration_seconds_bucket{job="api",le="+Inf"})
 //! ```
 //!
-//! The `le` matcher is the same one the error series use ([`promql::le_regex`]), so it matches
+//! The `le` matcher is the same one the error series use ([`expr::le_regex`]), so it matches
 //! the Prometheus 2 spelling (`le="0.3"`, `le="1"`) and the Prometheus 3 one (`le="1.0"`), and the
 //! exponent form of very large or small boundaries (`le="1e+06"`). The `and` with the `+Inf`
 //! bucket keeps the guard quiet while the whole histogram is absent: that is the missing-data
 //! alert's job, and one cause should page once.
 
-use super::{Alert, AlertKind, Measure, SloRules, Template, promql};
+use super::{Alert, AlertKind, Measure, SloRules, Template, expr};
 use crate::compile::BucketGuard;
 use promql_parser::label::MatchOp;
 use promql_parser::parser::VectorSelector;
@@ -28,7 +28,7 @@ pub(super) const LE_LABEL: &str = "le";
 
 impl SloRules<'_> {
     /// One alert per [`BucketGuard`] of the SLO.
-    pub(super) fn bucket_guard_alerts(&self) -> Result<Vec<Alert>, promql::ShapeError> {
+    pub(super) fn bucket_guard_alerts(&self) -> Result<Vec<Alert>, expr::ShapeError> {
         let Measure::Histogram { buckets, .. } = &self.measure else {
             return Ok(Vec::new());
         };
@@ -43,10 +43,10 @@ impl SloRules<'_> {
         &self,
         buckets: &VectorSelector,
         guard: &BucketGuard,
-    ) -> Result<Alert, promql::ShapeError> {
+    ) -> Result<Alert, expr::ShapeError> {
         let seconds = guard.threshold.as_ratio_secs();
-        let at_threshold = promql::with_matcher(buckets, "le", "=~", &promql::le_regex(seconds))?;
-        let all = promql::with_matcher(buckets, "le", "=", "+Inf")?;
+        let at_threshold = expr::with_matcher(buckets, "le", "=~", &expr::le_regex(seconds))?;
+        let all = expr::with_matcher(buckets, "le", "=", "+Inf")?;
         let expr = format!("absent({at_threshold})\nand on ()\ncount({all})");
 
         let slo = &self.plan.slo;

@@ -4,7 +4,7 @@
 //! recorded (a calendar month, a whole SLO window on a server whose rules are a day old) is
 //! measured exactly.
 
-use super::{Errors, Measure, SloRules, promql};
+use super::{Errors, Measure, SloRules, expr};
 use crate::compile::{BASE_WINDOW, ServicePlan, SloPlan, series};
 use crate::units::Duration;
 
@@ -43,11 +43,11 @@ pub(crate) fn window_queries(
     window: Duration,
 ) -> Option<WindowQueries> {
     let rules = SloRules::build(service, slo)?;
-    let by = promql::by_clause(rules.group_by());
+    let by = expr::by_clause(rules.group_by());
     let base = BASE_WINDOW;
     let mut alert_matchers = vec![(series::label::ALERTSTATE, "firing")];
     alert_matchers.extend(rules.slo_matchers());
-    let firing_alerts = promql::selector(series::ALERTS, &alert_matchers);
+    let firing_alerts = expr::selector(series::ALERTS, &alert_matchers);
     let averaged = |series: String| format!("sum{by}(avg_over_time({series}[{window}]))");
     if let Measure::ErrorRatioQuery(query) = &rules.measure {
         let ratio = query.replace("{{window}}", &base.prometheus());
@@ -68,7 +68,7 @@ pub(crate) fn window_queries(
         });
     }
     let events = rules.events_expr(window).ok()?;
-    let on = promql::on_clause(rules.group_by());
+    let on = expr::on_clause(rules.group_by());
     let mut errors = Vec::new();
     let mut recorded_errors = Vec::new();
     for (index, objective) in slo.objectives.iter().enumerate() {

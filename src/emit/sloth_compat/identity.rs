@@ -8,7 +8,7 @@
 //! `<sloth_service>-<sloth_slo>`, as Sloth makes it.
 
 use crate::compile::{ObjectivePlan, ServicePlan, SloPlan};
-use crate::emit::prometheus::{Labels, promql};
+use crate::emit::prometheus::{Labels, expr as promql};
 use crate::spec::load::SLOTH_PROMETHEUS_V1;
 use crate::units::{Duration, Ratio};
 

@@ -15,7 +15,7 @@
 use super::identity::{SlothIds, error_ratio as error_ratio_series, label, window_text};
 use crate::compile::measure::{Errors, Measure};
 use crate::compile::{BASE_WINDOW, ObjectivePlan, SloPlan, series};
-use crate::emit::prometheus::promql::{self, ShapeError};
+use crate::emit::prometheus::expr::{self as promql, ShapeError};
 use crate::emit::prometheus::{Labels, Rule, Text};
 use crate::units::{Duration, Ratio};
 use std::sync::Arc;

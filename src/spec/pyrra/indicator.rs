@@ -216,7 +216,7 @@ fn any_spelling_of_le(success: &Selector, le: &str) -> String {
         return success.text.clone();
     };
     // The home of the `le` regex is the rules' PromQL; the error series of latency SLIs use it.
-    let regex = crate::emit::prometheus::promql::le_regex(boundary).replace('\\', "\\\\");
+    let regex = crate::compile::promql_shape::le_regex(boundary).replace('\\', "\\\\");
     let matcher = format!("le=~\"{regex}\"");
     let rest = success.without("le");
     match rest.strip_suffix('}') {

@@ -28,7 +28,7 @@ mod selector;
 
 use super::load::LoadedDocument;
 use super::walk::{Loc, Walk, bare_service_meta};
-use super::yaml::Document;
+use super::yaml_reader::Document;
 use super::{Service, Slo};
 use crate::diagnostics::{Code, Diagnostic};
 use serde_json::Value;

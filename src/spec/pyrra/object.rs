@@ -230,6 +230,7 @@ pub(super) fn read(w: &mut Walk, pointer: &str, json: &Value) -> Option<PyrraSlo
             tests: Vec::new(),
             notes: Vec::new(),
             k6: None,
+            budget_exhausted: None,
             sloth: None,
         }),
     })

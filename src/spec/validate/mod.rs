@@ -174,6 +174,7 @@ pub fn validate(
 
     // Burn policies.
     let mut policies: BTreeMap<String, Vec<Tier>> = BTreeMap::new();
+    let mut exhaustion: BTreeMap<String, super::BudgetExhausted> = BTreeMap::new();
     for (i, policy) in raw.burn_policies.iter().enumerate() {
         let at = format!("/burn_policies/{i}");
         c.id(&format!("{at}/id"), &policy.id, "burn policy");
@@ -200,6 +201,11 @@ pub fn validate(
             }
         }
         policies.insert(policy.id.clone(), tiers);
+        if let Some(alert) = &policy.budget_exhausted
+            && let Some(alert) = super::BudgetExhausted::check(&mut c, &at, alert)
+        {
+            exhaustion.insert(policy.id.clone(), alert);
+        }
     }
     c.unique(
         raw.burn_policies
@@ -264,6 +270,7 @@ pub fn validate(
         channels: &raw.channels,
         defaults: &defaults,
         policies: &policies,
+        exhaustion: &exhaustion,
         policy_names: &policy_names,
         channel_ids: &channel_ids,
         severities: &severities,
@@ -337,6 +344,7 @@ pub(super) struct SloContext<'a> {
     pub(super) channels: &'a [model::Channel],
     pub(super) defaults: &'a model::Defaults,
     pub(super) policies: &'a BTreeMap<String, Vec<Tier>>,
+    pub(super) exhaustion: &'a BTreeMap<String, super::BudgetExhausted>,
     pub(super) policy_names: &'a [&'a str],
     pub(super) channel_ids: &'a [&'a str],
     pub(super) severities: &'a [&'a str],

@@ -216,6 +216,7 @@ pub(super) fn check_slo(
         min_events: raw.min_events.or(context.defaults.min_events),
         group_by: raw.group_by.clone(),
         labels: raw.labels.clone(),
+        budget_exhausted: context.exhaustion.get(&policy).cloned(),
         burn_policy: (policy != "none").then_some(policy),
         tiers,
         missing_data,

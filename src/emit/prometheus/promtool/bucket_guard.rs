@@ -6,8 +6,9 @@
 //! test per threshold drops that threshold's bucket and keeps every other one, and expects exactly
 //! that threshold's guard to fire once its `for` has elapsed.
 
-use super::super::bucket_guard::absent_labels;
-use super::{AlertTest, ExpAlert, InputSeries, MINUTE, Measure, SloTests, TestGroup, promql};
+use super::file::{AlertTest, ExpAlert, InputSeries, TestGroup};
+use super::{MINUTE, Measure, SloTests, expr};
+use crate::emit::prometheus::bucket_guard::absent_labels;
 use crate::emit::prometheus::{Alert, AlertKind, Template};
 use crate::units::Duration;
 
@@ -52,7 +53,7 @@ impl SloTests<'_> {
             let input_series = boundaries
                 .iter()
                 .map(|&boundary| InputSeries {
-                    series: base.with("le", &promql::le_prometheus2(boundary)).text(),
+                    series: base.with("le", &expr::le_prometheus2(boundary)).text(),
                     values: format!("0+1000x{steps}"),
                 })
                 .collect();

@@ -96,6 +96,7 @@ impl<'c> Resolver<'c> {
                     burn_policy: (!alerting.tiers.is_empty()).then(|| alerting.policies.join(", ")),
                     tiers: alerting.tiers.clone(),
                     missing_data: alerting.missing_data.clone(),
+                    budget_exhausted: None,
                     alert_labels: BTreeMap::new(),
                     runbook_url: None,
                     dashboard: None,

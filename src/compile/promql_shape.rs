@@ -1,5 +1,8 @@
-//! PromQL text for the Prometheus backend: user expressions rewritten through their AST, string
-//! literals, selectors and the `le` matcher that works on Prometheus 2 and 3 alike.
+//! The user's PromQL, shaped into the expressions of an SLI: parsed through the guarded parser
+//! (`crate::promql`), `rate()` or another range function inserted at every selector, summed by the
+//! SLO's `group_by` labels, histogram buckets selected with an `le` matcher that works on
+//! Prometheus 2 and 3 alike. Compile shapes every SLI once (see `measure.rs`), so a shape error is
+//! a diagnostic before any output exists; the Prometheus backend places the results in rules.
 //!
 //! User PromQL is rewritten with promql-parser and printed back with its `Display`, which keeps
 //! parentheses as written; the rewrites only replace leaf selectors by function calls, so operator
@@ -35,7 +38,7 @@ pub fn string_literal(value: &str) -> String {
 
 /// Appends `value` as a PromQL string literal. Most label values need no escape and are copied
 /// as they are; this runs for every series every rule reads.
-fn push_string_literal(out: &mut String, value: &str) {
+pub(crate) fn push_string_literal(out: &mut String, value: &str) {
     out.push('"');
     if value
         .bytes()
@@ -48,23 +51,6 @@ fn push_string_literal(out: &mut String, value: &str) {
     out.push('"');
 }
 
-/// A selector such as `name{service="a",slo="b"}`.
-pub fn selector(name: &str, labels: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(name.len() + 2 + labels.len() * 24);
-    out.push_str(name);
-    out.push('{');
-    for (i, (label, value)) in labels.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(label);
-        out.push('=');
-        push_string_literal(&mut out, value);
-    }
-    out.push('}');
-    out
-}
-
 /// ` by (a, b) ` between an aggregation and its argument, or nothing when there are no labels:
 /// `sum by (a) (x)`, `sum(x)`.
 pub fn by_clause(labels: &[String]) -> String {
@@ -73,11 +59,6 @@ pub fn by_clause(labels: &[String]) -> String {
     } else {
         format!(" by ({}) ", labels.join(", "))
     }
-}
-
-/// `on (a, b)`, which may be empty: `on ()` matches series that have no labels in common.
-pub fn on_clause(labels: &[String]) -> String {
-    format!("on ({})", labels.join(", "))
 }
 
 /// Replaces every instant-vector selector in `expr` by `function(selector[window])`, e.g. `rate`
@@ -538,7 +519,5 @@ mod tests {
     #[test]
     fn strings_are_escaped() {
         assert_eq!(string_literal("a\"b\\c\nd"), r#""a\"b\\c\nd""#);
-        let text = selector("m", &[("title", "x\"}\ny")]);
-        parse(&text).unwrap();
     }
 }

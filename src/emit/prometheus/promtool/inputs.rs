@@ -1,0 +1,562 @@
+//! Synthetic input series: label values sampled from the spec's own matchers, and the
+//! counter and sampled inputs of a test.
+
+use super::file::InputSeries;
+use super::simulate::Pattern;
+use super::{MINUTE, SloTests};
+use crate::emit::prometheus::{Measure, expr};
+use crate::units::{Duration, Ratio};
+use promql_parser::label::{MatchOp, Matcher};
+use promql_parser::parser::{Expr, VectorSelector, token};
+use regex_syntax::hir::{Class, Hir, HirKind};
+use std::collections::BTreeMap;
+
+/// One synthetic series: a metric name and labels.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Series {
+    pub(super) name: String,
+    pub(super) labels: BTreeMap<String, String>,
+}
+
+impl Series {
+    pub(super) fn text(&self) -> String {
+        let labels: Vec<(&str, &str)> = self
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        expr::selector(&self.name, &labels)
+    }
+
+    pub(super) fn with(&self, label: &str, value: &str) -> Series {
+        let mut copy = self.clone();
+        copy.labels.insert(label.to_owned(), value.to_owned());
+        copy
+    }
+
+    pub(super) fn value_of(&self, label: &str) -> &str {
+        if label == "__name__" {
+            &self.name
+        } else {
+            self.labels.get(label).map_or("", String::as_str)
+        }
+    }
+}
+
+/// The role of a counter series in the synthetic traffic.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Role {
+    /// The spec's `bad` or `good` counter.
+    Counted,
+    /// Traffic that `total` selects and the counted selector does not.
+    Rest,
+    /// A separate `total` counter.
+    Total,
+}
+
+/// How the SLI's input series are synthesised.
+pub(super) enum Shape {
+    Counters(Vec<(Series, Role)>),
+    Histogram(Series),
+    /// A 0/1 probe metric, or a gauge with a good and a bad value; one sample per step.
+    Sampled {
+        series: Series,
+        good: String,
+        bad: String,
+        step: Duration,
+    },
+}
+
+/// A constant flow of events: `per_minute` events, of which `errors[o]` fail objective `o`. In a
+/// histogram an event slow enough to fail one objective fails every objective with a lower
+/// threshold, so the ratios fall as thresholds rise.
+#[derive(Debug, Clone)]
+pub(super) struct Flow {
+    pub(super) per_minute: Ratio,
+    pub(super) errors: Vec<Ratio>,
+}
+impl SloTests<'_> {
+    pub(super) fn counter_input(
+        &self,
+        flow: &Flow,
+        until: Duration,
+        prometheus3: bool,
+    ) -> Vec<InputSeries> {
+        let steps = until.millis() / MINUTE;
+        let total = flow.per_minute;
+        let failed = total
+            .checked_mul(self.flow_ratio(flow, 0))
+            .unwrap_or(Ratio::ZERO);
+        let passed = total.checked_sub(failed).unwrap_or(Ratio::ZERO);
+        let counter = |per_minute: Ratio| {
+            if per_minute.is_zero() {
+                format!("0+0x{steps}")
+            } else {
+                format!("0+{}x{steps}", per_minute.to_decimal())
+            }
+        };
+        match &self.shape {
+            Shape::Counters(series) => {
+                let good = matches!(self.rules.measure, Measure::Counters { good: true, .. });
+                series
+                    .iter()
+                    .map(|(series, role)| {
+                        let counted = if good { passed } else { failed };
+                        let per_minute = match role {
+                            Role::Counted => counted,
+                            Role::Rest => total.checked_sub(counted).unwrap_or(Ratio::ZERO),
+                            Role::Total => total,
+                        };
+                        InputSeries {
+                            series: series.text(),
+                            values: counter(per_minute),
+                        }
+                    })
+                    .collect()
+            }
+            Shape::Histogram(base) => {
+                let Measure::Histogram {
+                    boundaries,
+                    thresholds,
+                    ..
+                } = &self.rules.measure
+                else {
+                    return Vec::new();
+                };
+                // Failing events of an objective are just slower than its threshold: in the
+                // bucket right above it. Fast events are at or under the smallest boundary.
+                let slower = |boundary: f64| {
+                    thresholds
+                        .iter()
+                        .zip(&flow.errors)
+                        .filter(|(t, _)| t.to_f64() >= boundary * (1.0 - 1e-12))
+                        .map(|(_, e)| *e)
+                        .max()
+                        .unwrap_or(Ratio::ZERO)
+                };
+                let mut buckets: Vec<f64> = boundaries.clone();
+                buckets.sort_by(f64::total_cmp);
+                buckets.dedup();
+                buckets.push(f64::INFINITY);
+                buckets
+                    .iter()
+                    .map(|&boundary| {
+                        let le = if prometheus3 {
+                            expr::le_prometheus3(boundary)
+                        } else {
+                            expr::le_prometheus2(boundary)
+                        };
+                        let per_minute = total
+                            .checked_mul(
+                                Ratio::ONE
+                                    .checked_sub(slower(boundary))
+                                    .unwrap_or(Ratio::ONE),
+                            )
+                            .unwrap_or(total);
+                        InputSeries {
+                            series: base.with("le", &le).text(),
+                            values: counter(per_minute),
+                        }
+                    })
+                    .collect()
+            }
+            Shape::Sampled { .. } => Vec::new(),
+        }
+    }
+
+    pub(super) fn sampled_input(&self, pattern: &Pattern, until: Duration) -> Vec<InputSeries> {
+        let Shape::Sampled {
+            series,
+            good,
+            bad,
+            step,
+        } = &self.shape
+        else {
+            return Vec::new();
+        };
+        let count = until.millis() / step.millis().max(1) + 1;
+        let mut runs: Vec<(bool, u64)> = Vec::new();
+        for index in 0..count {
+            let is_bad = pattern.is_bad(index);
+            match runs.last_mut() {
+                Some((state, length)) if *state == is_bad => *length += 1,
+                _ => runs.push((is_bad, 1)),
+            }
+        }
+        let values: Vec<String> = runs
+            .iter()
+            .map(|(is_bad, length)| {
+                let value = if *is_bad { bad } else { good };
+                if *length == 1 {
+                    value.clone()
+                } else {
+                    format!("{value}x{}", length - 1)
+                }
+            })
+            .collect();
+        vec![InputSeries {
+            series: series.text(),
+            values: values.join(" "),
+        }]
+    }
+}
+
+/// `name{labels}` for `exp_samples`; without a name for expressions that drop it.
+pub(super) fn named(name: &str, labels: &BTreeMap<String, String>) -> String {
+    let pairs: Vec<(&str, &str)> = labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    expr::selector(name, &pairs)
+}
+
+pub(super) fn single_selector(query: &str, what: &str) -> Result<VectorSelector, String> {
+    let expr = expr::parse_shared(query)?;
+    let mut found = expr::selectors(&expr);
+    if found.len() != 1 {
+        return Err(format!(
+            "`{what}` reads {} series selectors; synthesis needs exactly one",
+            found.len()
+        ));
+    }
+    Ok(found.remove(0))
+}
+
+pub(super) fn counters(
+    events: &str,
+    total: &str,
+    preferred: &BTreeMap<String, String>,
+) -> Result<Shape, String> {
+    let counted = single_selector(events, events)?;
+    let all = single_selector(total, total)?;
+    let both = satisfy(&[&counted, &all], None, preferred);
+    let counted_series = both
+        .or_else(|| satisfy(&[&counted], None, preferred))
+        .ok_or_else(|| format!("no series matches `{counted}`"))?;
+    if matches(&all, &counted_series) {
+        let rest = satisfy(&[&all], Some(&counted), preferred).ok_or_else(|| {
+            format!("every series `{all}` selects is also selected by `{counted}`")
+        })?;
+        Ok(Shape::Counters(vec![
+            (counted_series, Role::Counted),
+            (rest, Role::Rest),
+        ]))
+    } else {
+        let total_series = satisfy(&[&all], Some(&counted), preferred)
+            .ok_or_else(|| format!("no series matches `{all}` alone"))?;
+        Ok(Shape::Counters(vec![
+            (counted_series, Role::Counted),
+            (total_series, Role::Total),
+        ]))
+    }
+}
+
+/// The gauge's one series, when the query's value is that series' value: a selector, or sums,
+/// minima, maxima and averages over it.
+pub(super) fn gauge_selector(query: &str) -> Result<VectorSelector, String> {
+    pub(super) fn plain(expr: &Expr) -> bool {
+        match expr {
+            Expr::VectorSelector(_) => true,
+            Expr::Paren(paren) => plain(&paren.expr),
+            Expr::Aggregate(aggregate) => {
+                [token::T_SUM, token::T_MIN, token::T_MAX, token::T_AVG]
+                    .contains(&aggregate.op.id())
+                    && plain(&aggregate.expr)
+            }
+            _ => false,
+        }
+    }
+    let expr = expr::parse_shared(query)?;
+    if !plain(&expr) {
+        return Err(format!(
+            "the gauge `{query}` transforms its series, so a synthetic value cannot be chosen"
+        ));
+    }
+    single_selector(query, query)
+}
+
+pub(super) fn group_values(
+    shape: &Shape,
+    group_by: &[String],
+) -> Result<BTreeMap<String, String>, String> {
+    let all: Vec<&Series> = match shape {
+        Shape::Counters(series) => series.iter().map(|(s, _)| s).collect(),
+        Shape::Histogram(series) | Shape::Sampled { series, .. } => vec![series],
+    };
+    let values = |series: &Series| -> BTreeMap<String, String> {
+        group_by
+            .iter()
+            .map(|label| (label.clone(), series.value_of(label).to_owned()))
+            .collect()
+    };
+    let first = all.first().map(|s| values(s)).unwrap_or_default();
+    if all.iter().any(|s| values(s) != first) || first.values().any(String::is_empty) {
+        return Err("the selectors disagree on the values of the `group_by` labels".to_owned());
+    }
+    Ok(first)
+}
+
+/// The matchers of a selector, with its metric name as a `__name__` matcher.
+pub(super) fn constraints(selector: &VectorSelector) -> Vec<Matcher> {
+    let mut matchers = selector.matchers.matchers.clone();
+    if let Some(name) = &selector.name {
+        matchers.push(Matcher::new(MatchOp::Equal, "__name__", name));
+    }
+    matchers
+}
+
+pub(super) fn matches(selector: &VectorSelector, series: &Series) -> bool {
+    // The metric name first: the cheapest test, and the one that most often fails.
+    let plain = selector
+        .name
+        .as_ref()
+        .is_none_or(|name| *name == series.name)
+        && selector
+            .matchers
+            .matchers
+            .iter()
+            .all(|m| m.is_match(series.value_of(&m.name)));
+    let alternatives = &selector.matchers.or_matchers;
+    plain
+        && (alternatives.is_empty()
+            || alternatives
+                .iter()
+                .any(|group| group.iter().all(|m| m.is_match(series.value_of(&m.name)))))
+}
+
+/// Values to try when the matchers do not say: status codes for labels that look like codes.
+pub(super) fn common_values(label: &str) -> &'static [&'static str] {
+    if label.contains("code") || label.contains("status") {
+        &["200", "500", "ok", "x"]
+    } else {
+        &["ok", "error", "200", "500", "x"]
+    }
+}
+
+pub(super) fn candidates(
+    label: &str,
+    matchers: &[&Matcher],
+    preferred: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut values: Vec<String> = preferred.get(label).cloned().into_iter().collect();
+    for matcher in matchers {
+        match &matcher.op {
+            MatchOp::Equal => values.push(matcher.value.clone()),
+            MatchOp::Re(_) | MatchOp::NotRe(_) => values.extend(regex_samples(&matcher.value)),
+            MatchOp::NotEqual => {}
+        }
+    }
+    values.extend(common_values(label).iter().map(|v| (*v).to_owned()));
+    values.push(String::new());
+    values
+}
+
+/// A series that every `required` selector selects and `avoid` does not. Label values come from
+/// the matchers themselves and are checked against them.
+pub(super) fn satisfy(
+    required: &[&VectorSelector],
+    avoid: Option<&VectorSelector>,
+    preferred: &BTreeMap<String, String>,
+) -> Option<Series> {
+    if required
+        .iter()
+        .chain(avoid.iter())
+        .any(|s| !s.matchers.or_matchers.is_empty())
+    {
+        return None;
+    }
+    let wanted: Vec<Matcher> = required.iter().flat_map(|s| constraints(s)).collect();
+    let avoided: Vec<Matcher> = avoid.map(constraints).unwrap_or_default();
+    let on = |label: &str, list: &[Matcher]| -> Vec<Matcher> {
+        list.iter().filter(|m| m.name == label).cloned().collect()
+    };
+    let choose =
+        |label: &str, extra: &[Matcher], reject: &dyn Fn(&str) -> bool| -> Option<String> {
+            let needed = on(label, &wanted);
+            let hints: Vec<&Matcher> = needed.iter().chain(extra.iter()).collect();
+            candidates(label, &hints, preferred)
+                .into_iter()
+                .find(|value| {
+                    needed.iter().all(|m| m.is_match(value))
+                        && !(preferred.contains_key(label) && value.is_empty())
+                        && !reject(value)
+                })
+        };
+    let name = choose("__name__", &[], &|v: &str| v.is_empty())?;
+    let mut labels = BTreeMap::new();
+    let mut names: Vec<String> = wanted
+        .iter()
+        .map(|m| m.name.clone())
+        .chain(preferred.keys().cloned())
+        .filter(|n| n != "__name__")
+        .collect();
+    names.sort();
+    names.dedup();
+    for label in &names {
+        let value = choose(label, &on(label, &avoided), &|_| false)?;
+        if !value.is_empty() {
+            labels.insert(label.clone(), value);
+        }
+    }
+    let mut series = Series { name, labels };
+    let Some(avoid) = avoid else {
+        return Some(series);
+    };
+    if matches(avoid, &series) {
+        // Change one label so that the avoided selector no longer matches.
+        for matcher in avoided.iter().filter(|m| m.name != "__name__") {
+            let label = matcher.name.clone();
+            let extra = on(&label, &avoided);
+            let Some(value) = choose(&label, &extra, &|v: &str| matcher.is_match(v)) else {
+                continue;
+            };
+            let mut changed = series.clone();
+            if value.is_empty() {
+                changed.labels.remove(&label);
+            } else {
+                changed.labels.insert(label, value);
+            }
+            if !matches(avoid, &changed) {
+                return Some(changed);
+            }
+        }
+        return None;
+    }
+    // Give the avoided selector's labels a value of their own, so the series reads like real data.
+    for matcher in avoided.iter().filter(|m| m.name != "__name__") {
+        if series.labels.contains_key(&matcher.name) {
+            continue;
+        }
+        let extra = on(&matcher.name, &avoided);
+        if let Some(value) = choose(&matcher.name, &extra, &|v: &str| {
+            v.is_empty() || matcher.is_match(v)
+        }) {
+            let changed = series.with(&matcher.name, &value);
+            if !matches(avoid, &changed) {
+                series = changed;
+            }
+        }
+    }
+    Some(series)
+}
+
+/// Strings a regular expression matches: one per top-level alternative.
+pub(super) fn regex_samples(pattern: &str) -> Vec<String> {
+    let Ok(hir) = regex_syntax::Parser::new().parse(pattern) else {
+        return Vec::new();
+    };
+    let mut top = &hir;
+    while let HirKind::Capture(capture) = top.kind() {
+        top = &capture.sub;
+    }
+    match top.kind() {
+        HirKind::Alternation(branches) => branches.iter().filter_map(sample).collect(),
+        _ => sample(top).into_iter().collect(),
+    }
+}
+
+pub(super) fn sample(hir: &Hir) -> Option<String> {
+    const PREFERRED: &str = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-./";
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(String::new()),
+        HirKind::Literal(literal) => String::from_utf8(literal.0.to_vec()).ok(),
+        HirKind::Class(class) => {
+            let ranges: Vec<(char, char)> = match class {
+                Class::Unicode(class) => class
+                    .ranges()
+                    .iter()
+                    .map(|r| (r.start(), r.end()))
+                    .collect(),
+                Class::Bytes(class) => class
+                    .ranges()
+                    .iter()
+                    .map(|r| (char::from(r.start()), char::from(r.end())))
+                    .collect(),
+            };
+            PREFERRED
+                .chars()
+                .find(|c| ranges.iter().any(|(first, last)| first <= c && c <= last))
+                .or_else(|| ranges.first().map(|(first, _)| *first))
+                .map(String::from)
+        }
+        HirKind::Repetition(repetition) => {
+            let once = sample(&repetition.sub)?;
+            Some(once.repeat(usize::try_from(repetition.min).unwrap_or(1).min(64)))
+        }
+        HirKind::Capture(capture) => sample(&capture.sub),
+        HirKind::Concat(items) => items.iter().map(sample).collect(),
+        HirKind::Alternation(items) => items.iter().find_map(sample),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selector(text: &str) -> VectorSelector {
+        crate::compile::promql_shape::plain_selector(text, "test").unwrap()
+    }
+
+    #[test]
+    fn regexes_are_sampled() {
+        assert_eq!(regex_samples("5.."), ["500"]);
+        assert_eq!(regex_samples("(5..|429)"), ["500", "429"]);
+        assert_eq!(
+            regex_samples("completed|disputed"),
+            ["completed", "disputed"]
+        );
+        assert_eq!(regex_samples("[a-z]+-api"), ["a-api"]);
+        assert_eq!(regex_samples(".*"), [""]);
+    }
+
+    #[test]
+    fn counted_and_other_series_are_told_apart() {
+        let none = BTreeMap::new();
+        let bad = selector(r#"nexus_exchanges_total{state="disputed"}"#);
+        let total = selector(r#"nexus_exchanges_total{state=~"completed|disputed"}"#);
+        let counted = satisfy(&[&bad, &total], None, &none).unwrap();
+        assert_eq!(counted.text(), r#"nexus_exchanges_total{state="disputed"}"#);
+        let rest = satisfy(&[&total], Some(&bad), &none).unwrap();
+        assert_eq!(rest.text(), r#"nexus_exchanges_total{state="completed"}"#);
+
+        let bad = selector(r#"http_requests_total{job="api",code=~"5.."}"#);
+        let total = selector(r#"http_requests_total{job="api"}"#);
+        let rest = satisfy(&[&total], Some(&bad), &none).unwrap();
+        assert!(
+            matches(&total, &rest) && !matches(&bad, &rest),
+            "{}",
+            rest.text()
+        );
+        assert_eq!(rest.value_of("code"), "200");
+
+        // Good events: the rest of the traffic must violate a matcher that is not the first.
+        let good = selector(r#"http_requests_total{job="checkout",code!~"5.."}"#);
+        let total = selector(r#"http_requests_total{job="checkout"}"#);
+        let rest = satisfy(&[&total], Some(&good), &none).unwrap();
+        assert_eq!(
+            rest.text(),
+            r#"http_requests_total{code="500",job="checkout"}"#
+        );
+        let counted = satisfy(&[&good, &total], None, &none).unwrap();
+        assert!(matches(&good, &counted) && matches(&total, &counted));
+    }
+
+    #[test]
+    fn group_labels_get_values() {
+        let mut preferred = BTreeMap::new();
+        preferred.insert("tenant".to_owned(), "a".to_owned());
+        let series = satisfy(&[&selector("x_total")], None, &preferred).unwrap();
+        assert_eq!(series.text(), r#"x_total{tenant="a"}"#);
+        let fixed = satisfy(&[&selector(r#"x_total{tenant="acme"}"#)], None, &preferred).unwrap();
+        assert_eq!(fixed.value_of("tenant"), "acme");
+    }
+
+    #[test]
+    fn impossible_selectors_give_up() {
+        let none = BTreeMap::new();
+        let a = selector(r#"x{code="1"}"#);
+        let b = selector(r#"x{code="2"}"#);
+        assert!(satisfy(&[&a, &b], None, &none).is_none());
+        assert!(satisfy(&[&a], Some(&a), &none).is_none());
+    }
+}
