@@ -32,7 +32,7 @@ pub struct Service {
 }
 
 /// Everything about a service except its SLOs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServiceMeta {
     pub id: String,
     /// Where the service id is written.
@@ -67,7 +67,7 @@ impl ServiceMeta {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EscalationLevel {
     pub severity: String,
     pub name: Option<String>,
@@ -79,7 +79,7 @@ pub struct EscalationLevel {
 }
 
 /// A validated SLO.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Slo {
     pub id: String,
     /// Where the SLO is defined, for diagnostics of later stages.

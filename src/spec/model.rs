@@ -102,7 +102,7 @@ pub struct RawService {
 }
 
 /// Metadata of the SLO document.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentMeta {
     /// Title of the generated document, its only H1. Default: the service's `title`.
@@ -263,7 +263,7 @@ impl ChannelType {
 }
 
 /// A notification channel. It carries the identifiers backends need, never secrets.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Channel {
     /// Channel id, referenced from escalation levels, alerts and the monitoring table.
@@ -772,7 +772,7 @@ pub struct StaticAlert {
 }
 
 /// A row of the monitoring systems table.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonitoringSystem {
     /// The system, e.g. `UptimeRobot` or `DLQ depth`.
@@ -784,7 +784,7 @@ pub struct MonitoringSystem {
 }
 
 /// A command to run, with what it shows.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Command {
     /// What the command checks, e.g. `Health latency`.
@@ -795,4 +795,35 @@ pub struct Command {
     /// When or why to run it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_numbers_are_written_as_integers() {
+        let text = |q: Quantity| serde_json::to_string(&q).unwrap();
+        assert_eq!(text(Quantity::Number(2.0)), "2");
+        assert_eq!(text(Quantity::Number(-3.0)), "-3");
+        assert_eq!(text(Quantity::Number(99.5)), "99.5");
+        assert_eq!(text(Quantity::Number(0.001)), "0.001");
+        assert_eq!(text(Quantity::Text("500ms".into())), "\"500ms\"");
+    }
+
+    #[test]
+    fn an_explicit_false_is_written_and_defaults_are_not() {
+        let alerting = Alerting {
+            missing_data: Some(MissingData {
+                enabled: false,
+                for_: None,
+                severity: None,
+            }),
+            ..Alerting::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&alerting).unwrap(),
+            r#"{"missing_data":{"enabled":false}}"#
+        );
+    }
 }
