@@ -14,8 +14,7 @@ mod openslo_alerting;
 
 use crate::compile::Plan;
 use crate::units::Ratio;
-use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use serde_json::Value;
 
 use native::native_service;
 use openslo::openslo_documents;
@@ -105,51 +104,4 @@ pub(super) fn percent_text(ratio: Ratio) -> String {
 /// Whether the decimal of `ratio` is exact, or rounded to 12 significant digits.
 pub(super) fn is_exact(ratio: Ratio) -> bool {
     ratio.exact_decimal().is_some_and(|d| d.len() <= 24)
-}
-
-pub(super) fn insert_some(
-    map: &mut Map<String, Value>,
-    key: &str,
-    value: Option<impl Into<Value>>,
-) {
-    if let Some(value) = value {
-        map.insert(key.to_owned(), value.into());
-    }
-}
-
-pub(super) fn insert_nonempty<T: serde::Serialize>(
-    map: &mut Map<String, Value>,
-    key: &str,
-    items: &[T],
-) {
-    if !items.is_empty() {
-        map.insert(
-            key.to_owned(),
-            clean(serde_json::to_value(items).unwrap_or(Value::Null)),
-        );
-    }
-}
-
-/// Drops nulls, `false` flags and empty collections that serialized model types carry.
-pub(super) fn clean(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !matches!(v, Value::Null | Value::Bool(false)))
-                .map(|(k, v)| (k, clean(v)))
-                .filter(|(_, v)| !matches!(v, Value::Array(a) if a.is_empty()))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(clean).collect()),
-        other => other,
-    }
-}
-
-pub(super) fn labels_value(labels: &BTreeMap<String, String>) -> Value {
-    Value::Object(
-        labels
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect(),
-    )
 }

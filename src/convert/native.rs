@@ -1,14 +1,24 @@
 //! `--to slofile`: native specs, one document per service.
+//!
+//! The writer builds the spec language's own raw types ([`RawService`] and below) and serialises
+//! them, so that the output is written with the very keys the reader accepts: a key renamed in
+//! [`crate::spec::model`] is renamed here too. Defaults the plan has resolved are written where
+//! leaving them out would read back differently, and left out where the reader's default is the
+//! same value, to keep the output close to what a person would write.
 
-use super::{
-    Document, clean, insert_nonempty, insert_some, labels_value, number, percent_text, ratio_number,
-};
+use super::{Document, percent_text};
 use crate::compile::{ServicePlan, SloPlan};
-use crate::spec::model::{ChannelType, KeywordCase};
-use crate::spec::validate::{builtin_tiers, is_valid_id, signal_name};
-use crate::spec::{AlertSource, RatioSli, ServiceMeta, Sli, Slo, StaticAlert, Threshold, Tier};
-use crate::units::Duration;
-use serde_json::{Map, Value, json};
+use crate::spec::model::{
+    self, Alerting, BurnPolicy, BurnTier, ChannelType, DocumentMeta, DocumentarySli, FreshnessSli,
+    K6Mapping, K6Settings, KeywordCase, LatencySli, PercentileObjective, Quantity, RawService,
+    RawSli, RawSlo, SentrySettings,
+};
+use crate::spec::validate::{builtin_tiers, is_valid_id};
+use crate::spec::{
+    AlertSource, K6Thresholds, RatioSli, ServiceMeta, Sli, Slo, StaticAlert, Threshold, Tier,
+};
+use crate::units::{Duration, Ratio};
+use serde_json::Value;
 
 pub(super) fn native_service(service: &ServicePlan) -> Document {
     let meta = &service.meta;
@@ -16,88 +26,104 @@ pub(super) fn native_service(service: &ServicePlan) -> Document {
         "Converted by `slofile convert --to slofile` from {}.",
         meta.source
     )];
-    let mut doc = Map::new();
-    doc.insert("apiVersion".into(), json!("slofile/v1"));
-    doc.insert("service".into(), json!(meta.id));
-    if meta.title != meta.id {
-        doc.insert("title".into(), json!(meta.title));
-    }
-    insert_some(&mut doc, "owner", meta.owner.clone());
-    insert_some(&mut doc, "description", meta.description.clone());
-    let document = clean(serde_json::to_value(&meta.document).unwrap_or(Value::Null));
-    if document.as_object().is_some_and(|d| !d.is_empty()) {
-        doc.insert("document".into(), document);
-    }
-    if !meta.labels.is_empty() {
-        doc.insert("labels".into(), labels_value(&meta.labels));
-    }
-    if let Some(grafana) = &meta.grafana {
-        doc.insert("grafana".into(), clean(json!(grafana)));
-    }
     let channels = native_channels(meta, &mut comments);
-    if !channels.is_empty() {
-        doc.insert("channels".into(), Value::Array(channels));
-    }
-    if !meta.escalation.is_empty() {
-        let levels = meta
-            .escalation
-            .iter()
-            .map(|level| {
-                let mut l = Map::new();
-                l.insert("severity".into(), json!(level.severity));
-                insert_some(&mut l, "name", level.name.clone());
-                l.insert("condition".into(), json!(level.condition));
-                l.insert("response".into(), json!(level.response));
-                insert_some(
-                    &mut l,
-                    "response_time",
-                    level.response_time.map(Duration::prometheus),
-                );
-                insert_some(&mut l, "runbook", level.runbook.clone());
-                insert_nonempty(&mut l, "channels", &level.channels);
-                Value::Object(l)
-            })
-            .collect();
-        doc.insert("escalation".into(), Value::Array(levels));
-    }
     let slos: Vec<&Slo> = service.slos.iter().map(|s| &s.slo).collect();
     let (policies, policy_of) = native_policies(&slos);
-    if !policies.is_empty() {
-        let policies = policies
-            .iter()
-            .map(|(id, tiers)| {
-                let tiers: Vec<Value> = tiers
-                    .iter()
-                    .map(|t| native_tier(t, &mut comments))
-                    .collect();
-                json!({"id": id, "tiers": tiers})
-            })
-            .collect();
-        doc.insert("burn_policies".into(), Value::Array(policies));
-    }
-    let slos = service
-        .slos
+    let burn_policies = policies
         .iter()
-        .zip(policy_of)
-        .map(|(plan, policy)| native_slo(plan, &policy))
+        .map(|(id, tiers)| BurnPolicy {
+            id: id.clone(),
+            tiers: tiers
+                .iter()
+                .map(|t| native_tier(t, &mut comments))
+                .collect(),
+        })
         .collect();
-    doc.insert("slos".into(), Value::Array(slos));
-    insert_nonempty(&mut doc, "monitoring", &meta.monitoring);
-    insert_nonempty(&mut doc, "verify", &meta.verify);
-    insert_nonempty(&mut doc, "alert_self_test", &meta.alert_self_test);
-    insert_some(
-        &mut doc,
-        "error_budget_policy",
-        meta.error_budget_policy.clone(),
-    );
-    insert_nonempty(&mut doc, "candidates", &meta.candidates);
+    let raw = RawService {
+        api_version: "slofile/v1".into(),
+        service: meta.id.clone(),
+        title: (meta.title != meta.id).then(|| meta.title.clone()),
+        owner: meta.owner.clone(),
+        description: meta.description.clone(),
+        document: document_meta(&meta.document),
+        labels: meta.labels.clone(),
+        // Validation folds `defaults` into every SLO, which states its window and policy itself.
+        defaults: None,
+        sentry: sentry_settings(service),
+        k6: meta.k6_gate.as_ref().map(|gate| K6Settings {
+            gate: Some(model::K6Gate {
+                slos: gate.slos.clone(),
+                tags: gate.thresholds.tags.clone(),
+                latency: k6_latency(&gate.thresholds),
+                error_rate: gate.thresholds.error_rate.map(percent_quantity),
+                abort_on_fail: gate.thresholds.abort_on_fail,
+            }),
+        }),
+        grafana: meta.grafana.clone(),
+        channels,
+        escalation: meta
+            .escalation
+            .iter()
+            .map(|level| model::EscalationLevel {
+                severity: level.severity.clone(),
+                name: level.name.clone(),
+                condition: level.condition.clone(),
+                response: level.response.clone(),
+                response_time: level.response_time.map(Duration::prometheus),
+                runbook: level.runbook.clone(),
+                channels: level.channels.clone(),
+            })
+            .collect(),
+        burn_policies,
+        slos: service
+            .slos
+            .iter()
+            .zip(policy_of)
+            .map(|(plan, policy)| native_slo(plan, &policy))
+            .collect(),
+        monitoring: meta.monitoring.clone(),
+        verify: meta.verify.clone(),
+        alert_self_test: meta.alert_self_test.clone(),
+        error_budget_policy: meta.error_budget_policy.clone(),
+        candidates: meta.candidates.clone(),
+    };
     Document {
         comments,
-        value: Value::Object(doc),
+        value: serde_json::to_value(&raw).unwrap_or(Value::Null),
     }
 }
 
-pub(super) fn native_channels(meta: &ServiceMeta, comments: &mut Vec<String>) -> Vec<Value> {
+/// The document metadata, or none when every field is unset.
+fn document_meta(document: &DocumentMeta) -> Option<DocumentMeta> {
+    let DocumentMeta {
+        title,
+        version,
+        effective,
+        review,
+    } = document;
+    [title, version, effective, review]
+        .iter()
+        .any(|field| field.is_some())
+        .then(|| document.clone())
+}
+
+/// The service's `sentry` settings, which validation folds into each Sentry SLI (written there)
+/// and each Sentry uptime probe. A probe's scope is their only trace, so they come from it.
+fn sentry_settings(service: &ServicePlan) -> Option<SentrySettings> {
+    service.slos.iter().find_map(|plan| match &plan.slo.sli {
+        Sli::Probe(probe) => probe.sentry.as_ref().map(|scope| SentrySettings {
+            organization: Some(scope.organization.clone()),
+            project: Some(scope.project.clone()),
+            environment: scope.environment.clone(),
+        }),
+        _ => None,
+    })
+}
+
+pub(super) fn native_channels(
+    meta: &ServiceMeta,
+    comments: &mut Vec<String>,
+) -> Vec<model::Channel> {
     let mut placeholders = Vec::new();
     let channels = meta
         .channels
@@ -121,7 +147,7 @@ pub(super) fn native_channels(meta: &ServiceMeta, comments: &mut Vec<String>) ->
                 placeholders.push(format!("`{}` (secret_file `{placeholder}`)", channel.id));
                 channel.secret_file = Some(placeholder);
             }
-            clean(serde_json::to_value(&channel).unwrap_or(Value::Null))
+            channel
         })
         .collect();
     if !placeholders.is_empty() {
@@ -132,7 +158,6 @@ pub(super) fn native_channels(meta: &ServiceMeta, comments: &mut Vec<String>) ->
     }
     channels
 }
-
 /// Burn policies of the service: built-in ones by name, the others defined once per distinct
 /// set of tiers. Returns the definitions and each SLO's policy id.
 pub(super) fn native_policies(slos: &[&Slo]) -> (Vec<(String, Vec<Tier>)>, Vec<String>) {
@@ -179,11 +204,9 @@ pub(super) fn native_policies(slos: &[&Slo]) -> (Vec<(String, Vec<Tier>)>, Vec<S
     (defined, policy_of)
 }
 
-pub(super) fn native_tier(tier: &Tier, notes: &mut Vec<String>) -> Value {
-    let mut t = Map::new();
-    t.insert("severity".into(), json!(tier.severity));
-    match (tier.budget_share, tier.factor) {
-        (Some(share), _) => t.insert("budget".into(), json!(percent_text(share))),
+pub(super) fn native_tier(tier: &Tier, notes: &mut Vec<String>) -> BurnTier {
+    let (budget, factor) = match (tier.budget_share, tier.factor) {
+        (Some(share), _) => (Some(percent_quantity(share)), None),
         // slofile's own factors have at most 6 decimal places.
         (None, Some(factor)) if factor.denom() > 1_000_000 => {
             let rounded = factor.decimal_with(6);
@@ -191,215 +214,245 @@ pub(super) fn native_tier(tier: &Tier, notes: &mut Vec<String>) -> Value {
                 "The burn rate {factor} of a {} tier over {} is rounded to {rounded}.",
                 tier.severity, tier.long
             ));
-            t.insert("factor".into(), number(&rounded))
+            (None, Some(number(&rounded)))
         }
-        (None, Some(factor)) => t.insert("factor".into(), ratio_number(factor)),
-        (None, None) => None,
+        (None, Some(factor)) => (None, Some(ratio_quantity(factor))),
+        (None, None) => (None, None),
     };
-    t.insert("long".into(), json!(tier.long.prometheus()));
-    t.insert("short".into(), json!(tier.short.prometheus()));
-    t.insert("for".into(), json!(tier.for_.prometheus()));
-    insert_some(&mut t, "escalation", tier.escalation.clone());
-    if !tier.labels.is_empty() {
-        t.insert("labels".into(), labels_value(&tier.labels));
+    BurnTier {
+        severity: tier.severity.clone(),
+        budget,
+        factor,
+        long: tier.long.prometheus(),
+        short: tier.short.prometheus(),
+        for_: Some(tier.for_.prometheus()),
+        escalation: tier.escalation.clone(),
+        labels: tier.labels.clone(),
     }
-    Value::Object(t)
 }
 
-pub(super) fn native_slo(plan: &SloPlan, policy: &str) -> Value {
+pub(super) fn native_slo(plan: &SloPlan, policy: &str) -> RawSlo {
     let slo = &plan.slo;
-    let mut s = Map::new();
-    s.insert("id".into(), json!(slo.id));
-    if slo.title != slo.id {
-        s.insert("title".into(), json!(slo.title));
-    }
-    insert_some(&mut s, "group", slo.group.clone());
-    insert_some(&mut s, "journey", slo.journey.clone());
-    insert_some(&mut s, "failure_signal", slo.failure_signal.clone());
     let single = !matches!(slo.sli, Sli::Latency(_));
-    if single && let Some(objective) = slo.objectives.iter().find(|o| o.name.is_none()) {
-        s.insert("objective".into(), json!(percent_text(objective.target)));
+    let objective = slo
+        .objectives
+        .iter()
+        .find(|o| o.name.is_none())
+        .filter(|_| single)
+        .map(|o| percent_quantity(o.target));
+    let burn_policy = (!(policy == "default"
+        && slo.tiers == builtin_tiers("default").unwrap_or_default()))
+    .then(|| policy.to_owned());
+    let missing_data = match &slo.missing_data {
+        None => Some(model::MissingData {
+            enabled: false,
+            for_: None,
+            severity: None,
+        }),
+        Some(m) if m.for_ == Duration::from_secs(600) && m.severity == "ticket" => None,
+        Some(m) => Some(model::MissingData {
+            enabled: true,
+            for_: Some(m.for_.prometheus()),
+            severity: Some(m.severity.clone()),
+        }),
+    };
+    let alerting = Alerting {
+        burn_policy,
+        missing_data,
+        labels: slo.alert_labels.clone(),
+        runbook_url: slo.runbook_url.clone(),
+        dashboard: slo.dashboard.clone(),
+    };
+    let alerting_is_empty = alerting.burn_policy.is_none()
+        && alerting.missing_data.is_none()
+        && alerting.labels.is_empty()
+        && alerting.runbook_url.is_none()
+        && alerting.dashboard.is_none();
+    RawSlo {
+        id: slo.id.clone(),
+        title: (slo.title != slo.id).then(|| slo.title.clone()),
+        group: slo.group.clone(),
+        journey: slo.journey.clone(),
+        failure_signal: slo.failure_signal.clone(),
+        events: slo.events.clone(),
+        objective,
+        window: Some(slo.window.prometheus()),
+        sli: native_sli(slo),
+        min_events: slo.min_events,
+        group_by: slo.group_by.clone(),
+        labels: slo.labels.clone(),
+        alerting: (!alerting_is_empty).then_some(alerting),
+        alerts: slo.alerts.iter().map(native_alert).collect(),
+        measurement: slo.measurement.clone(),
+        verify: slo.verify.clone(),
+        tests: slo.tests.clone(),
+        notes: slo.notes.clone(),
+        // Written with every default resolved: the same thresholds read back.
+        k6: slo.k6.as_ref().map(|k6| K6Mapping {
+            tags: k6.tags.clone(),
+            latency: k6_latency(k6),
+            error_rate: k6.error_rate.map(percent_quantity),
+            abort_on_fail: k6.abort_on_fail,
+        }),
     }
-    s.insert("window".into(), json!(slo.window.prometheus()));
-    s.insert("sli".into(), native_sli(slo));
-    insert_some(&mut s, "min_events", slo.min_events);
-    insert_nonempty(&mut s, "group_by", &slo.group_by);
-    if !slo.labels.is_empty() {
-        s.insert("labels".into(), labels_value(&slo.labels));
-    }
-    let mut alerting = Map::new();
-    if !(policy == "default" && slo.tiers == builtin_tiers("default").unwrap_or_default()) {
-        alerting.insert("burn_policy".into(), json!(policy));
-    }
-    match &slo.missing_data {
-        None => {
-            alerting.insert("missing_data".into(), json!({"enabled": false}));
-        }
-        Some(m) if m.for_ == Duration::from_secs(600) && m.severity == "ticket" => {}
-        Some(m) => {
-            alerting.insert(
-                "missing_data".into(),
-                json!({"for": m.for_.prometheus(), "severity": m.severity}),
-            );
-        }
-    }
-    if !slo.alert_labels.is_empty() {
-        alerting.insert("labels".into(), labels_value(&slo.alert_labels));
-    }
-    insert_some(&mut alerting, "runbook_url", slo.runbook_url.clone());
-    insert_some(&mut alerting, "dashboard", slo.dashboard.clone());
-    if !alerting.is_empty() {
-        s.insert("alerting".into(), Value::Object(alerting));
-    }
-    if !slo.alerts.is_empty() {
-        s.insert(
-            "alerts".into(),
-            Value::Array(slo.alerts.iter().map(native_alert).collect()),
-        );
-    }
-    insert_some(&mut s, "measurement", slo.measurement.clone());
-    insert_nonempty(&mut s, "verify", &slo.verify);
-    insert_nonempty(&mut s, "tests", &slo.tests);
-    insert_nonempty(&mut s, "notes", &slo.notes);
-    Value::Object(s)
 }
 
-pub(super) fn native_sli(slo: &Slo) -> Value {
-    let percentiles = || -> Vec<Value> {
+fn k6_latency(thresholds: &K6Thresholds) -> Vec<PercentileObjective> {
+    thresholds
+        .latency
+        .iter()
+        .map(|(percentile, threshold)| PercentileObjective {
+            percentile: ratio_quantity(*percentile),
+            threshold: threshold.prometheus(),
+        })
+        .collect()
+}
+
+pub(super) fn native_sli(slo: &Slo) -> RawSli {
+    let percentiles = || -> Vec<PercentileObjective> {
         slo.objectives
             .iter()
             .filter_map(|o| {
-                Some(json!({
-                    "percentile": ratio_number(o.percentile?),
-                    "threshold": o.threshold?.prometheus(),
-                }))
+                Some(PercentileObjective {
+                    percentile: ratio_quantity(o.percentile?),
+                    threshold: o.threshold?.prometheus(),
+                })
             })
             .collect()
     };
+    // Unlisted buckets stay unlisted: the thresholds are then checked at run time.
+    let buckets = |buckets: &Vec<f64>| (!buckets.is_empty()).then(|| buckets.clone());
     match &slo.sli {
         Sli::Ratio(RatioSli::Events {
             good,
             events,
             total,
-        }) => {
-            json!({"ratio": {if *good { "good" } else { "bad" }: events, "total": total}})
-        }
-        Sli::Ratio(RatioSli::Query(query)) => json!({"ratio": {"error_ratio_query": query}}),
-        Sli::Latency(h) => {
-            let mut l = Map::new();
-            l.insert("histogram".into(), json!(h.histogram));
-            // Unlisted buckets stay unlisted: the thresholds are then checked at run time.
-            insert_nonempty(&mut l, "buckets", &h.buckets);
-            l.insert("percentiles".into(), json!(percentiles()));
-            json!({ "latency": l })
-        }
+        }) => RawSli::Ratio(model::RatioSli {
+            bad: (!good).then(|| events.clone()),
+            good: good.then(|| events.clone()),
+            total: Some(total.clone()),
+            error_ratio_query: None,
+        }),
+        Sli::Ratio(RatioSli::Query(query)) => RawSli::Ratio(model::RatioSli {
+            bad: None,
+            good: None,
+            total: None,
+            error_ratio_query: Some(query.clone()),
+        }),
+        Sli::Latency(h) => RawSli::Latency(LatencySli {
+            histogram: h.histogram.clone(),
+            buckets: buckets(&h.buckets),
+            percentiles: percentiles(),
+        }),
         Sli::Freshness {
             from,
             to,
             histogram,
-        } => {
-            let mut f = Map::new();
-            f.insert("from".into(), json!(from));
-            f.insert("to".into(), json!(to));
-            if let Some(h) = histogram {
-                f.insert("histogram".into(), json!(h.histogram));
-                insert_nonempty(&mut f, "buckets", &h.buckets);
-            }
-            let threshold = slo.objectives.iter().find_map(|o| o.threshold);
-            insert_some(&mut f, "threshold", threshold.map(Duration::prometheus));
-            json!({ "freshness": f })
-        }
+        } => RawSli::Freshness(FreshnessSli {
+            from: from.clone(),
+            to: to.clone(),
+            histogram: histogram.as_ref().map(|h| h.histogram.clone()),
+            buckets: histogram.as_ref().and_then(|h| buckets(&h.buckets)),
+            threshold: slo
+                .objectives
+                .iter()
+                .find_map(|o| o.threshold)
+                .map(Duration::prometheus)
+                .unwrap_or_default(),
+        }),
         Sli::Gauge(g) => {
-            let mut m = Map::new();
-            m.insert("query".into(), json!(g.query));
-            m.insert(
-                if g.good_below { "below" } else { "above" }.into(),
-                ratio_number(g.threshold),
-            );
-            m.insert("slice".into(), json!(g.slice.prometheus()));
-            insert_some(&mut m, "unit", g.unit.clone());
-            json!({ "gauge": m })
+            let threshold = Some(ratio_quantity(g.threshold));
+            RawSli::Gauge(model::GaugeSli {
+                query: g.query.clone(),
+                below: if g.good_below {
+                    threshold.clone()
+                } else {
+                    None
+                },
+                above: if g.good_below { None } else { threshold },
+                slice: Some(g.slice.prometheus()),
+                unit: g.unit.clone(),
+            })
         }
-        Sli::Probe(p) => {
-            let mut m = Map::new();
-            m.insert("url".into(), json!(p.url));
-            m.insert("interval".into(), json!(p.interval.prometheus()));
-            m.insert(
-                "provider".into(),
-                serde_json::to_value(p.provider).unwrap_or(Value::Null),
-            );
-            insert_some(&mut m, "metric", p.metric.clone());
-            m.insert("method".into(), json!(p.method));
-            insert_some(&mut m, "timeout", p.timeout.map(Duration::prometheus));
-            insert_nonempty(&mut m, "expected_status", &p.expected_status);
-            insert_some(&mut m, "keyword", p.keyword.clone());
-            if p.keyword.is_some() && p.keyword_case != KeywordCase::default() {
-                m.insert(
-                    "keyword_case".into(),
-                    serde_json::to_value(p.keyword_case).unwrap_or(Value::Null),
-                );
-            }
-            if !p.follow_redirects {
-                m.insert("follow_redirects".into(), json!(false));
-            }
-            insert_some(
-                &mut m,
-                "response_time_threshold",
-                p.response_time_threshold.map(Duration::prometheus),
-            );
-            insert_nonempty(&mut m, "channels", &p.channels);
-            json!({ "probe": m })
-        }
-        Sli::Sentry(sentry) => {
-            let mut m = Map::new();
-            insert_some(&mut m, "organization", sentry.organization.clone());
-            m.insert("project".into(), json!(sentry.project));
-            m.insert("transaction".into(), json!(sentry.transaction));
-            m.insert("failure".into(), json!(sentry.failure));
-            insert_some(&mut m, "exclude", sentry.exclude.clone());
-            if let Some(latency) = percentiles().into_iter().next() {
-                m.insert("latency".into(), latency);
-            }
-            insert_nonempty(&mut m, "channels", &sentry.channels);
-            json!({ "sentry": m })
-        }
+        Sli::Probe(p) => RawSli::Probe(model::ProbeSli {
+            url: p.url.clone(),
+            interval: p.interval.prometheus(),
+            provider: p.provider,
+            metric: p.metric.clone(),
+            method: Some(p.method.clone()),
+            timeout: p.timeout.map(Duration::prometheus),
+            expected_status: p.expected_status.clone(),
+            keyword: p.keyword.clone(),
+            keyword_case: (p.keyword.is_some() && p.keyword_case != KeywordCase::default())
+                .then_some(p.keyword_case),
+            // `true` is the reader's default; `false` must be written to read back.
+            follow_redirects: (!p.follow_redirects).then_some(false),
+            response_time_threshold: p.response_time_threshold.map(Duration::prometheus),
+            channels: p.channels.clone(),
+        }),
+        Sli::Sentry(sentry) => RawSli::Sentry(model::SentrySli {
+            organization: sentry.organization.clone(),
+            project: sentry.project.clone(),
+            transaction: sentry.transaction.clone(),
+            failure: sentry.failure.clone(),
+            exclude: sentry.exclude.clone(),
+            environment: sentry.environment.clone(),
+            latency: percentiles().into_iter().next(),
+            channels: sentry.channels.clone(),
+        }),
         Sli::Documentary {
             target,
             duration,
             measured_by,
             alert,
-        } => {
-            let mut m = Map::new();
-            m.insert("target".into(), json!(target));
-            insert_some(&mut m, "duration", duration.map(Duration::prometheus));
-            m.insert("measured_by".into(), json!(measured_by));
-            insert_some(&mut m, "alert", alert.clone());
-            json!({ "documentary": m })
-        }
+        } => RawSli::Documentary(DocumentarySli {
+            target: target.clone(),
+            duration: duration.map(Duration::prometheus),
+            measured_by: measured_by.clone(),
+            alert: alert.clone(),
+        }),
     }
 }
 
-pub(super) fn native_alert(alert: &StaticAlert) -> Value {
-    let mut a = Map::new();
-    a.insert("id".into(), json!(alert.id));
-    insert_some(&mut a, "summary", alert.summary.clone());
-    match &alert.source {
-        AlertSource::Signal(signal) => a.insert("signal".into(), json!(signal_name(*signal))),
-        AlertSource::Expr(expr) => a.insert("expr".into(), json!(expr)),
+pub(super) fn native_alert(alert: &StaticAlert) -> model::StaticAlert {
+    let threshold = Some(match &alert.threshold {
+        Threshold::Number(r) => ratio_quantity(*r),
+        Threshold::Percent(r) => percent_quantity(*r),
+        Threshold::Duration(d) => Quantity::Text(d.prometheus()),
+    });
+    let (signal, expr) = match &alert.source {
+        AlertSource::Signal(signal) => (Some(*signal), None),
+        AlertSource::Expr(expr) => (None, Some(expr.clone())),
     };
-    insert_some(&mut a, "percentile", alert.percentile.map(ratio_number));
-    let threshold = match &alert.threshold {
-        Threshold::Number(r) => ratio_number(*r),
-        Threshold::Percent(r) => json!(percent_text(*r)),
-        Threshold::Duration(d) => json!(d.prometheus()),
-    };
-    a.insert(
-        if alert.above { "above" } else { "below" }.into(),
-        threshold,
-    );
-    a.insert("over".into(), json!(alert.over.prometheus()));
-    insert_some(&mut a, "for", alert.for_.map(Duration::prometheus));
-    a.insert("severity".into(), json!(alert.severity));
-    insert_some(&mut a, "escalation", alert.escalation.clone());
-    Value::Object(a)
+    model::StaticAlert {
+        id: alert.id.clone(),
+        summary: alert.summary.clone(),
+        signal,
+        expr,
+        percentile: alert.percentile.map(ratio_quantity),
+        above: if alert.above { threshold.clone() } else { None },
+        below: if alert.above { None } else { threshold },
+        over: Some(alert.over.prometheus()),
+        for_: alert.for_.map(Duration::prometheus),
+        severity: Some(alert.severity.clone()),
+        escalation: alert.escalation.clone(),
+        documentation_only: alert.documentation_only,
+    }
+}
+
+/// A bare number for an exact decimal; [`Quantity`] writes it without a `.0` when it is whole.
+fn number(decimal: &str) -> Quantity {
+    decimal
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite())
+        .map_or_else(|| Quantity::Text(decimal.to_owned()), Quantity::Number)
+}
+
+fn ratio_quantity(ratio: Ratio) -> Quantity {
+    number(&ratio.to_decimal())
+}
+
+fn percent_quantity(ratio: Ratio) -> Quantity {
+    Quantity::Text(percent_text(ratio))
 }

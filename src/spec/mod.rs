@@ -30,7 +30,7 @@ pub struct Service {
 }
 
 /// Everything about a service except its SLOs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServiceMeta {
     pub id: String,
     /// Where the service id is written.
@@ -65,7 +65,7 @@ impl ServiceMeta {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EscalationLevel {
     pub severity: String,
     pub name: Option<String>,
@@ -77,7 +77,7 @@ pub struct EscalationLevel {
 }
 
 /// A validated SLO.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Slo {
     pub id: String,
     /// Where the SLO is defined, for diagnostics of later stages.

@@ -10,13 +10,28 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A number or a string such as `99.5%`, `500ms`, `5s` or `10`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Quantity {
     /// A bare number.
     Number(f64),
     /// A number with a unit: `99.5%`, `500ms`, `2h`.
     Text(String),
+}
+
+/// Whole numbers are written as integers: `2`, as the user would write it, not the `2.0` of an
+/// `f64`, so that `convert --to slofile` prints what a person would have typed.
+impl Serialize for Quantity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            // Below 2^53 every whole f64 is an exact i64.
+            Quantity::Number(n) if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 => {
+                serializer.serialize_i64(*n as i64)
+            }
+            Quantity::Number(n) => serializer.serialize_f64(*n),
+            Quantity::Text(text) => serializer.serialize_str(text),
+        }
+    }
 }
 
 /// One service and its service level objectives. One per YAML document.
@@ -31,76 +46,76 @@ pub struct RawService {
     /// label on every generated rule.
     pub service: String,
     /// Human title of the service, used as the document title.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Owning team.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     /// Introduction: why these SLOs, in prose. Markdown is allowed.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Metadata of the SLO document.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<DocumentMeta>,
     /// Labels added to every generated recording and alerting rule.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
     /// Defaults inherited by every SLO of this service.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defaults: Option<Defaults>,
     /// Sentry settings shared by the service's Sentry monitors and alerts.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sentry: Option<SentrySettings>,
     /// k6 settings: the service's release gate over its whole load or smoke test.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub k6: Option<K6Settings>,
     /// Where the generated Grafana dashboards live. With it, documents link each SLO to its
     /// dashboard row and every alert carries a `dashboard` annotation.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grafana: Option<GrafanaSettings>,
     /// Notification channels. Alerts and escalation levels name them by id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<Channel>,
     /// Escalation matrix: severities (P1-P4) with condition, response and channels.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub escalation: Vec<EscalationLevel>,
     /// Named burn-rate policies. `default` and `workbook` are built in.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub burn_policies: Vec<BurnPolicy>,
     /// The service level objectives.
     pub slos: Vec<RawSlo>,
     /// The monitoring systems table: what watches the service, how often, and where it alerts.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub monitoring: Vec<MonitoringSystem>,
     /// How to verify the service by hand.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub verify: Vec<Command>,
     /// Commands that prove the alerting path is alive without a real incident.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alert_self_test: Vec<Command>,
     /// The error-budget policy: what the team does when budget burns. Markdown is allowed.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_budget_policy: Option<String>,
     /// Candidate SLOs the team intends to add next.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<String>,
 }
 
 /// Metadata of the SLO document.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentMeta {
     /// Title of the generated document, its only H1. Default: the service's `title`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Document version, e.g. `1.0.0`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Date the document takes effect, `YYYY-MM-DD`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective: Option<String>,
     /// Review cadence, e.g. `Monthly, or after any incident`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<String>,
 }
 
@@ -109,13 +124,13 @@ pub struct DocumentMeta {
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
     /// SLO window, e.g. `28d` or `30d`. Built-in default: `28d`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<String>,
     /// Burn-rate policy id. Built-in default: `default`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub burn_policy: Option<String>,
     /// Minimum number of events in an alert's long window before a burn-rate alert may fire.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_events: Option<u64>,
 }
 
@@ -125,7 +140,7 @@ pub struct Defaults {
 pub struct K6Settings {
     /// Thresholds over every request of the test, e.g. a smoke test's `p95 < 500 ms` and `< 1%`
     /// errors, with the SLOs they guard.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<K6Gate>,
 }
 
@@ -134,19 +149,20 @@ pub struct K6Settings {
 #[serde(deny_unknown_fields)]
 pub struct K6Gate {
     /// Ids of the SLOs this gate guards, for the documents.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slos: Vec<String>,
     /// k6 tags that select the gated requests. None: every request of the test.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
     /// Latency thresholds on `http_req_duration`, e.g. `[{percentile: 95, threshold: 500ms}]`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub latency: Vec<PercentileObjective>,
     /// Error-rate threshold on `http_req_failed`, e.g. `1%`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_rate: Option<Quantity>,
     /// Stop the test as soon as one of these thresholds fails. Default `false`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(!skip_serializing_if)]
     pub abort_on_fail: bool,
 }
 
@@ -158,18 +174,19 @@ pub struct K6Gate {
 pub struct K6Mapping {
     /// k6 tags that select the requests, e.g. `{category: health}`: the thresholds apply to the
     /// sub-metric `http_req_duration{category:health}`. None: every request.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
     /// Latency thresholds on `http_req_duration`, e.g. `[{percentile: 95, threshold: 500ms}]`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub latency: Vec<PercentileObjective>,
     /// Error-rate threshold on `http_req_failed`: the share of failed requests must stay below
     /// it, e.g. `1%`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_rate: Option<Quantity>,
     /// Stop the test as soon as one of these thresholds fails (k6's `abortOnFail`). Default
     /// `false`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(!skip_serializing_if)]
     pub abort_on_fail: bool,
 }
 
@@ -179,14 +196,14 @@ pub struct K6Mapping {
 pub struct SentrySettings {
     /// Sentry organization slug: the `{org}` of Sentry's API paths. Used by every Sentry SLI that
     /// names none, and by probes with `provider: sentry`. One service has one organization.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
     /// Sentry project slug of the uptime monitors of probes with `provider: sentry`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     /// Sentry environment the monitors and alerts evaluate, e.g. `production`. Default: every
     /// environment.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
 }
 
@@ -197,7 +214,7 @@ pub struct GrafanaSettings {
     /// Base URL of Grafana, e.g. `https://grafana.example.com`.
     pub url: String,
     /// Dashboard folder the provisioning file puts the dashboard in. Default: `SLOs`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub folder: Option<String>,
 }
 
@@ -246,7 +263,7 @@ impl ChannelType {
 }
 
 /// A notification channel. It carries the identifiers backends need, never secrets.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Channel {
     /// Channel id, referenced from escalation levels, alerts and the monitoring table.
@@ -255,32 +272,33 @@ pub struct Channel {
     #[serde(rename = "type")]
     pub kind: ChannelType,
     /// Display name, e.g. `On-call SMS`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Where it goes: Slack channel, e-mail address, PagerDuty service, dashboard URL.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// UptimeRobot alert contact id (digits), for probe monitors that notify this channel.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uptimerobot_contact_id: Option<String>,
     /// How long a probe must be down before UptimeRobot notifies this contact, in whole minutes,
     /// e.g. `5m`. Default: at once.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uptimerobot_threshold: Option<String>,
     /// How often UptimeRobot repeats the notification while the probe stays down, in whole
     /// minutes, e.g. `30m`. Default: no repeats.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uptimerobot_recurrence: Option<String>,
     /// Sentry integration id (digits) of the Slack or PagerDuty integration through which Sentry
     /// alerts notify this channel.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sentry_integration_id: Option<String>,
     /// Path of a file holding the secret (webhook URL, routing key, API URL). Alertmanager reads it
     /// at run time; the secret itself never appears in a spec or in generated output.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_file: Option<String>,
     /// Optional: no alert depends on this channel being reachable.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(!skip_serializing_if)]
     pub optional: bool,
 }
 
@@ -303,20 +321,20 @@ pub struct EscalationLevel {
     /// Severity id, e.g. `P1`.
     pub severity: String,
     /// Name of the level, e.g. `Critical`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// When this level applies, e.g. `Service down > 5 min`.
     pub condition: String,
     /// Expected response, as people say it: `Immediate`, `Within 1 hour`, `Next business day`.
     pub response: String,
     /// The response time as a duration, e.g. `1h`. Drives Alertmanager repeat intervals.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_time: Option<String>,
     /// Runbook reference or URL.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runbook: Option<String>,
     /// Channel ids notified at this level.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<String>,
 }
 
@@ -354,10 +372,10 @@ pub struct BurnTier {
     /// The `severity` label: `page`, `ticket`, or a name of your own.
     pub severity: String,
     /// Share of the whole SLO window's budget spent within `long` when the alert fires, e.g. `2%`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<Quantity>,
     /// Burn-rate factor (multiple of the rate that spends the budget exactly over the window).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor: Option<Quantity>,
     /// Long window, e.g. `1h`.
     pub long: String,
@@ -365,14 +383,14 @@ pub struct BurnTier {
     pub short: String,
     /// How long the condition must hold before the alert fires. Default `2m` for page tiers and
     /// `15m` for others... unless given.
-    #[serde(default, rename = "for")]
+    #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
     pub for_: Option<String>,
     /// Escalation severity (`P1`-`P4`) this tier routes to.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation: Option<String>,
     /// Labels on this tier's alert only, added to the SLO's alert labels (and replacing one of the
     /// same name), e.g. a routing key that only pages should carry.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
 }
 
@@ -383,58 +401,58 @@ pub struct RawSlo {
     /// SLO id, unique within the service: lower-case letters, digits and dashes.
     pub id: String,
     /// Human title.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Table or section this SLO is listed under in the document, e.g. `API Latency`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// The user journey this SLO protects.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub journey: Option<String>,
     /// What counts as failure, in words.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_signal: Option<String>,
     /// What one event of the SLI is, in words and plural, e.g. `requests` or `logins`. Documents
     /// then say `< 0.5% of requests` rather than `of events`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<String>,
     /// Target share of good events, e.g. `99.5%`. Latency SLIs give one per percentile instead.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objective: Option<Quantity>,
     /// SLO window, e.g. `28d`. Defaults to the service's `defaults.window`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<String>,
     /// How the SLI is measured.
     pub sli: RawSli,
     /// No burn-rate alert fires while the long window holds fewer events than this.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_events: Option<u64>,
     /// Labels that split the SLO into one series per value, e.g. `[tenant]`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub group_by: Vec<String>,
     /// Extra labels on this SLO's rules.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
     /// Burn-rate alerting.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alerting: Option<Alerting>,
     /// Static threshold alerts.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<StaticAlert>,
     /// How the SLI is measured in words: the wired command, the query, the caveats.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measurement: Option<String>,
     /// Commands that check this SLO by hand.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub verify: Vec<Command>,
     /// Where the regression tests for this SLO live.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tests: Vec<String>,
     /// Further notes. Markdown is allowed.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// How a k6 test measures this SLO, for the `k6` thresholds that enforce it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub k6: Option<K6Mapping>,
 }
 
@@ -464,17 +482,17 @@ pub enum RawSli {
 #[serde(deny_unknown_fields)]
 pub struct RatioSli {
     /// Bad events. A selector or aggregation over counters; `rate()` is added for every window.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bad: Option<String>,
     /// Good events. Give `good` or `bad`, not both.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub good: Option<String>,
     /// All events. A selector or aggregation over counters.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<String>,
     /// A complete error-ratio expression with a `{{window}}` placeholder, instead of bad/good and
     /// total. For experts: it is used as written.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_ratio_query: Option<String>,
 }
 
@@ -487,7 +505,7 @@ pub struct LatencySli {
     /// The histogram's bucket boundaries in seconds. When given, every threshold must be one of
     /// them (checked at build time). When left out, slofile generates an alert that fires at run
     /// time when the histogram has no bucket at a threshold.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buckets: Option<Vec<f64>>,
     /// One objective per percentile: `{percentile: 95, threshold: 500ms}` means 95% of requests
     /// take at most 500 ms.
@@ -513,11 +531,11 @@ pub struct FreshnessSli {
     /// To which event, in words: `PostHog event`.
     pub to: String,
     /// The lag histogram's bucket series, e.g. `lead_capture_lag_seconds_bucket`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub histogram: Option<String>,
     /// The histogram's bucket boundaries in seconds. When given, the threshold must be one of
     /// them; when left out, a run-time alert checks that the histogram has that bucket.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buckets: Option<Vec<f64>>,
     /// Maximum lag, e.g. `5s`.
     pub threshold: String,
@@ -530,16 +548,16 @@ pub struct GaugeSli {
     /// The gauge, e.g. `dlq_depth`. An instant-vector PromQL expression.
     pub query: String,
     /// A slice is good while the gauge is below this value.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub below: Option<Quantity>,
     /// A slice is good while the gauge is above this value.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub above: Option<Quantity>,
     /// Length of a time slice, e.g. `1m`. Default `1m`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slice: Option<String>,
     /// Unit of the gauge in words, e.g. `entries`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 
@@ -588,35 +606,35 @@ pub struct ProbeSli {
     /// Who runs the probe.
     pub provider: ProbeProvider,
     /// A Prometheus success metric for the probe, e.g. `probe_success{instance="..."}`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<String>,
     /// HTTP method. Default `GET`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// Request timeout from 1 s to 60 s, e.g. `10s`. Default: `30s`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<String>,
     /// Status codes that count as up. Default `2xx` and `3xx`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expected_status: Vec<String>,
     /// A keyword the response body must contain (UptimeRobot only).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyword: Option<String>,
     /// Whether `keyword` must match in case: `insensitive` (the default) or `sensitive`
     /// (UptimeRobot only).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyword_case: Option<KeywordCase>,
     /// Whether the probe follows redirects and checks the final answer's status. Default `true`,
     /// so that a redirecting health URL with `expected_status: ["2xx"]` is not reported down
     /// (UptimeRobot only).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_redirects: Option<bool>,
     /// Response time above which the probe counts as slow, e.g. `2s` (UptimeRobot only).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_time_threshold: Option<String>,
     /// Channel ids the probe alerts. Default: every channel with an UptimeRobot contact id, or for
     /// `provider: sentry` every channel Sentry can notify.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<String>,
 }
 
@@ -625,7 +643,7 @@ pub struct ProbeSli {
 #[serde(deny_unknown_fields)]
 pub struct SentrySli {
     /// Sentry organization slug. Default: the service's `sentry.organization`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
     /// Sentry project slug.
     pub project: String,
@@ -635,17 +653,17 @@ pub struct SentrySli {
     pub failure: String,
     /// Events left out of the SLI altogether, as one Sentry search filter, e.g.
     /// `http.status_code:401` or `http.status_code:[401,403]`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude: Option<String>,
     /// Sentry environment, e.g. `production`. Default: the service's `sentry.environment`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
     /// Optional latency objective measured by the same transaction.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency: Option<PercentileObjective>,
     /// Channel ids the Sentry alerts notify. Default: every channel Sentry can notify (channels
     /// with a `sentry_integration_id`, and channels of type `sentry`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<String>,
 }
 
@@ -656,13 +674,13 @@ pub struct DocumentarySli {
     /// The target as people say it, e.g. `24 hours` or `< 5 minutes`.
     pub target: String,
     /// The target as a duration, where it is one, e.g. `24h`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<String>,
     /// How it is measured or assured, e.g. `daily DB backup`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measured_by: Option<String>,
     /// When it alerts, in words, e.g. `> 500ms p95`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert: Option<String>,
 }
 
@@ -671,19 +689,19 @@ pub struct DocumentarySli {
 #[serde(deny_unknown_fields)]
 pub struct Alerting {
     /// Burn-rate policy id, or `none` for no burn-rate alerts.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub burn_policy: Option<String>,
     /// Alert when the SLI's metrics are absent. Default on, after `10m`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_data: Option<MissingData>,
     /// Extra labels on this SLO's alerts.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
     /// Runbook URL for the alerts' `runbook_url` annotation.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runbook_url: Option<String>,
     /// Dashboard URL for the alerts' `dashboard` annotation.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dashboard: Option<String>,
 }
 
@@ -692,18 +710,25 @@ pub struct Alerting {
 #[serde(deny_unknown_fields)]
 pub struct MissingData {
     /// Off with `false`.
-    #[serde(default = "yes")]
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    #[schemars(!skip_serializing_if)]
     pub enabled: bool,
     /// How long the metrics must be absent. Default `10m`.
-    #[serde(default, rename = "for")]
+    #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
     pub for_: Option<String>,
     /// The `severity` label. Default `ticket`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
 }
 
 fn yes() -> bool {
     true
+}
+
+// serde hands `skip_serializing_if` a reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_true(flag: &bool) -> bool {
+    *flag
 }
 
 /// What a static threshold alert watches.
@@ -728,34 +753,34 @@ pub struct StaticAlert {
     /// Alert id, unique within the SLO.
     pub id: String,
     /// One line saying what fired.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// What it watches. Default: `error_ratio` for ratio SLIs, `value` for gauges.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signal: Option<AlertSignal>,
     /// A PromQL expression to compare instead of a signal of the SLI.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expr: Option<String>,
     /// Percentile, with `signal: percentile`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percentile: Option<Quantity>,
     /// Fires when the signal is above this value: `1%`, `50`, `500ms`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub above: Option<Quantity>,
     /// Fires when the signal is below this value.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub below: Option<Quantity>,
     /// Rate window for `error_ratio` and `percentile`. Default `5m`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub over: Option<String>,
     /// How long the condition must hold, e.g. `5m`.
-    #[serde(default, rename = "for")]
+    #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
     pub for_: Option<String>,
     /// The `severity` label. Default `page`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
     /// Escalation severity (`P1`-`P4`) this alert routes to.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation: Option<String>,
     /// True for an alert that another system evaluates, or none yet: the documents carry it,
     /// and slofile generates no rule for it and does not warn that nothing evaluates it.
@@ -764,7 +789,7 @@ pub struct StaticAlert {
 }
 
 /// A row of the monitoring systems table.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonitoringSystem {
     /// The system, e.g. `UptimeRobot` or `DLQ depth`.
@@ -776,15 +801,46 @@ pub struct MonitoringSystem {
 }
 
 /// A command to run, with what it shows.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Command {
     /// What the command checks, e.g. `Health latency`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The command line.
     pub run: String,
     /// When or why to run it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_numbers_are_written_as_integers() {
+        let text = |q: Quantity| serde_json::to_string(&q).unwrap();
+        assert_eq!(text(Quantity::Number(2.0)), "2");
+        assert_eq!(text(Quantity::Number(-3.0)), "-3");
+        assert_eq!(text(Quantity::Number(99.5)), "99.5");
+        assert_eq!(text(Quantity::Number(0.001)), "0.001");
+        assert_eq!(text(Quantity::Text("500ms".into())), "\"500ms\"");
+    }
+
+    #[test]
+    fn an_explicit_false_is_written_and_defaults_are_not() {
+        let alerting = Alerting {
+            missing_data: Some(MissingData {
+                enabled: false,
+                for_: None,
+                severity: None,
+            }),
+            ..Alerting::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&alerting).unwrap(),
+            r#"{"missing_data":{"enabled":false}}"#
+        );
+    }
 }

@@ -121,6 +121,63 @@ fn sloth_to_native_and_to_openslo_compile_to_the_same_plan() {
     assert_eq!(essence(&openslo, false), essence(&original, false));
 }
 
+/// Every shipped spec and example, converted to a native spec, reads back into the same plan.
+#[test]
+fn every_shipped_spec_and_example_converts_to_the_same_plan() {
+    let mut sources: Vec<PathBuf> = ["specs", "examples"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(root().join(dir)).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .collect();
+    sources.sort();
+    // Not vacuous: both specs and every example.
+    assert!(sources.len() >= 18, "{sources:?}");
+    for source in sources {
+        assert_native_round_trip(&source);
+    }
+}
+
+/// What the writer once dropped: `follow_redirects: false`, a Sentry environment, the Sentry
+/// settings a Sentry probe needs, k6 gates and mappings, a monitoring row without channels.
+#[test]
+fn every_field_of_a_native_spec_survives_conversion() {
+    for source in ["monitors/features.yaml", "markdown/awkward.yaml"] {
+        assert_native_round_trip(&fixture(source));
+    }
+}
+
+/// Converts `source` to a native spec and reads it back into the same services and SLOs, which
+/// are all the plan is compiled from: every field, not only the [`essence`], and nothing but the
+/// file each was read from may differ.
+fn assert_native_round_trip(source: &std::path::Path) {
+    let paths = [source.to_path_buf()];
+    let original = plan_of(&paths);
+    let (text, back) = round_trip(&paths, Target::Slofile);
+    let name = source.display();
+    assert_eq!(
+        back.services.len(),
+        original.services.len(),
+        "{name}:\n{text}"
+    );
+    for (back, original) in back.services.iter().zip(&original.services) {
+        let id = &original.meta.id;
+        let mut meta = back.meta.clone();
+        meta.source.clone_from(&original.meta.source);
+        // Not `assert_eq!`: the origins' debug text would be the whole source file.
+        assert!(meta == original.meta, "{name}: service {id}:\n{text}");
+        assert_eq!(back.slos.len(), original.slos.len(), "{name}: service {id}");
+        for (back, original) in back.slos.iter().zip(&original.slos) {
+            assert!(
+                back.slo == original.slo,
+                "{name}: SLO {} reads back otherwise:\n{text}",
+                original.slo.id
+            );
+        }
+    }
+    assert_eq!(essence(&back, true), essence(&original, true), "{name}");
+}
+
 #[test]
 fn native_to_native_is_stable() {
     let paths = [
