@@ -9,13 +9,14 @@
 use super::{Document, percent_text};
 use crate::compile::{ServicePlan, SloPlan};
 use crate::spec::model::{
-    self, Alerting, BurnPolicy, BurnTier, ChannelType, DocumentMeta, DocumentarySli, FreshnessSli,
-    K6Mapping, K6Settings, KeywordCase, LatencySli, PercentileObjective, Quantity, RawService,
-    RawSli, RawSlo, SentrySettings,
+    self, Alerting, BudgetExhaustedAlert, BurnPolicy, BurnTier, ChannelType, DocumentMeta,
+    DocumentarySli, FreshnessSli, K6Mapping, K6Settings, KeywordCase, LatencySli,
+    PercentileObjective, Quantity, RawService, RawSli, RawSlo, SentrySettings,
 };
 use crate::spec::validate::{builtin_tiers, is_valid_id};
 use crate::spec::{
-    AlertSource, K6Thresholds, RatioSli, ServiceMeta, Sli, Slo, StaticAlert, Threshold, Tier,
+    AlertSource, BudgetExhausted, K6Thresholds, RatioSli, ServiceMeta, Sli, Slo, StaticAlert,
+    Threshold, Tier,
 };
 use crate::units::{Duration, Ratio};
 use serde_json::Value;
@@ -31,12 +32,16 @@ pub(super) fn native_service(service: &ServicePlan) -> Document {
     let (policies, policy_of) = native_policies(&slos);
     let burn_policies = policies
         .iter()
-        .map(|(id, tiers)| BurnPolicy {
+        .map(|(id, tiers, exhausted)| BurnPolicy {
             id: id.clone(),
             tiers: tiers
                 .iter()
                 .map(|t| native_tier(t, &mut comments))
                 .collect(),
+            budget_exhausted: exhausted.as_ref().map(|alert| BudgetExhaustedAlert {
+                severity: Some(alert.severity.clone()),
+                for_: Some(alert.for_.prometheus()),
+            }),
         })
         .collect();
     let raw = RawService {
@@ -160,8 +165,13 @@ pub(super) fn native_channels(
 }
 /// Burn policies of the service: built-in ones by name, the others defined once per distinct
 /// set of tiers. Returns the definitions and each SLO's policy id.
-pub(super) fn native_policies(slos: &[&Slo]) -> (Vec<(String, Vec<Tier>)>, Vec<String>) {
-    let mut defined: Vec<(String, Vec<Tier>)> = Vec::new();
+/// A burn policy as the converted spec defines it: its id, tiers and budget-exhaustion alert.
+type DefinedPolicy = (String, Vec<Tier>, Option<BudgetExhausted>);
+
+/// The burn policies the SLOs need, and each SLO's policy name. Built-in policies have no
+/// budget-exhaustion alert, so an SLO with one gets a defined policy.
+pub(super) fn native_policies(slos: &[&Slo]) -> (Vec<DefinedPolicy>, Vec<String>) {
+    let mut defined: Vec<DefinedPolicy> = Vec::new();
     let mut policy_of = Vec::new();
     for slo in slos {
         if slo.tiers.is_empty() {
@@ -169,12 +179,16 @@ pub(super) fn native_policies(slos: &[&Slo]) -> (Vec<(String, Vec<Tier>)>, Vec<S
             continue;
         }
         if let Some(name) = &slo.burn_policy
+            && slo.budget_exhausted.is_none()
             && builtin_tiers(name).is_some_and(|t| t == slo.tiers)
         {
             policy_of.push(name.clone());
             continue;
         }
-        if let Some((id, _)) = defined.iter().find(|(_, tiers)| *tiers == slo.tiers) {
+        if let Some((id, _, _)) = defined
+            .iter()
+            .find(|(_, tiers, exhausted)| *tiers == slo.tiers && *exhausted == slo.budget_exhausted)
+        {
             policy_of.push(id.clone());
             continue;
         }
@@ -194,11 +208,11 @@ pub(super) fn native_policies(slos: &[&Slo]) -> (Vec<(String, Vec<Tier>)>, Vec<S
         };
         let mut id = base.clone();
         let mut n = 2;
-        while defined.iter().any(|(d, _)| *d == id) {
+        while defined.iter().any(|(d, _, _)| *d == id) {
             id = format!("{base}-{n}");
             n += 1;
         }
-        defined.push((id.clone(), slo.tiers.clone()));
+        defined.push((id.clone(), slo.tiers.clone(), slo.budget_exhausted.clone()));
         policy_of.push(id);
     }
     (defined, policy_of)

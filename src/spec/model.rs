@@ -349,7 +349,7 @@ pub struct BurnPolicy {
     /// An alert when the error budget of the SLO window is spent: compliance below the objective,
     /// with at least `min_events` events in the window. Off unless given; the built-in policies
     /// leave it off.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget_exhausted: Option<BudgetExhaustedAlert>,
 }
 
@@ -358,10 +358,10 @@ pub struct BurnPolicy {
 #[serde(deny_unknown_fields)]
 pub struct BudgetExhaustedAlert {
     /// The `severity` label. Default `ticket`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
     /// How long the budget must stay spent before the alert fires. Default `10m`.
-    #[serde(default, rename = "for")]
+    #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
     pub for_: Option<String>,
 }
 

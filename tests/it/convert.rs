@@ -139,10 +139,15 @@ fn every_shipped_spec_and_example_converts_to_the_same_plan() {
 }
 
 /// What the writer once dropped: `follow_redirects: false`, a Sentry environment, the Sentry
-/// settings a Sentry probe needs, k6 gates and mappings, a monitoring row without channels.
+/// settings a Sentry probe needs, k6 gates and mappings, a monitoring row without channels, and
+/// a burn policy's budget-exhaustion alert.
 #[test]
 fn every_field_of_a_native_spec_survives_conversion() {
-    for source in ["monitors/features.yaml", "markdown/awkward.yaml"] {
+    for source in [
+        "monitors/features.yaml",
+        "markdown/awkward.yaml",
+        "prometheus/exhaustion.yaml",
+    ] {
         assert_native_round_trip(&fixture(source));
     }
 }
