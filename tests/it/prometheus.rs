@@ -302,8 +302,9 @@ fn operator_format_wraps_the_same_groups() {
     );
 }
 
+/// Each SLO's rules in groups of its own, cut every 20 rules (`:2`, `:3` continue the first).
 #[test]
-fn one_group_per_slo_with_a_header() {
+fn groups_per_slo_with_a_header() {
     let built = build(&["tests/fixtures/prometheus/search.yaml"], &[], true);
     let text = &built.files()["search.rules.yml"];
     assert!(text.starts_with(
@@ -320,7 +321,10 @@ fn one_group_per_slo_with_a_header() {
         names,
         [
             "slofile:search:query-latency",
+            "slofile:search:query-latency:2",
+            "slofile:search:query-latency:3",
             "slofile:search:index-freshness",
+            "slofile:search:index-freshness:2",
             "slofile:search:search-errors"
         ]
     );
@@ -333,7 +337,15 @@ fn rules_of(built: &Built, file: &str, slo: &str) -> Vec<Value> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|g| g["name"].as_str().unwrap().ends_with(&format!(":{slo}")))
+        .filter(|g| {
+            // The SLO's first group, and the groups it continues in (`:2`, `:3`).
+            let name = g["name"].as_str().unwrap();
+            let base = match name.rsplit_once(':') {
+                Some((base, n)) if n.parse::<u32>().is_ok() => base,
+                _ => name,
+            };
+            base.ends_with(&format!(":{slo}"))
+        })
         .flat_map(|g| g["rules"].as_array().unwrap().clone())
         .collect()
 }
@@ -723,4 +735,125 @@ fn budget_exhaustion_alerts_only_where_a_policy_asks() {
     // Built-in policies leave it off.
     let built = build(&["tests/fixtures/prometheus/checkout.yaml"], &[], true);
     assert!(!built.files()["checkout.rules.yml"].contains("ErrorBudgetExhausted"));
+}
+
+/// The groups of a rule file in any format: plain and Thanos files hold them at the top,
+/// `PrometheusRule` objects under `spec`, Mimir files beside their `namespace`.
+fn groups_of(file: &Value) -> &Vec<Value> {
+    file.get("groups")
+        .or_else(|| file["spec"].get("groups"))
+        .and_then(Value::as_array)
+        .unwrap_or_else(|| panic!("no groups in {file}"))
+}
+
+/// Mimir and Cortex reject groups of more than 20 rules by default
+/// (`ruler_max_rules_per_rule_group`). Every spec, in every format, fits; and an SLO cut into
+/// several groups keeps its rules in order, so that a rule reads only series recorded before it.
+#[test]
+fn no_group_has_more_than_twenty_rules_and_rules_read_only_earlier_series() {
+    let specs: Vec<String> = all_specs().iter().map(|s| relative(s)).collect();
+    let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
+    let mut split = 0;
+    for format in ["rules", "operator", "mimir", "thanos"] {
+        let built = build(&specs, &["--prometheus-format", format], true);
+        for (name, text) in built.files() {
+            if !name.ends_with(".rules.yml") {
+                continue;
+            }
+            let file = yaml(&text);
+            // Per SLO (a group's name without its `:N` part): the series recorded so far.
+            let mut recorded: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            let all_recorded: Vec<String> = groups_of(&file)
+                .iter()
+                .flat_map(|g| g["rules"].as_array().unwrap())
+                .filter_map(|r| r["record"].as_str().map(str::to_owned))
+                .collect();
+            for group in groups_of(&file) {
+                let rules = group["rules"].as_array().unwrap();
+                let group_name = group["name"].as_str().unwrap();
+                assert!(
+                    rules.len() <= 20,
+                    "{format} {name}: group {group_name} has {} rules",
+                    rules.len()
+                );
+                let slo = match group_name.rsplit_once(':') {
+                    Some((base, n)) if n.parse::<u32>().is_ok() => {
+                        split += 1;
+                        base
+                    }
+                    _ => group_name,
+                };
+                let seen = recorded.entry(slo.to_owned()).or_default();
+                for rule in rules {
+                    let expr = rule["expr"].as_str().unwrap();
+                    for series in &all_recorded {
+                        let reads = expr.match_indices(series.as_str()).any(|(at, _)| {
+                            !expr[at + series.len()..].starts_with(|c: char| {
+                                c.is_ascii_alphanumeric() || c == '_' || c == ':'
+                            })
+                        });
+                        if reads && rule["record"].as_str() != Some(series) {
+                            assert!(
+                                seen.contains(series),
+                                "{format} {name}: a rule of {group_name} reads {series} before it is recorded"
+                            );
+                        }
+                    }
+                    if let Some(record) = rule["record"].as_str() {
+                        seen.push(record.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    // Not vacuous: some SLOs need more than one group.
+    assert!(split > 0, "no SLO was cut into several groups");
+}
+
+/// `mimirtool rules load` reads a `namespace` per file; Thanos Ruler reads each group's
+/// `partial_response_strategy`. Both hold exactly the plain file's groups, and promtool reads
+/// neither, so neither comes with a test file.
+#[test]
+fn mimir_and_thanos_formats_hold_the_plain_groups() {
+    let spec = "tests/fixtures/prometheus/checkout.yaml";
+    let plain = build(&[spec], &[], true);
+    let plain_groups = groups_of(&yaml(&plain.files()["checkout.rules.yml"])).clone();
+
+    let mimir = build(&[spec], &["--prometheus-format", "mimir"], true);
+    let files = mimir.files();
+    assert_eq!(files.keys().collect::<Vec<_>>(), ["checkout.rules.yml"]);
+    assert!(
+        mimir
+            .diagnostics
+            .contains("no promtool test file with `--prometheus-format mimir`"),
+        "{}",
+        mimir.diagnostics
+    );
+    let file = yaml(&files["checkout.rules.yml"]);
+    assert_eq!(file["namespace"], "checkout");
+    assert_eq!(
+        file.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["namespace", "groups"]
+    );
+    assert_eq!(groups_of(&file), &plain_groups);
+
+    let thanos = build(&[spec], &["--prometheus-format", "thanos"], true);
+    let files = thanos.files();
+    assert_eq!(files.keys().collect::<Vec<_>>(), ["checkout.rules.yml"]);
+    assert!(
+        thanos
+            .diagnostics
+            .contains("no promtool test file with `--prometheus-format thanos`"),
+        "{}",
+        thanos.diagnostics
+    );
+    let mut groups = groups_of(&yaml(&files["checkout.rules.yml"])).clone();
+    for group in &mut groups {
+        let strategy = group
+            .as_object_mut()
+            .unwrap()
+            .remove("partial_response_strategy");
+        assert_eq!(strategy, Some(Value::from("abort")), "{group}");
+    }
+    assert_eq!(groups, plain_groups);
 }

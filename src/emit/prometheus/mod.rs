@@ -127,14 +127,19 @@ fn emit_service(
             path: format!("prometheus/{id}.test.yml"),
             contents: promtool::test_file(service, &slos, &rules_file),
         }),
-        PrometheusFormat::Operator => notes.push(
+        format @ (PrometheusFormat::Operator
+        | PrometheusFormat::Mimir
+        | PrometheusFormat::Thanos) => notes.push(
             Diagnostic::info(
                 Code::NoPrometheusRules,
-                format!("service `{id}`: no promtool test file with `--prometheus-format operator`"),
+                format!(
+                    "service `{id}`: no promtool test file with `--prometheus-format {}`",
+                    format.name()
+                ),
             )
             .at_origin(&service.meta.origin)
             .with_help(
-                "promtool cannot read a PrometheusRule object; build once more without the flag to get the rule and test files to run in CI",
+                "promtool reads only plain rule files; build once more without the flag to get the rule and test files to run in CI",
             ),
         ),
     }

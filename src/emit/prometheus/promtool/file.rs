@@ -10,6 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 pub(super) struct TestFile {
     pub(super) rule_files: Vec<String>,
     pub(super) evaluation_interval: String,
+    /// The rule file's groups in file order, when an SLO spans several: promtool otherwise
+    /// evaluates groups in no set order, and a rule could read its inputs one step late.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) group_eval_order: Vec<String>,
     pub(super) tests: Vec<TestGroup>,
 }
 
