@@ -180,7 +180,8 @@ fn selectors(expr: &str) -> Vec<Selector> {
     visitor.0
 }
 
-/// One recording rule: its group, its series name and its labels.
+/// One recording rule: its SLO's group (the first, which `:2`, `:3` continue), its series name
+/// and its labels.
 struct Recorded {
     group: String,
     record: String,
@@ -201,8 +202,13 @@ fn recorded(rules: &str) -> Vec<Recorded> {
                             .collect()
                     })
                     .unwrap_or_default();
+                let name = group["name"].as_str().unwrap();
+                let first = match name.rsplit_once(':') {
+                    Some((base, n)) if n.parse::<u32>().is_ok() => base,
+                    _ => name,
+                };
                 all.push(Recorded {
-                    group: group["name"].as_str().unwrap().to_owned(),
+                    group: first.to_owned(),
                     record: record.to_owned(),
                     labels,
                 });

@@ -26,6 +26,7 @@ mod indicator;
 mod object;
 mod selector;
 
+use super::collect::first_of_each_id;
 use super::load::LoadedDocument;
 use super::walk::{Loc, Walk, bare_service_meta};
 use super::yaml_reader::Document;
@@ -219,32 +220,22 @@ impl Collection {
                 continue;
             };
             let loc: Loc = first.namespace_loc.clone();
-            let mut slos: Vec<Slo> = Vec::new();
+            let mut defined_slos: Vec<Slo> = Vec::new();
             let mut complete = true;
             for object in objects {
                 let Some(slo) = object.slo else {
                     complete = false;
                     continue;
                 };
-                if let Some(earlier) = slos.iter().find(|s| s.id == slo.id) {
-                    let (line, _) = earlier.origin.file.line_col(earlier.origin.span.offset);
-                    diagnostics.push(
-                        Diagnostic::error(
-                            Code::DuplicateId,
-                            format!(
-                                "SLO `{}` of namespace `{namespace}` is also defined in {} at line {line}",
-                                slo.id, earlier.origin.file.name
-                            ),
-                        )
-                        .at_origin(&slo.origin)
-                        .with_help("Kubernetes names are unique within a namespace; rename one of the objects"),
-                    );
-                    complete = false;
-                    continue;
-                }
-                slos.push(slo);
+                defined_slos.push(slo);
             }
-            if !complete {
+            let defined = defined_slos.len();
+            let mut slos = first_of_each_id(
+                defined_slos,
+                "Kubernetes names are unique within a namespace; rename one of the objects",
+                &mut diagnostics,
+            );
+            if !complete || slos.len() < defined {
                 continue;
             }
             slos.sort_by(|a, b| a.id.cmp(&b.id));
