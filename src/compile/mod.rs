@@ -439,7 +439,7 @@ fn compliance_notes(
             ),
         )
         .at_origin(&slo.origin)
-        .with_help("give `bad` (or `good`) and `total` counters instead of `error_ratio_query` to weigh every event equally"),
+        .with_help("give `bad` (or `good`) and `total` counters instead of `error_ratio_query`: every event then weighs the same, and the windows of an hour or more read the recorded 5-minute rates instead of the raw series"),
     );
     if let Some(min) = slo.min_events {
         diagnostics.push(
