@@ -202,13 +202,8 @@ fn recorded(rules: &str) -> Vec<Recorded> {
                             .collect()
                     })
                     .unwrap_or_default();
-                let name = group["name"].as_str().unwrap();
-                let first = match name.rsplit_once(':') {
-                    Some((base, n)) if n.parse::<u32>().is_ok() => base,
-                    _ => name,
-                };
                 all.push(Recorded {
-                    group: first.to_owned(),
+                    group: crate::common::slo_group(group["name"].as_str().unwrap()).to_owned(),
                     record: record.to_owned(),
                     labels,
                 });

@@ -3,7 +3,9 @@
 //! PromQL, numbers), the operator format, diagnostics, and the hand-written scenario suite in
 //! `tests/scenarios/`.
 
-use crate::common::{prometheus_files, require_tool, root, run, run_tool_ok, shipped_specs};
+use crate::common::{
+    prometheus_files, require_tool, root, run, run_tool_ok, shipped_specs, slo_group,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -337,15 +339,7 @@ fn rules_of(built: &Built, file: &str, slo: &str) -> Vec<Value> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|g| {
-            // The SLO's first group, and the groups it continues in (`:2`, `:3`).
-            let name = g["name"].as_str().unwrap();
-            let base = match name.rsplit_once(':') {
-                Some((base, n)) if n.parse::<u32>().is_ok() => base,
-                _ => name,
-            };
-            base.ends_with(&format!(":{slo}"))
-        })
+        .filter(|g| slo_group(g["name"].as_str().unwrap()).ends_with(&format!(":{slo}")))
         .flat_map(|g| g["rules"].as_array().unwrap().clone())
         .collect()
 }
@@ -776,13 +770,10 @@ fn no_group_has_more_than_twenty_rules_and_rules_read_only_earlier_series() {
                     "{format} {name}: group {group_name} has {} rules",
                     rules.len()
                 );
-                let slo = match group_name.rsplit_once(':') {
-                    Some((base, n)) if n.parse::<u32>().is_ok() => {
-                        split += 1;
-                        base
-                    }
-                    _ => group_name,
-                };
+                let slo = slo_group(group_name);
+                if slo != group_name {
+                    split += 1;
+                }
                 let seen = recorded.entry(slo.to_owned()).or_default();
                 for rule in rules {
                     let expr = rule["expr"].as_str().unwrap();

@@ -60,25 +60,38 @@ impl SloRules<'_> {
     /// The SLO's groups: its recording rules and then its alerts, in order, cut every
     /// [`MAX_RULES_PER_GROUP`] rules.
     pub(super) fn groups(&self) -> Vec<Group<'_>> {
-        let base = format!("slofile:{}:{}", self.service.meta.id, self.slo_id());
         let recorded = self.recording.len();
         let total = recorded + self.alerts.len();
-        (0..total.div_ceil(MAX_RULES_PER_GROUP).max(1))
-            .map(|chunk| {
+        self.group_names()
+            .into_iter()
+            .enumerate()
+            .map(|(chunk, name)| {
                 let start = chunk * MAX_RULES_PER_GROUP;
                 let end = (start + MAX_RULES_PER_GROUP).min(total);
                 Group {
-                    name: if chunk == 0 {
-                        base.clone()
-                    } else {
-                        format!("{base}:{}", chunk + 1)
-                    },
+                    name,
                     recording: &self.recording[start.min(recorded)..end.min(recorded)],
                     alerts: self.alerts
                         [start.saturating_sub(recorded)..end.saturating_sub(recorded)]
                         .iter()
                         .map(Alert::rule)
                         .collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// The names of [`Self::groups`], without rendering a rule: `slofile:<service>:<slo>`, then
+    /// `…:2`, `…:3` for the groups it continues in.
+    pub(super) fn group_names(&self) -> Vec<String> {
+        let base = format!("slofile:{}:{}", self.service.meta.id, self.slo_id());
+        let total = self.recording.len() + self.alerts.len();
+        (0..total.div_ceil(MAX_RULES_PER_GROUP).max(1))
+            .map(|chunk| {
+                if chunk == 0 {
+                    base.clone()
+                } else {
+                    format!("{base}:{}", chunk + 1)
                 }
             })
             .collect()

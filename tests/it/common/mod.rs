@@ -124,3 +124,12 @@ pub fn snapshot_dir(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::System
     }
     files
 }
+
+/// The first rule group of the SLO a group belongs to: `slofile:<service>:<slo>` for itself and
+/// for the groups that continue it (`…:2`, `…:3`).
+pub fn slo_group(name: &str) -> &str {
+    match name.rsplit_once(':') {
+        Some((base, n)) if n.parse::<u32>().is_ok() => base,
+        _ => name,
+    }
+}

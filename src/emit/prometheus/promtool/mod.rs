@@ -83,11 +83,7 @@ pub(super) fn test_file(service: &ServicePlan, slos: &[SloRules], rules_file: &s
     for note in &skipped {
         out.push_str(&comment(note));
     }
-    let group_names: Vec<String> = slos
-        .iter()
-        .flat_map(SloRules::groups)
-        .map(|group| group.name)
-        .collect();
+    let group_names: Vec<String> = slos.iter().flat_map(SloRules::group_names).collect();
     let split = group_names.len() > slos.len();
     out.push_str(&to_yaml(&TestFile {
         rule_files: vec![rules_file.to_owned()],
