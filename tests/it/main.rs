@@ -5,6 +5,9 @@
 
 mod common;
 mod interop;
+/// The benchmark's spec generator, shared with `scripts/gen_specs.rs`.
+#[path = "../../scripts/spec_tree.rs"]
+mod spec_tree;
 
 mod agreement;
 mod alertmanager;
@@ -19,6 +22,7 @@ mod openslo;
 mod prometheus;
 mod pyrra;
 mod robustness;
+mod scale;
 mod sentry;
 mod sloth;
 mod spec;
