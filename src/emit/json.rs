@@ -1,44 +1,249 @@
-//! JSON files for the monitoring APIs: keys sorted at every level, numbers printed from exact
-//! values, and a trailing newline.
+//! JSON files for the monitoring APIs and dashboards: keys sorted at every level, numbers printed
+//! from exact values, two-space indentation and a trailing newline, byte for byte the layout of
+//! `serde_json::to_string_pretty`.
+//!
+//! Large documents (Grafana dashboards) are built as [`Json`] trees, whose object keys are static
+//! strings: no allocation or hashing per key, as `serde_json::Value` needs. Both kinds of tree are
+//! written by the same printer, which sorts each object's keys as it writes them.
 
 use crate::units::Ratio;
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Number, Value};
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 /// Pretty-printed JSON with every object's keys sorted, ending in a newline.
 pub fn file_text(value: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(&Sorted(value)).unwrap_or_default();
+    let mut text = String::new();
+    write_value(&mut text, value, 0);
     text.push('\n');
     text
 }
 
-/// A value that serialises with its objects' keys sorted. serde_json keeps insertion order in
-/// this crate (`preserve_order`), so sorting is explicit; doing it while writing spares a copy of
-/// every document.
-struct Sorted<'a>(&'a Value);
+/// A document built to be written: the output-side twin of `serde_json::Value`, with static keys.
+/// Build objects with [`object!`](crate::json_object) and arrays with `Json::Array`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Number(Number),
+    String(Cow<'static, str>),
+    Array(Vec<Json>),
+    /// Written with its keys sorted, whatever order they were given in.
+    Object(Vec<(&'static str, Json)>),
+}
 
-impl Serialize for Sorted<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            Value::Object(map) => {
-                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-                let mut out = serializer.serialize_map(Some(entries.len()))?;
-                for (key, value) in entries {
-                    out.serialize_entry(key, &Sorted(value))?;
-                }
-                out.end()
-            }
-            Value::Array(items) => {
-                let mut out = serializer.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    out.serialize_element(&Sorted(item))?;
-                }
-                out.end()
-            }
-            other => other.serialize(serializer),
+impl Json {
+    /// Pretty-printed with every object's keys sorted, ending in a newline.
+    pub fn file_text(&self) -> String {
+        let mut text = String::with_capacity(4096);
+        write_json(&mut text, self, 0);
+        text.push('\n');
+        text
+    }
+}
+
+/// An object of [`Json`]: `json_object! { "id": 1, "title": title }`, each value anything
+/// `Json::from` takes.
+#[macro_export]
+macro_rules! json_object {
+    ($($key:literal : $value:expr),* $(,)?) => {
+        $crate::emit::json::Json::Object(vec![$(($key, $crate::emit::json::Json::from($value))),*])
+    };
+}
+
+impl From<bool> for Json {
+    fn from(value: bool) -> Json {
+        Json::Bool(value)
+    }
+}
+
+impl From<u32> for Json {
+    fn from(value: u32) -> Json {
+        Json::Int(i64::from(value))
+    }
+}
+
+impl From<i32> for Json {
+    fn from(value: i32) -> Json {
+        Json::Int(i64::from(value))
+    }
+}
+
+impl From<f64> for Json {
+    /// A float that is not finite has no JSON form and is written as `null`, as serde_json does.
+    fn from(value: f64) -> Json {
+        Number::from_f64(value).map_or(Json::Null, Json::Number)
+    }
+}
+
+impl From<i64> for Json {
+    fn from(value: i64) -> Json {
+        Json::Int(value)
+    }
+}
+
+impl From<&'static str> for Json {
+    fn from(value: &'static str) -> Json {
+        Json::String(Cow::Borrowed(value))
+    }
+}
+
+impl From<String> for Json {
+    fn from(value: String) -> Json {
+        Json::String(Cow::Owned(value))
+    }
+}
+
+impl From<&String> for Json {
+    fn from(value: &String) -> Json {
+        Json::String(Cow::Owned(value.clone()))
+    }
+}
+
+impl From<Vec<Json>> for Json {
+    fn from(value: Vec<Json>) -> Json {
+        Json::Array(value)
+    }
+}
+
+impl<T: Into<Json>> From<Option<T>> for Json {
+    fn from(value: Option<T>) -> Json {
+        value.map_or(Json::Null, Into::into)
+    }
+}
+
+impl From<Ratio> for Json {
+    /// An exact ratio as a JSON number, as [`number`] prints it.
+    fn from(value: Ratio) -> Json {
+        match number(value) {
+            Value::Number(number) => Json::Number(number),
+            _ => Json::Null,
         }
     }
+}
+
+const INDENT: &str = "  ";
+
+fn newline(out: &mut String, depth: usize) {
+    out.push('\n');
+    for _ in 0..depth {
+        out.push_str(INDENT);
+    }
+}
+
+/// Writes the items of an array or object between `open` and `close`, one a line, as
+/// serde_json's pretty printer does: `[]` and `{}` when empty.
+fn write_items<T>(
+    out: &mut String,
+    (open, close): (char, char),
+    items: impl ExactSizeIterator<Item = T>,
+    depth: usize,
+    mut write_item: impl FnMut(&mut String, T),
+) {
+    out.push(open);
+    let empty = items.len() == 0;
+    for (index, item) in items.enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        newline(out, depth + 1);
+        write_item(out, item);
+    }
+    if !empty {
+        newline(out, depth);
+    }
+    out.push(close);
+}
+
+fn write_json(out: &mut String, json: &Json, depth: usize) {
+    match json {
+        Json::Null => out.push_str("null"),
+        Json::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
+        Json::Int(value) => {
+            let _ = write!(out, "{value}");
+        }
+        Json::Number(number) => {
+            let _ = write!(out, "{number}");
+        }
+        Json::String(text) => write_string(out, text),
+        Json::Array(items) => write_items(out, ('[', ']'), items.iter(), depth, |out, item| {
+            write_json(out, item, depth + 1);
+        }),
+        Json::Object(entries) => {
+            let mut sorted: Vec<&(&str, Json)> = entries.iter().collect();
+            sorted.sort_by_key(|(key, _)| *key);
+            write_items(
+                out,
+                ('{', '}'),
+                sorted.into_iter(),
+                depth,
+                |out, (key, value)| {
+                    write_string(out, key);
+                    out.push_str(": ");
+                    write_json(out, value, depth + 1);
+                },
+            );
+        }
+    }
+}
+
+fn write_value(out: &mut String, value: &Value, depth: usize) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
+        Value::Number(number) => {
+            let _ = write!(out, "{number}");
+        }
+        Value::String(text) => write_string(out, text),
+        Value::Array(items) => write_items(out, ('[', ']'), items.iter(), depth, |out, item| {
+            write_value(out, item, depth + 1);
+        }),
+        Value::Object(map) => {
+            let mut sorted: Vec<(&String, &Value)> = map.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(b.0));
+            write_items(
+                out,
+                ('{', '}'),
+                sorted.into_iter(),
+                depth,
+                |out, (key, value)| {
+                    write_string(out, key);
+                    out.push_str(": ");
+                    write_value(out, value, depth + 1);
+                },
+            );
+        }
+    }
+}
+
+/// A JSON string, escaped as serde_json escapes it: quotes, backslashes and control characters;
+/// the short forms where JSON has them, else `\u00xx`.
+fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..index]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        start = index + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
 }
 
 /// An exact ratio as a JSON number: an integer when it is one, else its shortest decimal. A
@@ -85,6 +290,46 @@ mod tests {
             file_text(&value),
             "{\n  \"a\": [\n    {\n      \"y\": 2,\n      \"z\": 1\n    }\n  ],\n  \"b\": 1\n}\n"
         );
+    }
+
+    #[test]
+    fn the_layout_is_serde_jsons_pretty_printer() {
+        let value = json!({
+            "text": "quote \" backslash \\ newline \n tab \t bell \u{7} del \u{7f} é ≤",
+            "empty": {}, "none": [], "numbers": [1, -2, 0.5, 1e-7, 12345678.9],
+            "nested": [{"b": null, "a": true}, [false]],
+        });
+        let mut sorted = serde_json::to_value(&value).unwrap();
+        sort_keys(&mut sorted);
+        let expected = serde_json::to_string_pretty(&sorted).unwrap() + "\n";
+        assert_eq!(file_text(&value), expected);
+    }
+
+    /// serde_json keeps insertion order in this crate; rebuilds `value` with sorted keys.
+    fn sort_keys(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                let mut entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                for (key, mut item) in entries {
+                    sort_keys(&mut item);
+                    map.insert(key, item);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(sort_keys),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn built_documents_print_like_values() {
+        let built = crate::json_object! {
+            "b": 1u32,
+            "a": vec![crate::json_object! {"z": "x", "y": Option::<u32>::None}],
+            "c": Ratio::new(7, 1500).unwrap(),
+        };
+        let value = json!({"b": 1, "a": [{"z": "x", "y": null}], "c": 0.00466666666667});
+        assert_eq!(built.file_text(), file_text(&value));
     }
 
     #[test]
