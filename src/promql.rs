@@ -8,10 +8,12 @@
 //! that stands in for it, so the parser accepts or rejects both queries alike. Any failure is
 //! reported from a parse of the query as written, so error messages never change.
 
-use promql_parser::parser::Expr;
+use promql_parser::label::{MatchOp, Matcher};
+use promql_parser::parser::{Expr, VectorSelector};
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::ops::Range;
 use std::rc::Rc;
 use std::sync::{Mutex, Once, OnceLock};
 
@@ -114,7 +116,9 @@ pub fn parse_recent(query: &str) -> Result<Rc<Expr>, String> {
             return known.clone();
         }
         let parsed = within_budget(query)
-            .and_then(|()| parse_guarded(query))
+            .and_then(|()| {
+                parse_with_proven_regexes(query).map_or_else(|| parse_guarded(query), Ok)
+            })
             .map(Rc::new);
         let mut recent = recent.borrow_mut();
         if recent.len() >= REMEMBERED {
@@ -123,6 +127,34 @@ pub fn parse_recent(query: &str) -> Result<Rc<Expr>, String> {
         recent.insert(query.to_owned(), parsed.clone());
         parsed
     })
+}
+
+/// Whether a label value satisfies `matcher`, as `Matcher::is_match` decides. Each clone of a
+/// compiled regex starts with no search cache, and making one costs more than most searches;
+/// this thread keeps one copy of each regex it has used, so the cache is made once.
+pub fn matcher_matches(matcher: &Matcher, value: &str) -> bool {
+    const REMEMBERED: usize = 1024;
+    thread_local! {
+        static REGEXES: RefCell<HashMap<String, Matcher>> = RefCell::default();
+    }
+    let (MatchOp::Re(regex) | MatchOp::NotRe(regex)) = &matcher.op else {
+        return matcher.is_match(value);
+    };
+    let found = REGEXES.with(|regexes| {
+        let mut regexes = regexes.borrow_mut();
+        if regexes.len() >= REMEMBERED && !regexes.contains_key(regex.as_str()) {
+            regexes.clear();
+        }
+        regexes
+            .entry(regex.as_str().to_owned())
+            .or_insert_with(|| Matcher {
+                op: MatchOp::Re(regex.clone()),
+                name: String::new(),
+                value: String::new(),
+            })
+            .is_match(value)
+    });
+    found != matches!(matcher.op, MatchOp::NotRe(_))
 }
 
 /// Checks that `query` is a valid PromQL expression; the error is the parser's message.
@@ -143,11 +175,20 @@ pub fn parse_shape(query: &str) -> Result<Expr, String> {
     parse_guarded(query)
 }
 
-/// The query with every proven regex matcher turned into an equality matcher of the same length,
-/// or `None` when there is none (or the text is too broken to tell).
-fn without_proven_regexes(query: &str) -> Option<String> {
+/// A regex matcher of a query's text whose regex is proven (see [`regex_is_proven`]).
+struct ProvenRegexMatcher {
+    /// Where its `=~` or `!~` starts.
+    op_at: usize,
+    negated: bool,
+    /// Its string literal, quotes included.
+    literal: Range<usize>,
+}
+
+/// Every proven regex matcher of `query` but those of `__name__`, in text order, or `None` when
+/// the text is too broken to tell.
+fn proven_regex_matchers(query: &str) -> Option<Vec<ProvenRegexMatcher>> {
     let bytes = query.as_bytes();
-    let mut rewritten: Option<Vec<u8>> = None;
+    let mut found = Vec::new();
     let mut in_braces = false;
     // The label name just before a matcher operator.
     let mut label: Option<&str> = None;
@@ -170,9 +211,11 @@ fn without_proven_regexes(query: &str) -> Option<String> {
                 {
                     let value_end = string_end(bytes, value_start, quote)?;
                     if regex_is_proven(&query[value_start..value_end]) {
-                        let out = rewritten.get_or_insert_with(|| bytes.to_vec());
-                        let replacement = if op == b'=' { b"= " } else { b"!=" };
-                        out[i..i + 2].copy_from_slice(replacement);
+                        found.push(ProvenRegexMatcher {
+                            op_at: i,
+                            negated: op == b'!',
+                            literal: value_start..value_end,
+                        });
                     }
                 }
                 label = None;
@@ -194,7 +237,111 @@ fn without_proven_regexes(query: &str) -> Option<String> {
         }
         i += 1;
     }
-    String::from_utf8(rewritten?).ok()
+    Some(found)
+}
+
+/// The query with every proven regex matcher turned into an equality matcher of the same length,
+/// or `None` when there is none (or the text is too broken to tell).
+fn without_proven_regexes(query: &str) -> Option<String> {
+    let found = proven_regex_matchers(query)?;
+    if found.is_empty() {
+        return None;
+    }
+    let mut rewritten = query.as_bytes().to_vec();
+    for matcher in found {
+        let replacement = if matcher.negated { b"!=" } else { b"= " };
+        rewritten[matcher.op_at..matcher.op_at + 2].copy_from_slice(replacement);
+    }
+    String::from_utf8(rewritten).ok()
+}
+
+/// The value that stands in for the n-th proven regex while a query is parsed fast.
+const REGEX_STAND_IN: &str = "__slofile_proven_regex_";
+
+/// `query` parsed into the tree the parser would give, without compiling its proven regexes again:
+/// each is parsed as an equality matcher with a stand-in value, then given back its operator and
+/// the regex compiled once per run. `None` when there is no proven regex or the fast way does not
+/// give the whole tree; the caller then parses the query itself.
+fn parse_with_proven_regexes(query: &str) -> Option<Expr> {
+    if query.contains(REGEX_STAND_IN) {
+        return None;
+    }
+    let found = proven_regex_matchers(query)?;
+    if found.is_empty() {
+        return None;
+    }
+    let mut text = String::with_capacity(query.len() + found.len() * 32);
+    let mut copied = 0;
+    for (n, matcher) in found.iter().enumerate() {
+        text.push_str(&query[copied..matcher.op_at]);
+        text.push_str(if matcher.negated { "!=" } else { "=" });
+        text.push_str(&query[matcher.op_at + 2..matcher.literal.start]);
+        text.push_str(&format!("\"{REGEX_STAND_IN}{n}\""));
+        copied = matcher.literal.end;
+    }
+    text.push_str(&query[copied..]);
+    let mut expr = parse_guarded(&text).ok()?;
+    let mut restored = 0;
+    let complete = each_matcher_mut(&mut expr, &mut |label| {
+        let Some(n) = label.value.strip_prefix(REGEX_STAND_IN) else {
+            return true;
+        };
+        let Some(matcher) = n.parse::<usize>().ok().and_then(|n| found.get(n)) else {
+            return false;
+        };
+        let Some(proven) = proven_regex(&query[matcher.literal.clone()]) else {
+            return false;
+        };
+        let MatchOp::Re(regex) = proven.op else {
+            return false;
+        };
+        label.op = if matcher.negated {
+            MatchOp::NotRe(regex)
+        } else {
+            MatchOp::Re(regex)
+        };
+        label.value = proven.value;
+        restored += 1;
+        true
+    });
+    (complete && restored == found.len()).then_some(expr)
+}
+
+/// Calls `visit` on every label matcher of `expr`; false when `visit` refuses one or the tree holds
+/// something this walk does not know.
+fn each_matcher_mut(expr: &mut Expr, visit: &mut dyn FnMut(&mut Matcher) -> bool) -> bool {
+    let selector = |selector: &mut VectorSelector, visit: &mut dyn FnMut(&mut Matcher) -> bool| {
+        let matchers = &mut selector.matchers;
+        matchers
+            .matchers
+            .iter_mut()
+            .chain(matchers.or_matchers.iter_mut().flatten())
+            .all(visit)
+    };
+    match expr {
+        Expr::VectorSelector(vector) => selector(vector, visit),
+        Expr::MatrixSelector(matrix) => selector(&mut matrix.vs, visit),
+        Expr::Aggregate(aggregate) => {
+            aggregate
+                .param
+                .as_mut()
+                .is_none_or(|param| each_matcher_mut(param, visit))
+                && each_matcher_mut(&mut aggregate.expr, visit)
+        }
+        Expr::Binary(binary) => {
+            each_matcher_mut(&mut binary.lhs, visit) && each_matcher_mut(&mut binary.rhs, visit)
+        }
+        Expr::Paren(paren) => each_matcher_mut(&mut paren.expr, visit),
+        Expr::Unary(unary) => each_matcher_mut(&mut unary.expr, visit),
+        Expr::Subquery(subquery) => each_matcher_mut(&mut subquery.expr, visit),
+        Expr::Call(call) => call
+            .args
+            .args
+            .iter_mut()
+            .all(|arg| each_matcher_mut(arg, visit)),
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) => true,
+        Expr::Extension(_) => false,
+    }
 }
 
 /// The query without its `#` comments, for text that slofile wraps around a user's query: a
@@ -282,16 +429,25 @@ fn skip_whitespace(bytes: &[u8], mut i: usize) -> usize {
 /// Whether the regex literal (quotes included) compiles and does not match the empty string.
 /// The parser itself decides: a selector whose only matcher is this regex parses exactly then.
 fn regex_is_proven(literal: &str) -> bool {
-    static PROVEN: OnceLock<Mutex<HashMap<String, bool>>> = OnceLock::new();
+    proven_regex(literal).is_some()
+}
+
+/// The matcher `x=~literal` as the parser builds it, regex compiled, when the regex is proven;
+/// each literal is parsed once per run.
+fn proven_regex(literal: &str) -> Option<Matcher> {
+    static PROVEN: OnceLock<Mutex<HashMap<String, Option<Matcher>>>> = OnceLock::new();
     let cache = PROVEN.get_or_init(Mutex::default);
     if let Ok(known) = cache.lock()
         && let Some(verdict) = known.get(literal)
     {
-        return *verdict;
+        return verdict.clone();
     }
-    let verdict = parse_guarded(&format!("{{x=~{literal}}}")).is_ok();
+    let verdict = match parse_guarded(&format!("{{x=~{literal}}}")) {
+        Ok(Expr::VectorSelector(mut selector)) => selector.matchers.matchers.pop(),
+        _ => None,
+    };
     if let Ok(mut known) = cache.lock() {
-        known.insert(literal.to_owned(), verdict);
+        known.insert(literal.to_owned(), verdict.clone());
     }
     verdict
 }
@@ -304,6 +460,33 @@ mod tests {
         let fast = check(query);
         let slow = promql_parser::parser::parse(query).map(|_| ());
         assert_eq!(fast, slow, "{query}");
+    }
+
+    #[test]
+    fn proven_regexes_parse_fast_into_the_parsers_own_tree() {
+        for query in [
+            r#"sum(rate(http_requests_total{code=~"5..", job="api"}[5m]))"#,
+            r#"x{code!~"5..|429"} / ignoring(code) y{code=~'4..'}"#,
+            r#"x{a=~"b\\.c", a=~`d+`} + on() max_over_time(y{e=~"f+"}[1h:5m])"#,
+            r#"{__name__=~"http_.+", code=~"5.."}"#,
+            r#"x{a=~"1" or b!~"2"} unless topk(2, z{c=~"3+"})"#,
+            "histogram_quantile(0.99, sum by (le) (rate(b{le=~\"0.5|1\"}[5m]))) # 5..\n",
+        ] {
+            let fast = parse_with_proven_regexes(query).expect(query);
+            let slow = parse_guarded(query).unwrap();
+            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{query}");
+            assert_eq!(fast.to_string(), slow.to_string(), "{query}");
+            assert_eq!(parse_recent(query).unwrap().to_string(), slow.to_string());
+        }
+        // Nothing proven, a regex matching the empty string, a user's value like the stand-in:
+        // the parser itself parses these.
+        for query in [
+            "up",
+            r#"x{a=~".*"}"#,
+            r#"x{a="__slofile_proven_regex_0", b=~"c+"}"#,
+        ] {
+            assert!(parse_with_proven_regexes(query).is_none(), "{query}");
+        }
     }
 
     #[test]

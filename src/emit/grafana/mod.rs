@@ -50,13 +50,13 @@ impl Backend for Grafana {
         "grafana"
     }
 
-    /// Dashboards are large: each goes to the sink as soon as it is written.
+    /// Dashboards are large: each goes to the sink as soon as it is written, services spread over
+    /// the cores.
     fn emit(&self, plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
-        let mut with_dashboards = Vec::new();
-        for service in &plan.services {
+        let written = crate::parallel::map(&plan.services, |service| {
             let slos = dashboard_slos(service);
             if slos.is_empty() {
-                continue;
+                return false;
             }
             let id = &service.meta.id;
             let text = dashboard::file_text(service, &slos);
@@ -70,8 +70,14 @@ impl Backend for Grafana {
                     contents: provisioning::config_map(service, &text),
                 },
             });
-            with_dashboards.push(service);
-        }
+            true
+        });
+        let with_dashboards: Vec<&ServicePlan> = plan
+            .services
+            .iter()
+            .zip(written)
+            .filter_map(|(service, written)| written.then_some(service))
+            .collect();
         if !with_dashboards.is_empty() && options.grafana_format == GrafanaFormat::Dashboards {
             sink(OutputFile {
                 path: "grafana/provisioning.yaml".to_owned(),

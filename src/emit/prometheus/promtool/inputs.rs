@@ -5,6 +5,7 @@ use super::file::InputSeries;
 use super::simulate::Pattern;
 use super::{MINUTE, SloTests};
 use crate::emit::prometheus::{Measure, expr};
+use crate::promql::matcher_matches;
 use crate::units::{Duration, Ratio};
 use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::{Expr, VectorSelector, token};
@@ -315,13 +316,15 @@ pub(super) fn matches(selector: &VectorSelector, series: &Series) -> bool {
             .matchers
             .matchers
             .iter()
-            .all(|m| m.is_match(series.value_of(&m.name)));
+            .all(|m| matcher_matches(m, series.value_of(&m.name)));
     let alternatives = &selector.matchers.or_matchers;
     plain
         && (alternatives.is_empty()
-            || alternatives
-                .iter()
-                .any(|group| group.iter().all(|m| m.is_match(series.value_of(&m.name)))))
+            || alternatives.iter().any(|group| {
+                group
+                    .iter()
+                    .all(|m| matcher_matches(m, series.value_of(&m.name)))
+            }))
 }
 
 /// Values to try when the matchers do not say: status codes for labels that look like codes.
@@ -377,7 +380,7 @@ pub(super) fn satisfy(
             candidates(label, &hints, preferred)
                 .into_iter()
                 .find(|value| {
-                    needed.iter().all(|m| m.is_match(value))
+                    needed.iter().all(|m| matcher_matches(m, value))
                         && !(preferred.contains_key(label) && value.is_empty())
                         && !reject(value)
                 })
@@ -407,7 +410,8 @@ pub(super) fn satisfy(
         for matcher in avoided.iter().filter(|m| m.name != "__name__") {
             let label = matcher.name.clone();
             let extra = on(&label, &avoided);
-            let Some(value) = choose(&label, &extra, &|v: &str| matcher.is_match(v)) else {
+            let Some(value) = choose(&label, &extra, &|v: &str| matcher_matches(&matcher, v))
+            else {
                 continue;
             };
             let mut changed = series.clone();
@@ -429,7 +433,7 @@ pub(super) fn satisfy(
         }
         let extra = on(&matcher.name, &avoided);
         if let Some(value) = choose(&matcher.name, &extra, &|v: &str| {
-            v.is_empty() || matcher.is_match(v)
+            v.is_empty() || matcher_matches(matcher, v)
         }) {
             let changed = series.with(&matcher.name, &value);
             if !matches(avoid, &changed) {
