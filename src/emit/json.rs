@@ -123,12 +123,16 @@ impl From<Ratio> for Json {
     }
 }
 
-const INDENT: &str = "  ";
+/// Two spaces a level; deeper levels are written in several pieces.
+const INDENT: &str = "                                                                ";
 
 fn newline(out: &mut String, depth: usize) {
     out.push('\n');
-    for _ in 0..depth {
-        out.push_str(INDENT);
+    let mut spaces = depth * 2;
+    while spaces > 0 {
+        let piece = spaces.min(INDENT.len());
+        out.push_str(&INDENT[..piece]);
+        spaces -= piece;
     }
 }
 
@@ -221,6 +225,15 @@ fn write_value(out: &mut String, value: &Value, depth: usize) {
 /// the short forms where JSON has them, else `\u00xx`.
 fn write_string(out: &mut String, text: &str) {
     out.push('"');
+    // Most strings need no escape; this test has no early exit, so it runs on whole words.
+    let plain = text.bytes().fold(true, |plain, b| {
+        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
+    });
+    if plain {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     for (index, byte) in text.bytes().enumerate() {
         let escape = match byte {
@@ -299,6 +312,9 @@ mod tests {
             "empty": {}, "none": [], "numbers": [1, -2, 0.5, 1e-7, 12345678.9],
             "nested": [{"b": null, "a": true}, [false]],
         });
+        // Deeper than one piece of indentation.
+        let deep = (0..40).fold(json!(1), |inner, _| json!({"k": [inner]}));
+        let value = json!({"fields": value, "deep": deep});
         let mut sorted = serde_json::to_value(&value).unwrap();
         sort_keys(&mut sorted);
         let expected = serde_json::to_string_pretty(&sorted).unwrap() + "\n";
