@@ -291,17 +291,17 @@ fn execute(
             };
             // Files are staged as they are generated; a failure, or a problem a backend finds,
             // drops the staging, which leaves the output directory as it was.
-            let staging = Mutex::new((write::Staging::new(output), None));
+            let staging = write::Staging::new(output);
+            let failure = Mutex::new(None);
             let mut notes = emit::emit_streaming(&plan, &options, &|file| {
-                let mut guard = staging.lock().unwrap_or_else(PoisonError::into_inner);
-                let (staging, failure) = &mut *guard;
-                if failure.is_none()
+                let failed = || failure.lock().unwrap_or_else(PoisonError::into_inner);
+                if failed().is_none()
                     && let Err(error) = staging.add(&file)
                 {
-                    *failure = Some(error);
+                    failed().get_or_insert(error);
                 }
             });
-            let (staging, failure) = staging.into_inner().unwrap_or_else(PoisonError::into_inner);
+            let failure = failure.into_inner().unwrap_or_else(PoisonError::into_inner);
             let failed = notes.iter().any(Diagnostic::is_error);
             notes.extend(emit::sloth_compat::plan_notes(&plan, options.compat));
             report.extend(notes);

@@ -2,6 +2,7 @@
 //! on scheduling.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// The stack of each helper thread, as large as a main thread's on Linux.
 const STACK_BYTES: usize = 8 * 1024 * 1024;
@@ -58,6 +59,23 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     slots.iter_mut().filter_map(Option::take).collect()
 }
 
+/// [`map`] for items the work consumes: each is moved into `f` once, results in input order.
+pub fn map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let cells: Vec<Mutex<Option<T>>> = items
+        .into_iter()
+        .map(|item| Mutex::new(Some(item)))
+        .collect();
+    map(&cells, |cell| {
+        cell.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .map(&f)
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -66,5 +84,12 @@ mod tests {
         let doubled = super::map(&items, |n| n * 2);
         assert_eq!(doubled, items.iter().map(|n| n * 2).collect::<Vec<_>>());
         assert!(super::map(&[] as &[usize], |n| *n).is_empty());
+    }
+
+    #[test]
+    fn owned_items_are_each_consumed_once_in_order() {
+        let items: Vec<String> = (0..1000).map(|n| n.to_string()).collect();
+        let expected: Vec<usize> = items.iter().map(String::len).collect();
+        assert_eq!(super::map_owned(items, |text| text.len()), expected);
     }
 }

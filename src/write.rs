@@ -19,6 +19,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// The manifest of generated files, one relative path a line.
 pub const MANIFEST: &str = ".slofile-manifest";
@@ -217,6 +218,14 @@ impl Transaction {
     }
 
     fn stage(&mut self, target: PathBuf, contents: &str) -> Result<(), Diagnostic> {
+        let temp = self.reserve(target.clone())?;
+        fs::write(&temp, contents).map_err(|e| io_diagnostic(&target, "write", &e))
+    }
+
+    /// Registers a replacement of `target` and returns the temporary file to write it to. The
+    /// step is registered before anything is written, so that a partial temporary file is
+    /// removed whatever happens to the write.
+    fn reserve(&mut self, target: PathBuf) -> Result<PathBuf, Diagnostic> {
         if let Ok(metadata) = fs::symlink_metadata(&target)
             && metadata.is_dir()
         {
@@ -232,14 +241,12 @@ impl Transaction {
         let parent = target.parent().unwrap_or(Path::new("."));
         self.create_dirs(parent)?;
         let temp = sibling(&target, "tmp");
-        let written = fs::write(&temp, contents).map_err(|e| io_diagnostic(&target, "write", &e));
-        // Registered even when the write failed, so that a partial temporary file is removed.
         self.steps.push(Step::Replace {
-            temp,
+            temp: temp.clone(),
             target,
             backup: None,
         });
-        written
+        Ok(temp)
     }
 
     /// Flushes every staged file to disk before any is renamed into place, so that a crash never
@@ -379,7 +386,7 @@ pub(crate) fn write_all_with(
     files: &[OutputFile],
     ops: &FileOps,
 ) -> Result<WriteSummary, Diagnostic> {
-    let mut staging = Staging::new(dir);
+    let staging = Staging::new(dir);
     for file in files {
         staging.add(file)?;
     }
@@ -393,6 +400,12 @@ pub(crate) fn write_all_with(
 /// [`finish`]: Staging::finish
 pub struct Staging {
     dir: PathBuf,
+    /// The bookkeeping, shared by the backends' threads. Files are compared and written outside
+    /// the lock, so that one backend's disk writes do not hold up another.
+    state: Mutex<StagingState>,
+}
+
+struct StagingState {
     transaction: Transaction,
     /// Every path added, for the manifest and to refuse a second file at the same path.
     paths: BTreeSet<String>,
@@ -403,27 +416,35 @@ impl Staging {
     pub fn new(dir: &Path) -> Staging {
         Staging {
             dir: dir.to_path_buf(),
-            transaction: Transaction::default(),
-            paths: BTreeSet::new(),
-            summary: WriteSummary::default(),
+            state: Mutex::new(StagingState {
+                transaction: Transaction::default(),
+                paths: BTreeSet::new(),
+                summary: WriteSummary::default(),
+            }),
         }
     }
 
-    /// Stages `file`, unless the file on disk already has its contents.
-    pub fn add(&mut self, file: &OutputFile) -> Result<(), Diagnostic> {
+    fn state(&self) -> MutexGuard<'_, StagingState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stages `file`, unless the file on disk already has its contents. Several threads may add
+    /// files at once.
+    pub fn add(&self, file: &OutputFile) -> Result<(), Diagnostic> {
         if file.path == MANIFEST {
             return Err(reserved_manifest());
         }
         let target = checked_path(&self.dir, &file.path)?;
-        if !self.paths.insert(file.path.clone()) {
+        if !self.state().paths.insert(file.path.clone()) {
             return Err(duplicate_path(&file.path));
         }
         if fs::read(&target).is_ok_and(|old| old == file.contents.as_bytes()) {
-            self.summary.unchanged.push(file.path.clone());
+            self.state().summary.unchanged.push(file.path.clone());
             return Ok(());
         }
-        self.transaction.stage(target, &file.contents)?;
-        self.summary.written.push(file.path.clone());
+        let temp = self.state().transaction.reserve(target.clone())?;
+        fs::write(&temp, &file.contents).map_err(|e| io_diagnostic(&target, "write", &e))?;
+        self.state().summary.written.push(file.path.clone());
         Ok(())
     }
 
@@ -434,12 +455,12 @@ impl Staging {
     }
 
     fn finish_with(self, ops: &FileOps) -> Result<WriteSummary, Diagnostic> {
-        let Staging {
-            dir,
+        let Staging { dir, state } = self;
+        let StagingState {
             mut transaction,
             paths,
             mut summary,
-        } = self;
+        } = state.into_inner().unwrap_or_else(PoisonError::into_inner);
         for stale in read_manifest(&dir).iter().filter(|p| !paths.contains(*p)) {
             let Ok(target) = checked_path(&dir, stale) else {
                 continue;

@@ -234,10 +234,10 @@ impl TierPlan {
 /// errors for impossible windows, warnings for tiers that can never fire.
 pub fn compile(mut services: Vec<Service>) -> (Plan, Vec<Diagnostic>) {
     services.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
-    let mut diagnostics = Vec::new();
-    let mut notes = Vec::new();
-    let mut plans = Vec::new();
-    for service in services {
+    // Services compile independently, spread over the cores; their diagnostics and notes are
+    // taken in service order, as if compiled one after the other.
+    let compiled = crate::parallel::map_owned(services, |service| {
+        let (mut diagnostics, mut notes) = (Vec::new(), Vec::new());
         let mut slos = Vec::new();
         for (index, mut slo) in service.slos.into_iter().enumerate() {
             link_dashboard(&service.meta, index, &mut slo);
@@ -250,15 +250,19 @@ pub fn compile(mut services: Vec<Service>) -> (Plan, Vec<Diagnostic>) {
         // What Sentry cannot express of the spec is a problem of the spec, found by `validate`
         // too; the Sentry backend knows Sentry's limits.
         diagnostics.extend(crate::emit::sentry::problems(&plan));
-        plans.push(plan);
+        (plan, diagnostics, notes)
+    });
+    let mut plan = Plan {
+        services: Vec::with_capacity(compiled.len()),
+        notes: Vec::new(),
+    };
+    let mut diagnostics = Vec::new();
+    for (service, service_diagnostics, notes) in compiled {
+        plan.services.push(service);
+        diagnostics.extend(service_diagnostics);
+        plan.notes.extend(notes);
     }
-    (
-        Plan {
-            services: plans,
-            notes,
-        },
-        diagnostics,
-    )
+    (plan, diagnostics)
 }
 
 /// With the service's `grafana` setting, an SLO that gets a dashboard row links to it, unless
