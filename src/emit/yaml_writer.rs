@@ -201,10 +201,21 @@ fn is_not_number(text: &str) -> bool {
 /// No `: ` or ` #` (which would end the scalar) and nothing a plain scalar cannot carry. Most
 /// text is ASCII, checked in one pass over its bytes.
 fn plain_characters(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // Printable ASCII without `: ` or ` #`, tested without an early exit so that the loops run on
+    // whole words; most text passes here. The rest takes the exact path below.
+    let printable = bytes
+        .iter()
+        .fold(true, |ok, &b| ok & (b' '..=b'~').contains(&b));
+    let separator = bytes.windows(2).fold(false, |found, pair| {
+        found | ((pair[0] == b':') & (pair[1] == b' ')) | ((pair[0] == b' ') & (pair[1] == b'#'))
+    });
+    if printable && !separator {
+        return true;
+    }
     if !text.is_ascii() {
         return !text.contains(": ") && text.chars().all(is_printable) && !has_comment(text);
     }
-    let bytes = text.as_bytes();
     bytes.iter().enumerate().all(|(i, &b)| match b {
         b'#' => i == 0 || bytes[i - 1] != b' ',
         b':' => bytes.get(i + 1) != Some(&b' '),
