@@ -226,10 +226,10 @@ fn write_value(out: &mut String, value: &Value, depth: usize) {
 fn write_string(out: &mut String, text: &str) {
     out.push('"');
     // Most strings need no escape; this test has no early exit, so it runs on whole words.
-    let plain = text.bytes().fold(true, |plain, b| {
-        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
+    let escapes = text.bytes().fold(0u8, |found, b| {
+        found | u8::from(b < 0x20) | u8::from(b == b'"') | u8::from(b == b'\\')
     });
-    if plain {
+    if escapes == 0 {
         out.push_str(text);
         out.push('"');
         return;

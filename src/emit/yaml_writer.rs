@@ -204,13 +204,16 @@ fn plain_characters(text: &str) -> bool {
     let bytes = text.as_bytes();
     // Printable ASCII without `: ` or ` #`, tested without an early exit so that the loops run on
     // whole words; most text passes here. The rest takes the exact path below.
-    let printable = bytes
-        .iter()
-        .fold(true, |ok, &b| ok & (b' '..=b'~').contains(&b));
-    let separator = bytes.windows(2).fold(false, |found, pair| {
-        found | ((pair[0] == b':') & (pair[1] == b' ')) | ((pair[0] == b' ') & (pair[1] == b'#'))
+    let unprintable = bytes.iter().fold(0u8, |found, &b| {
+        found | u8::from(!(b' '..=b'~').contains(&b))
     });
-    if printable && !separator {
+    let separators = bytes.windows(2).fold(0u8, |found, pair| {
+        let (first, second) = (pair[0], pair[1]);
+        found
+            | (u8::from(first == b':') & u8::from(second == b' '))
+            | (u8::from(first == b' ') & u8::from(second == b'#'))
+    });
+    if unprintable == 0 && separators == 0 {
         return true;
     }
     if !text.is_ascii() {

@@ -410,8 +410,7 @@ pub(super) fn satisfy(
         for matcher in avoided.iter().filter(|m| m.name != "__name__") {
             let label = matcher.name.clone();
             let extra = on(&label, &avoided);
-            let Some(value) = choose(&label, &extra, &|v: &str| matcher_matches(&matcher, v))
-            else {
+            let Some(value) = choose(&label, &extra, &|v: &str| matcher_matches(matcher, v)) else {
                 continue;
             };
             let mut changed = series.clone();
