@@ -251,7 +251,14 @@ fn is_printable(c: char) -> bool {
 
 fn write_quoted(out: &mut String, text: &str) {
     out.push('"');
-    for c in text.chars() {
+    // Runs of printable ASCII are copied whole; every other character is looked at.
+    let mut copied = 0;
+    for (index, c) in text.char_indices() {
+        if matches!(c, ' '..='~') && c != '\\' && c != '"' {
+            continue;
+        }
+        out.push_str(&text[copied..index]);
+        copied = index + c.len_utf8();
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
@@ -276,6 +283,7 @@ fn write_quoted(out: &mut String, text: &str) {
             c => out.push(c),
         }
     }
+    out.push_str(&text[copied..]);
     out.push('"');
 }
 
