@@ -77,8 +77,9 @@ pub(super) struct ExpSample {
 /// file at every step of every group, so tests of different SLOs share a group whenever their
 /// series cannot meet. Longest first, so short tests ride along with long ones.
 pub(super) fn pack(mut tests: Vec<(TestGroup, Footprint)>) -> Vec<TestGroup> {
-    // A stable sort keeps the order of equally long tests as generated.
-    tests.sort_by_key(|(group, _)| std::cmp::Reverse(group.end()));
+    // A stable sort keeps the order of equally long tests as generated; each test's end is
+    // worked out once, not at every comparison.
+    tests.sort_by_cached_key(|(group, _)| std::cmp::Reverse(group.end()));
     let mut packed: Vec<(TestGroup, GroupFootprint)> = Vec::new();
     for (test, footprint) in tests {
         let home = packed.iter_mut().find(|(group, footprints)| {
