@@ -85,10 +85,13 @@ pub(super) fn simulate(
     mut visit: impl FnMut(State) -> bool,
 ) {
     let step = step.millis().max(1);
-    let recorded = [true, false].map(|inclusive| Recorded::new(pattern, step, until, inclusive));
+    let mut recorded = [true, false].map(|inclusive| Recorded::new(*pattern, step, inclusive));
     let mut since: [Option<u64>; 4] = [None; 4];
     let mut t = 0;
     while t <= until {
+        for each in &mut recorded {
+            each.extend_to(t / MINUTE);
+        }
         let counts = [true, false].map(|inclusive| {
             let recorded = &recorded[usize::from(!inclusive)];
             let windows = [tier.long, tier.short];
@@ -153,8 +156,12 @@ pub(super) struct Counts {
 }
 
 /// The recorded 5m counts at every evaluation (each minute) from 0 on, as running sums, so
-/// that any window of them sums in constant time.
+/// that any window of them sums in constant time. The sums grow as the replay goes on: most
+/// replays stop when an alert fires, long before their horizon.
 pub(super) struct Recorded {
+    pattern: Pattern,
+    step: u64,
+    inclusive: bool,
     /// Before minute `k`: bad samples, samples, evaluations that recorded a rate (a 5m window
     /// with no sample records nothing), and samples of the rates recorded at every fifth
     /// minute, which `min_events` counts.
@@ -162,13 +169,26 @@ pub(super) struct Recorded {
 }
 
 impl Recorded {
-    pub(super) fn new(pattern: &Pattern, step: u64, until: u64, inclusive: bool) -> Recorded {
-        let mut sums = Vec::with_capacity((until / MINUTE + 2) as usize);
-        let mut running = (0, 0, 0, 0);
-        sums.push(running);
-        for k in 0..=until / MINUTE {
-            let (bad, count) =
-                window_counts(k * MINUTE, BASE_WINDOW.millis(), step, pattern, inclusive);
+    pub(super) fn new(pattern: Pattern, step: u64, inclusive: bool) -> Recorded {
+        Recorded {
+            pattern,
+            step,
+            inclusive,
+            sums: vec![(0, 0, 0, 0)],
+        }
+    }
+
+    /// Records every evaluation up to minute `last`, included.
+    pub(super) fn extend_to(&mut self, last: u64) {
+        let mut running = self.sums.last().copied().unwrap_or_default();
+        for k in (self.sums.len() as u64 - 1)..=last {
+            let (bad, count) = window_counts(
+                k * MINUTE,
+                BASE_WINDOW.millis(),
+                self.step,
+                &self.pattern,
+                self.inclusive,
+            );
             if count > 0 {
                 let stepped = if k % (BASE_WINDOW.millis() / MINUTE) == 0 {
                     count
@@ -182,9 +202,8 @@ impl Recorded {
                     running.3 + stepped,
                 );
             }
-            sums.push(running);
+            self.sums.push(running);
         }
-        Recorded { sums }
     }
 
     /// The sums of the recorded 5m counts that `avg_over_time(...[window])` reads at `t`.
