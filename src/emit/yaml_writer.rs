@@ -202,17 +202,20 @@ fn is_not_number(text: &str) -> bool {
 /// text is ASCII, checked in one pass over its bytes.
 fn plain_characters(text: &str) -> bool {
     let bytes = text.as_bytes();
-    // Printable ASCII without `: ` or ` #`, tested without an early exit so that the loops run on
-    // whole words; most text passes here. The rest takes the exact path below.
+    // Printable ASCII without `: ` or ` #`, tested without an early exit and over two aligned
+    // slices, so that the loops run on whole vectors; most text passes here. The rest takes the
+    // exact path below.
     let unprintable = bytes.iter().fold(0u8, |found, &b| {
         found | u8::from(!(b' '..=b'~').contains(&b))
     });
-    let separators = bytes.windows(2).fold(0u8, |found, pair| {
-        let (first, second) = (pair[0], pair[1]);
-        found
-            | (u8::from(first == b':') & u8::from(second == b' '))
-            | (u8::from(first == b' ') & u8::from(second == b'#'))
-    });
+    let separators = bytes.iter().zip(bytes.get(1..).unwrap_or_default()).fold(
+        0u8,
+        |found, (&first, &second)| {
+            found
+                | (u8::from(first == b':') & u8::from(second == b' '))
+                | (u8::from(first == b' ') & u8::from(second == b'#'))
+        },
+    );
     if unprintable == 0 && separators == 0 {
         return true;
     }
