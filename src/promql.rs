@@ -489,6 +489,67 @@ mod tests {
         }
     }
 
+    /// Label matchers of every operator, with values that are proven regexes, regexes that
+    /// match the empty string or do not compile, and plain text.
+    fn matcher() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let label = prop::sample::select(vec!["code", "le", "job", "__name__"]);
+        let op = prop::sample::select(vec!["=", "!=", "=~", "!~"]);
+        let value = prop::sample::select(vec![
+            r#""5..""#,
+            r"'4..|429'",
+            "`a+`",
+            r#"".*""#,
+            r#""""#,
+            r#""[""#,
+            r#""x\\.y""#,
+            r#""__slofile_proven_regex_0""#,
+        ]);
+        (label, op, value).prop_map(|(label, op, value)| format!("{label}{op}{value}"))
+    }
+
+    /// Queries around those matchers: selectors with and without a name, ranges, subqueries,
+    /// aggregations, binary operations, `or` groups and comments.
+    fn query() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let selector = (
+            prop::sample::select(vec!["http_requests_total", ""]),
+            prop::collection::vec(matcher(), 1..4),
+            any::<bool>(),
+        )
+            .prop_map(|(name, matchers, alternatives)| {
+                let joiner = if alternatives { " or " } else { ", " };
+                format!("{name}{{{}}}", matchers.join(joiner))
+            });
+        selector.prop_recursive(3, 12, 2, |inner| {
+            prop_oneof![
+                inner.clone().prop_map(|q| format!("sum by (code) ({q})")),
+                inner.clone().prop_map(|q| format!("rate({q}[5m])")),
+                inner
+                    .clone()
+                    .prop_map(|q| format!("max_over_time(({q})[1h:5m])")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} / on() {b}")),
+                inner.prop_map(|q| format!("# comment {{x=~\"5..\"}}\n{q}")),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        // About one query in seven parses the fast way.
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+
+        /// Whenever the fast parse gives a tree, it is the tree the parser gives.
+        #[test]
+        fn fast_parses_are_the_parsers_trees(query in query()) {
+            if let Some(fast) = parse_with_proven_regexes(&query) {
+                let slow = parse_guarded(&query);
+                proptest::prop_assert!(slow.is_ok(), "{query}: fast parsed, parser refused");
+                let slow = slow.unwrap_or_else(|_| unreachable!());
+                proptest::prop_assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{}", query);
+            }
+        }
+    }
+
     #[test]
     fn deep_or_long_expressions_are_refused_before_parsing() {
         let chain = vec!["up"; 5000].join("+");
