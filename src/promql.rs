@@ -432,9 +432,11 @@ fn regex_is_proven(literal: &str) -> bool {
     proven_regex(literal).is_some()
 }
 
-/// The matcher `x=~literal` as the parser builds it, regex compiled, when the regex is proven;
-/// each literal is parsed once per run.
+/// The matcher `x=~literal` as the parser builds it, regex compiled, when the regex is proven.
+/// Each literal is parsed once while the memory holds it; the memory is bounded, since compiled
+/// regexes are not small, and a full memory starts over.
 fn proven_regex(literal: &str) -> Option<Matcher> {
+    const REMEMBERED: usize = 1024;
     static PROVEN: OnceLock<Mutex<HashMap<String, Option<Matcher>>>> = OnceLock::new();
     let cache = PROVEN.get_or_init(Mutex::default);
     if let Ok(known) = cache.lock()
@@ -447,6 +449,9 @@ fn proven_regex(literal: &str) -> Option<Matcher> {
         _ => None,
     };
     if let Ok(mut known) = cache.lock() {
+        if known.len() >= REMEMBERED {
+            known.clear();
+        }
         known.insert(literal.to_owned(), verdict.clone());
     }
     verdict
