@@ -15,7 +15,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::rc::Rc;
-use std::sync::{Mutex, Once, OnceLock};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 
 /// Longest PromQL expression slofile parses.
 pub const MAX_QUERY_BYTES: usize = 16 * 1024;
@@ -142,17 +142,20 @@ pub fn matcher_matches(matcher: &Matcher, value: &str) -> bool {
     };
     let found = REGEXES.with(|regexes| {
         let mut regexes = regexes.borrow_mut();
-        if regexes.len() >= REMEMBERED && !regexes.contains_key(regex.as_str()) {
+        if let Some(known) = regexes.get(regex.as_str()) {
+            return known.is_match(value);
+        }
+        if regexes.len() >= REMEMBERED {
             regexes.clear();
         }
-        regexes
-            .entry(regex.as_str().to_owned())
-            .or_insert_with(|| Matcher {
-                op: MatchOp::Re(regex.clone()),
-                name: String::new(),
-                value: String::new(),
-            })
-            .is_match(value)
+        let copy = Matcher {
+            op: MatchOp::Re(regex.clone()),
+            name: String::new(),
+            value: String::new(),
+        };
+        let found = copy.is_match(value);
+        regexes.insert(regex.as_str().to_owned(), copy);
+        found
     });
     found != matches!(matcher.op, MatchOp::NotRe(_))
 }
@@ -175,13 +178,15 @@ pub fn parse_shape(query: &str) -> Result<Expr, String> {
     parse_guarded(query)
 }
 
-/// A regex matcher of a query's text whose regex is proven (see [`regex_is_proven`]).
+/// A regex matcher of a query's text whose regex is proven (see [`proven_regex`]).
 struct ProvenRegexMatcher {
     /// Where its `=~` or `!~` starts.
     op_at: usize,
     negated: bool,
     /// Its string literal, quotes included.
     literal: Range<usize>,
+    /// `x=~literal` as the parser builds it, regex compiled.
+    proven: Arc<Matcher>,
 }
 
 /// Every proven regex matcher of `query` but those of `__name__`, in text order, or `None` when
@@ -210,11 +215,12 @@ fn proven_regex_matchers(query: &str) -> Option<Vec<ProvenRegexMatcher>> {
                     && label.is_some_and(|name| name != "__name__")
                 {
                     let value_end = string_end(bytes, value_start, quote)?;
-                    if regex_is_proven(&query[value_start..value_end]) {
+                    if let Some(proven) = proven_regex(&query[value_start..value_end]) {
                         found.push(ProvenRegexMatcher {
                             op_at: i,
                             negated: op == b'!',
                             literal: value_start..value_end,
+                            proven,
                         });
                     }
                 }
@@ -289,18 +295,15 @@ fn parse_with_proven_regexes(query: &str) -> Option<Expr> {
         let Some(matcher) = n.parse::<usize>().ok().and_then(|n| found.get(n)) else {
             return false;
         };
-        let Some(proven) = proven_regex(&query[matcher.literal.clone()]) else {
-            return false;
-        };
-        let MatchOp::Re(regex) = proven.op else {
+        let MatchOp::Re(regex) = &matcher.proven.op else {
             return false;
         };
         label.op = if matcher.negated {
-            MatchOp::NotRe(regex)
+            MatchOp::NotRe(regex.clone())
         } else {
-            MatchOp::Re(regex)
+            MatchOp::Re(regex.clone())
         };
-        label.value = proven.value;
+        label.value.clone_from(&matcher.proven.value);
         restored += 1;
         true
     });
@@ -426,18 +429,14 @@ fn skip_whitespace(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Whether the regex literal (quotes included) compiles and does not match the empty string.
-/// The parser itself decides: a selector whose only matcher is this regex parses exactly then.
-fn regex_is_proven(literal: &str) -> bool {
-    proven_regex(literal).is_some()
-}
-
-/// The matcher `x=~literal` as the parser builds it, regex compiled, when the regex is proven.
-/// Each literal is parsed once while the memory holds it; the memory is bounded, since compiled
-/// regexes are not small, and a full memory starts over.
-fn proven_regex(literal: &str) -> Option<Matcher> {
+/// The matcher `x=~literal` as the parser builds it, regex compiled, when the regex literal
+/// (quotes included) is proven: it compiles and does not match the empty string. The parser
+/// itself decides: a selector whose only matcher is this regex parses exactly then. Each literal
+/// is parsed once while the memory holds it; the memory is bounded, since compiled regexes are
+/// not small, and a full memory starts over.
+fn proven_regex(literal: &str) -> Option<Arc<Matcher>> {
     const REMEMBERED: usize = 1024;
-    static PROVEN: OnceLock<Mutex<HashMap<String, Option<Matcher>>>> = OnceLock::new();
+    static PROVEN: OnceLock<Mutex<HashMap<String, Option<Arc<Matcher>>>>> = OnceLock::new();
     let cache = PROVEN.get_or_init(Mutex::default);
     if let Ok(known) = cache.lock()
         && let Some(verdict) = known.get(literal)
@@ -445,7 +444,7 @@ fn proven_regex(literal: &str) -> Option<Matcher> {
         return verdict.clone();
     }
     let verdict = match parse_guarded(&format!("{{x=~{literal}}}")) {
-        Ok(Expr::VectorSelector(mut selector)) => selector.matchers.matchers.pop(),
+        Ok(Expr::VectorSelector(mut selector)) => selector.matchers.matchers.pop().map(Arc::new),
         _ => None,
     };
     if let Ok(mut known) = cache.lock() {
