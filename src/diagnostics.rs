@@ -533,6 +533,28 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// Names in backticks, joined by `separator`: `` `a`, `b` `` or `` `a` or `b` ``.
+pub fn quoted<'a>(names: impl IntoIterator<Item = &'a str>, separator: &str) -> String {
+    names
+        .into_iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
+/// The help for `word`, which is none of `candidates`: "did you mean `x`?" when one of them is a
+/// likely typo of it, else `otherwise()`.
+pub fn typo_help<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    otherwise: impl FnOnce() -> String,
+) -> String {
+    match did_you_mean(word, candidates) {
+        Some(suggestion) => format!("did you mean `{suggestion}`?"),
+        None => otherwise(),
+    }
+}
+
 /// The closest candidate to `word`, if it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(
     word: &str,

@@ -2,6 +2,7 @@
 
 use super::pair_by;
 use crate::compile::{Evaluator, ObjectivePlan, SloPlan, TierPlan};
+use crate::diagnostics::quoted;
 use crate::units::Duration;
 
 use super::alerts::{evaluated_by, static_alert_change, tier_change, tier_summary};
@@ -283,11 +284,7 @@ pub(super) fn list_or_none(items: &[String]) -> String {
     if items.is_empty() {
         "nothing".to_owned()
     } else {
-        items
-            .iter()
-            .map(|i| format!("`{i}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        quoted(items.iter().map(String::as_str), ", ")
     }
 }
 

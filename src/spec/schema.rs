@@ -3,7 +3,7 @@
 
 use super::model::RawService;
 use super::yaml_reader::{Document, escape_pointer};
-use crate::diagnostics::{Code, Diagnostic, SourceFile, did_you_mean};
+use crate::diagnostics::{Code, Diagnostic, SourceFile, did_you_mean, quoted, typo_help};
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 use std::sync::{Arc, OnceLock};
@@ -304,10 +304,9 @@ fn explain_choice(
         })
         .collect();
     if let (Some(found), false) = (instance.as_str(), constants.is_empty()) {
-        let help = match did_you_mean(found, constants.iter().map(String::as_str)) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!("expected one of: {}", quote_list(&constants)),
-        };
+        let help = typo_help(found, constants.iter().map(String::as_str), || {
+            format!("expected one of: {}", quote_list(&constants))
+        });
         out.push(
             Diagnostic::error(Code::InvalidValue, format!("`{found}` is not allowed here"))
                 .at(file, span)
@@ -328,10 +327,9 @@ fn explain_choice(
         if given.len() == 1 {
             let name = given[0];
             let child = format!("{pointer}/{}", escape_pointer(name));
-            let help = match did_you_mean(name, variants.iter().map(String::as_str)) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("expected one of: {}", quote_list(&variants)),
-            };
+            let help = typo_help(name, variants.iter().map(String::as_str), || {
+                format!("expected one of: {}", quote_list(&variants))
+            });
             out.push(
                 Diagnostic::error(code, format!("unknown {what} `{name}`"))
                     .at(file, document.key_span(&child))
@@ -481,9 +479,5 @@ fn quote_list(items: &[String]) -> String {
     let mut sorted: Vec<&String> = items.iter().collect();
     sorted.sort();
     sorted.dedup();
-    sorted
-        .iter()
-        .map(|s| format!("`{s}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    quoted(sorted.into_iter().map(String::as_str), ", ")
 }

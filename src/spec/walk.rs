@@ -4,7 +4,7 @@
 
 use super::validate::Checker;
 use super::yaml_reader::{Document, escape_pointer};
-use crate::diagnostics::{Code, Diagnostic, Origin, SourceFile, did_you_mean};
+use crate::diagnostics::{Code, Diagnostic, Origin, SourceFile, quoted, typo_help};
 use crate::units::{Duration, Ratio};
 use serde_json::Value;
 use std::sync::Arc;
@@ -199,17 +199,9 @@ impl<'a> Walk<'a> {
             if allowed.contains(&key.as_str()) {
                 continue;
             }
-            let help = match did_you_mean(key, allowed.iter().copied()) {
-                Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                None => format!(
-                    "{what} takes {}",
-                    allowed
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
+            let help = typo_help(key, allowed.iter().copied(), || {
+                format!("{what} takes {}", quoted(allowed.iter().copied(), ", "))
+            });
             let pointer = map.child(key);
             if as_error {
                 self.error_at_key(

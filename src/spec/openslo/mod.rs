@@ -44,7 +44,7 @@ use super::load::{
     LoadedDocument, OPENSLO_COM_V1, OPENSLO_V1, OPENSLO_V1ALPHA, unsupported_openslo_version,
 };
 use super::walk::{Map, Walk};
-use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use crate::diagnostics::{Code, Diagnostic, typo_help};
 use serde_json::Value;
 
 /// Every OpenSLO object of a run, gathered before any is resolved.
@@ -164,10 +164,9 @@ fn read_object(w: &mut Walk, base: &str, value: &Value) -> Option<Object> {
             ),
             _ => (
                 format!("unknown OpenSLO kind `{kind_text}`"),
-                match did_you_mean(kind_text, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("OpenSLO {} kinds are {}", version.short(), names.join(", ")),
-                },
+                typo_help(kind_text, names.iter().copied(), || {
+                    format!("OpenSLO {} kinds are {}", version.short(), names.join(", "))
+                }),
             ),
         };
         w.error(Code::InvalidValue, &obj.child("kind"), message, help);

@@ -4,7 +4,7 @@ use super::{
     DataSourceSpec, Metadata, MetricSource, RatioMetric, RawType, SliMetric, SliSpec, description,
     dns_label,
 };
-use crate::diagnostics::Code;
+use crate::diagnostics::{Code, quoted};
 use crate::spec::walk::{Map, Walk};
 
 pub(super) fn read_data_source(w: &mut Walk, spec: &Map, meta: Metadata) -> Option<DataSourceSpec> {
@@ -48,11 +48,7 @@ pub(super) fn exactly_one<'k>(
     match present.as_slice() {
         [one] => Some(one),
         [] => {
-            let list = keys
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(" or ");
+            let list = quoted(keys.iter().copied(), " or ");
             w.error(
                 Code::MissingField,
                 &map.pointer,
@@ -62,11 +58,7 @@ pub(super) fn exactly_one<'k>(
             None
         }
         [_, second, ..] => {
-            let list = present
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(" and ");
+            let list = quoted(present.iter().copied(), " and ");
             w.error_at_key(
                 Code::ConflictingFields,
                 &map.child(second),

@@ -5,7 +5,7 @@ use super::{
     description, dns_label, exactly_one, read_policy_spec, read_ref_or, read_sli_spec,
     required_metadata,
 };
-use crate::diagnostics::{Code, did_you_mean};
+use crate::diagnostics::{Code, typo_help};
 use crate::spec::walk::{Map, Walk};
 use crate::units::Ratio;
 use serde_json::Value;
@@ -162,10 +162,7 @@ pub(super) fn read_budgeting(
         if let Some((_, method)) = methods.iter().find(|(name, _)| *name == text) {
             Some(*method)
         } else {
-            let help = match did_you_mean(text, names.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("use {}", list()),
-            };
+            let help = typo_help(text, names.iter().copied(), || format!("use {}", list()));
             w.error(
                 Code::InvalidValue,
                 &spec.child("budgetingMethod"),

@@ -28,7 +28,7 @@ use super::{
     Budgeting, Metadata, MetricSource, RatioMetric, SloSpec, TimeWindow, Version, read_budgeting,
     read_objectives, slo_description_and_service,
 };
-use crate::diagnostics::{Code, did_you_mean};
+use crate::diagnostics::{Code, typo_help};
 use crate::spec::sloth::DEFAULT_PERIOD;
 use crate::spec::walk::{Map, Walk};
 use crate::units::Duration;
@@ -255,10 +255,7 @@ fn read_time_windows(w: &mut Walk, spec: &Map) -> Option<TimeWindow> {
                     return None;
                 }
                 _ => {
-                    let help = match did_you_mean(unit, units) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("use {}", units.join(", ")),
-                    };
+                    let help = typo_help(unit, units, || format!("use {}", units.join(", ")));
                     w.error(
                         Code::InvalidValue,
                         &window.child("unit"),

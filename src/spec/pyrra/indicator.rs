@@ -4,7 +4,7 @@
 use super::super::walk::{Map, Walk};
 use super::super::{HistogramSli, Objective, RatioSli, Sli};
 use super::selector::{self, HistogramUnit, Selector};
-use crate::diagnostics::Code;
+use crate::diagnostics::{Code, quoted};
 use crate::units::{Duration, Ratio};
 
 /// An indicator: the SLI, its objective's latency threshold (for `latency`), and `grouping`.
@@ -69,11 +69,7 @@ pub(super) fn read(w: &mut Walk, spec: &Map, target: Option<Ratio>) -> Option<In
                 &indicator.pointer,
                 format!(
                     "the indicator takes one kind, not {}",
-                    kinds
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(" and ")
+                    quoted(kinds.iter().copied(), " and ")
                 ),
                 "keep one; Pyrra builds its rules from the first it finds",
             );

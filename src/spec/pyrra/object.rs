@@ -5,7 +5,7 @@ use super::super::Slo;
 use super::super::model::Quantity;
 use super::super::walk::{Loc, Map, Walk};
 use super::{DEFAULT_NAMESPACE, alerting, indicator};
-use crate::diagnostics::Code;
+use crate::diagnostics::{Code, quoted};
 use crate::units::Ratio;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -127,11 +127,7 @@ pub(super) fn read(w: &mut Walk, pointer: &str, json: &Value) -> Option<PyrraSlo
             &spec.child(rule_shaping[0]),
             format!(
                 "{} only shape{} Pyrra's own rules and {} not carried",
-                rule_shaping
-                    .iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                quoted(rule_shaping.iter().copied(), ", "),
                 if rule_shaping.len() == 1 { "s" } else { "" },
                 if rule_shaping.len() == 1 { "is" } else { "are" },
             ),

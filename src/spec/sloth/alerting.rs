@@ -3,7 +3,7 @@
 use super::super::Tier;
 use super::super::walk::{Loc, Map, Walk};
 use super::{Names, check_labels, labels};
-use crate::diagnostics::Code;
+use crate::diagnostics::{Code, quoted};
 use crate::units::{Duration, Ratio};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -183,11 +183,7 @@ pub(super) fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAler
             } else {
                 "annotation"
             },
-            skipped
-                .iter()
-                .map(|a| format!("`{a}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            quoted(skipped.iter().map(String::as_str), ", ")
         ));
     }
     if !not_carried.is_empty() {

@@ -3,7 +3,7 @@
 //! the same diagnostic whatever the format.
 
 use super::defaults::RESERVED_LABELS;
-use crate::diagnostics::{Code, Diagnostic, Origin, SourceFile, did_you_mean};
+use crate::diagnostics::{Code, Diagnostic, Origin, SourceFile, quoted, typo_help};
 use crate::spec::Threshold;
 use crate::spec::model::Quantity;
 use crate::spec::yaml_reader::Document;
@@ -349,18 +349,13 @@ impl<'a> Checker<'a> {
 
     pub(crate) fn reference(&mut self, pointer: &str, name: &str, known: &[&str], what: &str) {
         if !known.contains(&name) {
-            let help = match did_you_mean(name, known.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None if known.is_empty() => format!("define the {what} first"),
-                None => format!(
-                    "known {what}s: {}",
-                    known
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
+            let help = typo_help(name, known.iter().copied(), || {
+                if known.is_empty() {
+                    format!("define the {what} first")
+                } else {
+                    format!("known {what}s: {}", quoted(known.iter().copied(), ", "))
+                }
+            });
             self.error(
                 Code::UnknownReference,
                 pointer,

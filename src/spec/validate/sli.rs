@@ -332,21 +332,7 @@ pub(super) fn check_sli(
                     );
                 }
             }
-            for (i, channel) in p.channels.iter().enumerate() {
-                c.reference(
-                    &format!("{at}/channels/{i}"),
-                    channel,
-                    context.channel_ids,
-                    "channel",
-                );
-                check_monitor_channel(
-                    c,
-                    &format!("{at}/channels/{i}"),
-                    channel,
-                    p.provider,
-                    context,
-                );
-            }
+            check_monitor_channels(c, &at, &p.channels, p.provider, context);
             let timeout = c.optional_duration(&format!("{at}/timeout"), &p.timeout);
             if let Some(timeout) = timeout
                 && p.provider != ProbeProvider::Blackbox
@@ -402,21 +388,7 @@ pub(super) fn check_sli(
         }
         RawSli::Sentry(s) => {
             let at = format!("{at}/sentry");
-            for (i, channel) in s.channels.iter().enumerate() {
-                c.reference(
-                    &format!("{at}/channels/{i}"),
-                    channel,
-                    context.channel_ids,
-                    "channel",
-                );
-                check_monitor_channel(
-                    c,
-                    &format!("{at}/channels/{i}"),
-                    channel,
-                    ProbeProvider::Sentry,
-                    context,
-                );
-            }
+            check_monitor_channels(c, &at, &s.channels, ProbeProvider::Sentry, context);
             let organization = s
                 .organization
                 .clone()
@@ -467,8 +439,24 @@ pub(super) fn check_sli(
     Some((sli, objectives))
 }
 
+/// The `channels` of a monitor at `at`: each names a channel of the service, and one the
+/// monitor's provider can notify.
+fn check_monitor_channels(
+    c: &mut Checker,
+    at: &str,
+    channels: &[String],
+    provider: ProbeProvider,
+    context: &SloContext,
+) {
+    for (i, channel) in channels.iter().enumerate() {
+        let pointer = format!("{at}/channels/{i}");
+        c.reference(&pointer, channel, context.channel_ids, "channel");
+        check_monitor_channel(c, &pointer, channel, provider, context);
+    }
+}
+
 /// A channel named by a probe or Sentry SLI must be one its monitoring service can notify.
-pub(super) fn check_monitor_channel(
+fn check_monitor_channel(
     c: &mut Checker,
     pointer: &str,
     id: &str,

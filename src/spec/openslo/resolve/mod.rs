@@ -45,7 +45,7 @@ mod sli;
 mod slo;
 
 use super::{Collection, Kind, Object};
-use crate::diagnostics::{Code, Diagnostic, Origin, Severity, did_you_mean};
+use crate::diagnostics::{Code, Diagnostic, Origin, Severity, typo_help};
 use crate::spec::model::Channel;
 use crate::spec::validate::Checker;
 use crate::spec::walk::Loc;
@@ -181,14 +181,13 @@ impl<'c> Resolver<'c> {
                     .filter(|o| o.kind() == kind)
                     .map(|o| o.meta().name.as_str())
                     .collect();
-                let help = match did_you_mean(name, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!(
+                let help = typo_help(name, names.iter().copied(), || {
+                    format!(
                         "define {} {} named `{name}` in any file of this run, or write it in place",
                         article(kind.name()),
                         kind.name()
-                    ),
-                };
+                    )
+                });
                 self.error(
                     Code::UnknownReference,
                     at,
