@@ -1,12 +1,13 @@
 //! The command line. Exit codes: 0 ok; 1 invalid specs, stale output or (with `--exit-code`)
 //! changes; 2 usage or I/O error.
 
+use crate::compile::sentry::SentryApi;
 use crate::diagnostics::{self, Code, Diagnostic, Format, Report, SourceFile};
-use crate::emit::sentry::SentryApi;
+use crate::driver::{self, Built};
 use crate::emit::{self, EmitOptions};
 use crate::spec::yaml_reader::ByteSpan;
 use crate::units::Duration;
-use crate::{LoadOptions, UsageError, convert, explain, spec, write};
+use crate::{Inputs, LoadOptions, UsageError, convert, explain, spec, write};
 use clap::{CommandFactory, Parser, Subcommand};
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
@@ -278,49 +279,7 @@ fn execute(
             paths,
             output,
             emit: args,
-        } => {
-            let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? else {
-                return Ok(EXIT_INVALID);
-            };
-            let options = match args.options() {
-                Ok(options) => options,
-                Err(diagnostic) => {
-                    report.push(diagnostic);
-                    return Ok(EXIT_INVALID);
-                }
-            };
-            // Files are staged as they are generated; a failure, or a problem a backend finds,
-            // drops the staging, which leaves the output directory as it was.
-            let staging = write::Staging::new(output);
-            let failure = Mutex::new(None);
-            let mut notes = emit::emit_streaming(&plan, &options, &|file| {
-                let failed = || failure.lock().unwrap_or_else(PoisonError::into_inner);
-                if failed().is_none()
-                    && let Err(error) = staging.add(&file)
-                {
-                    failed().get_or_insert(error);
-                }
-            });
-            let failure = failure.into_inner().unwrap_or_else(PoisonError::into_inner);
-            let failed = notes.iter().any(Diagnostic::is_error);
-            notes.extend(emit::sloth_compat::plan_notes(&plan, options.compat));
-            report.extend(notes);
-            if failed || report.fails(cli.deny_warnings) {
-                return Ok(EXIT_INVALID);
-            }
-            if let Some(error) = failure {
-                return Err(UsageError(error));
-            }
-            let summary = staging.finish().map_err(UsageError)?;
-            *closing = Some(format!(
-                "slofile: {} files written, {} unchanged, {} removed in {}",
-                summary.written.len(),
-                summary.unchanged.len(),
-                summary.removed.len(),
-                spec::load::display_path(output)
-            ));
-            Ok(EXIT_OK)
-        }
+        } => build(cli, paths, output, args, report, closing),
         Command::Check {
             paths,
             output,
@@ -389,7 +348,50 @@ fn status(
     Ok(crate::status::command::run(&plan, args, format, color))
 }
 
-/// `check`: compiles, compares with the output directory, and never writes.
+/// `build`: files are staged as they are generated; a failure, or a problem a backend finds,
+/// drops the staging, which leaves the output directory as it was.
+fn build(
+    cli: &Cli,
+    paths: &[PathBuf],
+    output: &Path,
+    args: &EmitArgs,
+    report: &mut Report,
+    closing: &mut Option<String>,
+) -> Result<i32, UsageError> {
+    let staging = write::Staging::new(output);
+    let failure = Mutex::new(None);
+    let built = driver::build(
+        Inputs::Paths(paths.to_vec()),
+        &cli.load_options(),
+        || args.options(),
+        &|file| {
+            let failed = || failure.lock().unwrap_or_else(PoisonError::into_inner);
+            if failed().is_none()
+                && let Err(error) = staging.add(&file)
+            {
+                failed().get_or_insert(error);
+            }
+        },
+        report,
+    )?;
+    if built == Built::Invalid || report.fails(cli.deny_warnings) {
+        return Ok(EXIT_INVALID);
+    }
+    if let Some(error) = failure.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        return Err(UsageError(error));
+    }
+    let summary = staging.finish().map_err(UsageError)?;
+    *closing = Some(format!(
+        "slofile: {} files written, {} unchanged, {} removed in {}",
+        summary.written.len(),
+        summary.unchanged.len(),
+        summary.removed.len(),
+        spec::load::display_path(output)
+    ));
+    Ok(EXIT_OK)
+}
+
+/// `check`: builds in memory, compares with the output directory, and never writes.
 fn check(
     cli: &Cli,
     paths: &[PathBuf],
@@ -397,24 +399,16 @@ fn check(
     args: &EmitArgs,
     report: &mut Report,
 ) -> Result<i32, UsageError> {
-    let Some(plan) = crate::plan_with(paths, &cli.load_options(), report)? else {
-        return Ok(EXIT_INVALID);
-    };
-    let options = match args.options() {
-        Ok(options) => options,
-        Err(diagnostic) => {
-            report.push(diagnostic);
-            return Ok(EXIT_INVALID);
-        }
-    };
-    let emitted = emit::emit_all(&plan, &options);
-    let failed = emitted.diagnostics.iter().any(Diagnostic::is_error);
-    report.extend(emitted.diagnostics);
-    report.extend(emit::sloth_compat::plan_notes(&plan, options.compat));
-    if failed {
+    let (built, files) = driver::build_files(
+        Inputs::Paths(paths.to_vec()),
+        &cli.load_options(),
+        || args.options(),
+        report,
+    )?;
+    if built == Built::Invalid {
         return Ok(EXIT_INVALID);
     }
-    let differences = write::compare(output, &emitted.files).map_err(UsageError)?;
+    let differences = write::compare(output, &files).map_err(UsageError)?;
     if differences.is_empty() {
         return Ok(exit_for(report, cli.deny_warnings));
     }

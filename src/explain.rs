@@ -15,10 +15,10 @@ pub fn explain(plan: &Plan) -> String {
         if let Some(owner) = &meta.owner {
             let _ = writeln!(out, "owner: {owner}");
         }
-        for slo in &service.slos {
+        for (index, slo) in service.slos.iter().enumerate() {
             out.push('\n');
             explain_slo(&mut out, slo);
-            explain_monitors(&mut out, service, slo);
+            explain_monitors(&mut out, service, index);
         }
         out.push('\n');
     }
@@ -83,10 +83,10 @@ fn explain_slo(out: &mut String, plan: &SloPlan) {
 }
 
 /// The monitors Sentry and UptimeRobot run for the SLO, one line each.
-fn explain_monitors(out: &mut String, service: &ServicePlan, plan: &SloPlan) {
-    let lines = sentry::describe(service, plan)
+fn explain_monitors(out: &mut String, service: &ServicePlan, index: usize) {
+    let lines = sentry::describe(service, index)
         .into_iter()
-        .chain(uptimerobot::describe(plan));
+        .chain(uptimerobot::describe(&service.slos[index]));
     for line in lines {
         let _ = writeln!(out, "    monitor  {line}");
     }

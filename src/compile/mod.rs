@@ -15,8 +15,10 @@
 //! - which windows the Prometheus rules record ([`SloPlan::recorded_windows`]);
 //! - who evaluates each static alert ([`Evaluator`]).
 //!
-//! Sentry's limits (a percentile it has no function for, an SLO without a channel it can notify)
-//! are problems of the spec too; the Sentry backend knows them, and compile asks it.
+//! - which monitors Sentry gets, for either of its APIs ([`sentry`]): Sentry's limits (a
+//!   percentile it has no function for, an SLO without a channel it can notify) are problems of
+//!   the spec, reported here;
+//! - how long a probe waits for an answer ([`SloPlan::probe_timeout`]).
 //!
 //! Problems come back as diagnostics; what the build will say about its outputs (an SLO that gets
 //! no Prometheus rules, compliance averaged over time) is kept in [`Plan::notes`], which `build`
@@ -26,6 +28,7 @@ pub mod measure;
 pub(crate) mod promql_shape;
 
 pub mod dashboard;
+pub mod sentry;
 pub mod series;
 
 use crate::diagnostics::{Code, Diagnostic};
@@ -52,6 +55,8 @@ pub struct ServicePlan {
     pub meta: ServiceMeta,
     /// In spec order.
     pub slos: Vec<SloPlan>,
+    /// The service's Sentry monitors and alerts, for each of Sentry's APIs.
+    pub sentry: sentry::SentryPlan,
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +69,9 @@ pub struct SloPlan {
     pub measure: Option<Measure>,
     /// Who evaluates each static alert, in the order of `slo.alerts`.
     pub evaluators: Vec<Evaluator>,
+    /// How long a probe waits for an answer: the spec's `timeout`, else
+    /// [`DEFAULT_PROBE_TIMEOUT_SECS`]. `None` for SLIs that are not probes.
+    pub probe_timeout: Option<Duration>,
 }
 
 impl SloPlan {
@@ -107,6 +115,10 @@ impl SloPlan {
             .map(|(alert, _)| alert)
     }
 }
+
+/// Seconds a probe waits when its spec gives no timeout: UptimeRobot's default, within Sentry's
+/// 1 to 60 s.
+pub const DEFAULT_PROBE_TIMEOUT_SECS: u64 = 30;
 
 /// The window over which compliance and budget are computed from recorded rates: 5 minutes.
 pub const BASE_WINDOW_MS: u64 = 5 * 60 * 1000;
@@ -243,13 +255,16 @@ pub fn compile(mut services: Vec<Service>) -> (Plan, Vec<Diagnostic>) {
             link_dashboard(&service.meta, index, &mut slo);
             slos.push(compile_slo(slo, &mut diagnostics, &mut notes));
         }
-        let plan = ServicePlan {
+        let mut plan = ServicePlan {
             meta: service.meta,
             slos,
+            sentry: sentry::SentryPlan::default(),
         };
         // What Sentry cannot express of the spec is a problem of the spec, found by `validate`
-        // too; the Sentry backend knows Sentry's limits.
-        diagnostics.extend(crate::emit::sentry::problems(&plan));
+        // too.
+        let (sentry, problems) = sentry::plan(&plan);
+        plan.sentry = sentry;
+        diagnostics.extend(problems);
         (plan, diagnostics, notes)
     });
     let mut plan = Plan {
@@ -333,7 +348,7 @@ fn compile_slo(
         }
     }
     match &measure {
-        Some(measure) => compliance_notes(&slo, measure, diagnostics, notes),
+        Some(measure) => compliance_notes(&slo, measure, diagnostics),
         None if !slo.sli.in_prometheus() => notes.push(
             Diagnostic::info(
                 Code::NoPrometheusRules,
@@ -353,11 +368,20 @@ fn compile_slo(
         .iter()
         .map(|alert| evaluator(&slo, measure.as_ref(), alert, diagnostics))
         .collect();
+    let probe_timeout = match &slo.sli {
+        Sli::Probe(probe) => Some(
+            probe
+                .timeout
+                .unwrap_or(Duration::from_secs(DEFAULT_PROBE_TIMEOUT_SECS)),
+        ),
+        _ => None,
+    };
     SloPlan {
         slo,
         objectives,
         measure,
         evaluators,
+        probe_timeout,
     }
 }
 
@@ -422,29 +446,13 @@ fn measured_elsewhere(sli: &Sli) -> &'static str {
     }
 }
 
-/// An `error_ratio_query` gives no event counts: compliance is averaged over time, and
-/// `min_events` cannot be enforced.
-fn compliance_notes(
-    slo: &Slo,
-    measure: &Measure,
-    diagnostics: &mut Vec<Diagnostic>,
-    notes: &mut Vec<Diagnostic>,
-) {
+/// An `error_ratio_query` gives no event counts, so `min_events` cannot be enforced. That
+/// compliance is then averaged over time is said by the rules that average it
+/// ([`SloPlan::time_weighted_note`]).
+fn compliance_notes(slo: &Slo, measure: &Measure, diagnostics: &mut Vec<Diagnostic>) {
     if measure.counts_events() {
         return;
     }
-    notes.push(
-        Diagnostic::info(
-            Code::TimeWeightedCompliance,
-            format!(
-                "SLO `{}`: compliance over {} is the average of 5-minute error ratios, not weighted by traffic",
-                slo.id,
-                slo.window.human()
-            ),
-        )
-        .at_origin(&slo.origin)
-        .with_help("give `bad` (or `good`) and `total` counters instead of `error_ratio_query`: every event then weighs the same, and the windows of an hour or more read the recorded 5-minute rates instead of the raw series"),
-    );
     if let Some(min) = slo.min_events {
         diagnostics.push(
             Diagnostic::warning(
@@ -457,6 +465,30 @@ fn compliance_notes(
             .at_origin(&slo.origin)
             .with_help("give `bad` (or `good`) and `total` counters instead of `error_ratio_query`, or remove `min_events`"),
         );
+    }
+}
+
+impl SloPlan {
+    /// The note that compliance over the SLO window is the average of 5-minute error ratios,
+    /// not weighted by traffic: true of the rules of an SLI without event counts. The backends
+    /// that write such rules report it; `--compat sloth` weighs a Sloth `events` SLI by traffic.
+    pub fn time_weighted_note(&self) -> Option<Diagnostic> {
+        if self.measure.as_ref()?.counts_events() {
+            return None;
+        }
+        let slo = &self.slo;
+        Some(
+            Diagnostic::info(
+                Code::TimeWeightedCompliance,
+                format!(
+                    "SLO `{}`: compliance over {} is the average of 5-minute error ratios, not weighted by traffic",
+                    slo.id,
+                    slo.window.human()
+                ),
+            )
+            .at_origin(&slo.origin)
+            .with_help("give `bad` (or `good`) and `total` counters instead of `error_ratio_query`: every event then weighs the same, and the windows of an hour or more read the recorded 5-minute rates instead of the raw series"),
+        )
     }
 }
 

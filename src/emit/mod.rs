@@ -29,7 +29,7 @@ pub struct EmitOptions {
     /// Template overrides, read from `--templates DIR` before any backend runs.
     pub templates: markdown::Overrides,
     /// Which Sentry API the Sentry bodies are for.
-    pub sentry_api: sentry::SentryApi,
+    pub sentry_api: crate::compile::sentry::SentryApi,
     /// How the Prometheus rules are packaged.
     pub prometheus_format: prometheus::PrometheusFormat,
     /// How the Grafana dashboards are packaged.
@@ -99,8 +99,14 @@ pub fn emit_streaming(plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Ve
 
 /// Runs every backend. Files come back sorted by path, so output never depends on backend order.
 pub fn emit_all(plan: &Plan, options: &EmitOptions) -> Emitted {
+    let (diagnostics, files) = collect(|sink| emit_streaming(plan, options, sink));
+    Emitted { files, diagnostics }
+}
+
+/// Runs `produce` with a sink that keeps every file, and gives the files back sorted by path.
+pub fn collect<T>(produce: impl FnOnce(&Sink<'_>) -> T) -> (T, Vec<OutputFile>) {
     let files = std::sync::Mutex::new(Vec::new());
-    let diagnostics = emit_streaming(plan, options, &|file| {
+    let produced = produce(&|file| {
         files
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -110,5 +116,5 @@ pub fn emit_all(plan: &Plan, options: &EmitOptions) -> Emitted {
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Emitted { files, diagnostics }
+    (produced, files)
 }

@@ -5,7 +5,6 @@
 //! (`super::terraform`) are two renderings of the same [`Monitor`]s.
 
 use super::json::{clip, file_text};
-use super::sentry::DEFAULT_TIMEOUT_SECS;
 use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
 use crate::compile::{Plan, ServicePlan, SloPlan};
 use crate::diagnostics::Diagnostic;
@@ -124,9 +123,8 @@ fn plan_monitor<'p>(
             case: probe.keyword_case,
         }),
         interval_secs: probe.interval.millis() / 1000,
-        timeout_secs: probe
-            .timeout
-            .map_or(DEFAULT_TIMEOUT_SECS, |t| t.millis() / 1000),
+        // Compile resolves the timeout of every probe.
+        timeout_secs: slo.probe_timeout.map_or(0, |t| t.millis() / 1000),
         method: &probe.method,
         follow_redirects: probe.follow_redirects,
         success_codes,

@@ -3,6 +3,7 @@
 
 pub(crate) mod collect;
 mod exhaustion;
+pub mod gather;
 pub(crate) mod k6;
 pub mod load;
 pub mod model;

@@ -104,8 +104,8 @@ fn shape_service(service: &ServicePlan) -> Vec<SloRules<'_>> {
         .collect()
 }
 
-/// The files of one service, and the note that `--prometheus-format operator` leaves out the
-/// test file.
+/// The files of one service; the notes that compliance is averaged over time where it is, and
+/// that `--prometheus-format operator` leaves out the test file.
 fn emit_service(
     service: &ServicePlan,
     options: &EmitOptions,
@@ -122,6 +122,12 @@ fn emit_service(
         path: format!("prometheus/{rules_file}"),
         contents: rule_file(service, &slos, options.prometheus_format),
     });
+    notes.extend(
+        service
+            .slos
+            .iter()
+            .filter_map(crate::compile::SloPlan::time_weighted_note),
+    );
     match options.prometheus_format {
         PrometheusFormat::Rules => files.push(OutputFile {
             path: format!("prometheus/{id}.test.yml"),

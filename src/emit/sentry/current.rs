@@ -1,17 +1,14 @@
 //! Bodies for Sentry's current API: monitors (`detectors`) and alerts (`workflows`).
 
-use super::SentryApi;
-use super::plan::{
-    Alert, DEFAULT_TIMEOUT_SECS, Monitor, Priority, UPTIME_DOWNTIME_THRESHOLD,
-    UPTIME_RECOVERY_THRESHOLD, Watch, is_pager, plan_alerts, search_query, sentry_recipient,
-};
 use super::text::{description, monitor_name, name};
 use crate::compile::ServicePlan;
 use crate::compile::TierPlan;
-use crate::diagnostics::Diagnostic;
+use crate::compile::sentry::{
+    Alert, Monitor, Priority, SentryApi, UPTIME_DOWNTIME_THRESHOLD, UPTIME_RECOVERY_THRESHOLD,
+    Watch, is_pager, search_query, sentry_recipient,
+};
 use crate::emit::json::number;
 use crate::spec::{Channel, ChannelType, SentrySli};
-use crate::units::Duration;
 use serde_json::{Map, Value, json};
 
 /// `{"organization", "monitors", "alerts"}`: each alert names its monitors by key, and whoever
@@ -20,7 +17,6 @@ pub(crate) fn current_document(
     service: &ServicePlan,
     organization: &str,
     monitors: &[Monitor],
-    diagnostics: &mut Vec<Diagnostic>,
 ) -> Value {
     let bodies: Vec<Value> = monitors
         .iter()
@@ -32,7 +28,8 @@ pub(crate) fn current_document(
             })
         })
         .collect();
-    let alerts: Vec<Value> = plan_alerts(service, monitors, diagnostics)
+    let alerts: Vec<Value> = service
+        .sentry_alerts()
         .iter()
         .map(|alert| {
             json!({
@@ -123,7 +120,10 @@ pub(crate) fn detector_body(service: &ServicePlan, monitor: &Monitor) -> Value {
             );
         }
         Watch::Uptime {
-            probe, interval, ..
+            probe,
+            interval,
+            timeout,
+            ..
         } => {
             body.insert("type".into(), json!("uptime_domain_failure"));
             let mut config = json!({
@@ -134,9 +134,6 @@ pub(crate) fn detector_body(service: &ServicePlan, monitor: &Monitor) -> Value {
                 config.insert("environment".into(), json!(environment));
             }
             body.insert("config".into(), config);
-            let timeout = probe
-                .timeout
-                .unwrap_or(Duration::from_secs(DEFAULT_TIMEOUT_SECS));
             body.insert(
                 "dataSources".into(),
                 json!([{

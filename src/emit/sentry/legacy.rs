@@ -1,13 +1,10 @@
 //! Bodies for Sentry's legacy metric alert rules (`alert-rules`).
 
-use super::SentryApi;
-use super::plan::{
-    Monitor, Priority, Watch, alert_channels, is_pager, no_channel_note, recipient_note,
-    search_query, sentry_recipient,
-};
 use super::text::monitor_name;
 use crate::compile::ServicePlan;
-use crate::diagnostics::Diagnostic;
+use crate::compile::sentry::{
+    Monitor, Priority, SentryApi, Watch, is_pager, search_query, sentry_recipient,
+};
 use crate::emit::json::{clip, number};
 use crate::spec::{Channel, ChannelType, SentrySli};
 use serde_json::{Map, Value, json};
@@ -16,29 +13,15 @@ pub(crate) fn legacy_document(
     service: &ServicePlan,
     organization: &str,
     monitors: &[Monitor],
-    diagnostics: &mut Vec<Diagnostic>,
 ) -> Value {
-    let mut rules = Vec::new();
-    let mut noted = Vec::new();
-    // Uptime monitors have no legacy form; `plan_monitors` reports them and leaves them out.
-    for monitor in monitors {
-        let channels = alert_channels(service, monitor.slo);
-        if channels.is_empty() && !noted.contains(&monitor.slo.slo.id) {
-            noted.push(monitor.slo.slo.id.clone());
-            diagnostics.push(no_channel_note(monitor.slo));
-        }
-        for channel in &channels {
-            if !noted.contains(&channel.id)
-                && let Some(note) = recipient_note(service, channel, SentryApi::Legacy)
-            {
-                noted.push(channel.id.clone());
-                diagnostics.push(note);
-            }
-        }
-        if let Some(body) = alert_rule_body(service, monitor, &channels) {
-            rules.push(json!({"key": monitor.key, "body": body}));
-        }
-    }
+    // Uptime monitors have no legacy form; the plan leaves them out and says so.
+    let rules: Vec<Value> = monitors
+        .iter()
+        .filter_map(|monitor| {
+            let body = alert_rule_body(service, monitor, &monitor.channels)?;
+            Some(json!({"key": monitor.key, "body": body}))
+        })
+        .collect();
     json!({
         "organization": organization,
         "alertRules": rules,

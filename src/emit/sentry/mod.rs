@@ -11,35 +11,21 @@
 //! becomes the nearest window Sentry allows. The monitor's description and an info diagnostic say
 //! so; the threshold stays the tier's exact error ratio.
 //!
-//! [`plan`] decides the monitors; [`current`], [`legacy`] and the Terraform backend render them.
+//! [`crate::compile::sentry`] decides the monitors; [`current`], [`legacy`] and the Terraform
+//! backend render them.
 
 pub(crate) mod current;
 pub(crate) mod legacy;
-pub(crate) mod plan;
 pub(crate) mod text;
 
 use super::json::file_text;
-use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
-use crate::compile::{Plan, ServicePlan, SloPlan};
-use crate::diagnostics::{Code, Diagnostic, Severity};
+use super::{Backend, EmitOptions, OutputFile, Sink};
+use crate::compile::sentry::{Monitor, SentryApi, Watch, seconds};
+use crate::compile::{Plan, ServicePlan};
+use crate::diagnostics::Diagnostic;
 use crate::units::Duration;
 use current::current_document;
 use legacy::legacy_document;
-pub use plan::{
-    DEFAULT_TIMEOUT_SECS, LEGACY_WINDOWS, SPAN_WINDOWS, UPTIME_INTERVALS, nearest_window,
-    uptime_interval,
-};
-use plan::{Monitor, Watch, plan_monitors, seconds};
-
-/// Which Sentry API the bodies are for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum SentryApi {
-    /// Monitors (`detectors`) and alerts (`workflows`).
-    #[default]
-    Current,
-    /// Metric alert rules (`alert-rules`), for self-hosted Sentry that predates monitors.
-    Legacy,
-}
 
 /// The Sentry backend.
 pub struct Sentry;
@@ -49,72 +35,31 @@ impl Backend for Sentry {
         "sentry"
     }
 
-    /// What Sentry's current API cannot express of a spec is reported by the compile stage (see
-    /// [`problems`]); what is left to say is how this build's options render it: windows
+    /// What Sentry's current API cannot express of a spec is reported by the compile stage; what
+    /// is left to say is how this build's API renders it (the planned API's notes): windows
     /// mapped to the nearest one Sentry allows, and what `--sentry-api legacy` leaves out.
     fn emit(&self, plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
-        let mut emitted = Emitted::default();
+        let mut notes = Vec::new();
         for service in &plan.services {
-            let mut notes = Vec::new();
-            if let Some(file) = emit_service(service, options.sentry_api, &mut notes) {
-                emitted.files.push(file);
+            if let Some(file) = emit_service(service, options.sentry_api) {
+                sink(file);
             }
-            // With the current API every error and warning here is one compile reported; only
-            // the legacy API needs the current API's list to tell its own apart.
-            let reported = match options.sentry_api {
-                SentryApi::Current => Vec::new(),
-                SentryApi::Legacy => problems(service),
-            };
-            let current = options.sentry_api == SentryApi::Current;
-            emitted.diagnostics.extend(notes.into_iter().filter(|note| {
-                note.severity == Severity::Info
-                    || !current
-                        && !reported
-                            .iter()
-                            .any(|r| r.code == note.code && r.message == note.message)
-            }));
+            notes.extend(service.sentry.api(options.sentry_api).notes.iter().cloned());
         }
-        emitted.hand_to(sink)
+        notes
     }
 }
 
-/// The errors and warnings of a service's Sentry monitors with Sentry's current API, the
-/// default: percentiles Sentry has no function for, channels it cannot notify. They are facts
-/// about the spec, so the compile stage reports them, and `validate` shows them.
-pub fn problems(service: &ServicePlan) -> Vec<Diagnostic> {
-    let mut diagnostics = Vec::new();
-    emit_service(service, SentryApi::Current, &mut diagnostics);
-    diagnostics.retain(|d| d.severity != Severity::Info);
-    diagnostics
-}
-
-fn emit_service(
-    service: &ServicePlan,
-    api: SentryApi,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<OutputFile> {
-    let monitors = plan_monitors(service, api, diagnostics);
+fn emit_service(service: &ServicePlan, api: SentryApi) -> Option<OutputFile> {
+    let monitors = service.sentry_monitors(api);
+    // Compile reports monitors without an organization as an error, so no plan has them.
+    let organization = service.sentry.organization.as_deref()?;
     if monitors.is_empty() {
         return None;
     }
-    // Validation gives every Sentry SLI and Sentry probe an organization.
-    let Some(organization) = monitors.iter().find_map(Monitor::organization) else {
-        diagnostics.push(
-            Diagnostic::error(
-                Code::MissingField,
-                format!(
-                    "service `{}` has Sentry monitors but no Sentry organization",
-                    service.meta.id
-                ),
-            )
-            .at_origin(&service.meta.origin)
-            .with_help("add `sentry: {organization: <org slug>}` at the top level of the spec"),
-        );
-        return None;
-    };
     let document = match api {
-        SentryApi::Current => current_document(service, organization, &monitors, diagnostics),
-        SentryApi::Legacy => legacy_document(service, organization, &monitors, diagnostics),
+        SentryApi::Current => current_document(service, organization, &monitors),
+        SentryApi::Legacy => legacy_document(service, organization, &monitors),
     };
     Some(OutputFile {
         path: format!("sentry/{}.json", service.meta.id),
@@ -122,12 +67,13 @@ fn emit_service(
     })
 }
 
-/// One line per Sentry monitor of an SLO, for `slofile explain`.
-pub fn describe(service: &ServicePlan, slo: &SloPlan) -> Vec<String> {
-    let mut ignored = Vec::new();
-    plan_monitors(service, SentryApi::Current, &mut ignored)
+/// One line per Sentry monitor (current API) of the SLO at `slo` in the service, for `slofile
+/// explain`.
+pub fn describe(service: &ServicePlan, slo: usize) -> Vec<String> {
+    service
+        .sentry_monitors(SentryApi::Current)
         .iter()
-        .filter(|monitor| std::ptr::eq(monitor.slo, slo))
+        .filter(|monitor| monitor.slo_index == slo)
         .map(summary)
         .collect()
 }

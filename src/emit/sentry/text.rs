@@ -1,6 +1,6 @@
 //! The words of the Sentry monitors and alerts: names and descriptions.
 
-use super::plan::{FailureMeasure, Monitor, Watch, seconds};
+use crate::compile::sentry::{FailureMeasure, Monitor, Watch, seconds};
 use crate::compile::{ServicePlan, SloPlan};
 use crate::emit::json::clip;
 

@@ -29,10 +29,9 @@ mod recording;
 use super::prometheus::{PrometheusFormat, Rule, comment, package};
 use super::{Backend, EmitOptions, OutputFile, Sink};
 use crate::compile::{Measure, Plan, ServicePlan, SloPlan};
-use crate::diagnostics::{Code, Diagnostic, Origin};
+use crate::diagnostics::{Code, Diagnostic};
 use identity::SlothIds;
 use serde::Serialize;
-use std::sync::Arc;
 
 /// Whose conventions the Prometheus rules follow.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -81,39 +80,18 @@ impl Backend for SlothRules {
                 contents,
             });
             notes.extend(not_in_sloths_rules(service));
+            // A Sloth `events` SLI's compliance is weighted by traffic here (see [`recording`]);
+            // the other SLIs without event counts are averaged over time, as in slofile's rules.
+            notes.extend(
+                service
+                    .slos
+                    .iter()
+                    .filter(|slo| slo.slo.sloth.as_ref().is_none_or(|s| s.events.is_none()))
+                    .filter_map(SloPlan::time_weighted_note),
+            );
         }
         notes
     }
-}
-
-/// The Plan's notes, as they hold for the rules written: with `--compat sloth` a Sloth `events`
-/// SLI's compliance is weighted by traffic (see [`recording`]), so the note that it is averaged
-/// over time, true of slofile's own rules, goes.
-pub fn plan_notes(plan: &Plan, compat: Compat) -> Vec<Diagnostic> {
-    if compat == Compat::Slofile {
-        return plan.notes.clone();
-    }
-    let weighted: Vec<&Origin> = plan
-        .services
-        .iter()
-        .flat_map(|service| &service.slos)
-        .filter(|slo| slo.slo.sloth.as_ref().is_some_and(|s| s.events.is_some()))
-        .map(|slo| &slo.slo.origin)
-        .collect();
-    let about_weighted = |note: &Diagnostic| {
-        weighted.iter().any(|origin| {
-            note.span == Some(origin.span)
-                && note
-                    .file
-                    .as_ref()
-                    .is_some_and(|file| Arc::ptr_eq(file, &origin.file))
-        })
-    };
-    plan.notes
-        .iter()
-        .filter(|note| !(note.code == Code::TimeWeightedCompliance && about_weighted(note)))
-        .cloned()
-        .collect()
 }
 
 /// A rule group as Sloth names it.

@@ -16,9 +16,9 @@ pub mod uptimerobot;
 
 use super::json::file_text;
 use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
+use crate::compile::sentry::SentryApi;
 use crate::compile::{Plan, ServicePlan};
 use crate::diagnostics::Diagnostic;
-use crate::emit::sentry::SentryApi;
 use document::Document;
 
 /// The Terraform backend.

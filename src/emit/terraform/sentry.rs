@@ -1,26 +1,24 @@
 //! Sentry resources of the `jianyuan/sentry` provider, rendered from the planned monitors and
-//! alerts (`crate::emit::sentry::plan`), the same ones the JSON bodies render.
+//! alerts (`crate::compile::sentry`), the same ones the JSON bodies render.
 //!
 //! Current API: `sentry_metric_monitor` and `sentry_uptime_monitor` per monitor, `sentry_alert`
 //! per alert with `monitor_ids` referencing them. `--sentry-api legacy`: `sentry_metric_alert`
 //! per monitor.
 
 use super::document::{Document, SENTRY, id_reference, resource_name};
+use crate::compile::sentry::{
+    Alert, Monitor, SentryApi, UPTIME_DOWNTIME_THRESHOLD, UPTIME_RECOVERY_THRESHOLD, Watch,
+    search_query, sentry_recipient,
+};
 use crate::compile::{ServicePlan, SloPlan, TierPlan};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::emit::json::number;
-use crate::emit::sentry::SentryApi;
 use crate::emit::sentry::current::action_filters;
 use crate::emit::sentry::legacy::{
     LEGACY_DATASET, LEGACY_EVENT_TYPE, legacy_rule, trigger_channels,
 };
-use crate::emit::sentry::plan::{
-    Alert, DEFAULT_TIMEOUT_SECS, Monitor, UPTIME_DOWNTIME_THRESHOLD, UPTIME_RECOVERY_THRESHOLD,
-    Watch, alert_channels, plan_alerts, plan_monitors, search_query, sentry_recipient,
-};
 use crate::emit::sentry::text::{description, monitor_name, name};
 use crate::spec::{Channel, ChannelType};
-use crate::units::Duration;
 use serde_json::{Map, Value, json};
 
 pub const METRIC_MONITOR: &str = "sentry_metric_monitor";
@@ -40,43 +38,42 @@ pub(crate) fn add_resources(
     api: SentryApi,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut planning_notes = Vec::new();
-    let monitors = plan_monitors(service, api, &mut planning_notes);
-    // Without an organization the Sentry backend reports the spec; nothing can be applied.
-    let Some(organization) = monitors.iter().find_map(Monitor::organization) else {
+    let monitors = service.sentry_monitors(api);
+    // Compile reports monitors without an organization as an error, so no plan has them.
+    let Some(organization) = service.sentry.organization.as_deref() else {
         return;
     };
     match api {
         SentryApi::Current => {
             for monitor in &monitors {
                 let (kind, body) = monitor_resource(service, organization, monitor);
-                document.add(SENTRY, kind, resource_name(&monitor.key), body);
+                document.add(SENTRY, kind, resource_name(monitor.key), body);
             }
-            for alert in plan_alerts(service, &monitors, &mut planning_notes) {
+            for alert in service.sentry_alerts() {
                 let body = alert_resource(service, organization, &monitors, &alert);
                 document.add(SENTRY, ALERT, resource_name(&alert.slo.slo.id), body);
             }
         }
         SentryApi::Legacy => {
             // Monitors no channel hears of, by SLO: one note per SLO.
-            let mut unheard: Vec<(&SloPlan, Vec<&str>)> = Vec::new();
+            let mut unheard: Vec<(usize, Vec<&str>)> = Vec::new();
             for monitor in &monitors {
                 match metric_alert_resource(service, organization, monitor) {
                     Some(body) => {
-                        document.add(SENTRY, METRIC_ALERT, resource_name(&monitor.key), body);
+                        document.add(SENTRY, METRIC_ALERT, resource_name(monitor.key), body);
                     }
                     None => match unheard.last_mut() {
-                        Some((slo, keys)) if std::ptr::eq(*slo, monitor.slo) => {
-                            keys.push(&monitor.key);
+                        Some((slo, keys)) if *slo == monitor.slo_index => {
+                            keys.push(monitor.key);
                         }
-                        _ => unheard.push((monitor.slo, vec![&monitor.key])),
+                        _ => unheard.push((monitor.slo_index, vec![monitor.key])),
                     },
                 }
             }
             diagnostics.extend(
                 unheard
                     .into_iter()
-                    .map(|(slo, keys)| unheard_note(slo, &keys)),
+                    .map(|(slo, keys)| unheard_note(&service.slos[slo], &keys)),
             );
         }
     }
@@ -155,11 +152,11 @@ fn monitor_resource(
             ]
         }
         Watch::Uptime {
-            probe, interval, ..
+            probe,
+            interval,
+            timeout,
+            ..
         } => {
-            let timeout = probe
-                .timeout
-                .unwrap_or(Duration::from_secs(DEFAULT_TIMEOUT_SECS));
             body.insert(
                 "environment".into(),
                 json!(environment.unwrap_or(DEFAULT_UPTIME_ENVIRONMENT)),
@@ -221,7 +218,7 @@ fn alert_resource(
         .monitors
         .iter()
         .filter_map(|key| monitors.iter().find(|monitor| monitor.key == *key))
-        .map(|monitor| id_reference(monitor_kind(monitor), &resource_name(&monitor.key)))
+        .map(|monitor| id_reference(monitor_kind(monitor), &resource_name(monitor.key)))
         .collect();
     // A set in the provider: sorted, so the file reads the same whatever the plan order.
     monitor_ids.sort();
@@ -296,12 +293,12 @@ fn metric_alert_resource(
     monitor: &Monitor,
 ) -> Option<Value> {
     let rule = legacy_rule(service, monitor)?;
-    let channels = alert_channels(service, monitor.slo);
+    let channels = &monitor.channels;
     let triggers: Vec<Value> = rule
         .triggers
         .iter()
         .filter_map(|(label, threshold, priority)| {
-            let actions: Vec<Value> = trigger_channels(*priority, &channels)
+            let actions: Vec<Value> = trigger_channels(*priority, channels)
                 .into_iter()
                 .filter_map(metric_alert_action)
                 .collect();
