@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod alertmanager_server;
+pub mod build;
 pub mod prometheus_server;
 
 use std::collections::BTreeMap;
