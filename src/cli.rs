@@ -1,10 +1,9 @@
 //! The command line. Exit codes: 0 ok; 1 invalid specs, stale output or (with `--exit-code`)
 //! changes; 2 usage or I/O error.
 
-use crate::diagnostics::{self, Code, Diagnostic, Format, Report, SourceFile};
+use crate::diagnostics::{self, ByteSpan, Code, Diagnostic, Format, Report, SourceFile};
 use crate::emit::sentry::SentryApi;
 use crate::emit::{self, EmitOptions};
-use crate::spec::yaml_reader::ByteSpan;
 use crate::units::Duration;
 use crate::{LoadOptions, UsageError, convert, explain, spec, write};
 use clap::{CommandFactory, Parser, Subcommand};

@@ -3,9 +3,15 @@
 //! Every problem slofile finds in its input becomes a [`Diagnostic`]. Stages collect them rather
 //! than stop at the first, so a user fixes a whole file in one round trip.
 
-use crate::spec::yaml_reader::ByteSpan;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
+
+/// A byte range in the source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ByteSpan {
+    pub offset: usize,
+    pub len: usize,
+}
 
 /// One input file, kept whole so diagnostics can quote it.
 #[derive(Debug)]

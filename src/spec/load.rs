@@ -1,8 +1,8 @@
 //! Reading inputs: files and directories, UTF-8, multi-document YAML within input budgets, and
 //! format detection per document.
 
-use super::yaml_reader::{BadKind, ByteSpan, Document, Node};
-use crate::diagnostics::{Code, Diagnostic, SourceFile};
+use super::yaml_reader::{BadKind, Document, Node};
+use crate::diagnostics::{ByteSpan, Code, Diagnostic, SourceFile};
 use serde_saphyr::Spanned;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

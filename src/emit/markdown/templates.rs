@@ -2,8 +2,7 @@
 
 use super::TEMPLATES;
 use super::escape::{cell, code, fence, inline};
-use crate::diagnostics::{Code, Diagnostic, SourceFile};
-use crate::spec::yaml_reader::ByteSpan;
+use crate::diagnostics::{ByteSpan, Code, Diagnostic, SourceFile};
 use crate::units::{Duration, Ratio};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
