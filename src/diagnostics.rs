@@ -16,7 +16,7 @@ pub struct ByteSpan {
 /// One input file, kept whole so diagnostics can quote it.
 #[derive(Debug)]
 pub struct SourceFile {
-    /// The path as the user gave it, with `/` separators.
+    /// The path as the user gave it, with `/` separators ([`display_path`]).
     pub name: String,
     pub text: String,
 }
@@ -38,6 +38,11 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
         offset -= 1;
     }
     offset
+}
+
+/// A path as shown to users, in diagnostics and messages: as given, with `/` separators.
+pub fn display_path(path: &std::path::Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
 }
 
 /// Where a validated value was written, so that later stages can point at it.

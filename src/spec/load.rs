@@ -2,7 +2,7 @@
 //! format detection per document.
 
 use super::yaml_reader::{BadKind, Document, Node};
-use crate::diagnostics::{ByteSpan, Code, Diagnostic, SourceFile};
+use crate::diagnostics::{ByteSpan, Code, Diagnostic, SourceFile, display_path};
 use serde_saphyr::Spanned;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -160,11 +160,6 @@ pub fn io_error(path: &Path, error: &std::io::Error) -> Diagnostic {
         format!("cannot read `{}`: {error}", display_path(path)),
     )
     .with_help("check that the path exists and is readable")
-}
-
-/// A path as shown to users: as given, with `/` separators.
-pub fn display_path(path: &Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
 }
 
 /// Reads one file as UTF-8 text, within the size budget.

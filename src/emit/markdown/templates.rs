@@ -26,7 +26,7 @@ impl Overrides {
         let dir = self.dir.as_ref()?;
         self.files
             .contains_key(name)
-            .then(|| crate::spec::load::display_path(&dir.join(name)))
+            .then(|| crate::diagnostics::display_path(&dir.join(name)))
     }
 }
 
@@ -120,7 +120,7 @@ impl Renderer {
                     Code::Template,
                     format!(
                         "template `{}` overrides nothing: no template uses it",
-                        crate::spec::load::display_path(&dir.join(name))
+                        crate::diagnostics::display_path(&dir.join(name))
                     ),
                 )
                 .with_help(format!(
