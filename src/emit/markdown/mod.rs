@@ -14,7 +14,6 @@ mod templates;
 mod view;
 
 pub use escape::{cell, code, fence, inline};
-pub use templates::Overrides;
 
 use crate::compile::Plan;
 use crate::diagnostics::Diagnostic;
