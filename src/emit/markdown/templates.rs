@@ -2,10 +2,11 @@
 //! diagnostics.
 
 use super::TEMPLATES;
-use super::escape::{cell, code, fence, inline};
+use super::escape::{cell, fence, inline};
 use crate::diagnostics::{ByteSpan, Code, Diagnostic, SourceFile};
 use crate::spec::load::Overrides;
 use crate::units::{Duration, Ratio};
+use crate::wording::code;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
 use std::collections::BTreeSet;
