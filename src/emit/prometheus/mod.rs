@@ -62,10 +62,6 @@ use template::Template;
 
 pub(crate) use window::{Measured, WindowQueries, window_queries};
 
-/// The `le` matcher of a bucket boundary and PromQL string literals, for other outputs that
-/// select histogram buckets.
-pub(crate) use expr::{le_regex, string_literal};
-
 use super::{Backend, EmitOptions, OutputFile, Sink};
 pub(crate) use crate::compile::measure::{Errors, Measure};
 use crate::compile::{ObjectivePlan, Plan, ServicePlan, SloPlan, series};
