@@ -57,7 +57,7 @@ use alerts::{Alert, AlertKind};
 pub(crate) use alerts::{BURN_ALERT, camel_case};
 pub use format::PrometheusFormat;
 use format::rule_file;
-pub(crate) use format::{Rule, Text, comment, package, to_yaml};
+pub(crate) use format::{Rule, Text, package};
 use template::Template;
 
 pub(crate) use window::{Measured, WindowQueries, window_queries};
