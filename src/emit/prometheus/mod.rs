@@ -53,8 +53,6 @@ mod template;
 mod window;
 
 use alerts::{Alert, AlertKind};
-/// Other outputs route, document and write alongside these rules.
-pub(crate) use alerts::{BURN_ALERT, camel_case};
 pub use format::PrometheusFormat;
 use format::rule_file;
 pub(crate) use format::{Rule, Text, package};

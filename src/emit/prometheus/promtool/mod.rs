@@ -21,7 +21,7 @@
 //!   of sampled SLIs sums the recorded 5m counts (`simulate.rs`).
 
 use super::{Alert, AlertKind, Measure, SloRules, expr};
-use crate::compile::{ObjectivePlan, ServicePlan, TierPlan};
+use crate::compile::{ObjectivePlan, ServicePlan, TierPlan, series};
 use crate::emit::yaml_writer::{comment, to_yaml};
 use crate::units::Ratio;
 use promql_parser::parser::VectorSelector;
@@ -201,7 +201,7 @@ impl<'a> SloTests<'a> {
     }
 
     fn burn_name(&self) -> String {
-        self.rules.alert_name(super::BURN_ALERT)
+        self.rules.alert_name(series::BURN_ALERT)
     }
 
     fn missing_alert(&self) -> Option<&Alert> {
