@@ -2,10 +2,9 @@
 //! changes; 2 usage or I/O error.
 
 use crate::compile::sentry::SentryApi;
-use crate::diagnostics::{self, Code, Diagnostic, Format, Report, SourceFile};
+use crate::diagnostics::{self, ByteSpan, Code, Diagnostic, Format, Report, SourceFile};
 use crate::driver::{self, Built};
 use crate::emit::{self, EmitOptions};
-use crate::spec::yaml_reader::ByteSpan;
 use crate::units::Duration;
 use crate::{Inputs, LoadOptions, UsageError, convert, explain, spec, write};
 use clap::{CommandFactory, Parser, Subcommand};
@@ -386,7 +385,7 @@ fn build(
         summary.written.len(),
         summary.unchanged.len(),
         summary.removed.len(),
-        spec::load::display_path(output)
+        diagnostics::display_path(output)
     ));
     Ok(EXIT_OK)
 }
@@ -423,7 +422,7 @@ fn check(
 /// A unified diff of every changed file (on disk → what `build` writes), then the lists of
 /// missing and extra files.
 fn stale_report(output: &Path, differences: &write::Differences) -> String {
-    let shown = |path: &str| spec::load::display_path(&output.join(path));
+    let shown = |path: &str| diagnostics::display_path(&output.join(path));
     let mut out = String::new();
     for changed in &differences.changed {
         let name = shown(&changed.path);
@@ -457,7 +456,7 @@ fn stale_report(output: &Path, differences: &write::Differences) -> String {
 /// One `stale_output` error per file, located at the first line that differs, so that
 /// `--format github` annotates the stale file itself.
 fn stale_diagnostics(output: &Path, differences: &write::Differences) -> Vec<Diagnostic> {
-    let shown = |path: &str| spec::load::display_path(&output.join(path));
+    let shown = |path: &str| diagnostics::display_path(&output.join(path));
     let help = "run `slofile build` with the same arguments and commit the result; never edit generated files";
     let mut diagnostics = Vec::new();
     for changed in &differences.changed {

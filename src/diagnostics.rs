@@ -3,14 +3,20 @@
 //! Every problem slofile finds in its input becomes a [`Diagnostic`]. Stages collect them rather
 //! than stop at the first, so a user fixes a whole file in one round trip.
 
-use crate::spec::yaml_reader::ByteSpan;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
+
+/// A byte range in the source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ByteSpan {
+    pub offset: usize,
+    pub len: usize,
+}
 
 /// One input file, kept whole so diagnostics can quote it.
 #[derive(Debug)]
 pub struct SourceFile {
-    /// The path as the user gave it, with `/` separators.
+    /// The path as the user gave it, with `/` separators ([`display_path`]).
     pub name: String,
     pub text: String,
 }
@@ -32,6 +38,11 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
         offset -= 1;
     }
     offset
+}
+
+/// A path as shown to users, in diagnostics and messages: as given, with `/` separators.
+pub fn display_path(path: &std::path::Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
 }
 
 /// Where a validated value was written, so that later stages can point at it.

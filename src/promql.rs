@@ -7,6 +7,12 @@
 //! proven regex is valid and does not match the empty string, exactly like the equality matcher
 //! that stands in for it, so the parser accepts or rejects both queries alike. Any failure is
 //! reported from a parse of the query as written, so error messages never change.
+//!
+//! The `le` label of histogram buckets is spelled by [`le_regex`] and its kin (`promql/le.rs`).
+
+mod le;
+
+pub use le::{le_prometheus2, le_prometheus3, le_regex};
 
 use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::{Expr, VectorSelector};

@@ -12,9 +12,8 @@
 //! slofile owns, so that stale ones can be removed without ever deleting a file slofile did not
 //! write.
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic, display_path};
 use crate::emit::OutputFile;
-use crate::spec::load::display_path;
 use std::collections::BTreeSet;
 use std::fs;
 use std::io;

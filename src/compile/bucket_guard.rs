@@ -88,7 +88,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.yaml");
         std::fs::write(&path, text).unwrap();
-        let mut report = crate::Report::default();
+        let mut report = crate::diagnostics::Report::default();
         let plan = crate::plan(&[path], &mut report).ok().flatten();
         let plan = plan.unwrap_or_else(|| panic!("{report:?}"));
         plan.services[0].slos[0].clone()

@@ -229,7 +229,7 @@ impl Measure {
                     buckets,
                     "le",
                     "=~",
-                    &promql_shape::le_regex(threshold),
+                    &crate::promql::le_regex(threshold),
                 )?;
                 Errors::Good(format!("sum{by}(rate({fast}[{window}]))"))
             }

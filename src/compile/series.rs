@@ -1,7 +1,9 @@
-//! The names of the series slofile records and of their labels: one home for both, read by the
-//! Prometheus rules that record the series, by the promtool tests that prove them, and by the
-//! Grafana dashboards that query them. A dashboard that names a series its own rules do not
-//! record shows nothing; building every name here makes that mistake impossible to write.
+//! The names of the series slofile records, of their labels and of the alerts it generates: one
+//! home for all three, read by the Prometheus rules that record the series and fire the alerts,
+//! by the promtool tests that prove them, by the Grafana dashboards that query them, and by the
+//! Alertmanager inhibitions and Sloth-shaped rules that name the alerts. A dashboard that names a
+//! series its own rules do not record shows nothing; building every name here makes that mistake
+//! impossible to write.
 //!
 //! Windows print as Prometheus durations (`5m`, `1h`, `28d`), so `error_ratio(1h)` is
 //! `slo:sli_error:ratio_rate1h`.
@@ -37,6 +39,35 @@ pub const ERROR_BUDGET_REMAINING: &str = "slo:error_budget_remaining:ratio";
 
 /// Prometheus's own series of pending and firing alerts.
 pub const ALERTS: &str = "ALERTS";
+
+/// The suffix of a burn-rate alert's name: `ExchangeCompletionErrorBudgetBurn` (see
+/// [`alert_name`]).
+pub const BURN_ALERT: &str = "ErrorBudgetBurn";
+/// The suffix of the budget-exhaustion alert's name: `ExchangeCompletionErrorBudgetExhausted`.
+pub const EXHAUSTED_ALERT: &str = "ErrorBudgetExhausted";
+/// The suffix of the missing-data alert's name: `ExchangeCompletionSliDataMissing`.
+pub const MISSING_ALERT: &str = "SliDataMissing";
+/// The suffix of a histogram bucket guard's name: `ApiLatencyHistogramBucketMissing`.
+pub const BUCKET_ALERT: &str = "HistogramBucketMissing";
+
+/// The name of an SLO's generated alert: the SLO id in camel case, then the alert's suffix.
+pub fn alert_name(slo_id: &str, suffix: &str) -> String {
+    format!("{}{suffix}", camel_case(slo_id))
+}
+
+/// `exchange-completion` → `ExchangeCompletion`.
+pub fn camel_case(id: &str) -> String {
+    id.split('-')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
 
 /// Label names on recorded series and alerts.
 pub mod label {
@@ -76,6 +107,17 @@ mod tests {
         assert_eq!(
             error_ratio(Duration::parse("28d").unwrap()),
             "slo:sli_error:ratio_rate28d"
+        );
+    }
+
+    #[test]
+    fn camel_case_ids() {
+        assert_eq!(camel_case("exchange-completion"), "ExchangeCompletion");
+        assert_eq!(camel_case("5xx-ratio"), "5xxRatio");
+        assert_eq!(camel_case("a--b"), "AB");
+        assert_eq!(
+            alert_name("exchange-completion", BURN_ALERT),
+            "ExchangeCompletionErrorBudgetBurn"
         );
     }
 }

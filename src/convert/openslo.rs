@@ -447,8 +447,11 @@ pub(super) fn openslo_indicators<'s>(
 /// A matcher for the bucket at `threshold`, as Prometheus 2 and 3 print it (`1` and `1.0`): the
 /// matcher slofile's own rules use.
 pub(super) fn le_matcher(threshold: Duration) -> String {
-    let regex = crate::emit::prometheus::le_regex(threshold.as_ratio_secs());
-    format!("le=~{}", crate::emit::prometheus::string_literal(&regex))
+    let regex = crate::promql::le_regex(threshold.as_ratio_secs());
+    format!(
+        "le=~{}",
+        crate::compile::promql_shape::string_literal(&regex)
+    )
 }
 
 pub(super) fn with_le(selector: &str, matcher: &str) -> String {

@@ -2,8 +2,7 @@
 
 use crate::UsageError;
 use crate::compile::Plan;
-use crate::diagnostics::{Code, Diagnostic, Report};
-use crate::spec::load::display_path;
+use crate::diagnostics::{Code, Diagnostic, Report, display_path};
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 

@@ -4,7 +4,7 @@ use super::pair_by;
 use crate::spec::{Channel, EscalationLevel};
 
 use super::slo::list_or_none;
-use crate::emit::markdown::code;
+use crate::wording::code;
 
 pub(super) fn channel(channel: &Channel) -> String {
     let kind = channel.kind.display_name();

@@ -1,8 +1,7 @@
 //! An SLI in words, and the changes to the fields that decide what it measures.
 
-use crate::emit::markdown::code;
 use crate::spec::{RatioSli, Sli};
-use crate::wording;
+use crate::wording::{self, code};
 
 /// The fields of an SLI that decide what is measured, by name.
 pub(super) fn sli_fields(sli: &Sli) -> Vec<(&'static str, String)> {

@@ -27,7 +27,7 @@ pub struct OutputFile {
 #[derive(Debug, Clone, Default)]
 pub struct EmitOptions {
     /// Template overrides, read from `--templates DIR` before any backend runs.
-    pub templates: markdown::Overrides,
+    pub templates: crate::spec::load::Overrides,
     /// Which Sentry API the Sentry bodies are for.
     pub sentry_api: crate::compile::sentry::SentryApi,
     /// How the Prometheus rules are packaged.

@@ -1,4 +1,5 @@
-//! Block-style YAML for the files we generate (Prometheus rules and promtool tests).
+//! Block-style YAML for the files we generate (Prometheus rules, promtool tests, Grafana
+//! provisioning), and their `#` comment lines.
 //!
 //! A general YAML serialiser weighs every scalar against every YAML rule and builds its output
 //! in layers; for tens of megabytes of rules that was a fifth of `build`. The generated files
@@ -31,6 +32,22 @@ pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Erro
         at: At::Top,
     })?;
     Ok(out)
+}
+
+/// A generated YAML file's text: `value` in block style. Block scalars are chosen explicitly
+/// (see [`Literal`]); everything else is a plain or quoted scalar, so label values with quotes,
+/// newlines or `#` stay data.
+pub(crate) fn to_yaml<T: Serialize>(value: &T) -> String {
+    to_string(value).unwrap_or_else(|error| format!("# cannot serialise: {error}\n"))
+}
+
+/// `# ` comment lines; control characters in the text cannot end the comment early.
+pub(crate) fn comment(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    format!("# {clean}\n")
 }
 
 /// Why a value could not be written: only shapes the generated files never use.
@@ -716,6 +733,11 @@ impl ser::Serializer for Capture<'_> {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn comments_stay_on_one_line() {
+        assert_eq!(comment("a\nb\rc"), "# a b c\n");
+    }
 
     #[derive(serde::Serialize)]
     struct Doc<'a> {

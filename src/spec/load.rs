@@ -1,8 +1,8 @@
 //! Reading inputs: files and directories, UTF-8, multi-document YAML within input budgets, and
 //! format detection per document.
 
-use super::yaml_reader::{BadKind, ByteSpan, Document, Node};
-use crate::diagnostics::{Code, Diagnostic, SourceFile};
+use super::yaml_reader::{BadKind, Document, Node};
+use crate::diagnostics::{ByteSpan, Code, Diagnostic, SourceFile, display_path};
 use serde_saphyr::Spanned;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -93,10 +93,30 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// Template overrides, read from `--templates DIR` by [`template_overrides`] before any backend
+/// runs: the Markdown backend does no I/O.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// The directory, as the user named it; `None` without `--templates`.
+    pub dir: Option<PathBuf>,
+    /// The text of every file under it, by `/`-separated path relative to it.
+    pub files: std::collections::BTreeMap<String, String>,
+}
+
+impl Overrides {
+    /// Where a template override lives, as the user would open it.
+    pub fn path_of(&self, name: &str) -> Option<String> {
+        let dir = self.dir.as_ref()?;
+        self.files
+            .contains_key(name)
+            .then(|| display_path(&dir.join(name)))
+    }
+}
+
 /// Reads the template overrides of `--templates DIR`: every file under it, by relative path. A
 /// missing directory or an unreadable file is a `slofile::template` error, before anything is
 /// rendered.
-pub fn template_overrides(dir: &Path) -> Result<crate::emit::markdown::Overrides, Diagnostic> {
+pub fn template_overrides(dir: &Path) -> Result<Overrides, Diagnostic> {
     if !dir.is_dir() {
         return Err(Diagnostic::error(
             Code::Template,
@@ -109,7 +129,7 @@ pub fn template_overrides(dir: &Path) -> Result<crate::emit::markdown::Overrides
             "pass a directory holding the templates to override, e.g. `--templates my-templates`",
         ));
     }
-    let mut overrides = crate::emit::markdown::Overrides {
+    let mut overrides = Overrides {
         dir: Some(dir.to_owned()),
         files: std::collections::BTreeMap::new(),
     };
@@ -160,11 +180,6 @@ pub fn io_error(path: &Path, error: &std::io::Error) -> Diagnostic {
         format!("cannot read `{}`: {error}", display_path(path)),
     )
     .with_help("check that the path exists and is readable")
-}
-
-/// A path as shown to users: as given, with `/` separators.
-pub fn display_path(path: &Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
 }
 
 /// Reads one file as UTF-8 text, within the size budget.

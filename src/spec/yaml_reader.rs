@@ -4,6 +4,7 @@
 //! it came from. The tree converts to JSON for schema checks and typed deserialization, and keeps a
 //! JSON-pointer index so that any later stage can point a diagnostic at the exact node.
 
+use crate::diagnostics::ByteSpan;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::borrow::Cow;
@@ -11,27 +12,12 @@ use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::hash::Hasher;
 
-/// A byte range in the source text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ByteSpan {
-    pub offset: usize,
-    pub len: usize,
-}
-
-impl ByteSpan {
-    fn shifted(self, by: usize) -> Self {
-        ByteSpan {
-            offset: self.offset + by,
-            len: self.len,
-        }
-    }
-
-    fn of<T>(spanned: &Spanned<T>) -> Self {
-        let span = spanned.referenced.span();
-        ByteSpan {
-            offset: span.byte_offset().unwrap_or(span.offset()) as usize,
-            len: span.byte_len().unwrap_or(span.len()) as usize,
-        }
+/// Where a parsed node is in the source text, `shift` bytes into it.
+fn span_of<T>(spanned: &Spanned<T>, shift: usize) -> ByteSpan {
+    let span = spanned.referenced.span();
+    ByteSpan {
+        offset: span.byte_offset().unwrap_or(span.offset()) as usize + shift,
+        len: span.byte_len().unwrap_or(span.len()) as usize,
     }
 }
 
@@ -197,7 +183,7 @@ impl Document {
             json: serde_json::Value::Null,
             spans: HashMap::new(),
             bad_keys: Vec::new(),
-            root: ByteSpan::of(node).shifted(shift),
+            root: span_of(node, shift),
         };
         let mut pointer = String::new();
         doc.json = doc.convert(node, &mut pointer, None, shift, source);
@@ -216,7 +202,7 @@ impl Document {
         self.spans.insert(
             digest(pointer),
             CompactSpan::new(NodeSpan {
-                value: ByteSpan::of(node).shifted(shift),
+                value: span_of(node, shift),
                 key,
             }),
         );
@@ -226,7 +212,7 @@ impl Document {
             Node::Int(i) => i64::try_from(*i).map_or_else(
                 |_| {
                     self.bad_keys.push(BadKey {
-                        span: ByteSpan::of(node).shifted(shift),
+                        span: span_of(node, shift),
                         kind: BadKind::TooLarge,
                     });
                     float_value(*i as f64)
@@ -235,7 +221,7 @@ impl Document {
             ),
             Node::Float(f) => {
                 // The parser reads integers beyond 128 bits as floats; the text tells them apart.
-                let span = ByteSpan::of(node).shifted(shift);
+                let span = span_of(node, shift);
                 let literal = source
                     .get(span.offset..span.offset + span.len)
                     .unwrap_or_default()
@@ -264,7 +250,7 @@ impl Document {
                 for (key_node, value) in entries {
                     let Some(name) = scalar_key(&key_node.value) else {
                         self.bad_keys.push(BadKey {
-                            span: ByteSpan::of(key_node).shifted(shift),
+                            span: span_of(key_node, shift),
                             kind: BadKind::NotScalarKey,
                         });
                         continue;
@@ -272,7 +258,7 @@ impl Document {
                     let len = pointer.len();
                     pointer.push('/');
                     pointer.push_str(&escape_pointer(&name));
-                    let key_span = ByteSpan::of(key_node).shifted(shift);
+                    let key_span = span_of(key_node, shift);
                     let converted = self.convert(value, pointer, Some(key_span), shift, source);
                     pointer.truncate(len);
                     out.insert(name, converted);

@@ -1,7 +1,6 @@
 //! An SLI in words: in `explain`, in documents (long and short, Markdown), and in `diff`.
 
-use super::{above_or_below, good_or_bad};
-use crate::emit::markdown::code;
+use super::{above_or_below, code, good_or_bad};
 use crate::spec::{KeywordCase, RatioSli, Sli};
 
 /// For `explain`: what measures the SLO, in one terminal line.

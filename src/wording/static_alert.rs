@@ -1,7 +1,6 @@
 //! A static alert in words: in `explain`, in `diff`, and its threshold in documents.
 
-use super::above_or_below;
-use crate::emit::markdown::code;
+use super::{above_or_below, code};
 use crate::spec::validate::signal_name;
 use crate::spec::{AlertSignal, AlertSource, Sli, Slo, StaticAlert, Threshold};
 use crate::units::Duration;

@@ -17,6 +17,7 @@ mod convert;
 mod diff;
 mod grafana;
 mod k6;
+mod layering;
 mod markdown;
 mod openslo;
 mod prometheus;

@@ -20,7 +20,7 @@
 //! `p99`) are one incident: a page on one inhibits tickets on the others.
 
 use crate::compile::ServicePlan;
-use crate::emit::prometheus::BURN_ALERT;
+use crate::compile::series::BURN_ALERT;
 use serde::Serialize;
 use std::collections::BTreeSet;
 

@@ -4,9 +4,9 @@
 //! zero traffic never turns into NaN or ±Inf; the recorded ratios are already guarded, and the
 //! only divisors here are constants of the Plan.
 
+use crate::compile::promql_shape::string_literal;
 use crate::compile::series::{self, label};
 use crate::compile::{BASE_WINDOW, ObjectivePlan, ServicePlan, SloPlan, TierPlan};
-use crate::emit::prometheus::string_literal;
 use crate::units::{Duration, Ratio};
 
 /// Grafana's start of the dashboard's time range, in Unix seconds.

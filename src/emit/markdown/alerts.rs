@@ -1,7 +1,6 @@
 //! Alerts in the view model: burn-rate tiers with their outcome per objective, static alerts,
 //! and missing data.
 
-use super::escape::code;
 use super::sentences::objective_label;
 use super::view::{
     AlertsView, Exact, MissingDataView, StaticAlertView, TierOutcome, TierView, channel_names,
@@ -10,6 +9,7 @@ use super::view::{
 use crate::compile::{Evaluator, LeftOut, ObjectivePlan, SloPlan, TierPlan};
 use crate::spec::{AlertSignal, AlertSource, ServiceMeta, Sli, Slo, StaticAlert};
 use crate::units::Duration;
+use crate::wording::code;
 use crate::wording::{above_or_below, static_alert};
 
 /// The policy's tiers, each with its outcome for every objective. Every objective of an SLO

@@ -1,5 +1,7 @@
-//! Text made safe for Markdown: table cells, one-line text, code spans and fences. Shared with
-//! `slofile diff`, which writes Markdown too.
+//! Text made safe for Markdown: table cells, one-line text and fences. Inline code spans are
+//! [`crate::wording::code`], shared with the words of `wording` and with `slofile diff`.
+
+use crate::wording::longest_backtick_run;
 
 /// Text made safe for one Markdown table cell: no line breaks, `|` escaped.
 pub fn cell(text: &str) -> String {
@@ -31,25 +33,9 @@ fn is_one_plain_line(text: &str) -> bool {
         && !text.chars().any(|c| c.is_whitespace() && c != ' ')
 }
 
-/// An inline code span that survives backticks in its content.
-pub fn code(text: &str) -> String {
-    let text = text.trim();
-    let longest = longest_backtick_run(text);
-    let ticks = "`".repeat(longest + 1);
-    if longest == 0 {
-        format!("`{text}`")
-    } else {
-        format!("{ticks} {text} {ticks}")
-    }
-}
-
 /// A code fence longer than any backtick run in `text`.
 pub fn fence(text: &str) -> String {
     "`".repeat((longest_backtick_run(text) + 1).max(3))
-}
-
-fn longest_backtick_run(text: &str) -> usize {
-    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -83,9 +69,7 @@ mod tests {
     }
 
     #[test]
-    fn code_spans_and_fences_survive_backticks() {
-        assert_eq!(code("rate(x[5m])"), "`rate(x[5m])`");
-        assert_eq!(code("a`b"), "`` a`b ``");
+    fn fences_survive_backticks() {
         assert_eq!(fence("plain"), "```");
         assert_eq!(fence("has ``` inside"), "````");
     }

@@ -13,8 +13,7 @@ mod tables;
 mod templates;
 mod view;
 
-pub use escape::{cell, code, fence, inline};
-pub use templates::Overrides;
+pub use escape::{cell, fence, inline};
 
 use crate::compile::Plan;
 use crate::diagnostics::Diagnostic;

@@ -1,35 +1,16 @@
-//! Templates: overrides, loading, the filters templates use, and template errors as diagnostics.
+//! Templates: loading, with the user's overrides; the filters templates use; template errors as
+//! diagnostics.
 
 use super::TEMPLATES;
-use super::escape::{cell, code, fence, inline};
-use crate::diagnostics::{Code, Diagnostic, SourceFile};
-use crate::spec::yaml_reader::ByteSpan;
+use super::escape::{cell, fence, inline};
+use crate::diagnostics::{ByteSpan, Code, Diagnostic, SourceFile};
+use crate::spec::load::Overrides;
 use crate::units::{Duration, Ratio};
+use crate::wording::code;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
-
-/// Template overrides, read from `--templates DIR` before any backend runs (see
-/// [`crate::spec::load::template_overrides`]): the backend does no I/O.
-#[derive(Debug, Clone, Default)]
-pub struct Overrides {
-    /// The directory, as the user named it; `None` without `--templates`.
-    pub dir: Option<PathBuf>,
-    /// The text of every file under it, by `/`-separated path relative to it.
-    pub files: BTreeMap<String, String>,
-}
-
-impl Overrides {
-    /// Where a template override lives, as the user would open it.
-    fn path_of(&self, name: &str) -> Option<String> {
-        let dir = self.dir.as_ref()?;
-        self.files
-            .contains_key(name)
-            .then(|| crate::spec::load::display_path(&dir.join(name)))
-    }
-}
 
 pub(super) struct Renderer {
     env: Environment<'static>,
@@ -121,7 +102,7 @@ impl Renderer {
                     Code::Template,
                     format!(
                         "template `{}` overrides nothing: no template uses it",
-                        crate::spec::load::display_path(&dir.join(name))
+                        crate::diagnostics::display_path(&dir.join(name))
                     ),
                 )
                 .with_help(format!(

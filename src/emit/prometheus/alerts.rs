@@ -3,16 +3,15 @@
 
 use super::format::{Rule, Text};
 use super::template::{Template, escape_template};
-use super::{SloRules, bucket_guard, exhaustion, expr};
+use super::{SloRules, expr};
 use crate::compile::measure::Measure;
+use crate::compile::series::{
+    BUCKET_ALERT, BURN_ALERT, EXHAUSTED_ALERT, MISSING_ALERT, alert_name, camel_case,
+};
 use crate::compile::{BASE_WINDOW, ObjectivePlan, TierPlan, series};
 use crate::spec::{AlertSignal, AlertSource, Sli, StaticAlert};
 use crate::units::{Duration, Ratio};
 use std::collections::BTreeMap;
-
-/// Suffixes of the generated alerts' names: `ExchangeCompletionErrorBudgetBurn`.
-pub(crate) const BURN_ALERT: &str = "ErrorBudgetBurn";
-pub(super) const MISSING_ALERT: &str = "SliDataMissing";
 
 impl SloRules<'_> {
     pub(super) fn alert(&mut self) {
@@ -39,21 +38,14 @@ impl SloRules<'_> {
     }
 
     pub(super) fn alert_name(&self, suffix: &str) -> String {
-        format!("{}{suffix}", camel_case(self.slo_id()))
+        alert_name(self.slo_id(), suffix)
     }
 
     /// `{Slo}{Alert}`, kept apart from the names of the generated alerts, which tests and routes
     /// select by name.
     pub(super) fn static_alert_name(&self, id: &str) -> String {
         let name = camel_case(id);
-        if [
-            BURN_ALERT,
-            MISSING_ALERT,
-            bucket_guard::BUCKET_ALERT,
-            exhaustion::EXHAUSTED_ALERT,
-        ]
-        .contains(&name.as_str())
-        {
+        if [BURN_ALERT, MISSING_ALERT, BUCKET_ALERT, EXHAUSTED_ALERT].contains(&name.as_str()) {
             self.alert_name(&format!("{name}Static"))
         } else {
             self.alert_name(&name)
@@ -385,20 +377,6 @@ impl SloRules<'_> {
     }
 }
 
-/// `exchange-completion` → `ExchangeCompletion`.
-pub(crate) fn camel_case(id: &str) -> String {
-    id.split('-')
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let mut chars = part.chars();
-            chars
-                .next()
-                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// What kind of alert, for the test generator.
 #[derive(Debug, Clone)]
 pub(crate) enum AlertKind {
@@ -447,17 +425,5 @@ impl Alert {
                 .map(|(k, v)| (k.clone(), v.source()))
                 .collect(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn camel_case_ids() {
-        assert_eq!(camel_case("exchange-completion"), "ExchangeCompletion");
-        assert_eq!(camel_case("5xx-ratio"), "5xxRatio");
-        assert_eq!(camel_case("a--b"), "AB");
     }
 }

@@ -16,12 +16,10 @@
 
 use super::{Alert, AlertKind, Measure, SloRules, Template, expr};
 use crate::compile::BucketGuard;
+use crate::compile::series::BUCKET_ALERT;
 use promql_parser::label::MatchOp;
 use promql_parser::parser::VectorSelector;
 use std::collections::BTreeMap;
-
-/// Suffix of the guard's name: `ApiLatencyHistogramBucketMissing`.
-pub(super) const BUCKET_ALERT: &str = "HistogramBucketMissing";
 
 /// The label that tells one threshold's guard from another's: the boundary in seconds.
 pub(super) const LE_LABEL: &str = "le";

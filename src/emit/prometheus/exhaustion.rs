@@ -14,9 +14,6 @@ use crate::compile::measure::Measure;
 use crate::compile::{BASE_WINDOW, series};
 use std::collections::BTreeMap;
 
-/// Suffix of the alert's name: `ExchangeCompletionErrorBudgetExhausted`.
-pub(super) const EXHAUSTED_ALERT: &str = "ErrorBudgetExhausted";
-
 impl SloRules<'_> {
     pub(super) fn budget_exhausted_alerts(&self) -> Vec<Alert> {
         let slo = &self.plan.slo;
@@ -70,7 +67,7 @@ impl SloRules<'_> {
             );
             self.links(&mut annotations);
             alerts.push(Alert {
-                name: self.alert_name(EXHAUSTED_ALERT),
+                name: self.alert_name(series::EXHAUSTED_ALERT),
                 expr,
                 for_: routing.for_,
                 labels,

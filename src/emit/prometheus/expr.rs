@@ -5,9 +5,9 @@
 
 use crate::compile::promql_shape::push_string_literal;
 pub(crate) use crate::compile::promql_shape::{
-    ShapeError, by_clause, le_prometheus2, le_prometheus3, le_regex, parse, parse_shared,
-    selectors, string_literal, with_matcher,
+    ShapeError, by_clause, parse, parse_shared, selectors, string_literal, with_matcher,
 };
+pub(crate) use crate::promql::{le_prometheus2, le_prometheus3, le_regex};
 
 /// A selector such as `name{service="a",slo="b"}`.
 pub fn selector(name: &str, labels: &[(&str, &str)]) -> String {

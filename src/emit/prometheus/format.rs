@@ -15,6 +15,7 @@
 use super::alerts::Alert;
 use super::{Labels, SloRules};
 use crate::compile::ServicePlan;
+use crate::emit::yaml_writer::{comment, to_yaml};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -201,22 +202,6 @@ pub(super) struct Metadata {
     pub(super) labels: BTreeMap<String, String>,
 }
 
-/// Serialises generated YAML. Block scalars are chosen explicitly (see [`Text`]); everything
-/// else is a plain or quoted scalar, so label values with quotes, newlines or `#` stay data.
-pub(crate) fn to_yaml<T: Serialize>(value: &T) -> String {
-    crate::emit::yaml_writer::to_string(value)
-        .unwrap_or_else(|error| format!("# cannot serialise: {error}\n"))
-}
-
-/// `# ` comment lines; control characters in the text cannot end the comment early.
-pub(crate) fn comment(text: &str) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    format!("# {clean}\n")
-}
-
 pub(super) fn rule_file(
     service: &ServicePlan,
     slos: &[SloRules],
@@ -304,10 +289,5 @@ mod tests {
                 other => proptest::prop_assert!(false, "{selector}: {other:?}"),
             }
         }
-    }
-
-    #[test]
-    fn comments_stay_on_one_line() {
-        assert_eq!(comment("a\nb\rc"), "# a b c\n");
     }
 }

@@ -53,18 +53,12 @@ mod template;
 mod window;
 
 use alerts::{Alert, AlertKind};
-/// Other outputs route, document and write alongside these rules.
-pub(crate) use alerts::{BURN_ALERT, camel_case};
 pub use format::PrometheusFormat;
 use format::rule_file;
-pub(crate) use format::{Rule, Text, comment, package, to_yaml};
+pub(crate) use format::{Rule, Text, package};
 use template::Template;
 
 pub(crate) use window::{Measured, WindowQueries, window_queries};
-
-/// The `le` matcher of a bucket boundary and PromQL string literals, for other outputs that
-/// select histogram buckets.
-pub(crate) use expr::{le_regex, string_literal};
 
 use super::{Backend, EmitOptions, OutputFile, Sink};
 pub(crate) use crate::compile::measure::{Errors, Measure};

@@ -32,7 +32,7 @@
 
 use super::identity::{SlothIds, error_ratio, label};
 use crate::compile::{ObjectivePlan, SloPlan, TierPlan, series};
-use crate::emit::prometheus::{BURN_ALERT, Rule, Text, camel_case};
+use crate::emit::prometheus::{Rule, Text};
 use crate::units::Duration;
 use std::collections::BTreeMap;
 
@@ -172,7 +172,7 @@ fn rule(ids: &SlothIds, slo: &SloPlan, objective: &ObjectivePlan, side: &SideAle
         .min()
         .filter(|d| d.millis() > 0);
     Rule::Alerting {
-        alert: name.unwrap_or_else(|| format!("{}{BURN_ALERT}", camel_case(&spec.id))),
+        alert: name.unwrap_or_else(|| series::alert_name(&spec.id, series::BURN_ALERT)),
         expr: Text(expr),
         for_: for_.map(Duration::prometheus),
         labels,

@@ -26,7 +26,8 @@ mod alerts;
 mod identity;
 mod recording;
 
-use super::prometheus::{PrometheusFormat, Rule, comment, package};
+use super::prometheus::{PrometheusFormat, Rule, package};
+use super::yaml_writer::comment;
 use super::{Backend, EmitOptions, OutputFile, Sink};
 use crate::compile::{Measure, Plan, ServicePlan, SloPlan};
 use crate::diagnostics::{Code, Diagnostic};

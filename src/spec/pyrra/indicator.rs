@@ -211,8 +211,8 @@ fn any_spelling_of_le(success: &Selector, le: &str) -> String {
     let Some(boundary) = Ratio::parse_decimal(le) else {
         return success.text.clone();
     };
-    // The home of the `le` regex is the rules' PromQL; the error series of latency SLIs use it.
-    let regex = crate::compile::promql_shape::le_regex(boundary).replace('\\', "\\\\");
+    // The `le` regex of slofile's own rules: the error series of latency SLIs use it too.
+    let regex = crate::promql::le_regex(boundary).replace('\\', "\\\\");
     let matcher = format!("le=~\"{regex}\"");
     let rest = success.without("le");
     match rest.strip_suffix('}') {

@@ -56,7 +56,7 @@ impl<'a> Checker<'a> {
     pub(super) fn push(
         &mut self,
         diagnostic: Diagnostic,
-        span: crate::spec::yaml_reader::ByteSpan,
+        span: crate::diagnostics::ByteSpan,
         help: String,
     ) {
         self.diagnostics

@@ -20,8 +20,9 @@
 //!   the 5m rates at 5-minute steps, so a long window reaches it a step at a time; and the replay
 //!   of sampled SLIs sums the recorded 5m counts (`simulate.rs`).
 
-use super::{Alert, AlertKind, Measure, SloRules, comment, expr, to_yaml};
-use crate::compile::{ObjectivePlan, ServicePlan, TierPlan};
+use super::{Alert, AlertKind, Measure, SloRules, expr};
+use crate::compile::{ObjectivePlan, ServicePlan, TierPlan, series};
+use crate::emit::yaml_writer::{comment, to_yaml};
 use crate::units::Ratio;
 use promql_parser::parser::VectorSelector;
 use std::collections::BTreeMap;
@@ -200,7 +201,7 @@ impl<'a> SloTests<'a> {
     }
 
     fn burn_name(&self) -> String {
-        self.rules.alert_name(super::BURN_ALERT)
+        self.rules.alert_name(series::BURN_ALERT)
     }
 
     fn missing_alert(&self) -> Option<&Alert> {
