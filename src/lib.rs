@@ -13,6 +13,7 @@ pub mod diff;
 pub mod driver;
 pub mod emit;
 pub mod explain;
+pub mod live;
 pub mod parallel;
 pub mod promql;
 pub mod spec;

@@ -1,7 +1,8 @@
 //! The report as an aligned table (for people), JSON (for programs) or Markdown (for a pull
 //! request comment or the docs build).
 
-use super::figures::{Row, Verdict};
+use super::rows::Row;
+use crate::live::figures::Verdict;
 use crate::units::Duration;
 use std::fmt::Write as _;
 

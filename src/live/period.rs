@@ -239,6 +239,19 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
+/// The period as written on the command line.
+pub fn period_name(period: Period) -> &'static str {
+    match period {
+        Period::Rolling => "rolling",
+        Period::ThisMonth => "this-month",
+        Period::LastMonth => "last-month",
+        Period::ThisQuarter => "this-quarter",
+        Period::LastQuarter => "last-quarter",
+        Period::ThisWeek => "this-week",
+        Period::LastWeek => "last-week",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
