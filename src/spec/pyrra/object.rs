@@ -2,7 +2,7 @@
 //! `creationTimestamp` that exported objects carry), and its `spec`, read into a slofile [`Slo`].
 
 use super::super::Slo;
-use super::super::model::Quantity;
+use super::super::raw::Quantity;
 use super::super::walk::{Loc, Map, Walk};
 use super::{DEFAULT_NAMESPACE, alerting, indicator};
 use crate::diagnostics::{Code, quoted};

@@ -38,7 +38,7 @@ mod names;
 
 use super::collect::{first_of_each_id, read_document};
 use super::load::{LoadedDocument, SLOTH_K8S_V1, SLOTH_PROMETHEUS_V1};
-use super::model::Quantity;
+use super::raw::Quantity;
 use super::validate::builtin_tiers;
 use super::walk::{Loc, Map, Walk, bare_service_meta};
 use super::{Objective, RatioSli, Service, ServiceMeta, Sli, Slo, SlothSource, Tier};

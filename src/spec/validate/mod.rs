@@ -17,9 +17,9 @@ pub(crate) use checker::{Checker, is_valid_id, suggest_id};
 pub use defaults::{BUILTIN_POLICIES, builtin_tiers};
 pub use service::check_service;
 
-use super::model::{self, RawService};
+use super::raw::{Defaults, DocumentMeta, RawService, SentrySettings};
 use super::yaml_reader::Document;
-use super::{ChannelType, EscalationLevel, Service, ServiceMeta, Tier};
+use super::{Channel, ChannelType, EscalationLevel, Service, ServiceMeta, Tier};
 use crate::diagnostics::{Code, Diagnostic, SourceFile};
 use crate::units::Duration;
 use std::collections::BTreeMap;
@@ -317,7 +317,7 @@ pub fn validate(
             owner: raw.owner,
             description: raw.description,
             source: file.name.clone(),
-            document: raw.document.unwrap_or(model::DocumentMeta {
+            document: raw.document.unwrap_or(DocumentMeta {
                 title: None,
                 version: None,
                 effective: None,
@@ -340,9 +340,9 @@ pub fn validate(
 
 pub(super) struct SloContext<'a> {
     pub(super) default_window: Option<Duration>,
-    pub(super) sentry: &'a model::SentrySettings,
-    pub(super) channels: &'a [model::Channel],
-    pub(super) defaults: &'a model::Defaults,
+    pub(super) sentry: &'a SentrySettings,
+    pub(super) channels: &'a [Channel],
+    pub(super) defaults: &'a Defaults,
     pub(super) policies: &'a BTreeMap<String, Vec<Tier>>,
     pub(super) exhaustion: &'a BTreeMap<String, super::BudgetExhausted>,
     pub(super) policy_names: &'a [&'a str],

@@ -3,7 +3,7 @@
 use super::SloContext;
 use super::checker::Checker;
 use crate::diagnostics::Code;
-use crate::spec::model::{RawSli, RawSlo};
+use crate::spec::raw::{RawSli, RawSlo};
 use crate::spec::{
     GaugeSli, HistogramSli, Objective, ProbeProvider, ProbeSli, RatioSli, SentryScope, SentrySli,
     Sli,

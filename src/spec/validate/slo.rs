@@ -6,14 +6,14 @@ use super::checker::Checker;
 use super::defaults::builtin_tiers;
 use super::sli::check_sli;
 use crate::diagnostics::Code;
-use crate::spec::model::{self, RawSli, RawSlo};
+use crate::spec::raw::{BurnTier, RawSli, RawSlo};
 use crate::spec::{MissingData, Objective, Sli, Slo, Tier};
 use crate::units::Duration;
 
 pub(super) fn check_tier(
     c: &mut Checker,
     at: &str,
-    tier: &model::BurnTier,
+    tier: &BurnTier,
     severities: &[&str],
 ) -> Option<Tier> {
     let budget_share = tier
