@@ -7,6 +7,7 @@
 mod alerts;
 pub(crate) mod checker;
 pub(crate) mod defaults;
+mod monitors;
 mod service;
 mod sli;
 mod slo;
@@ -26,8 +27,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use defaults::DEFAULT_WINDOW;
+use monitors::is_http_url;
 use service::check_one_sentry_organization;
-use sli::is_http_url;
 use slo::{check_slo, check_tier};
 
 /// Validates one typed native document. Returns the service when it has no errors; warnings are
