@@ -2,16 +2,18 @@
 //!
 //! The writer builds the spec language's own raw types ([`RawService`] and below) and serialises
 //! them, so that the output is written with the very keys the reader accepts: a key renamed in
-//! [`crate::spec::model`] is renamed here too. Defaults the plan has resolved are written where
+//! [`crate::spec::raw`] is renamed here too. Defaults the plan has resolved are written where
 //! leaving them out would read back differently, and left out where the reader's default is the
 //! same value, to keep the output close to what a person would write.
 
 use super::{Document, percent_text};
 use crate::compile::{ServicePlan, SloPlan};
-use crate::spec::model::{
-    self, Alerting, BudgetExhaustedAlert, BurnPolicy, BurnTier, ChannelType, DocumentMeta,
+use crate::spec::raw::{
+    Alerting, BudgetExhaustedAlert, BurnPolicy, BurnTier, Channel, ChannelType, DocumentMeta,
     DocumentarySli, FreshnessSli, K6Mapping, K6Settings, KeywordCase, LatencySli,
-    PercentileObjective, Quantity, RawService, RawSli, RawSlo, SentrySettings,
+    PercentileObjective, Quantity, RawEscalationLevel, RawGaugeSli, RawK6Gate, RawMissingData,
+    RawProbeSli, RawRatioSli, RawSentrySli, RawService, RawSli, RawSlo, RawStaticAlert,
+    SentrySettings,
 };
 use crate::spec::validate::{builtin_tiers, is_valid_id};
 use crate::spec::{
@@ -56,7 +58,7 @@ pub(super) fn native_service(service: &ServicePlan) -> Document {
         defaults: None,
         sentry: sentry_settings(service),
         k6: meta.k6_gate.as_ref().map(|gate| K6Settings {
-            gate: Some(model::K6Gate {
+            gate: Some(RawK6Gate {
                 slos: gate.slos.clone(),
                 tags: gate.thresholds.tags.clone(),
                 latency: k6_latency(&gate.thresholds),
@@ -69,7 +71,7 @@ pub(super) fn native_service(service: &ServicePlan) -> Document {
         escalation: meta
             .escalation
             .iter()
-            .map(|level| model::EscalationLevel {
+            .map(|level| RawEscalationLevel {
                 severity: level.severity.clone(),
                 name: level.name.clone(),
                 condition: level.condition.clone(),
@@ -125,10 +127,7 @@ fn sentry_settings(service: &ServicePlan) -> Option<SentrySettings> {
     })
 }
 
-pub(super) fn native_channels(
-    meta: &ServiceMeta,
-    comments: &mut Vec<String>,
-) -> Vec<model::Channel> {
+pub(super) fn native_channels(meta: &ServiceMeta, comments: &mut Vec<String>) -> Vec<Channel> {
     let mut placeholders = Vec::new();
     let channels = meta
         .channels
@@ -258,13 +257,13 @@ pub(super) fn native_slo(plan: &SloPlan, policy: &str) -> RawSlo {
         && slo.tiers == builtin_tiers("default").unwrap_or_default()))
     .then(|| policy.to_owned());
     let missing_data = match &slo.missing_data {
-        None => Some(model::MissingData {
+        None => Some(RawMissingData {
             enabled: false,
             for_: None,
             severity: None,
         }),
         Some(m) if m.for_ == Duration::from_secs(600) && m.severity == "ticket" => None,
-        Some(m) => Some(model::MissingData {
+        Some(m) => Some(RawMissingData {
             enabled: true,
             for_: Some(m.for_.prometheus()),
             severity: Some(m.severity.clone()),
@@ -341,13 +340,13 @@ pub(super) fn native_sli(slo: &Slo) -> RawSli {
             good,
             events,
             total,
-        }) => RawSli::Ratio(model::RatioSli {
+        }) => RawSli::Ratio(RawRatioSli {
             bad: (!good).then(|| events.clone()),
             good: good.then(|| events.clone()),
             total: Some(total.clone()),
             error_ratio_query: None,
         }),
-        Sli::Ratio(RatioSli::Query(query)) => RawSli::Ratio(model::RatioSli {
+        Sli::Ratio(RatioSli::Query(query)) => RawSli::Ratio(RawRatioSli {
             bad: None,
             good: None,
             total: None,
@@ -376,7 +375,7 @@ pub(super) fn native_sli(slo: &Slo) -> RawSli {
         }),
         Sli::Gauge(g) => {
             let threshold = Some(ratio_quantity(g.threshold));
-            RawSli::Gauge(model::GaugeSli {
+            RawSli::Gauge(RawGaugeSli {
                 query: g.query.clone(),
                 below: if g.good_below {
                     threshold.clone()
@@ -388,7 +387,7 @@ pub(super) fn native_sli(slo: &Slo) -> RawSli {
                 unit: g.unit.clone(),
             })
         }
-        Sli::Probe(p) => RawSli::Probe(model::ProbeSli {
+        Sli::Probe(p) => RawSli::Probe(RawProbeSli {
             url: p.url.clone(),
             interval: p.interval.prometheus(),
             provider: p.provider,
@@ -404,7 +403,7 @@ pub(super) fn native_sli(slo: &Slo) -> RawSli {
             response_time_threshold: p.response_time_threshold.map(Duration::prometheus),
             channels: p.channels.clone(),
         }),
-        Sli::Sentry(sentry) => RawSli::Sentry(model::SentrySli {
+        Sli::Sentry(sentry) => RawSli::Sentry(RawSentrySli {
             organization: sentry.organization.clone(),
             project: sentry.project.clone(),
             transaction: sentry.transaction.clone(),
@@ -428,7 +427,7 @@ pub(super) fn native_sli(slo: &Slo) -> RawSli {
     }
 }
 
-pub(super) fn native_alert(alert: &StaticAlert) -> model::StaticAlert {
+pub(super) fn native_alert(alert: &StaticAlert) -> RawStaticAlert {
     let threshold = Some(match &alert.threshold {
         Threshold::Number(r) => ratio_quantity(*r),
         Threshold::Percent(r) => percent_quantity(*r),
@@ -438,7 +437,7 @@ pub(super) fn native_alert(alert: &StaticAlert) -> model::StaticAlert {
         AlertSource::Signal(signal) => (Some(*signal), None),
         AlertSource::Expr(expr) => (None, Some(expr.clone())),
     };
-    model::StaticAlert {
+    RawStaticAlert {
         id: alert.id.clone(),
         summary: alert.summary.clone(),
         signal,

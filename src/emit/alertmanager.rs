@@ -20,7 +20,7 @@
 use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
 use crate::compile::{Plan, ServicePlan};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::spec::{Channel, EscalationLevel, ServiceMeta, model::ChannelType};
+use crate::spec::{Channel, EscalationLevel, ServiceMeta, raw::ChannelType};
 use crate::units::Duration;
 use serde::Serialize;
 use std::fmt::Write as _;

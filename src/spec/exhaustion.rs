@@ -3,7 +3,7 @@
 //! is when the window's error budget is spent (with at least `min_events` events in the window).
 
 use super::BudgetExhausted;
-use super::model::BudgetExhaustedAlert;
+use super::raw::BudgetExhaustedAlert;
 use super::validate::Checker;
 use crate::units::Duration;
 

@@ -2,7 +2,7 @@
 //! or gate a release. Checked here, with every default resolved, so that the k6 backend only
 //! writes the thresholds down.
 
-use super::model::{self, PercentileObjective, Quantity};
+use super::raw::{K6Mapping, PercentileObjective, Quantity, RawK6Gate};
 use super::validate::Checker;
 use super::{K6Gate, K6Thresholds, Objective, Sli};
 use crate::diagnostics::Code;
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 pub(crate) fn check_slo_mapping(
     c: &mut Checker,
     at: &str,
-    raw: &model::K6Mapping,
+    raw: &K6Mapping,
     sli: &Sli,
     objectives: &[Objective],
 ) -> Option<K6Thresholds> {
@@ -56,7 +56,7 @@ pub(crate) fn check_slo_mapping(
 pub(crate) fn check_gate(
     c: &mut Checker,
     at: &str,
-    raw: &model::K6Gate,
+    raw: &RawK6Gate,
     slo_ids: &[&str],
 ) -> Option<K6Gate> {
     for (i, slo) in raw.slos.iter().enumerate() {

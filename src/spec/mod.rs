@@ -1,4 +1,4 @@
-//! Specs: the raw language ([`model`]), loading ([`load`]), checks ([`schema`], [`validate`]), and
+//! Specs: the raw language ([`raw`]), loading ([`load`]), checks ([`schema`], [`validate`]), and
 //! the validated types below, which the compile stage consumes.
 
 pub(crate) mod collect;
@@ -6,9 +6,9 @@ mod exhaustion;
 pub mod gather;
 pub(crate) mod k6;
 pub mod load;
-pub mod model;
 pub mod openslo;
 pub mod pyrra;
+pub mod raw;
 pub mod schema;
 pub mod sloth;
 pub mod validate;
@@ -17,7 +17,7 @@ pub mod yaml_reader;
 
 use crate::diagnostics::Origin;
 use crate::units::{Duration, Ratio};
-pub use model::{
+pub use raw::{
     AlertSignal, Channel, ChannelType, Command, DocumentMeta, GrafanaSettings, KeywordCase,
     MonitoringSystem, ProbeProvider,
 };

@@ -1,7 +1,7 @@
 //! The JSON Schema of the native language, generated from [`RawService`], and structural checks
 //! against it that map every JSON-Schema error back to the YAML node it is about.
 
-use super::model::RawService;
+use super::raw::RawService;
 use super::yaml_reader::{Document, escape_pointer};
 use crate::diagnostics::{Code, Diagnostic, SourceFile, did_you_mean, quoted, typo_help};
 use jsonschema::error::ValidationErrorKind;

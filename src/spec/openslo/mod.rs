@@ -19,6 +19,7 @@
 
 mod alerting;
 mod metadata;
+mod objective;
 mod objects;
 mod resolve;
 pub(crate) mod shorthand;
@@ -36,8 +37,9 @@ pub(crate) use resolve::slug;
 use alerting::{read_condition_spec, read_policy_spec, read_target_spec};
 use metadata::{description, dns_label, required_metadata, required_metadata_with};
 
+use objective::read_objectives;
 use sli::{exactly_one, read_data_source, read_sli_spec};
-use slo::{read_budgeting, read_objectives, read_slo_spec, slo_description_and_service};
+use slo::{read_budgeting, read_slo_spec, slo_description_and_service};
 
 use super::collect::read_document;
 use super::load::{

@@ -184,23 +184,7 @@ fn read_time_windows(w: &mut Walk, spec: &Map) -> Option<TimeWindow> {
             );
             return None;
         }
-        None if !spec.has("timeWindows") => {
-            // Sloth gives such an SLO its default period; so does slofile, and says so.
-            let period = Duration::parse(DEFAULT_PERIOD).ok()?;
-            w.info(
-                Code::DefaultPeriod,
-                &spec.pointer,
-                format!(
-                    "this SLO has no `timeWindows`; it is read with Sloth's default period of {}",
-                    period.human()
-                ),
-                format!("write the window to choose it, {example}"),
-            );
-            return Some(TimeWindow {
-                duration: period,
-                calendar: None,
-            });
-        }
+        None if !spec.has("timeWindows") => return default_time_window(w, spec, example),
         None => return None,
     };
     let (pointer, value) = &items[0];
@@ -213,7 +197,39 @@ fn read_time_windows(w: &mut Walk, spec: &Map) -> Option<TimeWindow> {
     );
     // Read for its type only: Sloth ignores it, and its examples leave it out.
     w.boolean(&window, "isRolling");
-    let count = match w.number(&window, "count") {
+    let count = read_window_count(w, &window, example);
+    let unit = read_window_unit(w, &window, example);
+    let (count, (unit, letter)) = (count?, unit?);
+    Some(TimeWindow {
+        duration: window_duration(w, &window, count, &unit, letter)?,
+        calendar: window
+            .has("calendar")
+            .then(|| w.loc(&window.child("calendar"))),
+    })
+}
+
+/// The window of an SLO without `timeWindows`: Sloth gives it its default period; so does
+/// slofile, and says so.
+fn default_time_window(w: &mut Walk, spec: &Map, example: &str) -> Option<TimeWindow> {
+    let period = Duration::parse(DEFAULT_PERIOD).ok()?;
+    w.info(
+        Code::DefaultPeriod,
+        &spec.pointer,
+        format!(
+            "this SLO has no `timeWindows`; it is read with Sloth's default period of {}",
+            period.human()
+        ),
+        format!("write the window to choose it, {example}"),
+    );
+    Some(TimeWindow {
+        duration: period,
+        calendar: None,
+    })
+}
+
+/// A time window's `count`: required, a positive whole number.
+fn read_window_count(w: &mut Walk, window: &Map, example: &str) -> Option<i128> {
+    match w.number(window, "count") {
         Some(count) if count.denom() == 1 && count.numer() > 0 => Some(count.numer()),
         Some(count) => {
             w.error(
@@ -235,10 +251,14 @@ fn read_time_windows(w: &mut Walk, spec: &Map) -> Option<TimeWindow> {
             }
             None
         }
-    };
+    }
+}
+
+/// A time window's `unit`: required, `Day`, `Week`, `Month` or `Quarter` in any case (not
+/// `Second`, which Sloth refuses). Returns the unit as written and its letter in a duration.
+fn read_window_unit(w: &mut Walk, window: &Map, example: &str) -> Option<(String, &'static str)> {
     let units = ["Day", "Week", "Month", "Quarter"];
-    let unit = w
-        .required_string(&window, "unit", "a time window", example)
+    w.required_string(window, "unit", "a time window", example)
         .and_then(|unit| {
             let letter = match unit.to_ascii_lowercase().as_str() {
                 "day" => "d",
@@ -266,9 +286,18 @@ fn read_time_windows(w: &mut Walk, spec: &Map) -> Option<TimeWindow> {
                 }
             };
             Some((unit.to_owned(), letter))
-        });
-    let (count, (unit, letter)) = (count?, unit?);
-    let duration = match shorthand::parse(&format!("{count}{letter}")) {
+        })
+}
+
+/// The duration of `count` units, months and quarters read as 30 and 90 days with an info.
+fn window_duration(
+    w: &mut Walk,
+    window: &Map,
+    count: i128,
+    unit: &str,
+    letter: &str,
+) -> Option<Duration> {
+    match shorthand::parse(&format!("{count}{letter}")) {
         Ok((duration, approximate)) => {
             if approximate {
                 w.info(
@@ -279,7 +308,7 @@ fn read_time_windows(w: &mut Walk, spec: &Map) -> Option<TimeWindow> {
                      as the OpenSLO Go SDK does. Count days to say exactly what you mean",
                 );
             }
-            duration
+            Some(duration)
         }
         Err(message) => {
             w.error(
@@ -288,13 +317,7 @@ fn read_time_windows(w: &mut Walk, spec: &Map) -> Option<TimeWindow> {
                 message,
                 "count the window in days, e.g. `count: 30` with `unit: Day`",
             );
-            return None;
+            None
         }
-    };
-    Some(TimeWindow {
-        duration,
-        calendar: window
-            .has("calendar")
-            .then(|| w.loc(&window.child("calendar"))),
-    })
+    }
 }

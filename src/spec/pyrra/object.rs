@@ -2,7 +2,7 @@
 //! `creationTimestamp` that exported objects carry), and its `spec`, read into a slofile [`Slo`].
 
 use super::super::Slo;
-use super::super::model::Quantity;
+use super::super::raw::Quantity;
 use super::super::walk::{Loc, Map, Walk};
 use super::{DEFAULT_NAMESPACE, alerting, indicator};
 use crate::diagnostics::{Code, quoted};
@@ -52,7 +52,107 @@ pub(super) fn read(w: &mut Walk, pointer: &str, json: &Value) -> Option<PyrraSlo
         false,
     );
     let before = w.error_count();
-    let Some(metadata) = w.map_at(&root, "metadata", "`metadata`") else {
+    let ObjectMeta {
+        metadata,
+        name,
+        id,
+        namespace,
+        namespace_loc,
+        labels,
+        annotations,
+    } = read_metadata(w, pointer, &root)?;
+    let spec = read_spec_keys(w, pointer, &root)?;
+    let target = target(w, &spec);
+    let window = w
+        .required_string(
+            &spec,
+            "window",
+            "a ServiceLevelObjective",
+            "e.g. `window: 28d` or `window: 4w`",
+        )
+        .and_then(|text| w.checker.duration(&spec.child("window"), text));
+    let description = w
+        .string(&spec, "description")
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned);
+    let indicator = indicator::read(w, &spec, target.as_ref().map(|t| t.0));
+    let budget = target
+        .as_ref()
+        .and_then(|(t, _)| Ratio::ONE.checked_sub(*t).ok());
+    let alerting = alerting::read(w, &spec, window, budget);
+    let namespace = namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+    if w.error_count() > before {
+        return Some(PyrraSlo {
+            namespace,
+            namespace_loc,
+            slo: None,
+        });
+    }
+    let (id, (target, written), window, indicator) = (id?, target?, window?, indicator?);
+    let objective = indicator::objective(
+        target,
+        written,
+        indicator.threshold,
+        w.loc(&spec.child("target")).origin(),
+    );
+    let alert_labels = alert_labels(w, &indicator, &labels);
+    let (runbook_url, dashboard) = alert_annotations(w, &metadata, annotations);
+    let title = name.unwrap_or_default().to_owned();
+    Some(PyrraSlo {
+        namespace,
+        namespace_loc,
+        slo: Some(Slo {
+            origin: w.loc(&metadata.child("name")).origin(),
+            id,
+            title,
+            group: None,
+            journey: description,
+            failure_signal: None,
+            events: None,
+            window,
+            sli: indicator.sli,
+            objectives: vec![objective],
+            min_events: None,
+            group_by: indicator.grouping,
+            labels,
+            burn_policy: (!alerting.tiers.is_empty()).then(|| "pyrra".to_owned()),
+            tiers: alerting.tiers,
+            missing_data: alerting.missing_data,
+            alert_labels,
+            runbook_url,
+            dashboard,
+            alerts: Vec::new(),
+            measurement: None,
+            verify: Vec::new(),
+            tests: Vec::new(),
+            notes: Vec::new(),
+            k6: None,
+            budget_exhausted: None,
+            sloth: None,
+        }),
+    })
+}
+
+/// What an object's `metadata` gives its SLO.
+struct ObjectMeta<'v> {
+    metadata: Map<'v>,
+    name: Option<&'v str>,
+    /// The SLO id: the name, dots turned into dashes.
+    id: Option<String>,
+    namespace: Option<String>,
+    /// Where the namespace (or, without one, the name) is written.
+    namespace_loc: Loc,
+    /// The `pyrra.dev/` labels and annotations, prefix cut.
+    labels: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+}
+
+/// The object's `metadata`: required, with a `name` that makes a valid SLO id (dots read as
+/// dashes), a `namespace` that makes a valid service id, and the labels and annotations Pyrra
+/// propagates. Other keys of Kubernetes' `ObjectMeta` are accepted.
+fn read_metadata<'v>(w: &mut Walk, pointer: &str, root: &Map<'v>) -> Option<ObjectMeta<'v>> {
+    let Some(metadata) = w.map_at(root, "metadata", "`metadata`") else {
         w.error(
             Code::MissingField,
             pointer,
@@ -87,9 +187,22 @@ pub(super) fn read(w: &mut Walk, pointer: &str, json: &Value) -> Option<PyrraSlo
         "name"
     }));
     let labels = propagated(w, &metadata, "labels", true);
-    let mut annotations = propagated(w, &metadata, "annotations", false);
+    let annotations = propagated(w, &metadata, "annotations", false);
+    Some(ObjectMeta {
+        metadata,
+        name,
+        id,
+        namespace,
+        namespace_loc,
+        labels,
+        annotations,
+    })
+}
 
-    let Some(spec) = w.map_at(&root, "spec", "`spec`") else {
+/// The object's `spec`: required, with only the keys of Pyrra's CRD; those that only shape
+/// Pyrra's own rules get an info that they are not carried.
+fn read_spec_keys<'v>(w: &mut Walk, pointer: &str, root: &Map<'v>) -> Option<Map<'v>> {
+    let Some(spec) = w.map_at(root, "spec", "`spec`") else {
         w.error(
             Code::MissingField,
             pointer,
@@ -135,41 +248,16 @@ pub(super) fn read(w: &mut Walk, pointer: &str, json: &Value) -> Option<PyrraSlo
              see docs/prometheus.md",
         );
     }
-    let target = target(w, &spec);
-    let window = w
-        .required_string(
-            &spec,
-            "window",
-            "a ServiceLevelObjective",
-            "e.g. `window: 28d` or `window: 4w`",
-        )
-        .and_then(|text| w.checker.duration(&spec.child("window"), text));
-    let description = w
-        .string(&spec, "description")
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .map(str::to_owned);
-    let indicator = indicator::read(w, &spec, target.as_ref().map(|t| t.0));
-    let budget = target
-        .as_ref()
-        .and_then(|(t, _)| Ratio::ONE.checked_sub(*t).ok());
-    let alerting = alerting::read(w, &spec, window, budget);
-    let namespace = namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
-    if w.error_count() > before {
-        return Some(PyrraSlo {
-            namespace,
-            namespace_loc,
-            slo: None,
-        });
-    }
-    let (id, (target, written), window, indicator) = (id?, target?, window?, indicator?);
-    let objective = indicator::objective(
-        target,
-        written,
-        indicator.threshold,
-        w.loc(&spec.child("target")).origin(),
-    );
-    let alert_labels = alert_labels(w, &indicator, &labels);
+    Some(spec)
+}
+
+/// The runbook and dashboard of the alerts, from the propagated `annotations`; the others get an
+/// info that they are not carried.
+fn alert_annotations(
+    w: &mut Walk,
+    metadata: &Map,
+    mut annotations: BTreeMap<String, String>,
+) -> (Option<String>, Option<String>) {
     let runbook_url = annotations
         .remove("runbook_url")
         .or_else(|| annotations.remove("runbook"));
@@ -196,40 +284,7 @@ pub(super) fn read(w: &mut Walk, pointer: &str, json: &Value) -> Option<PyrraSlo
              and `pyrra.dev/dashboard` are kept",
         );
     }
-    let title = name.unwrap_or_default().to_owned();
-    Some(PyrraSlo {
-        namespace,
-        namespace_loc,
-        slo: Some(Slo {
-            origin: w.loc(&metadata.child("name")).origin(),
-            id,
-            title,
-            group: None,
-            journey: description,
-            failure_signal: None,
-            events: None,
-            window,
-            sli: indicator.sli,
-            objectives: vec![objective],
-            min_events: None,
-            group_by: indicator.grouping,
-            labels,
-            burn_policy: (!alerting.tiers.is_empty()).then(|| "pyrra".to_owned()),
-            tiers: alerting.tiers,
-            missing_data: alerting.missing_data,
-            alert_labels,
-            runbook_url,
-            dashboard,
-            alerts: Vec::new(),
-            measurement: None,
-            verify: Vec::new(),
-            tests: Vec::new(),
-            notes: Vec::new(),
-            k6: None,
-            budget_exhausted: None,
-            sloth: None,
-        }),
-    })
+    (runbook_url, dashboard)
 }
 
 /// `target`: a percentage in a string, as Pyrra's CRD has it (a bare number is read too).

@@ -71,6 +71,8 @@ pub(super) fn read_side(w: &mut Walk, alerting: Option<&Map>, key: &str) -> Aler
     side
 }
 
+/// An SLO's `alerting`: its labels and annotations, its page and ticket alerts (under the keys
+/// of `names`), the alert name Sloth requires, and an info on what slofile's own rules leave out.
 pub(super) fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAlerting {
     let alerting = w.map_at(slo, "alerting", "`alerting`");
     let (page_key, ticket_key) = (names.get("page_alert"), names.get("ticket_alert"));
@@ -105,24 +107,10 @@ pub(super) fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAler
         .as_ref()
         .map_or_else(|| slo.pointer.clone(), |a| a.pointer.clone());
     check_labels(w, &format!("{at}/labels"), &common);
-    // As in Sloth, each alert has the labels of `alerting` and its own, its own winning; its own
-    // go on its tiers only, so that a page's routing key never reaches a ticket.
-    let mut tier_alert = |side: &mut AlertSide, key: &str, default: &str| {
-        let severity = side.labels.remove("severity");
-        check_labels(w, &format!("{at}/{key}/labels"), &side.labels);
-        TierAlert {
-            severity: side.enabled.then(|| {
-                severity
-                    .or_else(|| common_severity.clone())
-                    .unwrap_or_else(|| default.to_owned())
-            }),
-            labels: std::mem::take(&mut side.labels),
-            annotations: side.annotations.clone(),
-        }
-    };
+    let common_severity = common_severity.as_deref();
     let result = SlothAlerting {
-        page: tier_alert(&mut page, page_key, "page"),
-        ticket: tier_alert(&mut ticket, ticket_key, "ticket"),
+        page: tier_alert(w, &at, &mut page, page_key, "page", common_severity),
+        ticket: tier_alert(w, &at, &mut ticket, ticket_key, "ticket", common_severity),
         runbook_url: annotations
             .remove("runbook_url")
             .or_else(|| annotations.remove("runbook")),
@@ -136,11 +124,43 @@ pub(super) fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAler
         page_labels,
         ticket_labels,
     };
-    // Sloth names both alerts after `alerting.name` and refuses a spec without one; slofile names
-    // its alerts itself, but keeps the rule so that a spec it accepts stays valid for Sloth.
-    let name = alerting.as_ref().and_then(|a| w.string(a, "name"));
-    if (page.enabled || ticket.enabled) && name.is_none_or(|n| n.trim().is_empty()) {
-        let (pointer, message) = match (&alerting, name) {
+    check_alert_name(w, slo, alerting.as_ref(), page.enabled || ticket.enabled);
+    report_not_carried(w, &at, alerting.as_ref(), annotations, &page, &ticket);
+    result
+}
+
+/// What the page or ticket alert under `key` gives its tiers. As in Sloth, each alert has the
+/// labels of `alerting` and its own, its own winning; its own go on its tiers only, so that a
+/// page's routing key never reaches a ticket. Its severity is its own `severity` label, else
+/// `alerting`'s, else `default`.
+fn tier_alert(
+    w: &mut Walk,
+    at: &str,
+    side: &mut AlertSide,
+    key: &str,
+    default: &str,
+    common_severity: Option<&str>,
+) -> TierAlert {
+    let severity = side.labels.remove("severity");
+    check_labels(w, &format!("{at}/{key}/labels"), &side.labels);
+    TierAlert {
+        severity: side.enabled.then(|| {
+            severity
+                .or_else(|| common_severity.map(str::to_owned))
+                .unwrap_or_else(|| default.to_owned())
+        }),
+        labels: std::mem::take(&mut side.labels),
+        annotations: side.annotations.clone(),
+    }
+}
+
+/// Sloth names both alerts after `alerting.name` and refuses a spec without one while an alert is
+/// enabled; slofile names its alerts itself, but keeps the rule so that a spec it accepts stays
+/// valid for Sloth.
+fn check_alert_name(w: &mut Walk, slo: &Map, alerting: Option<&Map>, any_enabled: bool) {
+    let name = alerting.and_then(|a| w.string(a, "name"));
+    if any_enabled && name.is_none_or(|n| n.trim().is_empty()) {
+        let (pointer, message) = match (alerting, name) {
             (Some(a), Some(_)) => (a.child("name"), "`alerting.name` is empty"),
             (Some(a), None) => (
                 a.pointer.clone(),
@@ -158,12 +178,21 @@ pub(super) fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAler
             "Sloth requires the alert name; set `alerting.name`, or disable both `page_alert` and `ticket_alert`",
         );
     }
+}
+
+/// An info at `at` on what slofile's own rules leave out: the alert name, the annotations of
+/// `alerting` that no rule keeps (`annotations`, from which `runbook_url`, `runbook` and
+/// `dashboard` are taken), and those of each alert.
+fn report_not_carried(
+    w: &mut Walk,
+    at: &str,
+    alerting: Option<&Map>,
+    annotations: BTreeMap<String, String>,
+    page: &AlertSide,
+    ticket: &AlertSide,
+) {
     let mut not_carried = Vec::new();
-    if let Some(name) = alerting
-        .as_ref()
-        .and_then(|a| a.get("name"))
-        .and_then(Value::as_str)
-    {
+    if let Some(name) = alerting.and_then(|a| a.get("name")).and_then(Value::as_str) {
         not_carried.push(format!("the alert name `{name}`"));
     }
     let mut skipped: Vec<String> = annotations.into_keys().collect();
@@ -189,14 +218,13 @@ pub(super) fn read_alerting(w: &mut Walk, slo: &Map, names: &Names) -> SlothAler
     if !not_carried.is_empty() {
         w.info(
             Code::NotCarried,
-            &at,
+            at,
             format!("{} {} not carried into slofile's own rules", not_carried.join(" and "), if not_carried.len() > 1 { "are" } else { "is" }),
             "slofile names its alerts and writes their summary and description itself, with the burn \
              rate, budget share and windows; `runbook_url` and `dashboard` annotations are kept. \
              `slofile build --compat sloth` writes Sloth's alerts, with these names and annotations",
         );
     }
-    result
 }
 
 pub(super) fn read_alert_windows(w: &mut Walk, json: &Value) -> Option<AlertWindows> {

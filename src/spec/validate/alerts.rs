@@ -3,14 +3,14 @@
 use super::SloContext;
 use super::checker::Checker;
 use crate::diagnostics::Code;
-use crate::spec::model::{self};
+use crate::spec::raw::RawStaticAlert;
 use crate::spec::{AlertSignal, AlertSource, Sli, StaticAlert};
 use crate::units::Duration;
 
 pub(super) fn check_static_alert(
     c: &mut Checker,
     at: &str,
-    alert: &model::StaticAlert,
+    alert: &RawStaticAlert,
     sli: &Sli,
     context: &SloContext,
 ) -> Option<StaticAlert> {

@@ -5,7 +5,7 @@
 use super::defaults::RESERVED_LABELS;
 use crate::diagnostics::{Code, Diagnostic, Origin, SourceFile, quoted, typo_help};
 use crate::spec::Threshold;
-use crate::spec::model::Quantity;
+use crate::spec::raw::Quantity;
 use crate::spec::yaml_reader::Document;
 use crate::units::{Duration, Ratio};
 use std::collections::{BTreeMap, HashSet};

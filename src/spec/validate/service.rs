@@ -3,7 +3,7 @@
 use super::checker::Checker;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::spec::Service;
-use crate::spec::model::{self, RawService, RawSli};
+use crate::spec::raw::{RawService, RawSli, SentrySettings};
 
 /// Checks of a whole service that every input format goes through, once its reader has built
 /// it: native specs, OpenSLO and Sloth alike.
@@ -36,7 +36,7 @@ pub fn check_service(service: &Service) -> Vec<Diagnostic> {
 pub(super) fn check_one_sentry_organization(
     c: &mut Checker,
     raw: &RawService,
-    settings: &model::SentrySettings,
+    settings: &SentrySettings,
     slo_pointer: &dyn Fn(usize) -> String,
 ) {
     // The organization in use, and who set it.

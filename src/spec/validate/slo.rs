@@ -1,4 +1,4 @@
-//! One SLO: its burn tiers, objectives, alerting and missing data.
+//! One SLO: its objectives, alerting and missing data.
 
 use super::SloContext;
 use super::alerts::check_static_alert;
@@ -6,84 +6,12 @@ use super::checker::Checker;
 use super::defaults::builtin_tiers;
 use super::sli::check_sli;
 use crate::diagnostics::Code;
-use crate::spec::model::{self, RawSli, RawSlo};
-use crate::spec::{MissingData, Objective, Sli, Slo, Tier};
+use crate::spec::raw::{Alerting, RawSli, RawSlo};
+use crate::spec::{MissingData, Objective, Sli, Slo, StaticAlert, Tier};
 use crate::units::Duration;
 
-pub(super) fn check_tier(
-    c: &mut Checker,
-    at: &str,
-    tier: &model::BurnTier,
-    severities: &[&str],
-) -> Option<Tier> {
-    let budget_share = tier
-        .budget
-        .as_ref()
-        .and_then(|b| c.budget_share(&format!("{at}/budget"), b));
-    let factor = tier
-        .factor
-        .as_ref()
-        .and_then(|f| c.positive_factor(&format!("{at}/factor"), f));
-    match (&tier.budget, &tier.factor) {
-        (Some(_), Some(_)) => c.error(
-            Code::ConflictingFields,
-            at,
-            "a tier takes `budget` or `factor`, not both",
-            "keep one: `budget: 2%` is the same as `factor: 13.44` over 28 days with a 1 h window",
-        ),
-        (None, None) => c.error(
-            Code::ConflictingFields,
-            at,
-            "a tier needs `budget` or `factor`",
-            "e.g. `budget: 2%` (share of the window's budget spent in the long window)",
-        ),
-        _ => {}
-    }
-    let long = c.duration(&format!("{at}/long"), &tier.long);
-    let short = c.duration(&format!("{at}/short"), &tier.short);
-    if let (Some(long), Some(short)) = (long, short)
-        && short >= long
-    {
-        c.error(
-            Code::WindowOrder,
-            &format!("{at}/short"),
-            format!("short window {short} is not shorter than long window {long}"),
-            "the short window resets the alert quickly; make it about 1/12 of the long window",
-        );
-    }
-    let for_ = match &tier.for_ {
-        Some(text) => c.hold_duration(&format!("{at}/for"), text),
-        None => Some(Duration::default()),
-    };
-    if let Some(escalation) = &tier.escalation {
-        c.reference(
-            &format!("{at}/escalation"),
-            escalation,
-            severities,
-            "escalation severity",
-        );
-    }
-    c.labels(&format!("{at}/labels"), &tier.labels);
-    if tier.severity.trim().is_empty() {
-        c.error(
-            Code::InvalidValue,
-            &format!("{at}/severity"),
-            "severity is empty",
-            "write e.g. `page` or `ticket`",
-        );
-    }
-    Some(Tier {
-        severity: tier.severity.clone(),
-        budget_share,
-        factor,
-        long: long?,
-        short: short?,
-        for_: for_?,
-        escalation: tier.escalation.clone(),
-        labels: tier.labels.clone(),
-    })
-}
-
+/// One SLO at `at`: its id, labels, group-by labels and window, its SLI and objectives, its
+/// alerting, static alerts and k6 mapping. `None` when any of it has an error.
 pub(super) fn check_slo(
     c: &mut Checker,
     at: &str,
@@ -102,8 +30,64 @@ pub(super) fn check_slo(
     };
     let sli_at = format!("{at}/sli");
     let (sli, mut objectives) = check_sli(c, &sli_at, raw, context)?;
+    check_single_objective(c, at, raw, &sli, &mut objectives);
+    let alerting = check_alerting(c, at, raw, context)?;
+    let alerts = check_static_alerts(c, at, raw, &sli, context);
+    let k6 = raw.k6.as_ref().and_then(|mapping| {
+        crate::spec::k6::check_slo_mapping(c, &format!("{at}/k6"), mapping, &sli, &objectives)
+    });
 
-    // The single objective of every kind but latency.
+    let errors_after = c.diagnostics.iter().filter(|d| d.is_error()).count();
+    if errors_after > errors_before {
+        return None;
+    }
+    let SloAlerting {
+        policy,
+        tiers,
+        missing_data,
+        alerting,
+    } = alerting;
+    Some(Slo {
+        id: raw.id.clone(),
+        origin: c.origin(&format!("{at}/id")),
+        title: raw.title.clone().unwrap_or_else(|| raw.id.clone()),
+        group: raw.group.clone(),
+        journey: raw.journey.clone(),
+        failure_signal: raw.failure_signal.clone(),
+        events: raw.events.clone(),
+        window: window?,
+        sli,
+        objectives,
+        min_events: raw.min_events.or(context.defaults.min_events),
+        group_by: raw.group_by.clone(),
+        labels: raw.labels.clone(),
+        budget_exhausted: context.exhaustion.get(&policy).cloned(),
+        burn_policy: (policy != "none").then_some(policy),
+        tiers,
+        missing_data,
+        alert_labels: alerting.labels,
+        runbook_url: alerting.runbook_url,
+        dashboard: alerting.dashboard,
+        alerts,
+        measurement: raw.measurement.clone(),
+        verify: raw.verify.clone(),
+        tests: raw.tests.clone(),
+        notes: raw.notes.clone(),
+        k6,
+        sloth: None,
+    })
+}
+
+/// The single `objective` of every SLI kind but latency, put first among `objectives`: latency
+/// SLOs take one per percentile instead, and every kind but documentary ones needs it.
+fn check_single_objective(
+    c: &mut Checker,
+    at: &str,
+    raw: &RawSlo,
+    sli: &Sli,
+    objectives: &mut Vec<Objective>,
+) {
+    let sli_at = format!("{at}/sli");
     let single = !matches!(raw.sli, RawSli::Latency(_));
     match (&raw.objective, single) {
         (Some(objective), true) => {
@@ -114,7 +98,7 @@ pub(super) fn check_slo(
                         name: None,
                         percentile: None,
                         target,
-                        threshold: match &sli {
+                        threshold: match sli {
                             Sli::Freshness { .. } => freshness_threshold(raw, c, &sli_at),
                             _ => None,
                         },
@@ -138,8 +122,25 @@ pub(super) fn check_slo(
         ),
         _ => {}
     }
+}
 
-    // Alerting.
+/// An SLO's burn-rate alerting, resolved: the policy in force and its tiers, the missing-data
+/// alert, and the rest of `alerting` as written.
+struct SloAlerting {
+    policy: String,
+    tiers: Vec<Tier>,
+    missing_data: Option<MissingData>,
+    alerting: Alerting,
+}
+
+/// An SLO's `alerting`: a burn policy of the service's (its own or the default), its labels, and
+/// the missing-data alert. `None` when the missing-data alert's hold duration is not a duration.
+fn check_alerting(
+    c: &mut Checker,
+    at: &str,
+    raw: &RawSlo,
+    context: &SloContext,
+) -> Option<SloAlerting> {
     let alerting = raw.alerting.clone().unwrap_or_default();
     let policy = alerting
         .burn_policy
@@ -177,11 +178,25 @@ pub(super) fn check_slo(
         }),
         None => Some(MissingData::default()),
     };
+    Some(SloAlerting {
+        policy,
+        tiers,
+        missing_data,
+        alerting,
+    })
+}
 
+/// An SLO's static alerts, those with errors left out, and their ids unique.
+fn check_static_alerts(
+    c: &mut Checker,
+    at: &str,
+    raw: &RawSlo,
+    sli: &Sli,
+    context: &SloContext,
+) -> Vec<StaticAlert> {
     let mut alerts = Vec::new();
     for (i, alert) in raw.alerts.iter().enumerate() {
-        if let Some(alert) =
-            check_static_alert(c, &format!("{at}/alerts/{i}"), alert, &sli, context)
+        if let Some(alert) = check_static_alert(c, &format!("{at}/alerts/{i}"), alert, sli, context)
         {
             alerts.push(alert);
         }
@@ -193,44 +208,7 @@ pub(super) fn check_slo(
             .map(|(i, a)| (format!("{at}/alerts/{i}/id"), a.id.as_str())),
         "alert",
     );
-
-    let k6 = raw.k6.as_ref().and_then(|mapping| {
-        crate::spec::k6::check_slo_mapping(c, &format!("{at}/k6"), mapping, &sli, &objectives)
-    });
-
-    let errors_after = c.diagnostics.iter().filter(|d| d.is_error()).count();
-    if errors_after > errors_before {
-        return None;
-    }
-    Some(Slo {
-        id: raw.id.clone(),
-        origin: c.origin(&format!("{at}/id")),
-        title: raw.title.clone().unwrap_or_else(|| raw.id.clone()),
-        group: raw.group.clone(),
-        journey: raw.journey.clone(),
-        failure_signal: raw.failure_signal.clone(),
-        events: raw.events.clone(),
-        window: window?,
-        sli,
-        objectives,
-        min_events: raw.min_events.or(context.defaults.min_events),
-        group_by: raw.group_by.clone(),
-        labels: raw.labels.clone(),
-        budget_exhausted: context.exhaustion.get(&policy).cloned(),
-        burn_policy: (policy != "none").then_some(policy),
-        tiers,
-        missing_data,
-        alert_labels: alerting.labels,
-        runbook_url: alerting.runbook_url,
-        dashboard: alerting.dashboard,
-        alerts,
-        measurement: raw.measurement.clone(),
-        verify: raw.verify.clone(),
-        tests: raw.tests.clone(),
-        notes: raw.notes.clone(),
-        k6,
-        sloth: None,
-    })
+    alerts
 }
 
 pub(super) fn freshness_threshold(raw: &RawSlo, c: &mut Checker, sli_at: &str) -> Option<Duration> {

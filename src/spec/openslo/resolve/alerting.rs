@@ -3,10 +3,10 @@
 
 use super::{Alerting, Resolver};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::spec::model::{Channel, ChannelType};
 use crate::spec::openslo::{
     ConditionSpec, Kind, Object, Op, PolicySpec, RefOr, SloSpec, TargetSpec, Version,
 };
+use crate::spec::raw::{Channel, ChannelType};
 use crate::spec::walk::Loc;
 use crate::spec::{EscalationLevel, MissingData, Tier};
 use crate::units::Duration;

@@ -46,7 +46,7 @@ mod slo;
 
 use super::{Collection, Kind, Object};
 use crate::diagnostics::{Code, Diagnostic, Origin, Severity, typo_help};
-use crate::spec::model::Channel;
+use crate::spec::raw::Channel;
 use crate::spec::validate::Checker;
 use crate::spec::walk::Loc;
 use crate::spec::{EscalationLevel, MissingData, Service, Slo, Tier};

@@ -3,10 +3,10 @@
 
 use super::{Resolver, ServiceBuild, slug};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::spec::model::Quantity;
 use crate::spec::openslo::{
     Budgeting, Kind, Object, ObjectiveSpec, RefOr, SliMetric, SliSpec, SloSpec, Version,
 };
+use crate::spec::raw::Quantity;
 use crate::spec::{Objective, Slo};
 use crate::units::Ratio;
 use std::collections::BTreeMap;

@@ -4,6 +4,10 @@
 //! comment here becomes hover help in editors. They hold text exactly as written: durations,
 //! percentages and PromQL are parsed and checked by `validate`, which turns a [`RawService`] into a
 //! validated [`crate::spec::Service`].
+//!
+//! A type whose validated counterpart in [`crate::spec`] has the same name carries a `Raw` prefix
+//! here ([`RawRatioSli`] for [`crate::spec::RatioSli`], and so on); the schema keeps the language's
+//! own names (`RatioSli`), which `#[schemars(rename)]` restores.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -78,7 +82,7 @@ pub struct RawService {
     pub channels: Vec<Channel>,
     /// Escalation matrix: severities (P1-P4) with condition, response and channels.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub escalation: Vec<EscalationLevel>,
+    pub escalation: Vec<RawEscalationLevel>,
     /// Named burn-rate policies. `default` and `workbook` are built in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub burn_policies: Vec<BurnPolicy>,
@@ -141,13 +145,14 @@ pub struct K6Settings {
     /// Thresholds over every request of the test, e.g. a smoke test's `p95 < 500 ms` and `< 1%`
     /// errors, with the SLOs they guard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gate: Option<K6Gate>,
+    pub gate: Option<RawK6Gate>,
 }
 
 /// A release gate: thresholds over every request of a k6 test (or those with `tags`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct K6Gate {
+#[schemars(rename = "K6Gate")]
+pub struct RawK6Gate {
     /// Ids of the SLOs this gate guards, for the documents.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slos: Vec<String>,
@@ -317,7 +322,8 @@ impl Channel {
 /// One row of the escalation matrix.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EscalationLevel {
+#[schemars(rename = "EscalationLevel")]
+pub struct RawEscalationLevel {
     /// Severity id, e.g. `P1`.
     pub severity: String,
     /// Name of the level, e.g. `Critical`.
@@ -438,7 +444,7 @@ pub struct RawSlo {
     pub alerting: Option<Alerting>,
     /// Static threshold alerts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub alerts: Vec<StaticAlert>,
+    pub alerts: Vec<RawStaticAlert>,
     /// How the SLI is measured in words: the wired command, the query, the caveats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measurement: Option<String>,
@@ -461,18 +467,18 @@ pub struct RawSlo {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawSli {
     /// Good or bad events over total events, from Prometheus counters.
-    Ratio(RatioSli),
+    Ratio(RawRatioSli),
     /// Share of requests faster than a threshold, from a Prometheus histogram. One objective per
     /// percentile.
     Latency(LatencySli),
     /// Share of events whose lag between two steps stays below a threshold, from a lag histogram.
     Freshness(FreshnessSli),
     /// Share of time slices in which a gauge meets a threshold.
-    Gauge(GaugeSli),
+    Gauge(RawGaugeSli),
     /// An HTTP endpoint checked from outside by a probe.
-    Probe(ProbeSli),
+    Probe(RawProbeSli),
     /// Failure rate or latency of a Sentry transaction.
-    Sentry(SentrySli),
+    Sentry(RawSentrySli),
     /// An objective measured outside slofile (RPO, RTO, MTTR...). Produces documentation only.
     Documentary(DocumentarySli),
 }
@@ -480,7 +486,8 @@ pub enum RawSli {
 /// Events: bad (or good) over total, from counters.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RatioSli {
+#[schemars(rename = "RatioSli")]
+pub struct RawRatioSli {
     /// Bad events. A selector or aggregation over counters; `rate()` is added for every window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bad: Option<String>,
@@ -544,7 +551,8 @@ pub struct FreshnessSli {
 /// A gauge compared with a threshold in every time slice.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct GaugeSli {
+#[schemars(rename = "GaugeSli")]
+pub struct RawGaugeSli {
     /// The gauge, e.g. `dlq_depth`. An instant-vector PromQL expression.
     pub query: String,
     /// A slice is good while the gauge is below this value.
@@ -598,7 +606,8 @@ pub enum KeywordCase {
 /// An HTTP endpoint checked from outside.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ProbeSli {
+#[schemars(rename = "ProbeSli")]
+pub struct RawProbeSli {
     /// Absolute http(s) URL.
     pub url: String,
     /// Check interval, e.g. `5m`.
@@ -641,7 +650,8 @@ pub struct ProbeSli {
 /// A Sentry transaction SLI.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SentrySli {
+#[schemars(rename = "SentrySli")]
+pub struct RawSentrySli {
     /// Sentry organization slug. Default: the service's `sentry.organization`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
@@ -693,7 +703,7 @@ pub struct Alerting {
     pub burn_policy: Option<String>,
     /// Alert when the SLI's metrics are absent. Default on, after `10m`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub missing_data: Option<MissingData>,
+    pub missing_data: Option<RawMissingData>,
     /// Extra labels on this SLO's alerts.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
@@ -708,7 +718,8 @@ pub struct Alerting {
 /// The missing-data alert.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MissingData {
+#[schemars(rename = "MissingData")]
+pub struct RawMissingData {
     /// Off with `false`.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     #[schemars(!skip_serializing_if)]
@@ -749,7 +760,8 @@ pub enum AlertSignal {
 /// `below`, and either `signal` or `expr`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StaticAlert {
+#[schemars(rename = "StaticAlert")]
+pub struct RawStaticAlert {
     /// Alert id, unique within the SLO.
     pub id: String,
     /// One line saying what fired.
@@ -831,7 +843,7 @@ mod tests {
     #[test]
     fn an_explicit_false_is_written_and_defaults_are_not() {
         let alerting = Alerting {
-            missing_data: Some(MissingData {
+            missing_data: Some(RawMissingData {
                 enabled: false,
                 for_: None,
                 severity: None,
