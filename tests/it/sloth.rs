@@ -288,7 +288,7 @@ fn promtool_checks_everything_built_from_sloth() {
     let (mut rule_files, mut test_files) = (0, 0);
     for input in &inputs {
         let out = Build::of_paths(&[input]).ok();
-        let result = crate::interop::promtool_everything(out.path(), &input.display().to_string());
+        let result = crate::interop::promtool_everything(&out, &input.display().to_string());
         assert!(result.rule_files > 0, "{}: no rules", input.display());
         rule_files += result.rule_files;
         test_files += result.test_files;
@@ -553,17 +553,19 @@ fn explain_sloth_inputs() {
 fn golden_build_of_sloth_inputs() {
     insta::assert_snapshot!(
         "build_checkout",
-        crate::interop::build_golden(&["tests/fixtures/sloth/checkout.yaml"])
+        crate::interop::golden(&Build::of(&["tests/fixtures/sloth/checkout.yaml"]).ok())
     );
     insta::assert_snapshot!(
         "build_getting_started",
-        crate::interop::build_golden(&["tests/fixtures/corpus/sloth/examples/getting-started.yml"])
+        crate::interop::golden(
+            &Build::of(&["tests/fixtures/corpus/sloth/examples/getting-started.yml"]).ok()
+        )
     );
     insta::assert_snapshot!(
         "build_openslo_getting_started",
-        crate::interop::build_golden(&[
-            "tests/fixtures/corpus/sloth/examples/openslo-getting-started.yml"
-        ])
+        crate::interop::golden(
+            &Build::of(&["tests/fixtures/corpus/sloth/examples/openslo-getting-started.yml"]).ok()
+        )
     );
 }
 
