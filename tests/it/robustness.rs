@@ -224,7 +224,7 @@ fn hostile_text_comes_out_escaped_in_every_output() {
     assert!(recording > 0 && user_selectors > 0);
 
     // Alertmanager: amtool accepts the configuration.
-    run_tool_ok(&amtool, &["check-config", "alertmanager/hostile.yml"], &out);
+    run_tool_ok(&amtool, &["check-config", "alertmanager/hostile.yml"], out);
 
     // Sentry and UptimeRobot: valid JSON holding the text as written.
     let sentry: Value =

@@ -105,12 +105,11 @@ impl Build {
     }
 
     fn run(mut self) -> Built {
-        let (out, temp) = match self.out.take() {
-            Some(out) => (out, None),
-            None => {
-                let temp = tempfile::tempdir().unwrap();
-                (temp.path().to_path_buf(), Some(temp))
-            }
+        let (out, temp) = if let Some(out) = self.out.take() {
+            (out, None)
+        } else {
+            let temp = tempfile::tempdir().unwrap();
+            (temp.path().to_path_buf(), Some(temp))
         };
         let out_arg = out.to_str().expect("UTF-8 path").to_owned();
         let mut args: Vec<&str> = vec!["build"];
