@@ -1,26 +1,11 @@
 //! The Alertmanager backend, checked by the real `amtool`.
 
-use crate::common::{require_tool, root, run};
+use crate::common::build::Build;
+use crate::common::{require_tool, root};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 const FIXTURES: &str = "tests/fixtures/cicd/specs";
-
-/// Builds `inputs` into a fresh directory and returns it.
-fn build(inputs: &[&str]) -> tempfile::TempDir {
-    let out = tempfile::tempdir().unwrap();
-    let mut args = vec!["build"];
-    args.extend(inputs);
-    let dir = out.path().to_str().unwrap();
-    args.extend(["-o", dir]);
-    let output = run(&args);
-    assert!(
-        output.status.success(),
-        "build failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    out
-}
 
 fn alertmanager_files(out: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = fs::read_dir(out.join("alertmanager"))
@@ -57,7 +42,7 @@ fn routes(file: &Path, labels: &[&str]) -> String {
 
 #[test]
 fn fixture_configs_match_snapshots_and_amtool_accepts_them() {
-    let out = build(&[FIXTURES]);
+    let out = Build::of(&[FIXTURES]).ok();
     let files = alertmanager_files(out.path());
     let names: Vec<String> = files
         .iter()
@@ -85,7 +70,7 @@ fn every_shipped_service_with_routing_gets_a_config_amtool_accepts() {
         let mut report = slofile::diagnostics::Report::default();
         let services = slofile::load_services(std::slice::from_ref(&input), &mut report).unwrap();
         assert_eq!(report.error_count(), 0, "{}", input.display());
-        let out = build(&[input.to_str().unwrap()]);
+        let out = Build::of_paths(&[&input]).ok();
         let with_matrix: Vec<String> = services
             .iter()
             .filter(|s| slofile::emit::alertmanager::has_routing(&s.meta))
@@ -110,7 +95,7 @@ fn every_shipped_service_with_routing_gets_a_config_amtool_accepts() {
 
 #[test]
 fn routing_follows_the_escalation_matrix() {
-    let out = build(&[FIXTURES]);
+    let out = Build::of(&[FIXTURES]).ok();
     let shop = out.path().join("alertmanager/shop.yml");
     let cases: &[(&[&str], &str)] = &[
         // P1 notifies PagerDuty and Slack; its SMS channel is outside Alertmanager.
@@ -158,7 +143,7 @@ fn routing_follows_the_escalation_matrix() {
 
 #[test]
 fn secrets_are_read_from_files_and_placeholders_are_invalid_hosts() {
-    let out = build(&[FIXTURES]);
+    let out = Build::of(&[FIXTURES]).ok();
     let shop = fs::read_to_string(out.path().join("alertmanager/shop.yml")).unwrap();
     for (field, file) in [
         ("api_url_file", "/etc/alertmanager/secrets/slack-oncall-url"),
@@ -205,7 +190,7 @@ fn secrets_are_read_from_files_and_placeholders_are_invalid_hosts() {
 
 #[test]
 fn repeat_intervals_follow_response_times() {
-    let out = build(&[FIXTURES]);
+    let out = Build::of(&[FIXTURES]).ok();
     let amtool = require_tool("amtool");
     let shop = out.path().join("alertmanager/shop.yml");
     let config = format!("--config.file={}", shop.display());
@@ -227,7 +212,7 @@ fn repeat_intervals_follow_response_times() {
 
 #[test]
 fn without_a_matrix_every_alert_goes_to_every_channel() {
-    let out = build(&[FIXTURES]);
+    let out = Build::of(&[FIXTURES]).ok();
     let ledger = out.path().join("alertmanager/ledger.yml");
     for labels in [
         &["service=ledger", "severity=page"][..],
@@ -242,7 +227,7 @@ fn without_a_matrix_every_alert_goes_to_every_channel() {
 
 #[test]
 fn services_with_nothing_to_route_get_no_file() {
-    let out = build(&["tests/fixtures/cicd/changed/catalog.yaml"]);
+    let out = Build::of(&["tests/fixtures/cicd/changed/catalog.yaml"]).ok();
     assert!(alertmanager_files(out.path()).is_empty());
 }
 
@@ -270,7 +255,7 @@ fn camel(id: &str) -> String {
 
 #[test]
 fn a_firing_page_inhibits_the_tickets_of_its_own_slo_and_group_only() {
-    let out = build(&["tests/fixtures/alertmanager/inhibit.yaml"]);
+    let out = Build::of(&["tests/fixtures/alertmanager/inhibit.yaml"]).ok();
     let config = out.path().join("alertmanager/payments.yml");
     amtool_check(&config);
     let text = fs::read_to_string(&config).unwrap();

@@ -1,6 +1,7 @@
 //! The command line as CI uses it: `build` and `check`, exit codes, diagnostic formats,
 //! determinism, completions and the man page, and the CI recipes in `examples/ci/`.
 
+use crate::common::build::{Build, Built};
 use crate::common::{require_tool, root, run, slofile, snapshot_dir};
 use std::collections::BTreeMap;
 use std::fs;
@@ -23,16 +24,11 @@ fn code(args: &[&str]) -> Option<i32> {
     run(args).status.code()
 }
 
-fn build_into(out: &Path) {
-    let output = run(&["build", FIXTURES, "-o", out.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-}
-
 #[test]
 fn check_catches_a_hand_edited_file_and_never_writes() {
     let temp = tempfile::tempdir().unwrap();
     let out = temp.path().join("generated");
-    build_into(&out);
+    Build::of(&[FIXTURES]).out(&out).ok();
     let dir = out.to_str().unwrap();
     assert_eq!(code(&["check", FIXTURES, "-o", dir]), Some(0));
 
@@ -62,7 +58,7 @@ fn check_catches_a_hand_edited_file_and_never_writes() {
     );
 
     // `build` repairs it, leaving the hand-written file alone, and `check` passes again.
-    build_into(&out);
+    Build::of(&[FIXTURES]).out(&out).ok();
     let output = run(&["check", FIXTURES, "-o", dir]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(stdout(&output).is_empty());
@@ -76,7 +72,7 @@ fn check_catches_a_hand_edited_file_and_never_writes() {
 fn check_lists_stale_outputs_and_creates_no_directory() {
     let temp = tempfile::tempdir().unwrap();
     let out = temp.path().join("generated");
-    build_into(&out);
+    Build::of(&[FIXTURES]).out(&out).ok();
     // Built from more specs earlier than this check reads.
     let output = run(&[
         "check",
@@ -109,7 +105,7 @@ fn check_lists_stale_outputs_and_creates_no_directory() {
 fn a_failed_build_exits_2_and_leaves_the_previous_output() {
     let temp = tempfile::tempdir().unwrap();
     let out = temp.path().join("generated");
-    build_into(&out);
+    Build::of(&[FIXTURES]).out(&out).ok();
     // `billing.yml` needs rewriting and is staged first; then a directory stands where
     // `shop.yml` must go.
     fs::write(out.join("alertmanager/billing.yml"), "edited\n").unwrap();
@@ -117,12 +113,11 @@ fn a_failed_build_exits_2_and_leaves_the_previous_output() {
     fs::create_dir_all(out.join("alertmanager/shop.yml/in-the-way")).unwrap();
     let before = snapshot_dir(&out);
 
-    let output = run(&["build", FIXTURES, "-o", out.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let built = Build::of(&[FIXTURES]).out(&out).format("human").expect(2);
     assert!(
-        stderr(&output).contains("a directory is in the way"),
+        built.stderr().contains("a directory is in the way"),
         "{}",
-        stderr(&output)
+        built.stderr()
     );
     assert_eq!(
         snapshot_dir(&out),
@@ -383,13 +378,9 @@ fn copy_specs(dir: &Path, specs: &[(String, PathBuf)]) {
     }
 }
 
-fn build_in(cwd: &Path, inputs: &[&str]) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut args = vec!["build"];
-    args.extend(inputs);
-    args.extend(["-o", "out"]);
-    let output = slofile().args(&args).current_dir(cwd).output().unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    snapshot_dir(&cwd.join("out"))
+/// Every file a build wrote, with its bytes.
+fn written(built: &Built) -> BTreeMap<PathBuf, Vec<u8>> {
+    snapshot_dir(built.path())
         .into_iter()
         .map(|(path, (bytes, _))| (path, bytes))
         .collect()
@@ -406,15 +397,15 @@ fn shuffled_inputs_give_byte_identical_output() {
 
     let sorted: Vec<&str> = specs.iter().map(|(p, _)| p.as_str()).collect();
     let backwards: Vec<&str> = reversed.iter().map(|(p, _)| p.as_str()).collect();
-    let reference = build_in(first.path(), &sorted);
+    let reference = written(&Build::of(&sorted).cwd(first.path()).ok());
     assert!(reference.len() > 1, "{:?}", reference.keys());
     for (cwd, inputs) in [
         (second.path(), backwards.clone()),
         (second.path(), vec!["specs"]),
         (first.path(), vec!["specs/fixtures", "specs"]),
     ] {
-        fs::remove_dir_all(cwd.join("out")).ok();
-        assert_eq!(build_in(cwd, &inputs), reference, "{inputs:?}");
+        let built = Build::of(&inputs).cwd(cwd).ok();
+        assert_eq!(written(&built), reference, "{inputs:?}");
     }
 }
 
@@ -465,12 +456,10 @@ fn pull_request_checkout(temp: &Path) -> PathBuf {
     let checkout = temp.join("checkout");
     let changed = root().join("tests/fixtures/cicd/changed/shop.yaml");
     fs::copy(changed, checkout.join("specs/fixtures/shop.yaml")).unwrap();
-    let output = slofile()
-        .args(["build", "specs", "-o", "generated"])
-        .current_dir(&checkout)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr(&output));
+    Build::of(&["specs"])
+        .cwd(&checkout)
+        .out(Path::new("generated"))
+        .ok();
     checkout
 }
 
@@ -609,11 +598,8 @@ fn nothing_reads_outside_the_repository() {
 /// `build` says what it wrote last, after every note, so that a CI log ends with the outcome.
 #[test]
 fn build_summary_comes_after_the_notes() {
-    let out = tempfile::tempdir().unwrap();
-    let target = out.path().to_string_lossy().into_owned();
-    let output = run(&["build", "specs", "-o", &target, "--format", "plain"]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let text = stderr(&output);
+    let built = Build::of(&["specs"]).format("plain").ok();
+    let text = built.stderr();
     assert!(text.contains("note["), "the seed specs give notes: {text}");
     let last = text.lines().last().unwrap_or_default();
     assert!(
@@ -621,10 +607,9 @@ fn build_summary_comes_after_the_notes() {
         "last line: {last}"
     );
     // With JSON Lines on stdout, stderr holds only the summary.
-    let again = run(&["build", "specs", "-o", &target, "--format", "json"]);
-    assert_eq!(again.status.code(), Some(0));
-    assert!(stderr(&again).starts_with("slofile: 0 files written, "));
-    for line in String::from_utf8_lossy(&again.stdout).lines() {
+    let again = Build::of(&["specs"]).out(built.path()).ok();
+    assert!(again.stderr().starts_with("slofile: 0 files written, "));
+    for line in again.stdout().lines() {
         let value: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(value["code"].as_str().unwrap().starts_with("slofile::"));
     }

@@ -4,13 +4,13 @@
 //! Every fixture has a comment at the end of every line of every multi-line query, and the rules
 //! built from it must pass real `promtool check rules` and `promtool test rules`.
 
-use crate::interop::{build_dir, promtool_everything, yaml};
-use std::path::Path;
+use crate::common::build::{Build, Built};
+use crate::interop::{promtool_everything, yaml};
 
 /// Every `expr` of the rule files of a build.
-fn expressions(out: &Path) -> Vec<String> {
+fn expressions(built: &Built) -> Vec<String> {
     let mut found = Vec::new();
-    for (name, text) in crate::common::prometheus_files(out) {
+    for (name, text) in built.files("prometheus") {
         if !name.ends_with(".rules.yml") {
             continue;
         }
@@ -26,8 +26,8 @@ fn expressions(out: &Path) -> Vec<String> {
 /// Builds `fixture` and runs promtool on the rules and their tests; `tested` says whether slofile
 /// can synthesise test input for its SLIs (not for queries with `{{.window}}`, used as written).
 fn builds_and_passes_promtool(fixture: &str, tested: bool) -> Vec<String> {
-    let out = build_dir(&[fixture]);
-    let promtool = promtool_everything(out.path(), fixture);
+    let out = Build::of(&[fixture]).ok();
+    let promtool = promtool_everything(&out, fixture);
     assert_eq!(
         (promtool.rule_files, promtool.test_files),
         (1, 1),
@@ -38,7 +38,7 @@ fn builds_and_passes_promtool(fixture: &str, tested: bool) -> Vec<String> {
         usize::from(tested),
         "{fixture}: the tests test something"
     );
-    let expressions = expressions(out.path());
+    let expressions = expressions(&out);
     assert!(!expressions.is_empty(), "{fixture}");
     for expr in &expressions {
         // The only `#` left is the one inside a label value.

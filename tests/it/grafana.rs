@@ -4,48 +4,19 @@
 //! backfilled data, and the main panels of the seed dashboards show finite numbers; links from
 //! alerts and documents; the ConfigMap format; and the panel reference in `docs/outputs.md`.
 
+use crate::common::build::{Build, Built};
 use crate::common::prometheus_server::PrometheusServer;
-use crate::common::{root, run};
+use crate::common::root;
 use promql_parser::parser::{self, Expr};
 use promql_parser::util::{ExprVisitor, walk_expr};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Runs `build` into a fresh directory and insists that it succeeds.
-fn build(inputs: &[&str], extra: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap().to_owned();
-    let mut args = vec!["build"];
-    args.extend_from_slice(inputs);
-    args.extend_from_slice(&["-o", &out]);
-    args.extend_from_slice(extra);
-    let output = run(&args);
-    assert!(
-        output.status.success(),
-        "build {inputs:?} {extra:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    dir
-}
-
-/// The files of one output subdirectory, by name.
-fn files(out: &Path, subdirectory: &str) -> BTreeMap<String, String> {
-    let Ok(entries) = std::fs::read_dir(out.join(subdirectory)) else {
-        return BTreeMap::new();
-    };
-    entries
-        .map(|entry| {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&path).unwrap())
-        })
-        .collect()
-}
-
 /// The dashboards of a build, by service id.
-fn dashboards(out: &Path) -> BTreeMap<String, Value> {
-    files(out, "grafana")
+fn dashboards(built: &Built) -> BTreeMap<String, Value> {
+    built
+        .files("grafana")
         .into_iter()
         .filter_map(|(name, text)| {
             let service = name.strip_suffix(".json")?.to_owned();
@@ -215,8 +186,8 @@ fn recorded(rules: &str) -> Vec<Recorded> {
 
 #[test]
 fn dashboards_of_the_specs_and_a_grouped_example() {
-    let built = build(&["specs", "examples/tenants-min-events.yaml"], &[]);
-    let grafana = files(built.path(), "grafana");
+    let built = Build::of(&["specs", "examples/tenants-min-events.yaml"]).ok();
+    let grafana = built.files("grafana");
     assert_eq!(
         grafana.keys().collect::<Vec<_>>(),
         [
@@ -233,9 +204,9 @@ fn dashboards_of_the_specs_and_a_grouped_example() {
 
 #[test]
 fn every_service_with_rules_gets_a_dashboard_whose_panels_read_only_recorded_series() {
-    let built = build(&["specs", "examples"], &[]);
-    let rules = files(built.path(), "prometheus");
-    let dashboards = dashboards(built.path());
+    let built = Build::of(&["specs", "examples"]).ok();
+    let rules = built.files("prometheus");
+    let dashboards = dashboards(&built);
     let with_rules: BTreeSet<String> = rules
         .keys()
         .filter_map(|name| name.strip_suffix(".rules.yml").map(str::to_owned))
@@ -305,9 +276,9 @@ fn dashboards_have_the_structure_grafana_imports() {
     // nor `grafana-foundation-sdk` (builders, no validator for a whole dashboard) checks a
     // dashboard JSON offline, so this test holds the rules of Grafana's dashboard JSON model
     // that an import depends on.
-    let built = build(&["specs", "examples"], &[]);
+    let built = Build::of(&["specs", "examples"]).ok();
     let mut uids = BTreeSet::new();
-    for (service, dashboard) in dashboards(built.path()) {
+    for (service, dashboard) in dashboards(&built) {
         let top = dashboard.as_object().unwrap();
         for key in ["id", "version", "iteration", "created", "updated"] {
             assert!(
@@ -405,7 +376,7 @@ fn dashboards_have_the_structure_grafana_imports() {
         }
     }
     let provisioning: Value =
-        serde_saphyr::from_str(&files(built.path(), "grafana")["provisioning.yaml"]).unwrap();
+        serde_saphyr::from_str(&built.files("grafana")["provisioning.yaml"]).unwrap();
     assert_eq!(provisioning["apiVersion"], 1);
     let provider = &provisioning["providers"][0];
     assert_eq!(provider["type"], "file");
@@ -419,10 +390,10 @@ fn dashboards_have_the_structure_grafana_imports() {
 
 #[test]
 fn grafana_setting_links_alerts_and_documents_to_the_slos_row() {
-    let built = build(&["examples/tenants-min-events.yaml"], &[]);
-    let dashboard = &dashboards(built.path())["example-tenants"];
+    let built = Build::of(&["examples/tenants-min-events.yaml"]).ok();
+    let dashboard = &dashboards(&built)["example-tenants"];
     let uid = dashboard["uid"].as_str().unwrap();
-    let rules = &files(built.path(), "prometheus")["example-tenants.rules.yml"];
+    let rules = &built.files("prometheus")["example-tenants.rules.yml"];
     let url_start = format!("https://grafana.example.com/d/{uid}/");
     let annotation = rules
         .lines()
@@ -440,31 +411,33 @@ fn grafana_setting_links_alerts_and_documents_to_the_slos_row() {
         .find(|p| p["id"] == panel)
         .expect("the link opens a panel of the dashboard");
     assert!(target["title"].as_str().unwrap().starts_with("Compliance"));
-    let document = &files(built.path(), "docs")["example-tenants.md"];
+    let document = &built.files("docs")["example-tenants.md"];
     assert!(document.contains(annotation), "{document}");
 }
 
 #[test]
 fn configmaps_for_the_grafana_sidecar_carry_the_same_dashboard() {
-    let plain = build(&["specs/nexus.yaml"], &[]);
-    let wrapped = build(&["specs/nexus.yaml"], &["--grafana-format", "configmap"]);
-    let grafana = files(wrapped.path(), "grafana");
+    let plain = Build::of(&["specs/nexus.yaml"]).ok();
+    let wrapped = Build::of(&["specs/nexus.yaml"])
+        .flags(&["--grafana-format", "configmap"])
+        .ok();
+    let grafana = wrapped.files("grafana");
     assert_eq!(grafana.keys().collect::<Vec<_>>(), ["nexus.yaml"]);
     let map: Value = serde_saphyr::from_str(&grafana["nexus.yaml"]).unwrap();
     assert_eq!(map["kind"], "ConfigMap");
     assert_eq!(map["metadata"]["labels"]["grafana_dashboard"], "1");
     assert_eq!(map["metadata"]["annotations"]["grafana_folder"], "SLOs");
     let inside = map["data"]["nexus.json"].as_str().unwrap();
-    assert_eq!(inside, files(plain.path(), "grafana")["nexus.json"]);
+    assert_eq!(inside, plain.files("grafana")["nexus.json"]);
 }
 
 #[test]
 fn builds_are_deterministic_whatever_the_input_order() {
-    let forward = build(&["specs/nexus.yaml", "specs/dealix.yaml", "examples"], &[]);
-    let backward = build(&["examples", "specs/dealix.yaml", "specs/nexus.yaml"], &[]);
-    let grafana = files(forward.path(), "grafana");
+    let forward = Build::of(&["specs/nexus.yaml", "specs/dealix.yaml", "examples"]).ok();
+    let backward = Build::of(&["examples", "specs/dealix.yaml", "specs/nexus.yaml"]).ok();
+    let grafana = forward.files("grafana");
     assert!(grafana.len() > 10);
-    assert_eq!(grafana, files(backward.path(), "grafana"));
+    assert_eq!(grafana, backward.files("grafana"));
 }
 
 const REFERENCE_START: &str = "<!-- grafana-panels: start -->\n";
@@ -618,8 +591,8 @@ fn is_main_panel(title: &str) -> bool {
 
 #[test]
 fn every_panel_query_runs_in_a_real_prometheus_and_the_seed_panels_show_numbers() {
-    let built = build(&["specs"], &[]);
-    let prometheus = files(built.path(), "prometheus");
+    let built = Build::of(&["specs"]).ok();
+    let prometheus = built.files("prometheus");
     let tests: Vec<String> = prometheus
         .iter()
         .filter(|(name, _)| name.ends_with(".test.yml"))
@@ -638,7 +611,7 @@ fn every_panel_query_runs_in_a_real_prometheus_and_the_seed_panels_show_numbers(
 
     // Every SLO's budget series is the last its rules record; wait (bounded) until each has
     // been evaluated a few times.
-    let dashboards = dashboards(built.path());
+    let dashboards = dashboards(&built);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let at = now();

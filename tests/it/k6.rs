@@ -8,6 +8,7 @@
 //! `count` and `rate` for counters; `value` for gauges) and whose operator is one of `<`, `<=`,
 //! `>`, `>=`, `==`, `!=` (and `===`).
 
+use crate::common::build::Build;
 use crate::common::run;
 use serde_json::{Value, json};
 
@@ -152,16 +153,10 @@ fn checked_thresholds(file: &Value) -> Vec<(String, String, bool)> {
 }
 
 fn k6_file(input: &str, service: &str) -> String {
-    let out = tempfile::tempdir().unwrap();
-    let out_path = out.path().to_str().unwrap().to_owned();
-    let output = run(&["build", input, "-o", &out_path, "--format", "plain"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let path = out.path().join(format!("k6/{service}.json"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    Build::of(&[input])
+        .format("plain")
+        .ok()
+        .read(&format!("k6/{service}.json"))
 }
 
 #[test]
@@ -223,10 +218,7 @@ fn feature_thresholds_abort_where_the_spec_asks() {
 
 #[test]
 fn services_without_k6_mappings_get_no_file() {
-    let out = tempfile::tempdir().unwrap();
-    let out_path = out.path().to_str().unwrap().to_owned();
-    let output = run(&["build", NEXUS, DEALIX, "-o", &out_path, "--format", "plain"]);
-    assert!(output.status.success());
+    let out = Build::of(&[NEXUS, DEALIX]).format("plain").ok();
     assert!(out.path().join("k6/dealix.json").is_file());
     assert!(!out.path().join("k6/nexus.json").exists());
 }

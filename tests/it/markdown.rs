@@ -1,7 +1,8 @@
 //! The Markdown backend: the seed documents, their facts, well-formed Markdown, template overrides
 //! and template errors.
 
-use crate::common::{root, run};
+use crate::common::build::Build;
+use crate::common::root;
 use slofile::diagnostics::Report;
 use slofile::emit::markdown::Markdown;
 use slofile::emit::{Backend, EmitOptions, Emitted};
@@ -51,10 +52,6 @@ fn seed_documents() -> BTreeMap<String, String> {
     documents(&["specs"], None)
 }
 
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 #[test]
 fn seed_documents_match_their_snapshots() {
     let docs = seed_documents();
@@ -75,10 +72,7 @@ fn awkward_text_is_escaped_not_dropped() {
 
 #[test]
 fn build_writes_the_documents() {
-    let out = tempfile::tempdir().unwrap();
-    let dir = out.path().to_string_lossy().into_owned();
-    let output = run(&["build", "specs", "-o", &dir]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let out = Build::of(&["specs"]).ok();
     let expected = seed_documents();
     for (path, contents) in &expected {
         let written = std::fs::read_to_string(out.path().join(path)).unwrap();
@@ -568,20 +562,13 @@ fn an_override_file_that_nothing_uses_gets_a_warning() {
 fn broken_build(templates: &str) -> String {
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("out");
-    let target_arg = target.to_string_lossy().into_owned();
-    let output = run(&[
-        "build",
-        "specs",
-        "-o",
-        &target_arg,
-        "--templates",
-        templates,
-        "--format",
-        "plain",
-    ]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let built = Build::of(&["specs"])
+        .flags(&["--templates", templates])
+        .format("plain")
+        .out(&target)
+        .expect(1);
     assert!(!target.exists(), "a failed build writes nothing");
-    stderr(&output)
+    built.stderr()
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! OpenSLO v1 inputs: agreement with the OpenSLO tools on the public corpus, the burn-rate
 //! contract, references across files, and located diagnostics for everything slofile rejects.
 
+use crate::common::build::Build;
 use crate::common::{require_tool, root, run, run_tool_ok};
 use slofile::compile::Plan;
 use slofile::diagnostics::Report;
@@ -533,8 +534,8 @@ fn generated_rules_follow_the_burn_rate_contract() {
             "search-availability",
         ),
     ] {
-        let out = crate::interop::build_dir(&[input]);
-        let rules = &crate::common::prometheus_files(out.path())[&format!("{service}.rules.yml")];
+        let out = Build::of(&[input]).ok();
+        let rules = &out.files("prometheus")[&format!("{service}.rules.yml")];
         let alerts = crate::interop::burn_alerts(rules);
         let alerts: Vec<(&str, &str, &str, &str, &str, &str, &str)> = alerts
             .iter()
@@ -570,7 +571,7 @@ fn generated_rules_follow_the_burn_rate_contract() {
 #[test]
 fn scenario_suite_on_openslo_input() {
     let promtool = require_tool("promtool");
-    let out = crate::interop::build_dir(&["tests/fixtures/openslo/scenarios"]);
+    let out = Build::of(&["tests/fixtures/openslo/scenarios"]).ok();
     let dir = out.path().join("prometheus");
     let scenarios = root().join("tests/scenarios/openslo");
     let mut tests: Vec<PathBuf> = std::fs::read_dir(&scenarios)
@@ -623,8 +624,8 @@ fn promtool_checks_and_tests_everything_built_from_openslo() {
         "tests/fixtures/openslo/scenarios",
         "tests/fixtures/openslo/sli-kinds.yaml",
     ] {
-        let out = crate::interop::build_dir(&[input]);
-        add(crate::interop::promtool_everything(out.path(), input));
+        let out = Build::of(&[input]).ok();
+        add(crate::interop::promtool_everything(&out, input));
     }
     let converted = tempfile::tempdir().unwrap();
     for native in ["roundtrip/lossy.yaml", "roundtrip/shop.yaml"] {
@@ -637,9 +638,9 @@ fn promtool_checks_and_tests_everything_built_from_openslo() {
         assert!(output.status.success(), "convert {native}");
         let file = converted.path().join(native.replace('/', "-"));
         std::fs::write(&file, &output.stdout).unwrap();
-        let out = crate::interop::build_dir(&[file.to_str().unwrap()]);
+        let out = Build::of_paths(&[&file]).ok();
         add(crate::interop::promtool_everything(
-            out.path(),
+            &out,
             &format!("{native} as OpenSLO"),
         ));
     }
@@ -648,12 +649,8 @@ fn promtool_checks_and_tests_everything_built_from_openslo() {
         .filter(|(path, valid, _)| *valid && path.starts_with("go-sdk-v1-examples/"))
         .map(|(path, _, _)| corpus().join(path).display().to_string())
         .collect();
-    let examples: Vec<&str> = examples.iter().map(String::as_str).collect();
-    let out = crate::interop::build_dir(&examples);
-    add(crate::interop::promtool_everything(
-        out.path(),
-        "OpenSLO corpus",
-    ));
+    let out = Build::of(&examples).ok();
+    add(crate::interop::promtool_everything(&out, "OpenSLO corpus"));
 
     assert_eq!(
         (total.rule_files, total.test_files),
@@ -679,7 +676,7 @@ fn golden_build_of_openslo_inputs() {
     ] {
         insta::assert_snapshot!(
             format!("build_{name}"),
-            crate::interop::build_golden(inputs)
+            crate::interop::golden(&Build::of(inputs).ok())
         );
     }
 }
@@ -694,8 +691,7 @@ fn as_written(name: &str) -> PathBuf {
 /// The generated files of a build of `inputs`, with the input paths in their headers blanked.
 fn golden_without_paths(inputs: &[&Path]) -> String {
     let texts: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-    let args: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let mut golden = crate::interop::build_golden(&args);
+    let mut golden = crate::interop::golden(&Build::of(&texts).ok());
     for text in &texts {
         golden = golden.replace(text.as_str(), "INPUT");
     }
@@ -852,8 +848,8 @@ fn colliding_slo_ids_say_where_the_first_is() {
 fn promtool_checks_and_tests_openslo_as_written() {
     let dir = fixture("as-written");
     let dir = dir.to_str().unwrap();
-    let out = crate::interop::build_dir(&[dir]);
-    let promtool = crate::interop::promtool_everything(out.path(), dir);
+    let out = Build::of(&[dir]).ok();
+    let promtool = crate::interop::promtool_everything(&out, dir);
     assert_eq!(
         (promtool.rule_files, promtool.test_files),
         (4, 4),

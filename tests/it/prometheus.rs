@@ -3,9 +3,8 @@
 //! PromQL, numbers), the operator format, diagnostics, and the hand-written scenario suite in
 //! `tests/scenarios/`.
 
-use crate::common::{
-    prometheus_files, require_tool, root, run, run_tool_ok, shipped_specs, slo_group,
-};
+use crate::common::build::{Build, Built};
+use crate::common::{require_tool, root, run_tool_ok, shipped_specs, slo_group};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,23 +42,6 @@ fn relative(spec: &Path) -> String {
         .replace('\\', "/")
 }
 
-struct Built {
-    dir: tempfile::TempDir,
-    /// This backend's diagnostics: `file:line:col severity code: message`, one a line.
-    diagnostics: String,
-}
-
-impl Built {
-    fn prometheus(&self) -> PathBuf {
-        self.dir.path().join("prometheus")
-    }
-
-    /// Every file under `prometheus/`, by name.
-    fn files(&self) -> BTreeMap<String, String> {
-        prometheus_files(self.dir.path())
-    }
-}
-
 const OWN_CODES: &[&str] = &[
     "slofile::no_prometheus_rules",
     "slofile::promql_shape",
@@ -70,47 +52,9 @@ const OWN_CODES: &[&str] = &[
     "slofile::alert_not_evaluated",
 ];
 
-/// Runs `build` into a fresh directory; `ok` says whether it must succeed or fail.
-fn build(inputs: &[&str], extra: &[&str], ok: bool) -> Built {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap().to_owned();
-    let mut args = vec!["build"];
-    args.extend_from_slice(inputs);
-    args.extend_from_slice(&["-o", &out, "--format", "json"]);
-    args.extend_from_slice(extra);
-    let output = run(&args);
-    // JSON Lines on stdout, then the summary on stderr.
-    let stderr = [
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr),
-    ]
-    .concat();
-    assert_eq!(
-        output.status.success(),
-        ok,
-        "build {inputs:?} {extra:?} exited {}:\n{stderr}",
-        output.status
-    );
-    let mut diagnostics = String::new();
-    for line in stderr.lines().filter(|line| line.starts_with('{')) {
-        let d: Value = serde_json::from_str(line).unwrap();
-        let code = d["code"].as_str().unwrap_or_default();
-        if OWN_CODES.contains(&code) {
-            diagnostics.push_str(&format!(
-                "{}:{}:{} {} {code}: {}\n",
-                d["file"].as_str().unwrap_or("-"),
-                d["line"],
-                d["column"],
-                d["severity"].as_str().unwrap_or_default(),
-                d["message"].as_str().unwrap_or_default(),
-            ));
-        }
-    }
-    Built { dir, diagnostics }
-}
-
-fn build_spec(spec: &Path) -> Built {
-    build(&[&relative(spec)], &[], true)
+/// This backend's diagnostics of a build: `file:line:col severity code: message`, one a line.
+fn own_diagnostics(built: &Built) -> String {
+    built.diagnostic_lines(|code| OWN_CODES.contains(&code), false)
 }
 
 fn yaml(text: &str) -> Value {
@@ -122,8 +66,8 @@ fn yaml(text: &str) -> Value {
 fn all_rules() -> Vec<(String, Value)> {
     let mut rules = Vec::new();
     for spec in all_specs() {
-        let built = build_spec(&spec);
-        for (name, text) in built.files() {
+        let built = Build::of(&[relative(&spec)]).ok();
+        for (name, text) in built.files("prometheus") {
             if !name.ends_with(".rules.yml") {
                 continue;
             }
@@ -143,14 +87,14 @@ fn goldens_of_every_rule_and_test_file() {
     let specs = all_specs();
     assert!(specs.len() >= 5, "the fixtures are missing");
     for spec in specs {
-        let built = build_spec(&spec);
+        let built = Build::of(&[relative(&spec)]).ok();
         let path = relative(&spec);
         let stem = path
             .trim_start_matches("tests/fixtures/prometheus/")
             .trim_end_matches(".yaml")
             .trim_end_matches(".yml")
             .replace('/', "__");
-        for (name, text) in built.files() {
+        for (name, text) in built.files("prometheus") {
             insta::assert_snapshot!(format!("{stem}__{name}"), text);
         }
     }
@@ -162,9 +106,9 @@ fn promtool_checks_and_tests_everything_generated() {
     let mut timings = Vec::new();
     let mut tested = 0;
     for spec in all_specs() {
-        let built = build_spec(&spec);
-        let dir = built.prometheus();
-        for name in built.files().keys() {
+        let built = Build::of(&[relative(&spec)]).ok();
+        let dir = built.path().join("prometheus");
+        for name in built.files("prometheus").keys() {
             let started = Instant::now();
             if name.ends_with(".rules.yml") {
                 run_tool_ok(&promtool, &["check", "rules", name], &dir);
@@ -262,8 +206,8 @@ fn builds_are_deterministic() {
     let specs: Vec<String> = fixtures().iter().map(|s| relative(s)).collect();
     let forward: Vec<&str> = specs.iter().map(String::as_str).collect();
     let backward: Vec<&str> = forward.iter().rev().copied().collect();
-    let first = build(&forward, &[], true).files();
-    let second = build(&backward, &[], true).files();
+    let first = Build::of(&forward).ok().files("prometheus");
+    let second = Build::of(&backward).ok().files("prometheus");
     assert!(!first.is_empty());
     assert_eq!(first, second);
 }
@@ -271,44 +215,42 @@ fn builds_are_deterministic() {
 #[test]
 fn operator_format_wraps_the_same_groups() {
     let spec = "tests/fixtures/prometheus/checkout.yaml";
-    let plain = build(&[spec], &[], true);
-    let operator = build(&[spec], &["--prometheus-format", "operator"], true);
-    let files = operator.files();
+    let plain = Build::of(&[spec]).ok();
+    let operator = Build::of(&[spec])
+        .flags(&["--prometheus-format", "operator"])
+        .ok();
+    let files = operator.files("prometheus");
     assert_eq!(
         files.keys().collect::<Vec<_>>(),
         ["checkout.rules.yml"],
         "promtool cannot run tests against a PrometheusRule, so there is no test file"
     );
     assert!(
-        operator
-            .diagnostics
+        own_diagnostics(&operator)
             .contains("no promtool test file with `--prometheus-format operator`"),
         "{}",
-        operator.diagnostics
+        own_diagnostics(&operator)
     );
     let object = yaml(&files["checkout.rules.yml"]);
     assert_eq!(object["apiVersion"], "monitoring.coreos.com/v1");
     assert_eq!(object["kind"], "PrometheusRule");
     assert_eq!(object["metadata"]["name"], "slofile-checkout");
-    let rules = yaml(&plain.files()["checkout.rules.yml"]);
+    let rules = yaml(&plain.files("prometheus")["checkout.rules.yml"]);
     assert_eq!(object["spec"]["groups"], rules["groups"]);
 
     // The groups inside are a valid rule file.
     let promtool = require_tool("promtool");
-    let extracted = operator.prometheus().join("extracted.rules.yml");
+    let dir = operator.path().join("prometheus");
+    let extracted = dir.join("extracted.rules.yml");
     std::fs::write(&extracted, serde_json::to_string(&object["spec"]).unwrap()).unwrap();
-    run_tool_ok(
-        &promtool,
-        &["check", "rules", "extracted.rules.yml"],
-        &operator.prometheus(),
-    );
+    run_tool_ok(&promtool, &["check", "rules", "extracted.rules.yml"], &dir);
 }
 
 /// Each SLO's rules in groups of its own, cut every 20 rules (`:2`, `:3` continue the first).
 #[test]
 fn groups_per_slo_with_a_header() {
-    let built = build(&["tests/fixtures/prometheus/search.yaml"], &[], true);
-    let text = &built.files()["search.rules.yml"];
+    let built = Build::of(&["tests/fixtures/prometheus/search.yaml"]).ok();
+    let text = &built.files("prometheus")["search.rules.yml"];
     assert!(text.starts_with(
         "# Generated by slofile from tests/fixtures/prometheus/search.yaml. Do not edit"
     ));
@@ -334,7 +276,7 @@ fn groups_per_slo_with_a_header() {
 
 /// The rules of one SLO, by recorded or alert name.
 fn rules_of(built: &Built, file: &str, slo: &str) -> Vec<Value> {
-    let file = yaml(&built.files()[file]);
+    let file = yaml(&built.files("prometheus")[file]);
     file["groups"]
         .as_array()
         .unwrap()
@@ -359,7 +301,7 @@ fn recorded(built: &Built, file: &str, slo: &str) -> BTreeMap<String, String> {
 
 #[test]
 fn compliance_is_a_ratio_of_sums_of_recorded_rates() {
-    let built = build(&["tests/fixtures/prometheus/checkout.yaml"], &[], true);
+    let built = Build::of(&["tests/fixtures/prometheus/checkout.yaml"]).ok();
     let rules = rules_of(&built, "checkout.rules.yml", "payments");
     let window = rules
         .iter()
@@ -396,7 +338,7 @@ fn compliance_is_a_ratio_of_sums_of_recorded_rates() {
 
 #[test]
 fn ratio_slis_get_rate_inserted_and_group_labels_kept() {
-    let built = build(&["tests/fixtures/prometheus/checkout.yaml"], &[], true);
+    let built = Build::of(&["tests/fixtures/prometheus/checkout.yaml"]).ok();
     let exprs = recorded(&built, "checkout.rules.yml", "api-availability");
     assert_eq!(
         exprs["slo:sli_events:rate5m"],
@@ -425,7 +367,7 @@ fn ratio_slis_get_rate_inserted_and_group_labels_kept() {
 
 #[test]
 fn latency_objectives_are_series_of_their_own() {
-    let built = build(&["tests/fixtures/prometheus/search.yaml"], &[], true);
+    let built = Build::of(&["tests/fixtures/prometheus/search.yaml"]).ok();
     let rules = rules_of(&built, "search.rules.yml", "query-latency");
     let errors: Vec<&Value> = rules
         .iter()
@@ -458,7 +400,7 @@ fn latency_objectives_are_series_of_their_own() {
 
 #[test]
 fn latency_without_buckets_gets_one_bucket_guard_per_threshold() {
-    let built = build(&["examples/latency-without-buckets.yaml"], &[], true);
+    let built = Build::of(&["examples/latency-without-buckets.yaml"]).ok();
     let rules = rules_of(
         &built,
         "example-latency-unlisted.rules.yml",
@@ -487,14 +429,14 @@ fn latency_without_buckets_gets_one_bucket_guard_per_threshold() {
         assert!(description.contains("Add a bucket at"), "{description}");
     }
     // The generated tests drop each threshold's bucket in turn.
-    let tests = &built.files()["example-latency-unlisted.test.yml"];
+    let tests = &built.files("prometheus")["example-latency-unlisted.test.yml"];
     assert!(tests.contains("no bucket at 300 ms: its missing-bucket alert fires after 15 minutes"));
     assert!(
         tests.contains("no bucket at 1 second: its missing-bucket alert fires after 15 minutes")
     );
 
     // With `buckets` listed, validation checks the thresholds and no guard is generated.
-    let listed = build(&["examples/latency-percentiles.yaml"], &[], true);
+    let listed = Build::of(&["examples/latency-percentiles.yaml"]).ok();
     let rules = rules_of(&listed, "example-latency.rules.yml", "api-latency");
     assert!(rules.iter().all(|r| {
         !r["alert"]
@@ -506,7 +448,7 @@ fn latency_without_buckets_gets_one_bucket_guard_per_threshold() {
 
 #[test]
 fn burn_alerts_carry_tier_labels_escalation_and_links() {
-    let built = build(&["tests/fixtures/prometheus/checkout.yaml"], &[], true);
+    let built = Build::of(&["tests/fixtures/prometheus/checkout.yaml"]).ok();
     let alerts: Vec<Value> = rules_of(&built, "checkout.rules.yml", "payments")
         .into_iter()
         .filter(|r| r["alert"] == "PaymentsErrorBudgetBurn")
@@ -544,7 +486,7 @@ fn burn_alerts_carry_tier_labels_escalation_and_links() {
 
 #[test]
 fn static_alerts_never_take_a_generated_alert_name() {
-    let built = build(&["tests/fixtures/prometheus/checkout.yaml"], &[], true);
+    let built = Build::of(&["tests/fixtures/prometheus/checkout.yaml"]).ok();
     let names: Vec<String> = rules_of(&built, "checkout.rules.yml", "api-availability")
         .iter()
         .filter_map(|r| r["alert"].as_str().map(str::to_owned))
@@ -563,7 +505,7 @@ fn static_alerts_never_take_a_generated_alert_name() {
 
 #[test]
 fn hostile_strings_stay_data() {
-    let built = build(&["tests/fixtures/prometheus/hostile.yaml"], &[], true);
+    let built = Build::of(&["tests/fixtures/prometheus/hostile.yaml"]).ok();
     let rules = rules_of(&built, "hostile.rules.yml", "weird");
     let title = "Weird \"title\" with \\ and {{ .Value }} and\nnewline: yes {";
     let info = rules.iter().find(|r| r["record"] == "slo:info").unwrap();
@@ -594,7 +536,7 @@ fn hostile_strings_stay_data() {
     );
     // The generated tests expect the text as Prometheus renders it (and promtool agrees, in
     // `promtool_checks_and_tests_everything_generated`).
-    let tests = &built.files()["hostile.test.yml"];
+    let tests = &built.files("prometheus")["hostile.test.yml"];
     assert!(tests.contains(r#"summary: "Weird \"title\" with \\ and {{ .Value }} and\nnewline: yes {: error budget burn rate above 13.44 over 1h and 5m""#), "{tests}");
 }
 
@@ -602,34 +544,32 @@ fn hostile_strings_stay_data() {
 fn diagnostics_of_the_fixtures() {
     let mut all = String::new();
     for spec in fixtures() {
-        all.push_str(&build_spec(&spec).diagnostics);
+        all.push_str(&own_diagnostics(&Build::of(&[relative(&spec)]).ok()));
     }
     insta::assert_snapshot!("fixture_diagnostics", all);
 }
 
 #[test]
 fn promql_the_backend_cannot_use_is_an_error() {
-    let built = build(
-        &["tests/fixtures/prometheus/invalid/shapes.yaml"],
-        &[],
-        false,
+    let built = Build::of(&["tests/fixtures/prometheus/invalid/shapes.yaml"]).expect(1);
+    insta::assert_snapshot!("shape_errors", own_diagnostics(&built));
+    assert!(
+        built.files("prometheus").is_empty(),
+        "nothing is written on errors"
     );
-    insta::assert_snapshot!("shape_errors", built.diagnostics);
-    assert!(built.files().is_empty(), "nothing is written on errors");
 }
 
 #[test]
 fn slis_measured_elsewhere_get_no_rules_and_say_so() {
-    let built = build(&["tests/fixtures/prometheus/ops.yaml"], &[], true);
+    let built = Build::of(&["tests/fixtures/prometheus/ops.yaml"]).ok();
     for slo in ["login", "rpo"] {
         assert!(
-            built
-                .diagnostics
+            own_diagnostics(&built)
                 .lines()
                 .any(|l| l.contains("info slofile::no_prometheus_rules")
                     && l.contains(&format!("`{slo}`"))),
             "{}",
-            built.diagnostics
+            own_diagnostics(&built)
         );
         assert!(rules_of(&built, "ops.rules.yml", slo).is_empty());
     }
@@ -641,8 +581,8 @@ fn slis_measured_elsewhere_get_no_rules_and_say_so() {
         "apiVersion: slofile/v1\nservice: docs-only\nslos:\n  - id: rto\n    sli:\n      documentary: {target: 1 hour, measured_by: drills}\n",
     )
     .unwrap();
-    let built = build(&[spec.to_str().unwrap()], &[], true);
-    assert!(built.files().is_empty());
+    let built = Build::of(&[spec.to_str().unwrap()]).ok();
+    assert!(built.files("prometheus").is_empty());
 }
 
 #[test]
@@ -667,12 +607,13 @@ fn scenario_suite() {
     let mut ran = Vec::new();
     for spec in files_ending(&scenarios, ".yaml") {
         let service = spec.file_stem().unwrap().to_string_lossy().into_owned();
-        let built = build_spec(&spec);
+        let built = Build::of(&[relative(&spec)]).ok();
+        let dir = built.path().join("prometheus");
         for test in files_ending(&scenarios.join(&service), ".test.yml") {
             let name = test.file_name().unwrap().to_string_lossy().into_owned();
-            std::fs::copy(&test, built.prometheus().join(&name)).unwrap();
+            std::fs::copy(&test, dir.join(&name)).unwrap();
             let started = Instant::now();
-            let output = run_tool_ok(&promtool, &["test", "rules", &name], &built.prometheus());
+            let output = run_tool_ok(&promtool, &["test", "rules", &name], &dir);
             assert!(output.contains("SUCCESS"), "{name}:\n{output}");
             eprintln!(
                 "scenario {:>5.2}s  {service}/{name}",
@@ -696,7 +637,7 @@ fn scenario_suite() {
 
 #[test]
 fn budget_exhaustion_alerts_only_where_a_policy_asks() {
-    let built = build(&["tests/fixtures/prometheus/exhaustion.yaml"], &[], true);
+    let built = Build::of(&["tests/fixtures/prometheus/exhaustion.yaml"]).ok();
     let rules = rules_of(&built, "wallet.rules.yml", "transfers");
     let alert = rules
         .iter()
@@ -725,10 +666,13 @@ fn budget_exhaustion_alerts_only_where_a_policy_asks() {
             .ends_with("objective=\"p99\"} > 0.01")
     );
     // The generated test proves it fires (see promtool_checks_and_tests_everything_generated).
-    assert!(built.files()["wallet.test.yml"].contains("the error budget is exhausted by 35m"));
+    assert!(
+        built.files("prometheus")["wallet.test.yml"]
+            .contains("the error budget is exhausted by 35m")
+    );
     // Built-in policies leave it off.
-    let built = build(&["tests/fixtures/prometheus/checkout.yaml"], &[], true);
-    assert!(!built.files()["checkout.rules.yml"].contains("ErrorBudgetExhausted"));
+    let built = Build::of(&["tests/fixtures/prometheus/checkout.yaml"]).ok();
+    assert!(!built.files("prometheus")["checkout.rules.yml"].contains("ErrorBudgetExhausted"));
 }
 
 /// The groups of a rule file in any format: plain and Thanos files hold them at the top,
@@ -749,8 +693,10 @@ fn no_group_has_more_than_twenty_rules_and_rules_read_only_earlier_series() {
     let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
     let mut split = 0;
     for format in ["rules", "operator", "mimir", "thanos"] {
-        let built = build(&specs, &["--prometheus-format", format], true);
-        for (name, text) in built.files() {
+        let built = Build::of(&specs)
+            .flags(&["--prometheus-format", format])
+            .ok();
+        for (name, text) in built.files("prometheus") {
             if !name.ends_with(".rules.yml") {
                 continue;
             }
@@ -807,18 +753,18 @@ fn no_group_has_more_than_twenty_rules_and_rules_read_only_earlier_series() {
 #[test]
 fn mimir_and_thanos_formats_hold_the_plain_groups() {
     let spec = "tests/fixtures/prometheus/checkout.yaml";
-    let plain = build(&[spec], &[], true);
-    let plain_groups = groups_of(&yaml(&plain.files()["checkout.rules.yml"])).clone();
+    let plain = Build::of(&[spec]).ok();
+    let plain_groups = groups_of(&yaml(&plain.files("prometheus")["checkout.rules.yml"])).clone();
 
-    let mimir = build(&[spec], &["--prometheus-format", "mimir"], true);
-    let files = mimir.files();
+    let mimir = Build::of(&[spec])
+        .flags(&["--prometheus-format", "mimir"])
+        .ok();
+    let files = mimir.files("prometheus");
     assert_eq!(files.keys().collect::<Vec<_>>(), ["checkout.rules.yml"]);
     assert!(
-        mimir
-            .diagnostics
-            .contains("no promtool test file with `--prometheus-format mimir`"),
+        own_diagnostics(&mimir).contains("no promtool test file with `--prometheus-format mimir`"),
         "{}",
-        mimir.diagnostics
+        own_diagnostics(&mimir)
     );
     let file = yaml(&files["checkout.rules.yml"]);
     assert_eq!(file["namespace"], "checkout");
@@ -828,15 +774,16 @@ fn mimir_and_thanos_formats_hold_the_plain_groups() {
     );
     assert_eq!(groups_of(&file), &plain_groups);
 
-    let thanos = build(&[spec], &["--prometheus-format", "thanos"], true);
-    let files = thanos.files();
+    let thanos = Build::of(&[spec])
+        .flags(&["--prometheus-format", "thanos"])
+        .ok();
+    let files = thanos.files("prometheus");
     assert_eq!(files.keys().collect::<Vec<_>>(), ["checkout.rules.yml"]);
     assert!(
-        thanos
-            .diagnostics
+        own_diagnostics(&thanos)
             .contains("no promtool test file with `--prometheus-format thanos`"),
         "{}",
-        thanos.diagnostics
+        own_diagnostics(&thanos)
     );
     let mut groups = groups_of(&yaml(&files["checkout.rules.yml"])).clone();
     for group in &mut groups {

@@ -3,6 +3,7 @@
 //! alert; the rules pass promtool; Kubernetes leftovers are read and other objects skipped; what
 //! Pyrra gets wrong or ignores is diagnosed; `convert` writes native and OpenSLO specs from Pyrra.
 
+use crate::common::build::Build;
 use crate::common::{require_tool, root, run, run_tool_ok};
 use slofile::compile::Plan;
 use slofile::convert::{Target, convert};
@@ -244,12 +245,8 @@ fn bool_gauge_alerts_as_pyrra_with_its_severities() {
 #[test]
 fn rules_pass_promtool_and_compute_what_pyrra_computes() {
     let promtool = require_tool("promtool");
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().display().to_string();
-    let kinds = fixture("kinds.yaml").display().to_string();
-    let output = run(&["build", &kinds, "-o", &out]);
-    assert!(output.status.success(), "{output:?}");
-    let prometheus = dir.path().join("prometheus");
+    let built = Build::of_paths(&[fixture("kinds.yaml")]).ok();
+    let prometheus = built.path().join("prometheus");
     let rules = std::fs::read_to_string(prometheus.join("shop.rules.yml")).unwrap();
     for expected in [
         // ratio: errors over total, as Pyrra's burn rate.
@@ -286,12 +283,8 @@ fn rules_pass_promtool_and_compute_what_pyrra_computes() {
 #[test]
 fn latency_in_milliseconds_matches_both_le_spellings() {
     let promtool = require_tool("promtool");
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().display().to_string();
-    let gaps = fixture("gaps.yaml").display().to_string();
-    let output = run(&["build", &gaps, "-o", &out]);
-    assert!(output.status.success(), "{output:?}");
-    let prometheus = dir.path().join("prometheus");
+    let built = Build::of_paths(&[fixture("gaps.yaml")]).ok();
+    let prometheus = built.path().join("prometheus");
     let rules = std::fs::read_to_string(prometheus.join("shop.rules.yml")).unwrap();
     for expected in [
         r#"sum(rate(checkout_duration_milliseconds_bucket{job="checkout",le=~"0\\.30*"}[5m]))"#,

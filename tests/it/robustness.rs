@@ -3,6 +3,7 @@
 //! bad-input corpus against `build`, the input budgets, that hostile text comes out escaped in
 //! every output, and the whole pipeline against random spec-shaped input.
 
+use crate::common::build::Build;
 use crate::common::{require_tool, root, run, run_tool_ok, snapshot_dir};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -32,14 +33,11 @@ fn build_refuses_every_bad_input_and_writes_nothing() {
     for file in files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let out = temp.path().join(&name);
-        let output = run(&[
-            "build",
-            &format!("tests/invalid/{name}"),
-            "-o",
-            out.to_str().unwrap(),
-        ]);
-        let text = stderr(&output);
-        assert_eq!(output.status.code(), Some(1), "{name}:\n{text}");
+        let built = Build::of(&[format!("tests/invalid/{name}")])
+            .format("human")
+            .out(&out)
+            .expect(1);
+        let text = built.stderr();
         assert!(
             text.contains("slofile::"),
             "{name}: no diagnostic code:\n{text}"
@@ -189,10 +187,8 @@ const HOSTILE: &str = "tests/fixtures/robustness/hostile-strings.yaml";
 fn hostile_text_comes_out_escaped_in_every_output() {
     let promtool = require_tool("promtool");
     let amtool = require_tool("amtool");
-    let temp = tempfile::tempdir().unwrap();
-    let out = temp.path().join("out");
-    let output = run(&["build", HOSTILE, "-o", out.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let built = Build::of(&[HOSTILE]).ok();
+    let out = built.path();
 
     // Prometheus: promtool reads the rules and passes the generated tests, and the label and
     // the user's selectors read back exactly.
@@ -228,7 +224,7 @@ fn hostile_text_comes_out_escaped_in_every_output() {
     assert!(recording > 0 && user_selectors > 0);
 
     // Alertmanager: amtool accepts the configuration.
-    run_tool_ok(&amtool, &["check-config", "alertmanager/hostile.yml"], &out);
+    run_tool_ok(&amtool, &["check-config", "alertmanager/hostile.yml"], out);
 
     // Sentry and UptimeRobot: valid JSON holding the text as written.
     let sentry: Value =
@@ -276,21 +272,18 @@ fn hostile_text_comes_out_escaped_in_every_output() {
 /// `build_source`, the fuzzing entry point, produces what `build` writes.
 #[test]
 fn the_in_memory_pipeline_matches_build() {
-    let temp = tempfile::tempdir().unwrap();
     for spec in [
         "specs/nexus.yaml",
         "examples/escalation-matrix.yaml",
         HOSTILE,
     ] {
-        let out = temp.path().join(spec.replace('/', "_"));
-        let output = run(&["build", spec, "-o", out.to_str().unwrap()]);
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let built = Build::of(&[spec]).ok();
         let bytes = std::fs::read(root().join(spec)).unwrap();
         let (report, files) = slofile::build_source(spec, bytes, &LoadOptions::default());
         assert_eq!(report.error_count(), 0);
         assert!(!files.is_empty());
         for file in &files {
-            let written = std::fs::read_to_string(out.join(&file.path)).unwrap();
+            let written = built.read(&file.path);
             assert!(written == file.contents, "{spec}: {} differs", file.path);
         }
     }
@@ -657,23 +650,20 @@ fn the_random_base_spec_is_valid() {
 /// as it was, with no temporary file behind.
 #[test]
 fn a_backend_error_after_files_were_staged_leaves_the_previous_output() {
-    let temp = tempfile::tempdir().unwrap();
-    let out = temp.path().join("out");
-    let ok = run(&["build", "specs", "-o", out.to_str().unwrap()]);
-    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
-    let before = snapshot_dir(&out);
+    let ok = Build::of(&["specs"]).ok();
+    let out = ok.path();
+    let before = snapshot_dir(out);
     assert!(before.len() > 5, "{before:?}");
 
-    let output = run(&[
-        "build",
+    let built = Build::of(&[
         "specs",
         "examples",
         "tests/fixtures/prometheus/invalid/shapes.yaml",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    let text = stderr(&output);
-    assert_eq!(output.status.code(), Some(1), "{text}");
+    ])
+    .format("human")
+    .out(out)
+    .expect(1);
+    let text = built.stderr();
     assert!(text.contains("slofile::promql_shape"), "{text}");
-    assert_eq!(snapshot_dir(&out), before);
+    assert_eq!(snapshot_dir(out), before);
 }

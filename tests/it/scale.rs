@@ -3,7 +3,7 @@
 //! for speed that alters one byte of the output fails here. A change that means to alter the
 //! output updates the snapshot and says why.
 
-use crate::common::slofile;
+use crate::common::build::Build;
 use crate::spec_tree::{Format, generate};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -34,17 +34,8 @@ fn built_tree(format: Format) -> String {
     let dir = tempfile::tempdir().unwrap();
     generate(&dir.path().join("specs"), 1000, 100, format).unwrap();
     // Relative paths: the documents and dashboards name their source file.
-    let output = slofile()
-        .current_dir(dir.path())
-        .args(["build", "specs", "-o", "out"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "build failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    manifest(&dir.path().join("out"))
+    let built = Build::of(&["specs"]).cwd(dir.path()).ok();
+    manifest(built.path())
 }
 
 #[test]

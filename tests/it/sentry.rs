@@ -1,60 +1,25 @@
 //! The Sentry backend: goldens of `sentry/<service>.json` for both APIs, validation of every body
 //! against Sentry's request schemas, the window diagnostics, and the spec checks it relies on.
 
+use crate::common::build::{Build, Built};
 use crate::common::{root, run, shipped_specs};
 use serde_json::Value;
-use std::path::Path;
 
 const NEXUS: &str = "specs/nexus.yaml";
 const DEALIX: &str = "specs/dealix.yaml";
 const FEATURES: &str = "tests/fixtures/monitors/features.yaml";
 
-/// Runs `build` into a fresh directory; returns the directory and the Sentry backend's
-/// diagnostics, one per line (other backends' diagnostics are theirs to test).
-fn build(inputs: &[&str], extra: &[&str]) -> (tempfile::TempDir, String) {
-    let out = tempfile::tempdir().unwrap();
-    let out_path = out.path().to_str().unwrap().to_owned();
-    let mut args = vec!["build"];
-    args.extend_from_slice(inputs);
-    args.extend_from_slice(&["-o", &out_path, "--format", "json"]);
-    args.extend_from_slice(extra);
-    let output = run(&args);
-    // JSON Lines on stdout, then the summary on stderr.
-    let stderr = [
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr),
-    ]
-    .concat();
-    assert!(
-        output.status.success(),
-        "build {inputs:?} {extra:?} failed:\n{stderr}"
-    );
-    let mut sentry = String::new();
-    for line in stderr.lines().filter(|line| line.starts_with('{')) {
-        let diagnostic: Value = serde_json::from_str(line).unwrap();
-        let code = diagnostic["code"].as_str().unwrap();
-        if code.starts_with("slofile::sentry_") {
-            sentry.push_str(&format!(
-                "{}:{}:{} {} {code}: {}\n  help: {}\n",
-                diagnostic["file"].as_str().unwrap(),
-                diagnostic["line"],
-                diagnostic["column"],
-                diagnostic["severity"].as_str().unwrap(),
-                diagnostic["message"].as_str().unwrap(),
-                diagnostic["help"].as_str().unwrap(),
-            ));
-        }
-    }
-    (out, sentry)
-}
-
-fn read(dir: &Path, path: &str) -> String {
-    std::fs::read_to_string(dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+/// The Sentry backend's diagnostics of a build, one per line with its help (other backends'
+/// diagnostics are theirs to test).
+fn sentry_diagnostics(built: &Built) -> String {
+    built.diagnostic_lines(|code| code.starts_with("slofile::sentry_"), true)
 }
 
 fn sentry_file(input: &str, service: &str, extra: &[&str]) -> String {
-    let (out, _) = build(&[input], extra);
-    read(out.path(), &format!("sentry/{service}.json"))
+    Build::of(&[input])
+        .flags(extra)
+        .ok()
+        .read(&format!("sentry/{service}.json"))
 }
 
 #[test]
@@ -138,16 +103,19 @@ fn every_feature_current_api() {
 
 #[test]
 fn every_feature_legacy_api() {
-    let (out, diagnostics) = build(&[FEATURES], &["--sentry-api", "legacy"]);
-    insta::assert_snapshot!("features_legacy", read(out.path(), "sentry/acme-shop.json"));
+    let out = Build::of(&[FEATURES])
+        .flags(&["--sentry-api", "legacy"])
+        .ok();
+    insta::assert_snapshot!("features_legacy", out.read("sentry/acme-shop.json"));
     // The uptime monitor and the issue-owner channel have no legacy form: both are reported.
-    insta::assert_snapshot!("features_legacy_diagnostics", diagnostics);
+    insta::assert_snapshot!("features_legacy_diagnostics", sentry_diagnostics(&out));
 }
 
 #[test]
 fn failure_queries_sentry_cannot_measure_exactly_are_warned_about() {
-    let (out, diagnostics) = build(&[FEATURES], &[]);
-    let file: Value = serde_json::from_str(&read(out.path(), "sentry/acme-shop.json")).unwrap();
+    let out = Build::of(&[FEATURES]).ok();
+    let diagnostics = sentry_diagnostics(&out);
+    let file: Value = serde_json::from_str(&out.read("sentry/acme-shop.json")).unwrap();
     let search = file["monitors"]
         .as_array()
         .unwrap()
@@ -178,8 +146,11 @@ fn failure_queries_sentry_cannot_measure_exactly_are_warned_about() {
     assert!(warned[0].contains(" warning "), "{diagnostics}");
     // The legacy API has failure_rate() only: every failure-rate SLO is warned about, and the
     // exclusion stays on the transactions' field.
-    let (out, diagnostics) = build(&[FEATURES], &["--sentry-api", "legacy"]);
-    let legacy = read(out.path(), "sentry/acme-shop.json");
+    let out = Build::of(&[FEATURES])
+        .flags(&["--sentry-api", "legacy"])
+        .ok();
+    let diagnostics = sentry_diagnostics(&out);
+    let legacy = out.read("sentry/acme-shop.json");
     assert!(legacy.contains("!http.status_code:429"), "{legacy}");
     assert_eq!(
         diagnostics
@@ -193,29 +164,25 @@ fn failure_queries_sentry_cannot_measure_exactly_are_warned_about() {
 
 #[test]
 fn approximated_windows_are_reported() {
-    let (_, diagnostics) = build(&[NEXUS], &[]);
-    insta::assert_snapshot!("nexus_window_diagnostics", diagnostics);
+    let out = Build::of(&[NEXUS]).ok();
+    insta::assert_snapshot!("nexus_window_diagnostics", sentry_diagnostics(&out));
 }
 
 #[test]
 fn services_without_sentry_slis_get_no_file() {
-    let (out, _) = build(&[DEALIX], &[]);
+    let out = Build::of(&[DEALIX]).ok();
     assert!(!out.path().join("sentry").exists());
-    let (out, _) = build(&[NEXUS, DEALIX], &[]);
+    let out = Build::of(&[NEXUS, DEALIX]).ok();
     assert!(out.path().join("sentry/nexus.json").is_file());
     assert!(!out.path().join("sentry/dealix.json").exists());
 }
 
 #[test]
 fn output_does_not_depend_on_input_order() {
-    let (first, _) = build(&[NEXUS, FEATURES], &[]);
-    let (second, _) = build(&[FEATURES, NEXUS], &[]);
+    let first = Build::of(&[NEXUS, FEATURES]).ok();
+    let second = Build::of(&[FEATURES, NEXUS]).ok();
     for file in ["sentry/nexus.json", "sentry/acme-shop.json"] {
-        assert_eq!(
-            read(first.path(), file),
-            read(second.path(), file),
-            "{file}"
-        );
+        assert_eq!(first.read(file), second.read(file), "{file}");
     }
 }
 
@@ -295,18 +262,14 @@ fn errors(validator: &jsonschema::Validator, body: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Every Sentry file that building `inputs` writes.
-fn sentry_files(inputs: &[&str], extra: &[&str]) -> Vec<(String, Value)> {
-    let (out, _) = build(inputs, extra);
-    let Ok(entries) = std::fs::read_dir(out.path().join("sentry")) else {
-        return Vec::new();
-    };
-    entries
-        .map(|entry| {
-            let path = entry.unwrap().path();
-            let text = std::fs::read_to_string(&path).unwrap();
+/// Every Sentry file that `built` wrote, parsed.
+fn sentry_files(built: &Built) -> Vec<(String, Value)> {
+    built
+        .files("sentry")
+        .into_iter()
+        .map(|(name, text)| {
             (
-                path.display().to_string(),
+                format!("sentry/{name}"),
                 serde_json::from_str(&text).unwrap(),
             )
         })
@@ -323,10 +286,8 @@ fn inputs() -> Vec<String> {
 fn current_bodies_validate_against_the_request_schemas() {
     let detector = request_schema("detector-create.request.json");
     let workflow = request_schema("workflow-create.request.json");
-    let inputs = inputs();
-    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
     let mut checked = 0;
-    for (file, document) in sentry_files(&inputs, &[]) {
+    for (file, document) in sentry_files(&Build::of(&inputs()).ok()) {
         for monitor in document["monitors"].as_array().unwrap() {
             let body = snake_case(&monitor["body"]);
             assert_eq!(
@@ -355,10 +316,9 @@ fn current_bodies_validate_against_the_request_schemas() {
 fn legacy_bodies_validate_against_the_alert_rule_schema() {
     // This schema is written in the wire format's camelCase already.
     let rule = request_schema("metric-alert-rule-create.request.json");
-    let inputs = inputs();
-    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let built = Build::of(&inputs()).flags(&["--sentry-api", "legacy"]).ok();
     let mut checked = 0;
-    for (file, document) in sentry_files(&inputs, &["--sentry-api", "legacy"]) {
+    for (file, document) in sentry_files(&built) {
         for entry in document["alertRules"].as_array().unwrap() {
             assert_eq!(
                 errors(&rule, &entry["body"]),

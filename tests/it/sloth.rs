@@ -1,6 +1,7 @@
 //! Sloth inputs: every example of Sloth's repository builds or says why not, our burn thresholds
 //! equal those in Sloth's own generated rules, and slofile agrees with Sloth's validation tests.
 
+use crate::common::build::{Build, Built};
 use crate::common::{root, run};
 use slofile::LoadOptions;
 use slofile::compile::Plan;
@@ -98,18 +99,7 @@ fn every_example_builds_or_says_why() {
         let path = corpus().join("examples").join(file);
         match outcome {
             Outcome::Builds => {
-                let out = tempfile::tempdir().unwrap();
-                let output = run(&[
-                    "build",
-                    path.to_str().unwrap(),
-                    "-o",
-                    out.path().to_str().unwrap(),
-                ]);
-                assert!(
-                    output.status.success(),
-                    "{file} builds: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                );
+                Build::of_paths(&[&path]).ok();
             }
             Outcome::Plugin => {
                 let (code, errors) = validate(&[&path], &[]);
@@ -250,9 +240,9 @@ fn emitted_thresholds_equal_sloths_for_every_example() {
             continue;
         }
         let example = corpus().join("examples").join(file);
-        let out = crate::interop::build_dir(&[example.to_str().unwrap()]);
+        let out = Build::of_paths(&[&example]).ok();
         let mut emitted = Vec::new();
-        for (name, text) in crate::common::prometheus_files(out.path()) {
+        for (name, text) in out.files("prometheus") {
             if !name.ends_with(".rules.yml") {
                 continue;
             }
@@ -297,8 +287,8 @@ fn promtool_checks_everything_built_from_sloth() {
     inputs.push(root().join("tests/fixtures/sloth/checkout.yaml"));
     let (mut rule_files, mut test_files) = (0, 0);
     for input in &inputs {
-        let out = crate::interop::build_dir(&[input.to_str().unwrap()]);
-        let result = crate::interop::promtool_everything(out.path(), &input.display().to_string());
+        let out = Build::of_paths(&[input]).ok();
+        let result = crate::interop::promtool_everything(&out, &input.display().to_string());
         assert!(result.rule_files > 0, "{}: no rules", input.display());
         rule_files += result.rule_files;
         test_files += result.test_files;
@@ -563,17 +553,19 @@ fn explain_sloth_inputs() {
 fn golden_build_of_sloth_inputs() {
     insta::assert_snapshot!(
         "build_checkout",
-        crate::interop::build_golden(&["tests/fixtures/sloth/checkout.yaml"])
+        crate::interop::golden(&Build::of(&["tests/fixtures/sloth/checkout.yaml"]).ok())
     );
     insta::assert_snapshot!(
         "build_getting_started",
-        crate::interop::build_golden(&["tests/fixtures/corpus/sloth/examples/getting-started.yml"])
+        crate::interop::golden(
+            &Build::of(&["tests/fixtures/corpus/sloth/examples/getting-started.yml"]).ok()
+        )
     );
     insta::assert_snapshot!(
         "build_openslo_getting_started",
-        crate::interop::build_golden(&[
-            "tests/fixtures/corpus/sloth/examples/openslo-getting-started.yml"
-        ])
+        crate::interop::golden(
+            &Build::of(&["tests/fixtures/corpus/sloth/examples/openslo-getting-started.yml"]).ok()
+        )
     );
 }
 
@@ -728,8 +720,9 @@ fn recorded_error_ratios_and_objectives_equal_sloths() {
         let what = input.display().to_string();
         let generated = std::fs::read_to_string(generated).unwrap();
         let plan = plan_with_period(std::slice::from_ref(input), "30d");
-        let out = crate::interop::build_dir(&[input.to_str().unwrap()]);
-        let ours: String = crate::common::prometheus_files(out.path())
+        let out = Build::of_paths(&[input]).ok();
+        let ours: String = out
+            .files("prometheus")
             .into_iter()
             .filter(|(name, _)| name.ends_with(".rules.yml"))
             .map(|(_, text)| text + "\n---\n")
@@ -773,22 +766,6 @@ fn recorded_error_ratios_and_objectives_equal_sloths() {
 
 // `build --compat sloth`: Sloth-shaped rules, compared with Sloth's own generated rules.
 
-/// Builds `inputs` with `args` and returns the output directory.
-fn build_with(inputs: &[&Path], args: &[&str]) -> tempfile::TempDir {
-    let out = tempfile::tempdir().unwrap();
-    let mut all: Vec<&str> = vec!["build"];
-    all.extend(inputs.iter().map(|p| p.to_str().unwrap()));
-    all.extend(["-o", out.path().to_str().unwrap()]);
-    all.extend(args);
-    let output = run(&all);
-    assert!(
-        output.status.success(),
-        "{inputs:?} {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    out
-}
-
 /// The rule groups of every YAML document of `text`: a rule file's, or a `PrometheusRule`'s.
 fn rule_groups(text: &str) -> Vec<serde_json::Value> {
     let documents: Vec<serde_json::Value> = serde_saphyr::from_multiple(text).unwrap();
@@ -806,9 +783,10 @@ fn rule_groups(text: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// The groups of the `--compat sloth` rule files in `out`.
-fn compat_groups(out: &Path) -> Vec<serde_json::Value> {
-    crate::common::prometheus_files(out)
+/// The groups of the `--compat sloth` rule files of a build.
+fn compat_groups(built: &Built) -> Vec<serde_json::Value> {
+    built
+        .files("prometheus")
         .into_iter()
         .filter(|(name, _)| name.ends_with(".rules.yml"))
         .flat_map(|(_, text)| rule_groups(&text))
@@ -860,16 +838,17 @@ fn sloth_spec_examples() -> Vec<(&'static str, PathBuf, PathBuf)> {
 /// event rates that weigh compliance by traffic, and records only the windows an alert uses.
 /// Returns how many of Sloth's rules were compared.
 fn compare_with_sloths(what: &str, inputs: &[&Path], args: &[&str], generated: &str) -> usize {
-    let mut all_args = vec!["--compat", "sloth"];
-    all_args.extend(args);
-    let out = build_with(inputs, &all_args);
+    let out = Build::of_paths(inputs)
+        .flags(&["--compat", "sloth"])
+        .flags(args)
+        .ok();
     assert!(
-        !crate::common::prometheus_files(out.path())
+        !out.files("prometheus")
             .keys()
             .any(|name| name.ends_with(".test.yml")),
         "{what}: no promtool test file with --compat sloth"
     );
-    let ours = compat_groups(out.path());
+    let ours = compat_groups(&out);
     // Sloth's test outputs are Go templates: of its version, and with Prometheus's template
     // braces quoted.
     let generated = generated
@@ -994,10 +973,8 @@ fn promtool_tests_written_for_sloths_rules_pass_on_ours() {
 
         // A relative path: the snapshot holds it.
         let spec = format!("tests/fixtures/sloth-compat/{example}.yml");
-        let out = build_with(&[Path::new(&spec)], &["--compat", "sloth"]);
-        let ours =
-            std::fs::read_to_string(out.path().join(format!("prometheus/{service}.rules.yml")))
-                .unwrap();
+        let out = Build::of(&[&spec]).flags(&["--compat", "sloth"]).ok();
+        let ours = out.read(&format!("prometheus/{service}.rules.yml"));
         promtool_test(&test, &ours);
         if example == "getting-started" {
             insta::assert_snapshot!("compat_getting_started", ours);
@@ -1011,11 +988,10 @@ fn promtool_tests_written_for_sloths_rules_pass_on_ours() {
 #[test]
 fn period_compliance_is_weighted_by_traffic_where_sloths_is_averaged() {
     let test = root().join("tests/fixtures/sloth-compat/traffic-weighted.test.yml");
-    let out = build_with(
-        &[&root().join("tests/fixtures/sloth-compat/getting-started.yml")],
-        &["--compat", "sloth"],
-    );
-    let ours = std::fs::read_to_string(out.path().join("prometheus/myservice.rules.yml")).unwrap();
+    let out = Build::of_paths(&[root().join("tests/fixtures/sloth-compat/getting-started.yml")])
+        .flags(&["--compat", "sloth"])
+        .ok();
+    let ours = out.read("prometheus/myservice.rules.yml");
     promtool_test(&test, &ours);
 
     let promtool = crate::common::require_tool("promtool");
@@ -1042,19 +1018,17 @@ fn period_compliance_is_weighted_by_traffic_where_sloths_is_averaged() {
 #[test]
 fn compat_rules_as_a_prometheus_rule_object() {
     let spec = root().join("tests/fixtures/sloth-compat/getting-started.yml");
-    let plain = build_with(&[&spec], &["--compat", "sloth"]);
-    let operator = build_with(
-        &[&spec],
-        &["--compat", "sloth", "--prometheus-format", "operator"],
-    );
-    let text =
-        std::fs::read_to_string(operator.path().join("prometheus/myservice.rules.yml")).unwrap();
+    let plain = Build::of_paths(&[&spec]).flags(&["--compat", "sloth"]).ok();
+    let operator = Build::of_paths(&[&spec])
+        .flags(&["--compat", "sloth", "--prometheus-format", "operator"])
+        .ok();
+    let text = operator.read("prometheus/myservice.rules.yml");
     let object: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
     assert_eq!(object["apiVersion"], "monitoring.coreos.com/v1");
     assert_eq!(object["kind"], "PrometheusRule");
     assert_eq!(
-        serde_json::Value::Array(compat_groups(operator.path())),
-        serde_json::Value::Array(compat_groups(plain.path()))
+        serde_json::Value::Array(compat_groups(&operator)),
+        serde_json::Value::Array(compat_groups(&plain))
     );
     let rule_file =
         serde_saphyr::to_string(&serde_json::json!({ "groups": object["spec"]["groups"] }))
@@ -1092,8 +1066,10 @@ fn sloth_names_as_people_write_them() {
         ]
     );
 
-    let out = build_with(&[&fixtures.join("names.yml")], &["--compat", "sloth"]);
-    let groups = compat_groups(out.path());
+    let out = Build::of_paths(&[fixtures.join("names.yml")])
+        .flags(&["--compat", "sloth"])
+        .ok();
+    let groups = compat_groups(&out);
     let info: Vec<(String, Vec<(String, String)>)> = groups
         .iter()
         .flat_map(|g| g["rules"].as_array().unwrap().iter().map(rule_key))
@@ -1162,7 +1138,7 @@ fn sloth_names_as_people_write_them() {
             ),
         ]
     );
-    let document = std::fs::read_to_string(out.path().join("docs/example-profile.md")).unwrap();
+    let document = out.read("docs/example-profile.md");
     assert!(
         document.contains("## SLO 1: example_profile_availability"),
         "{document}"
@@ -1191,21 +1167,9 @@ fn sloth_names_as_people_write_them() {
 
     // Under --compat sloth the `events` SLO's compliance is weighted by traffic; only the `raw`
     // one's is averaged over time, and only it gets the note.
-    let out = tempfile::tempdir().unwrap();
-    let output = run(&[
-        "build",
-        "--format",
-        "json",
-        "--compat",
-        "sloth",
-        fixtures.join("names.yml").to_str().unwrap(),
-        "-o",
-        out.path().to_str().unwrap(),
-    ]);
-    assert!(output.status.success());
-    let averaged: Vec<String> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    let averaged: Vec<String> = out
+        .diagnostics()
+        .into_iter()
         .filter(|d| d["code"] == "slofile::time_weighted_compliance")
         .map(|d| d["message"].as_str().unwrap().to_owned())
         .collect();
@@ -1234,9 +1198,9 @@ fn compat_rules_of_native_specs() {
         Path::new("examples/escalation-matrix.yaml"),
         Path::new("examples/latency-percentiles.yaml"),
     ];
-    let out = build_with(&specs, &["--compat", "sloth"]);
+    let out = Build::of_paths(&specs).flags(&["--compat", "sloth"]).ok();
     let promtool = crate::common::require_tool("promtool");
-    let files = crate::common::prometheus_files(out.path());
+    let files = out.files("prometheus");
     assert_eq!(
         files.keys().collect::<Vec<_>>(),
         ["example-escalation.rules.yml", "example-latency.rules.yml"]
@@ -1248,7 +1212,7 @@ fn compat_rules_of_native_specs() {
             &out.path().join("prometheus"),
         );
     }
-    let groups = compat_groups(out.path());
+    let groups = compat_groups(&out);
     let alerts: Vec<&serde_json::Value> = groups
         .iter()
         .flat_map(|g| g["rules"].as_array().unwrap().iter())
@@ -1320,15 +1284,10 @@ fn compat_rules_of_native_specs() {
 #[test]
 fn compat_rules_of_every_shipped_spec_pass_promtool_check() {
     let specs = crate::common::shipped_specs();
-    let specs: Vec<&Path> = specs.iter().map(PathBuf::as_path).collect();
-    let out = build_with(&specs, &["--compat", "sloth"]);
-    let mut args: Vec<&str> = vec!["build", "--format", "json", "--compat", "sloth"];
-    args.extend(specs.iter().map(|p| p.to_str().unwrap()));
-    let json_out = tempfile::tempdir().unwrap();
-    args.extend(["-o", json_out.path().to_str().unwrap()]);
-    let codes: Vec<String> = String::from_utf8_lossy(&run(&args).stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    let out = Build::of_paths(&specs).flags(&["--compat", "sloth"]).ok();
+    let codes: Vec<String> = out
+        .diagnostics()
+        .into_iter()
         .filter(|d| d["severity"] == "warning")
         .map(|d| d["code"].as_str().unwrap().to_owned())
         .collect();
@@ -1338,7 +1297,7 @@ fn compat_rules_of_every_shipped_spec_pass_promtool_check() {
     ] {
         assert!(codes.iter().any(|c| c == code), "{code}: {codes:?}");
     }
-    let files = crate::common::prometheus_files(out.path());
+    let files = out.files("prometheus");
     assert!(files.len() >= 10, "{:?}", files.keys());
     let promtool = crate::common::require_tool("promtool");
     let mut args = vec!["check", "rules"];

@@ -1,6 +1,7 @@
 //! The spec language end to end: the checked-in schema, the shipped specs, `explain`, and the
 //! rendered diagnostics of a corpus of invalid specs (one kind of mistake each).
 
+use crate::common::build::Build;
 use crate::common::{root, run};
 use std::path::Path;
 
@@ -174,14 +175,9 @@ fn unknown_flag_is_a_usage_error() {
 fn nothing_is_written_for_invalid_input() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let output = run(&[
-        "build",
-        "specs",
-        "tests/invalid/objective-100-percent.yaml",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(1));
+    Build::of(&["specs", "tests/invalid/objective-100-percent.yaml"])
+        .out(&out)
+        .expect(1);
     assert!(!out.exists(), "build wrote output for invalid input");
 }
 
@@ -200,11 +196,8 @@ fn duplicate_services_across_files_are_rejected() {
 
 #[test]
 fn build_runs_the_whole_pipeline_on_shipped_specs() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("generated");
-    let output = run(&["build", "specs", "examples", "-o", out.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(out.join(".slofile-manifest").is_file());
+    let built = Build::of(&["specs", "examples"]).ok();
+    assert!(built.path().join(".slofile-manifest").is_file());
 }
 
 #[test]

@@ -2,34 +2,13 @@
 //! providers' resource schemas (`tests/fixtures/terraform/`, see its SOURCE), references that
 //! resolve within the file, the same monitors as the JSON bodies, and goldens.
 
-use crate::common::{root, run};
+use crate::common::build::Build;
+use crate::common::root;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
-use std::path::Path;
 
 const SPECS: &str = "specs";
 const FEATURES: &str = "tests/fixtures/monitors/features.yaml";
-
-fn build(inputs: &[&str], extra: &[&str]) -> tempfile::TempDir {
-    let out = tempfile::tempdir().unwrap();
-    let out_path = out.path().to_str().unwrap().to_owned();
-    let mut args = vec!["build"];
-    args.extend_from_slice(inputs);
-    args.extend_from_slice(&["-o", &out_path, "--format", "plain"]);
-    args.extend_from_slice(extra);
-    let output = run(&args);
-    assert!(
-        output.status.success(),
-        "build {inputs:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    out
-}
-
-fn read(out: &Path, path: &str) -> String {
-    let path = out.join(path);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 /// The transcribed schema of a resource type.
 fn schema(kind: &str) -> Value {
@@ -230,7 +209,7 @@ fn resource_names(file: &Value, kind: &str) -> Vec<String> {
 
 #[test]
 fn seed_outputs_match_the_provider_schemas() {
-    let out = build(&[SPECS], &[]);
+    let out = Build::of(&[SPECS]).format("plain").ok();
     let mut files: Vec<String> = std::fs::read_dir(out.path().join("terraform"))
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
@@ -239,7 +218,7 @@ fn seed_outputs_match_the_provider_schemas() {
     // Dealix has an UptimeRobot probe and NEXUS Sentry monitors: both get a file.
     assert_eq!(files, ["dealix.tf.json", "nexus.tf.json"]);
     for service in ["dealix", "nexus"] {
-        let text = read(out.path(), &format!("terraform/{service}.tf.json"));
+        let text = out.read(&format!("terraform/{service}.tf.json"));
         assert_valid(&text);
         insta::assert_snapshot!(service, text);
     }
@@ -247,8 +226,8 @@ fn seed_outputs_match_the_provider_schemas() {
 
 #[test]
 fn alerts_reference_the_monitors_of_their_slo() {
-    let out = build(&[SPECS], &[]);
-    let file: Value = serde_json::from_str(&read(out.path(), "terraform/nexus.tf.json")).unwrap();
+    let out = Build::of(&[SPECS]).format("plain").ok();
+    let file: Value = serde_json::from_str(&out.read("terraform/nexus.tf.json")).unwrap();
     let monitors = resource_names(&file, "sentry_metric_monitor");
     assert!(!monitors.is_empty());
     let alert = &file["resource"]["sentry_alert"]["login-availability"];
@@ -280,10 +259,9 @@ fn alerts_reference_the_monitors_of_their_slo() {
 /// One planning step, two renderings: the Terraform resources are the JSON bodies' monitors.
 #[test]
 fn resources_render_the_same_monitors_as_the_json_bodies() {
-    let out = build(&[FEATURES], &[]);
-    let terraform: Value =
-        serde_json::from_str(&read(out.path(), "terraform/acme-shop.tf.json")).unwrap();
-    let sentry: Value = serde_json::from_str(&read(out.path(), "sentry/acme-shop.json")).unwrap();
+    let out = Build::of(&[FEATURES]).format("plain").ok();
+    let terraform: Value = serde_json::from_str(&out.read("terraform/acme-shop.tf.json")).unwrap();
+    let sentry: Value = serde_json::from_str(&out.read("sentry/acme-shop.json")).unwrap();
     let mut from_bodies: Vec<(String, Value)> = sentry["monitors"]
         .as_array()
         .unwrap()
@@ -340,8 +318,7 @@ fn resources_render_the_same_monitors_as_the_json_bodies() {
             }
         }
     }
-    let uptimerobot: Value =
-        serde_json::from_str(&read(out.path(), "uptimerobot/acme-shop.json")).unwrap();
+    let uptimerobot: Value = serde_json::from_str(&out.read("uptimerobot/acme-shop.json")).unwrap();
     let probe = &uptimerobot["monitors"][0];
     let resources = terraform["resource"]["uptimerobot_monitor"]
         .as_object()
@@ -361,14 +338,13 @@ fn resources_render_the_same_monitors_as_the_json_bodies() {
         contact.as_str().unwrap(),
         probe["assignedAlertContacts"][0]["alertContactId"].to_string()
     );
-    assert_valid(&read(out.path(), "terraform/acme-shop.tf.json"));
+    assert_valid(&out.read("terraform/acme-shop.tf.json"));
 }
 
 #[test]
 fn uptime_monitors_get_an_environment() {
-    let out = build(&[FEATURES], &[]);
-    let file: Value =
-        serde_json::from_str(&read(out.path(), "terraform/acme-shop.tf.json")).unwrap();
+    let out = Build::of(&[FEATURES]).format("plain").ok();
+    let file: Value = serde_json::from_str(&out.read("terraform/acme-shop.tf.json")).unwrap();
     let uptime = file["resource"]["sentry_uptime_monitor"]
         .as_object()
         .unwrap();
@@ -380,13 +356,16 @@ fn uptime_monitors_get_an_environment() {
 
 #[test]
 fn legacy_api_writes_metric_alerts() {
-    let out = build(&[FEATURES], &["--sentry-api", "legacy"]);
-    let text = read(out.path(), "terraform/acme-shop.tf.json");
+    let out = Build::of(&[FEATURES])
+        .flags(&["--sentry-api", "legacy"])
+        .format("plain")
+        .ok();
+    let text = out.read("terraform/acme-shop.tf.json");
     assert_valid(&text);
     let file: Value = serde_json::from_str(&text).unwrap();
     let kinds: Vec<&String> = file["resource"].as_object().unwrap().keys().collect();
     assert_eq!(kinds, ["sentry_metric_alert", "uptimerobot_monitor"]);
-    let legacy: Value = serde_json::from_str(&read(out.path(), "sentry/acme-shop.json")).unwrap();
+    let legacy: Value = serde_json::from_str(&out.read("sentry/acme-shop.json")).unwrap();
     let rules = legacy["alertRules"].as_array().unwrap();
     let alerts = file["resource"]["sentry_metric_alert"].as_object().unwrap();
     assert!(!alerts.is_empty() && alerts.len() <= rules.len());
@@ -404,7 +383,7 @@ fn legacy_api_writes_metric_alerts() {
 
 #[test]
 fn files_hold_no_credentials() {
-    let out = build(&[SPECS, FEATURES], &[]);
+    let out = Build::of(&[SPECS, FEATURES]).format("plain").ok();
     for entry in std::fs::read_dir(out.path().join("terraform")).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         let file: Value = serde_json::from_str(&text).unwrap();
@@ -545,22 +524,12 @@ const OWNERS_ONLY: &str = "tests/fixtures/monitors/issue-owners-only.yaml";
 
 #[test]
 fn legacy_rules_nobody_hears_are_left_out_with_one_warning() {
-    let out = tempfile::tempdir().unwrap();
-    let output = run(&[
-        "build",
-        OWNERS_ONLY,
-        "-o",
-        out.path().to_str().unwrap(),
-        "--format",
-        "json",
-        "--sentry-api",
-        "legacy",
-    ]);
-    assert!(output.status.success());
-    // JSON Lines go to standard output.
-    let notes: Vec<Value> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+    let out = Build::of(&[OWNERS_ONLY])
+        .flags(&["--sentry-api", "legacy"])
+        .ok();
+    let notes: Vec<Value> = out
+        .diagnostics()
+        .into_iter()
         .filter(|note| {
             note["message"]
                 .as_str()
@@ -580,8 +549,8 @@ fn legacy_rules_nobody_hears_are_left_out_with_one_warning() {
 
 #[test]
 fn the_current_api_notifies_issue_owners() {
-    let out = build(&[OWNERS_ONLY], &[]);
-    let text = read(out.path(), "terraform/owners-only.tf.json");
+    let out = Build::of(&[OWNERS_ONLY]).format("plain").ok();
+    let text = out.read("terraform/owners-only.tf.json");
     assert_valid(&text);
     let file: Value = serde_json::from_str(&text).unwrap();
     let action = &file["resource"]["sentry_alert"]["login"]["action_filters"][0]["actions"][0];
@@ -593,22 +562,23 @@ fn the_current_api_notifies_issue_owners() {
 
 #[test]
 fn output_does_not_depend_on_input_order() {
-    let forward = build(&[SPECS, FEATURES], &[]);
-    let backward = build(&[FEATURES, "specs/nexus.yaml", "specs/dealix.yaml"], &[]);
+    let forward = Build::of(&[SPECS, FEATURES]).format("plain").ok();
+    let backward = Build::of(&[FEATURES, "specs/nexus.yaml", "specs/dealix.yaml"])
+        .format("plain")
+        .ok();
     for service in ["acme-shop", "dealix", "nexus"] {
         let path = format!("terraform/{service}.tf.json");
-        assert_eq!(
-            read(forward.path(), &path),
-            read(backward.path(), &path),
-            "{path}"
-        );
+        assert_eq!(forward.read(&path), backward.read(&path), "{path}");
     }
 }
 
 #[test]
 fn every_shipped_spec_gives_files_the_providers_accept() {
     for api in ["current", "legacy"] {
-        let out = build(&[SPECS, "examples", FEATURES], &["--sentry-api", api]);
+        let out = Build::of(&[SPECS, "examples", FEATURES])
+            .flags(&["--sentry-api", api])
+            .format("plain")
+            .ok();
         let mut checked = 0;
         for entry in std::fs::read_dir(out.path().join("terraform")).unwrap() {
             let path = entry.unwrap().path();

@@ -1,5 +1,6 @@
 //! The UptimeRobot backend: goldens of `uptimerobot/<service>.json` and the probe checks.
 
+use crate::common::build::Build;
 use crate::common::run;
 use serde_json::Value;
 
@@ -7,25 +8,11 @@ const DEALIX: &str = "specs/dealix.yaml";
 const NEXUS: &str = "specs/nexus.yaml";
 const FEATURES: &str = "tests/fixtures/monitors/features.yaml";
 
-fn build(inputs: &[&str]) -> tempfile::TempDir {
-    let out = tempfile::tempdir().unwrap();
-    let out_path = out.path().to_str().unwrap().to_owned();
-    let mut args = vec!["build"];
-    args.extend_from_slice(inputs);
-    args.extend_from_slice(&["-o", &out_path, "--format", "plain"]);
-    let output = run(&args);
-    assert!(
-        output.status.success(),
-        "build {inputs:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    out
-}
-
 fn uptimerobot_file(input: &str, service: &str) -> String {
-    let out = build(&[input]);
-    let path = out.path().join(format!("uptimerobot/{service}.json"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    Build::of(&[input])
+        .format("plain")
+        .ok()
+        .read(&format!("uptimerobot/{service}.json"))
 }
 
 #[test]
@@ -76,10 +63,10 @@ fn keyword_monitors_match_case_insensitively_by_default() {
 
 #[test]
 fn services_without_uptimerobot_probes_get_no_file() {
-    let out = build(&[NEXUS, DEALIX]);
+    let out = Build::of(&[NEXUS, DEALIX]).format("plain").ok();
     assert!(out.path().join("uptimerobot/dealix.json").is_file());
     assert!(!out.path().join("uptimerobot/nexus.json").exists());
-    let out = build(&[NEXUS]);
+    let out = Build::of(&[NEXUS]).format("plain").ok();
     assert!(!out.path().join("uptimerobot").exists());
 }
 

@@ -5,20 +5,24 @@
 //! let built = Build::of(&["specs"]).flags(&["--sentry-api", "legacy"]).ok();
 //! let text = built.read("sentry/nexus.json");
 //! ```
+//!
+//! A build writes into a fresh temporary directory unless [`Build::out`] names one: a directory
+//! kept between builds, or one whose absence after a failed build is the point.
 
-use super::{run, slofile};
+use super::{root, run, slofile};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-/// A `slofile build` to run, into a fresh temporary directory.
+/// A `slofile build` to run, into a fresh temporary directory unless [`Build::out`] names one.
 #[must_use]
 pub struct Build {
     inputs: Vec<String>,
     flags: Vec<String>,
     format: &'static str,
     cwd: Option<PathBuf>,
+    out: Option<PathBuf>,
 }
 
 impl Build {
@@ -29,6 +33,7 @@ impl Build {
             flags: Vec::new(),
             format: "json",
             cwd: None,
+            out: None,
         }
     }
 
@@ -56,6 +61,13 @@ impl Build {
     /// Runs in `cwd` instead of the repository root.
     pub fn cwd(mut self, cwd: &Path) -> Build {
         self.cwd = Some(cwd.to_path_buf());
+        self
+    }
+
+    /// Writes into `out` (relative to the working directory) instead of a fresh temporary
+    /// directory; the caller owns it, and the build may leave it absent.
+    pub fn out(mut self, out: &Path) -> Build {
+        self.out = Some(out.to_path_buf());
         self
     }
 
@@ -92,42 +104,55 @@ impl Build {
         built
     }
 
-    fn run(self) -> Built {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().to_str().unwrap().to_owned();
+    fn run(mut self) -> Built {
+        let (out, temp) = if let Some(out) = self.out.take() {
+            (out, None)
+        } else {
+            let temp = tempfile::tempdir().unwrap();
+            (temp.path().to_path_buf(), Some(temp))
+        };
+        let out_arg = out.to_str().expect("UTF-8 path").to_owned();
         let mut args: Vec<&str> = vec!["build"];
         args.extend(self.inputs.iter().map(String::as_str));
-        args.extend(["-o", &out, "--format", self.format]);
+        args.extend(["-o", &out_arg, "--format", self.format]);
         args.extend(self.flags.iter().map(String::as_str));
         let output = match &self.cwd {
             Some(cwd) => slofile().args(&args).current_dir(cwd).output().unwrap(),
             None => run(&args),
         };
-        Built { dir, output }
+        let base = self.cwd.unwrap_or_else(root);
+        Built {
+            out: base.join(out),
+            _temp: temp,
+            output,
+        }
     }
 }
 
 /// What a build wrote and said.
 pub struct Built {
-    pub dir: tempfile::TempDir,
+    /// The output directory, absolute.
+    out: PathBuf,
+    /// The temporary directory it is, when [`Build::out`] named none: removed on drop.
+    _temp: Option<tempfile::TempDir>,
     pub output: Output,
 }
 
 impl Built {
     /// The output directory.
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        &self.out
     }
 
     /// One output file, by its path under the output directory.
     pub fn read(&self, path: &str) -> String {
-        let path = self.dir.path().join(path);
+        let path = self.out.join(path);
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
     /// The files of one output subdirectory, by name; empty when the build wrote none.
     pub fn files(&self, subdirectory: &str) -> BTreeMap<String, String> {
-        let Ok(entries) = std::fs::read_dir(self.dir.path().join(subdirectory)) else {
+        let Ok(entries) = std::fs::read_dir(self.out.join(subdirectory)) else {
             return BTreeMap::new();
         };
         entries
@@ -139,13 +164,19 @@ impl Built {
             .collect()
     }
 
+    /// What the build printed on stdout: the JSON Lines with `--format json`, else nothing.
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    /// What the build printed on stderr: the diagnostics of the other formats, and the summary.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
     /// Everything the build printed: stdout (JSON Lines with `--format json`), then stderr.
     pub fn said(&self) -> String {
-        [
-            String::from_utf8_lossy(&self.output.stdout),
-            String::from_utf8_lossy(&self.output.stderr),
-        ]
-        .concat()
+        self.stdout() + &self.stderr()
     }
 
     /// The diagnostics, from the JSON Lines of `--format json`.

@@ -91,20 +91,6 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-/// The files of `prometheus/` in a build's output directory, by name.
-pub fn prometheus_files(out: &Path) -> BTreeMap<String, String> {
-    let Ok(entries) = std::fs::read_dir(out.join("prometheus")) else {
-        return BTreeMap::new();
-    };
-    entries
-        .map(|entry| {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&path).unwrap())
-        })
-        .collect()
-}
-
 /// Every file under `dir` with its bytes and mtime.
 pub fn snapshot_dir(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
     let mut files = BTreeMap::new();

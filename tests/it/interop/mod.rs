@@ -1,41 +1,25 @@
 //! Helpers shared by the OpenSLO, Sloth and convert tests.
 #![allow(dead_code)]
 
-use crate::common::{prometheus_files, require_tool, run, run_tool_ok};
+use crate::common::build::Built;
+use crate::common::{require_tool, run_tool_ok};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Runs `build` on `inputs` (paths from the repository root) into a fresh directory; the build
-/// must succeed.
-pub fn build_dir(inputs: &[&str]) -> tempfile::TempDir {
-    let out = tempfile::tempdir().unwrap();
-    let mut args = vec!["build"];
-    args.extend(inputs);
-    args.extend(["-o", out.path().to_str().unwrap()]);
-    let output = run(&args);
-    assert!(
-        output.status.success(),
-        "build {inputs:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    out
-}
-
-/// Every file `build` writes for `inputs`, through every backend, as one text: a golden.
-pub fn build_golden(inputs: &[&str]) -> String {
-    let out = build_dir(inputs);
+/// Every file a build wrote, through every backend, as one text: a golden.
+pub fn golden(built: &Built) -> String {
+    let out = built.path();
     let mut files = Vec::new();
-    collect_files(out.path(), out.path(), &mut files);
+    collect_files(out, out, &mut files);
     files.sort();
     if files.is_empty() {
         return "(no files: no backend wrote any)\n".to_owned();
     }
     let mut golden = String::new();
     for file in files {
-        let text = std::fs::read_to_string(out.path().join(&file)).unwrap();
-        golden.push_str(&format!("===== {file}\n{text}"));
+        golden.push_str(&format!("===== {file}\n{}", built.read(&file)));
     }
     golden
 }
@@ -70,11 +54,11 @@ pub struct Promtool {
 
 /// `promtool check rules` on every generated rule file and `promtool test rules` on every
 /// generated test file of a build, each where it was written.
-pub fn promtool_everything(out: &Path, what: &str) -> Promtool {
+pub fn promtool_everything(built: &Built, what: &str) -> Promtool {
     let promtool = require_tool("promtool");
-    let dir = out.join("prometheus");
+    let dir = built.path().join("prometheus");
     let mut result = Promtool::default();
-    for (name, text) in prometheus_files(out) {
+    for (name, text) in built.files("prometheus") {
         let started = Instant::now();
         if name.ends_with(".rules.yml") {
             run_tool_ok(&promtool, &["check", "rules", &name], &dir);
