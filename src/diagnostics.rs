@@ -133,6 +133,7 @@ codes! {
     AlertNotEvaluated => "alert_not_evaluated", "A static alert that no system evaluates; give its SLI a Prometheus measure, or mark it `documentation_only`. With `--compat sloth`, also the static and missing-data alerts Sloth-shaped rules leave out.";
     DefaultPeriod => "default_period", "An OpenSLO v1alpha SLO without `timeWindows`, read with Sloth's default period of 30 days.";
     ForeignObject => "foreign_object", "A Kubernetes object that is no SLO (a ConfigMap, a Route) in a file of manifests; it is skipped.";
+    BudgetPolicy => "budget_policy", "An error-budget policy whose warning does not come before its freeze, or whose recent-burn window is longer than an SLO window that follows it.";
     LatencyUnit => "latency_unit", "A latency threshold in one unit compared with a histogram in another, such as a milliseconds histogram and a threshold in seconds.";
 }
 
@@ -151,6 +152,7 @@ impl Code {
             Code::PromqlSyntax => "does not parse",
             Code::ConflictingFields => "here",
             Code::WindowOrder => "window out of order",
+            Code::BudgetPolicy => "inconsistent policy",
             Code::InvalidUrl => "not an http(s) URL",
             Code::ProbeInterval => "interval too short",
             Code::ProbeTimeout => "timeout out of range",

@@ -91,7 +91,7 @@ pub(super) fn native_service(service: &ServicePlan) -> Document {
         monitoring: meta.monitoring.clone(),
         verify: meta.verify.clone(),
         alert_self_test: meta.alert_self_test.clone(),
-        error_budget_policy: meta.error_budget_policy.clone(),
+        error_budget_policy: meta.error_budget_policy.as_ref().map(native_policy),
         candidates: meta.candidates.clone(),
     };
     Document {
@@ -307,6 +307,7 @@ pub(super) fn native_slo(plan: &SloPlan, policy: &str) -> RawSlo {
             error_rate: k6.error_rate.map(percent_quantity),
             abort_on_fail: k6.abort_on_fail,
         }),
+        error_budget_policy: slo.error_budget_policy.as_ref().map(native_policy),
     }
 }
 
@@ -468,4 +469,22 @@ fn ratio_quantity(ratio: Ratio) -> Quantity {
 
 fn percent_quantity(ratio: Ratio) -> Quantity {
     Quantity::Text(percent_text(ratio))
+}
+
+/// A policy as written: prose alone stays a string; rules keep their prose as `text`.
+fn native_policy(policy: &crate::spec::BudgetPolicy) -> crate::spec::raw::RawBudgetPolicy {
+    use crate::spec::raw::{RawBudgetPolicy, RawBudgetRules, RawBurnLimit};
+    let Some(rules) = &policy.rules else {
+        return RawBudgetPolicy::Text(policy.text.clone().unwrap_or_default());
+    };
+    RawBudgetPolicy::Rules(RawBudgetRules {
+        text: policy.text.clone(),
+        warn_below: rules.warn_below.map(percent_quantity),
+        freeze_below: rules.freeze_below.map(percent_quantity),
+        freeze_if_burned: rules.freeze_if_burned.as_ref().map(|limit| RawBurnLimit {
+            share: percent_quantity(limit.share),
+            within: limit.within.prometheus(),
+        }),
+        exempt: rules.exempt.clone(),
+    })
 }

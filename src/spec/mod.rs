@@ -7,6 +7,7 @@ pub mod gather;
 pub(crate) mod k6;
 pub mod load;
 pub mod openslo;
+pub mod policy;
 pub mod pyrra;
 pub mod raw;
 pub mod schema;
@@ -17,6 +18,7 @@ pub mod yaml_reader;
 
 use crate::diagnostics::Origin;
 use crate::units::{Duration, Ratio};
+pub use policy::{BudgetPolicy, BudgetRules, BurnLimit};
 pub use raw::{
     AlertSignal, Channel, ChannelType, Command, DocumentMeta, GrafanaSettings, KeywordCase,
     MonitoringSystem, ProbeProvider,
@@ -50,7 +52,8 @@ pub struct ServiceMeta {
     pub monitoring: Vec<MonitoringSystem>,
     pub verify: Vec<Command>,
     pub alert_self_test: Vec<Command>,
-    pub error_budget_policy: Option<String>,
+    /// The service's error-budget policy; SLOs follow it unless they give their own.
+    pub error_budget_policy: Option<BudgetPolicy>,
     pub candidates: Vec<String>,
     /// The release gate of the service's k6 test.
     pub k6_gate: Option<K6Gate>,
@@ -112,6 +115,8 @@ pub struct Slo {
     pub notes: Vec<String>,
     /// The k6 thresholds that enforce the SLO.
     pub k6: Option<K6Thresholds>,
+    /// The SLO's own error-budget policy, when it does not follow the service's.
+    pub error_budget_policy: Option<BudgetPolicy>,
     /// What a Sloth spec says that only Sloth-compatible rules use; `None` for other specs.
     pub sloth: Option<Box<SlothSource>>,
 }

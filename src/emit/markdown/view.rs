@@ -408,7 +408,10 @@ pub(super) fn service_view(service: &ServicePlan) -> ServiceView {
             .filter(|p| !p.objectives.is_empty())
             .count(),
         budgets,
-        error_budget_policy: meta.error_budget_policy.clone(),
+        error_budget_policy: meta
+            .error_budget_policy
+            .as_ref()
+            .and_then(|policy| policy.text.clone()),
         charts: charts(service),
         candidates: meta.candidates.clone(),
     }

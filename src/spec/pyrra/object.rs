@@ -128,6 +128,7 @@ pub(super) fn read(w: &mut Walk, pointer: &str, json: &Value) -> Option<PyrraSlo
             tests: Vec::new(),
             notes: Vec::new(),
             k6: None,
+            error_budget_policy: None,
             budget_exhausted: None,
             sloth: None,
         }),

@@ -84,6 +84,7 @@ pub(super) fn read_slo(
             tests: Vec::new(),
             notes: Vec::new(),
             k6: None,
+            error_budget_policy: None,
             sloth: Some(Box::new(SlothSource {
                 name: name.unwrap_or_default().to_owned(),
                 alert_name: alerting.name,

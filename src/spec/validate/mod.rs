@@ -5,6 +5,7 @@
 //! spec gets when it says nothing; the other modules check one concern each.
 
 mod alerts;
+mod budget_policy;
 pub(crate) mod checker;
 pub(crate) mod defaults;
 mod monitors;
@@ -22,7 +23,7 @@ pub use service::check_service;
 
 use super::raw::{Defaults, DocumentMeta, GrafanaSettings, RawService, SentrySettings};
 use super::yaml_reader::Document;
-use super::{Channel, EscalationLevel, K6Gate, Service, ServiceMeta, Slo, Tier};
+use super::{BudgetPolicy, Channel, EscalationLevel, K6Gate, Service, ServiceMeta, Slo, Tier};
 use crate::diagnostics::{Code, Diagnostic, SourceFile};
 use crate::units::Duration;
 use std::collections::BTreeMap;
@@ -79,7 +80,11 @@ pub fn validate(
         check_grafana(&mut c, grafana);
     }
     let sentry = raw.sentry.clone().unwrap_or_default();
+    let service_policy = raw.error_budget_policy.as_ref().and_then(|policy| {
+        budget_policy::check_budget_policy(&mut c, "/error_budget_policy", policy)
+    });
     let context = SloContext {
+        service_policy: service_policy.as_ref(),
         default_window,
         sentry: &sentry,
         channels: &raw.channels,
@@ -103,7 +108,7 @@ pub fn validate(
     let has_errors = c.diagnostics.iter().any(Diagnostic::is_error);
     let service = (!has_errors).then(|| Service {
         slos,
-        meta: service_meta(&c, file, raw, escalation, k6_gate),
+        meta: service_meta(&c, file, raw, escalation, k6_gate, service_policy),
     });
     (service, c.diagnostics)
 }
@@ -180,6 +185,7 @@ fn service_meta(
     raw: RawService,
     escalation: Vec<EscalationLevel>,
     k6_gate: Option<K6Gate>,
+    error_budget_policy: Option<BudgetPolicy>,
 ) -> ServiceMeta {
     ServiceMeta {
         origin: c.origin("/service"),
@@ -201,13 +207,15 @@ fn service_meta(
         monitoring: raw.monitoring,
         verify: raw.verify,
         alert_self_test: raw.alert_self_test,
-        error_budget_policy: raw.error_budget_policy,
+        error_budget_policy,
         candidates: raw.candidates,
         k6_gate,
     }
 }
 
 pub(super) struct SloContext<'a> {
+    /// The service's error-budget policy, which SLOs without their own follow.
+    pub(super) service_policy: Option<&'a BudgetPolicy>,
     pub(super) default_window: Option<Duration>,
     pub(super) sentry: &'a SentrySettings,
     pub(super) channels: &'a [Channel],

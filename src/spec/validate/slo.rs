@@ -2,6 +2,7 @@
 
 use super::SloContext;
 use super::alerts::check_static_alert;
+use super::budget_policy::{check_budget_policy, check_policy_window};
 use super::checker::Checker;
 use super::defaults::builtin_tiers;
 use super::sli::check_sli;
@@ -33,6 +34,13 @@ pub(super) fn check_slo(
     check_single_objective(c, at, raw, &sli, &mut objectives);
     let alerting = check_alerting(c, at, raw, context)?;
     let alerts = check_static_alerts(c, at, raw, &sli, context);
+    let own_policy = raw
+        .error_budget_policy
+        .as_ref()
+        .and_then(|policy| check_budget_policy(c, &format!("{at}/error_budget_policy"), policy));
+    if let (Some(window), Some(policy)) = (window, own_policy.as_ref().or(context.service_policy)) {
+        check_policy_window(c, &raw.id, window, policy);
+    }
     let k6 = raw.k6.as_ref().and_then(|mapping| {
         crate::spec::k6::check_slo_mapping(c, &format!("{at}/k6"), mapping, &sli, &objectives)
     });
@@ -74,6 +82,7 @@ pub(super) fn check_slo(
         tests: raw.tests.clone(),
         notes: raw.notes.clone(),
         k6,
+        error_budget_policy: own_policy,
         sloth: None,
     })
 }

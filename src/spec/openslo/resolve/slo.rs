@@ -106,6 +106,7 @@ impl<'c> Resolver<'c> {
                     tests: Vec::new(),
                     notes: Vec::new(),
                     k6: None,
+                    error_budget_policy: None,
                     sloth: None,
                 });
             }

@@ -13,6 +13,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod policy;
+pub use policy::{RawBudgetPolicy, RawBudgetRules, RawBurnLimit};
+
 /// A number or a string such as `99.5%`, `500ms`, `5s` or `10`.
 #[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(untagged)]
@@ -97,9 +100,11 @@ pub struct RawService {
     /// Commands that prove the alerting path is alive without a real incident.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alert_self_test: Vec<Command>,
-    /// The error-budget policy: what the team does when budget burns. Markdown is allowed.
+    /// The error-budget policy: what the team does when budget burns. Prose (Markdown), or
+    /// rules that `slofile gate` checks before a deploy, with the prose as their `text`. Every
+    /// SLO follows it unless it gives its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_budget_policy: Option<String>,
+    pub error_budget_policy: Option<RawBudgetPolicy>,
     /// Candidate SLOs the team intends to add next.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<String>,
@@ -460,6 +465,9 @@ pub struct RawSlo {
     /// How a k6 test measures this SLO, for the `k6` thresholds that enforce it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub k6: Option<K6Mapping>,
+    /// This SLO's own error-budget policy, instead of the service's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_budget_policy: Option<RawBudgetPolicy>,
 }
 
 /// The SLI, one of the kinds below. Write exactly one key.
