@@ -27,7 +27,8 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// How to print diagnostics (human, plain, json, github); for `status`, how to print the
-    /// report (table, json, markdown).
+    /// report (table, json, markdown); for `gate`, its verdicts (human, plain, json, github,
+    /// markdown).
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
     /// Treat warnings as errors.
@@ -139,6 +140,10 @@ pub enum Command {
     /// rates and firing alerts. Exit 0 when every judged objective is met, 1 when one is
     /// breached, 2 when Prometheus cannot answer.
     Status(crate::status::command::StatusArgs),
+    /// The error-budget policy as a deploy gate: for every SLO whose policy has rules, the
+    /// budget remaining and the budget burned since the last deploy, from a live Prometheus.
+    /// Exit 0 ship (warnings allowed), 1 when a freeze applies, 2 when Prometheus cannot answer.
+    Gate(crate::gate::command::GateArgs),
 }
 
 impl Command {
@@ -242,16 +247,20 @@ fn execute(
     report: &mut Report,
     closing: &mut Option<String>,
 ) -> Result<i32, UsageError> {
-    if matches!(cli.format, FormatArg::Table | FormatArg::Markdown)
-        && !matches!(cli.command, Command::Status(_))
-    {
+    let report_format = match (&cli.command, cli.format) {
+        (Command::Status(_), _) | (Command::Gate(_), FormatArg::Markdown) => true,
+        (_, FormatArg::Table | FormatArg::Markdown) => false,
+        _ => true,
+    };
+    if !report_format {
         return Err(UsageError(Diagnostic::error(
             Code::Io,
-            "--format table and markdown are formats of the `status` report; diagnostics print as human, plain, json or github",
+            "--format table and markdown are formats of the `status` and `gate` reports; diagnostics print as human, plain, json or github",
         )));
     }
     match &cli.command {
         Command::Status(args) => status(cli, args, report),
+        Command::Gate(args) => gate(cli, args, report),
         Command::Schema => {
             print_stdout(&spec::schema::schema_text());
             Ok(EXIT_OK)
@@ -388,6 +397,38 @@ fn build(
         diagnostics::display_path(output)
     ));
     Ok(EXIT_OK)
+}
+
+/// `gate`: compiles, then asks Prometheus. Specs that do not compile exit 2, not 1, which means
+/// a freeze here.
+fn gate(
+    cli: &Cli,
+    args: &crate::gate::command::GateArgs,
+    report: &mut Report,
+) -> Result<i32, UsageError> {
+    use crate::gate::render::GateFormat;
+    let format = match cli.format {
+        FormatArg::Human => GateFormat::Human,
+        FormatArg::Plain => GateFormat::Plain,
+        FormatArg::Json => GateFormat::Json,
+        FormatArg::Github => GateFormat::Github,
+        FormatArg::Markdown => GateFormat::Markdown,
+        FormatArg::Table => {
+            return Err(UsageError(Diagnostic::error(
+                Code::Io,
+                "`gate --format` takes human, plain, json, github or markdown",
+            )));
+        }
+    };
+    let Some(plan) = crate::plan_with(&args.paths, &cli.load_options(), report)? else {
+        return Ok(crate::live::args::EXIT_ERROR);
+    };
+    let color = cli.format == FormatArg::Human
+        && use_color(
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        );
+    Ok(crate::gate::command::run(&plan, args, format, color))
 }
 
 /// `check`: builds in memory, compares with the output directory, and never writes.

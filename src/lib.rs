@@ -13,6 +13,7 @@ pub mod diff;
 pub mod driver;
 pub mod emit;
 pub mod explain;
+pub mod gate;
 pub mod live;
 pub mod parallel;
 pub mod promql;

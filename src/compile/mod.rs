@@ -32,7 +32,7 @@ pub mod sentry;
 pub mod series;
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::spec::{Objective, Service, ServiceMeta, Sli, Slo, StaticAlert, Tier};
+use crate::spec::{BudgetPolicy, Objective, Service, ServiceMeta, Sli, Slo, StaticAlert, Tier};
 use crate::units::{Duration, Overflow, Ratio};
 pub use measure::Measure;
 use std::collections::BTreeMap;
@@ -72,6 +72,8 @@ pub struct SloPlan {
     /// How long a probe waits for an answer: the spec's `timeout`, else
     /// [`DEFAULT_PROBE_TIMEOUT_SECS`]. `None` for SLIs that are not probes.
     pub probe_timeout: Option<Duration>,
+    /// The error-budget policy the SLO follows: its own, else the service's.
+    pub budget_policy: Option<BudgetPolicy>,
 }
 
 impl SloPlan {
@@ -253,7 +255,13 @@ pub fn compile(mut services: Vec<Service>) -> (Plan, Vec<Diagnostic>) {
         let mut slos = Vec::new();
         for (index, mut slo) in service.slos.into_iter().enumerate() {
             link_dashboard(&service.meta, index, &mut slo);
-            slos.push(compile_slo(slo, &mut diagnostics, &mut notes));
+            let policy = slo
+                .error_budget_policy
+                .clone()
+                .or_else(|| service.meta.error_budget_policy.clone());
+            let mut plan = compile_slo(slo, &mut diagnostics, &mut notes);
+            plan.budget_policy = policy;
+            slos.push(plan);
         }
         let mut plan = ServicePlan {
             meta: service.meta,
@@ -382,6 +390,7 @@ fn compile_slo(
         measure,
         evaluators,
         probe_timeout,
+        budget_policy: None,
     }
 }
 

@@ -34,6 +34,13 @@ impl fmt::Debug for Connection {
     }
 }
 
+/// One series of a range query: its labels and `(unix seconds, value)` points in time order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub labels: BTreeMap<String, String>,
+    pub points: Vec<(i64, f64)>,
+}
+
 /// One series of an instant vector.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -104,7 +111,8 @@ const ERROR_TEXT_LIMIT: usize = 200;
 pub struct Client {
     agent: ureq::Agent,
     connection: Connection,
-    endpoint: String,
+    /// The API's base, `<url>/api/v1`.
+    api: String,
 }
 
 impl Client {
@@ -119,11 +127,11 @@ impl Client {
             .user_agent(concat!("slofile/", env!("CARGO_PKG_VERSION")))
             .build()
             .new_agent();
-        let endpoint = format!("{}/api/v1/query", connection.url.trim_end_matches('/'));
+        let api = format!("{}/api/v1", connection.url.trim_end_matches('/'));
         Client {
             agent,
             connection,
-            endpoint,
+            api,
         }
     }
 
@@ -136,16 +144,42 @@ impl Client {
 
     /// Evaluates `expr` at Unix time `at`; the answer must be an instant vector.
     pub fn query(&self, expr: &str, at: i64) -> Result<Vec<Sample>, QueryError> {
-        let mut request = self.agent.post(&self.endpoint);
+        let time = at.to_string();
+        let (code, body) = self.post("query", &[("query", expr), ("time", time.as_str())])?;
+        parse_answer(code, &body).map_err(|cause| self.error(cause))
+    }
+
+    /// Evaluates `expr` at every `step` seconds from `start` to `end` (Unix seconds); the answer
+    /// is a matrix, one [`Series`] per label set.
+    pub fn query_range(
+        &self,
+        expr: &str,
+        start: i64,
+        end: i64,
+        step: i64,
+    ) -> Result<Vec<Series>, QueryError> {
+        let (start, end, step) = (start.to_string(), end.to_string(), step.to_string());
+        let form = [
+            ("query", expr),
+            ("start", start.as_str()),
+            ("end", end.as_str()),
+            ("step", step.as_str()),
+        ];
+        let (code, body) = self.post("query_range", &form)?;
+        parse_range_answer(code, &body).map_err(|cause| self.error(cause))
+    }
+
+    /// Posts `form` to the API's `endpoint` with the connection's headers: the status and body.
+    fn post(&self, endpoint: &str, form: &[(&str, &str)]) -> Result<(u16, String), QueryError> {
+        let mut request = self.agent.post(format!("{}/{endpoint}", self.api));
         if let Some(token) = &self.connection.token {
             request = request.header("Authorization", &format!("Bearer {token}"));
         }
         for (name, value) in &self.connection.headers {
             request = request.header(name.as_str(), value.as_str());
         }
-        let time = at.to_string();
         let mut response = request
-            .send_form([("query", expr), ("time", time.as_str())])
+            .send_form(form.iter().copied())
             .map_err(|error| self.error(self.cause_of(error)))?;
         let code = response.status().as_u16();
         let body = response
@@ -154,7 +188,7 @@ impl Client {
             .limit(BODY_LIMIT)
             .read_to_string()
             .map_err(|error| self.error(self.cause_of(error)))?;
-        parse_answer(code, &body).map_err(|cause| self.error(cause))
+        Ok((code, body))
     }
 
     fn cause_of(&self, error: ureq::Error) -> Cause {
@@ -175,8 +209,26 @@ impl Client {
     }
 }
 
-/// The samples of an answer, or why there are none.
+/// The samples of an instant query's answer, or why there are none.
 pub fn parse_answer(code: u16, body: &str) -> Result<Vec<Sample>, Cause> {
+    let data = answer_data(code, body, "vector")?;
+    let Some(result) = data["result"].as_array() else {
+        return Err(Cause::Malformed("`data.result` is not a list".to_owned()));
+    };
+    result.iter().map(sample).collect()
+}
+
+/// The series of a range query's answer, or why there are none.
+pub fn parse_range_answer(code: u16, body: &str) -> Result<Vec<Series>, Cause> {
+    let data = answer_data(code, body, "matrix")?;
+    let Some(result) = data["result"].as_array() else {
+        return Err(Cause::Malformed("`data.result` is not a list".to_owned()));
+    };
+    result.iter().map(series).collect()
+}
+
+/// The `data` of a successful answer of `result_type`, or why there is none.
+fn answer_data(code: u16, body: &str, result_type: &str) -> Result<serde_json::Value, Cause> {
     let json: Option<serde_json::Value> = serde_json::from_str(body).ok();
     let json = match (code, json) {
         (_, Some(json)) if json["status"] == "error" => {
@@ -197,22 +249,54 @@ pub fn parse_answer(code: u16, body: &str) -> Result<Vec<Sample>, Cause> {
     if json["status"] != "success" {
         return Err(Cause::Malformed("no `status: success`".to_owned()));
     }
-    let data = &json["data"];
-    if data["resultType"] != "vector" {
+    let mut json = json;
+    let data = json["data"].take();
+    if data["resultType"] != result_type {
         return Err(Cause::Malformed(format!(
-            "expected an instant vector, got resultType {}",
+            "expected resultType {result_type}, got {}",
             data["resultType"]
         )));
     }
-    let Some(result) = data["result"].as_array() else {
-        return Err(Cause::Malformed("`data.result` is not a list".to_owned()));
-    };
-    result.iter().map(sample).collect()
+    Ok(data)
+}
+
+fn malformed(what: &str) -> Cause {
+    Cause::Malformed(format!("a series without {what}"))
 }
 
 fn sample(item: &serde_json::Value) -> Result<Sample, Cause> {
-    let malformed = |what: &str| Cause::Malformed(format!("a series without {what}"));
-    let labels = item["metric"]
+    let value =
+        point_value(&item["value"]).ok_or_else(|| malformed("a `value` [time, \"number\"]"))?;
+    Ok(Sample {
+        labels: labels_of(item)?,
+        value,
+    })
+}
+
+fn series(item: &serde_json::Value) -> Result<Series, Cause> {
+    let points = item["values"]
+        .as_array()
+        .ok_or_else(|| malformed("`values`"))?
+        .iter()
+        .map(|point| {
+            let time = point[0].as_f64().map(|t| t as i64);
+            time.zip(point_value(point))
+                .ok_or_else(|| malformed("`values` of [time, \"number\"]"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Series {
+        labels: labels_of(item)?,
+        points,
+    })
+}
+
+/// The number of a `[time, "number"]` pair.
+fn point_value(point: &serde_json::Value) -> Option<f64> {
+    point[1].as_str().and_then(|text| text.parse::<f64>().ok())
+}
+
+fn labels_of(item: &serde_json::Value) -> Result<BTreeMap<String, String>, Cause> {
+    item["metric"]
         .as_object()
         .ok_or_else(|| malformed("`metric` labels"))?
         .iter()
@@ -222,12 +306,7 @@ fn sample(item: &serde_json::Value) -> Result<Sample, Cause> {
                 .map(|value| (name.clone(), value.to_owned()))
                 .ok_or_else(|| malformed("string label values"))
         })
-        .collect::<Result<_, _>>()?;
-    let value = item["value"][1]
-        .as_str()
-        .and_then(|text| text.parse::<f64>().ok())
-        .ok_or_else(|| malformed("a `value` [time, \"number\"]"))?;
-    Ok(Sample { labels, value })
+        .collect()
 }
 
 fn text_of(value: &serde_json::Value) -> String {
@@ -276,6 +355,30 @@ mod tests {
         assert_eq!(samples[0].value, 0.25);
         assert!(samples[1].value.is_nan());
         assert_eq!(samples[2].value, f64::INFINITY);
+    }
+
+    #[test]
+    fn range_answers_parse_into_series() {
+        let body = r#"{"status":"success","data":{"resultType":"matrix","result":[
+            {"metric":{"tenant":"2"},"values":[[1700000000,"0.5"],[1700000060.5,"1"]]}]}}"#;
+        let series = parse_range_answer(200, body).unwrap();
+        assert_eq!(series.len(), 1);
+        assert_eq!(series[0].labels["tenant"], "2");
+        assert_eq!(
+            series[0].points,
+            vec![(1_700_000_000, 0.5), (1_700_000_060, 1.0)]
+        );
+        let vector = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+        assert!(matches!(
+            parse_range_answer(200, vector),
+            Err(Cause::Malformed(_))
+        ));
+        let bad_point = r#"{"status":"success","data":{"resultType":"matrix","result":[
+            {"metric":{},"values":[[1700000000]]}]}}"#;
+        assert!(matches!(
+            parse_range_answer(200, bad_point),
+            Err(Cause::Malformed(_))
+        ));
     }
 
     #[test]

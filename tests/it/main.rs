@@ -15,6 +15,7 @@ mod cli;
 mod comments;
 mod convert;
 mod diff;
+mod gate;
 mod grafana;
 mod k6;
 mod layering;

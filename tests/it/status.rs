@@ -8,112 +8,20 @@
 //! only the float arithmetic of rate × seconds and of the ratio (about 1e-15). No recorded series
 //! are present unless a test adds them.
 
+use crate::common::live_data::{
+    DATA_START, DAY, STEP, Series, counter, fake_server, gauge, openmetrics,
+};
 use crate::common::prometheus_server::PrometheusServer;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::Output;
 
-const DAY: i64 = 86_400;
-const STEP: i64 = 300;
-/// 2026-01-01T00:00:00Z
-const DATA_START: i64 = 1_767_225_600;
-const DATA_END: i64 = DATA_START + 45 * DAY;
 /// 2026-02-01T00:00:00Z: some series change rate after this instant.
 const FEB_1: i64 = DATA_START + 31 * DAY;
 /// 2026-02-10T00:00:00Z: where most cases are evaluated.
 const AT: i64 = FEB_1 + 9 * DAY;
 const WINDOW_28D: i64 = 28 * DAY;
-
-type Shape = Box<dyn Fn(i64) -> f64 + Send + Sync>;
-
-/// A backfilled series: a counter that grows by `shape(t)` at each step after the first, or a
-/// gauge whose value at `t` is `shape(t)`.
-struct Series {
-    name: &'static str,
-    labels: &'static str,
-    counter: bool,
-    shape: Shape,
-    /// The first sample's time.
-    from: i64,
-}
-
-fn counter(
-    name: &'static str,
-    labels: &'static str,
-    step: impl Fn(i64) -> f64 + Send + Sync + 'static,
-) -> Series {
-    Series {
-        name,
-        labels,
-        counter: true,
-        shape: Box::new(step),
-        from: DATA_START,
-    }
-}
-
-fn gauge(
-    name: &'static str,
-    labels: &'static str,
-    value: impl Fn(i64) -> f64 + Send + Sync + 'static,
-) -> Series {
-    Series {
-        name,
-        labels,
-        counter: false,
-        shape: Box::new(value),
-        from: DATA_START,
-    }
-}
-
-fn steps() -> impl Iterator<Item = i64> {
-    (DATA_START..=DATA_END).step_by(STEP as usize)
-}
-
-impl Series {
-    /// The counter's increase over `(start, end]`.
-    fn increase(&self, start: i64, end: i64) -> f64 {
-        assert!(self.counter);
-        steps()
-            .filter(|&t| t > DATA_START && t > start && t <= end)
-            .map(|t| (self.shape)(t))
-            .sum()
-    }
-
-    /// The gauge's samples in `[start, end]`.
-    fn samples(&self, start: i64, end: i64) -> Vec<f64> {
-        assert!(!self.counter);
-        steps()
-            .filter(|&t| t >= start && t <= end)
-            .map(|t| (self.shape)(t))
-            .collect()
-    }
-}
-
-fn openmetrics(series: &[Series]) -> String {
-    let mut sorted: Vec<&Series> = series.iter().collect();
-    // A metric family's samples must be contiguous.
-    sorted.sort_by_key(|s| (s.name, s.labels));
-    let mut text = String::new();
-    for series in sorted {
-        let mut value = 0.0;
-        for t in steps().filter(|&t| t >= series.from) {
-            if series.counter {
-                if t > DATA_START {
-                    value += (series.shape)(t);
-                }
-            } else {
-                value = (series.shape)(t);
-            }
-            text.push_str(&format!(
-                "{}{{{}}} {value} {t}\n",
-                series.name, series.labels
-            ));
-        }
-    }
-    text.push_str("# EOF\n");
-    text
-}
 
 /// Every series of the main data set, by a short name the truths refer to.
 fn data_set() -> Vec<(&'static str, Series)> {
@@ -717,28 +625,6 @@ fn recorded_series_are_used_only_when_they_cover_the_window() {
     ]);
     assert_eq!(rows[0]["source"], "raw");
     assert_close(&rows[0]["compliance"], 0.995, "raw compliance");
-}
-
-/// A fake server on 127.0.0.1 that answers every connection with `status` and `body` after
-/// `delay`. Its thread ends with the test process.
-fn fake_server(status: &'static str, body: &'static str, delay: std::time::Duration) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut request = [0u8; 4096];
-            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
-            let _ = stream.read(&mut request);
-            std::thread::sleep(delay);
-            let answer = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = stream.write_all(answer.as_bytes());
-        }
-    });
-    url
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 pub mod alertmanager_server;
 pub mod build;
+pub mod live_data;
 pub mod prometheus_server;
 
 use std::collections::BTreeMap;
