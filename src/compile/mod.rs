@@ -28,6 +28,7 @@ pub mod measure;
 pub(crate) mod promql_shape;
 
 pub mod dashboard;
+pub mod policy;
 pub mod sentry;
 pub mod series;
 
