@@ -359,8 +359,11 @@ slos:
       - {id: uptime-low, summary: Uptime below 99%, signal: compliance, below: 99%}
       - {id: noted, signal: compliance, below: 98%, documentation_only: true}
 ";
-    let (report, files) =
-        slofile::build_source("uptime.yaml", text.as_bytes().to_vec(), &Default::default());
+    let (report, files) = slofile::build_source(
+        "uptime.yaml",
+        text.as_bytes().to_vec(),
+        &slofile::LoadOptions::default(),
+    );
     let warnings: Vec<_> = report
         .diagnostics
         .iter()
@@ -404,7 +407,7 @@ slos:
     let mut report = Report::default();
     let plan = slofile::plan_sources(
         vec![("queue.yaml".to_owned(), text.as_bytes().to_vec())],
-        &Default::default(),
+        &slofile::LoadOptions::default(),
         &mut report,
     )
     .unwrap();
