@@ -200,9 +200,8 @@ pub(super) fn openslo_slo(
         ));
         return vec![comment_only(notes)];
     };
-    let indicators = match openslo_indicators(slo, &mut notes) {
-        Some(indicators) => indicators,
-        None => return vec![comment_only(notes)],
+    let Some(indicators) = openslo_indicators(slo, &mut notes) else {
+        return vec![comment_only(notes)];
     };
     let policies = openslo_policies(service, plan, names, alerting, &mut notes);
     let several = indicators.len() > 1;
