@@ -78,7 +78,8 @@ fn plan_of(path: &Path) -> Plan {
     assert_eq!(
         report.error_count(),
         0,
-        "{path:?}: {:?}",
+        "{}: {:?}",
+        path.display(),
         report.diagnostics
     );
     plan.unwrap()
