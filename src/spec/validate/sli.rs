@@ -105,7 +105,8 @@ pub(super) fn check_sli(
         RawSli::Sentry(s) => check_sentry(c, &format!("{at}/sentry"), s, context, &mut objectives)?,
         RawSli::Documentary(d) => Sli::Documentary {
             target: d.target.clone(),
-            duration: c.optional_duration(&format!("{at}/documentary/duration"), &d.duration),
+            duration: c
+                .optional_duration(&format!("{at}/documentary/duration"), d.duration.as_deref()),
             measured_by: d.measured_by.clone(),
             alert: d.alert.clone(),
         },
