@@ -325,11 +325,13 @@ impl Transaction {
     fn roll_back(&mut self) {
         for step in self.steps[..self.committed].iter().rev() {
             match step {
+                // The previous file is put back where there was one.
                 Step::Replace {
                     target,
                     backup: Some(backup),
                     ..
-                } => {
+                }
+                | Step::Remove { target, backup } => {
                     let _ = fs::rename(backup, target);
                 }
                 Step::Replace {
@@ -338,9 +340,6 @@ impl Transaction {
                     ..
                 } => {
                     let _ = fs::remove_file(target);
-                }
-                Step::Remove { target, backup } => {
-                    let _ = fs::rename(backup, target);
                 }
             }
         }

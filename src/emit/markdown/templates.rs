@@ -235,7 +235,6 @@ pub(super) fn tidy(text: &str) -> String {
             {
                 fence = None;
             }
-            Some(_) => {}
             None if trimmed.starts_with("```") => {
                 let ticks = trimmed.len() - trimmed.trim_start_matches('`').len();
                 fence = Some("`".repeat(ticks));
@@ -244,7 +243,8 @@ pub(super) fn tidy(text: &str) -> String {
                 blank_run += 1;
                 continue;
             }
-            None => {}
+            // Any other line, inside a fence or out, is kept as it is.
+            Some(_) | None => {}
         }
         if blank_run > 0 && !out.is_empty() {
             out.push('\n');

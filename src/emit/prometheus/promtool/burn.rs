@@ -323,9 +323,9 @@ impl SloTests<'_> {
         }
         match self.counter_activation(flow, objective, tier) {
             Some(active) if time.millis() >= active + tier.for_.millis() => State::Firing,
-            Some(_) => State::Quiet,
             None if ratio > tier.error_threshold => State::Unsure,
-            None => State::Quiet,
+            // Active for less than `for` so far, or never active below the threshold.
+            Some(_) | None => State::Quiet,
         }
     }
 
