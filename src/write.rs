@@ -216,9 +216,9 @@ impl Transaction {
         Ok(())
     }
 
-    fn stage(&mut self, target: PathBuf, contents: &str) -> Result<(), Diagnostic> {
-        let temp = self.reserve(target.clone())?;
-        fs::write(&temp, contents).map_err(|e| io_diagnostic(&target, "write", &e))
+    fn stage(&mut self, target: &Path, contents: &str) -> Result<(), Diagnostic> {
+        let temp = self.reserve(target.to_path_buf())?;
+        fs::write(&temp, contents).map_err(|e| io_diagnostic(target, "write", &e))
     }
 
     /// Registers a replacement of `target` and returns the temporary file to write it to. The
@@ -474,7 +474,7 @@ impl Staging {
         let manifest = manifest_text(paths.iter().map(String::as_str));
         let target = dir.join(MANIFEST);
         if !fs::read(&target).is_ok_and(|old| old == manifest.as_bytes()) {
-            transaction.stage(target, &manifest)?;
+            transaction.stage(&target, &manifest)?;
         }
         transaction.sync_staged()?;
         transaction.commit(ops)?;
