@@ -192,7 +192,7 @@ impl EmitArgs {
         Ok(EmitOptions {
             templates: match &self.templates {
                 Some(dir) => spec::load::template_overrides(dir)?,
-                None => Default::default(),
+                None => spec::load::Overrides::default(),
             },
             sentry_api: self.sentry_api,
             prometheus_format: self.prometheus_format,

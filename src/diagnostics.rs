@@ -150,7 +150,6 @@ impl Code {
             Code::UnknownReference => "names nothing",
             Code::LatencyThreshold => "not a bucket boundary",
             Code::PromqlSyntax => "does not parse",
-            Code::ConflictingFields => "here",
             Code::WindowOrder => "window out of order",
             Code::BudgetPolicy => "inconsistent policy",
             Code::InvalidUrl => "not an http(s) URL",
@@ -163,6 +162,7 @@ impl Code {
             Code::NotCarried => "not carried",
             Code::ApproximateDuration => "approximate",
             Code::DefaultPeriod => "no window",
+            // The message says it all (two conflicting fields, a wrong type, a bad file).
             _ => "here",
         }
     }

@@ -51,7 +51,12 @@ pub fn build_source(
 ) -> (Report, Vec<emit::OutputFile>) {
     let mut report = Report::default();
     let inputs = Inputs::Memory(vec![(name.to_owned(), bytes)]);
-    let built = driver::build_files(inputs, options, || Ok(Default::default()), &mut report);
+    let built = driver::build_files(
+        inputs,
+        options,
+        || Ok(emit::EmitOptions::default()),
+        &mut report,
+    );
     match built {
         Ok((driver::Built::Emitted, files)) if report.error_count() == 0 => (report, files),
         Ok(_) => (report, Vec::new()),

@@ -216,9 +216,9 @@ impl Transaction {
         Ok(())
     }
 
-    fn stage(&mut self, target: PathBuf, contents: &str) -> Result<(), Diagnostic> {
-        let temp = self.reserve(target.clone())?;
-        fs::write(&temp, contents).map_err(|e| io_diagnostic(&target, "write", &e))
+    fn stage(&mut self, target: &Path, contents: &str) -> Result<(), Diagnostic> {
+        let temp = self.reserve(target.to_path_buf())?;
+        fs::write(&temp, contents).map_err(|e| io_diagnostic(target, "write", &e))
     }
 
     /// Registers a replacement of `target` and returns the temporary file to write it to. The
@@ -325,11 +325,13 @@ impl Transaction {
     fn roll_back(&mut self) {
         for step in self.steps[..self.committed].iter().rev() {
             match step {
+                // The previous file is put back where there was one.
                 Step::Replace {
                     target,
                     backup: Some(backup),
                     ..
-                } => {
+                }
+                | Step::Remove { target, backup } => {
                     let _ = fs::rename(backup, target);
                 }
                 Step::Replace {
@@ -338,9 +340,6 @@ impl Transaction {
                     ..
                 } => {
                     let _ = fs::remove_file(target);
-                }
-                Step::Remove { target, backup } => {
-                    let _ = fs::rename(backup, target);
                 }
             }
         }
@@ -475,7 +474,7 @@ impl Staging {
         let manifest = manifest_text(paths.iter().map(String::as_str));
         let target = dir.join(MANIFEST);
         if !fs::read(&target).is_ok_and(|old| old == manifest.as_bytes()) {
-            transaction.stage(target, &manifest)?;
+            transaction.stage(&target, &manifest)?;
         }
         transaction.sync_staged()?;
         transaction.commit(ops)?;

@@ -37,13 +37,13 @@ impl SloPlan {
     /// because the metric is legitimately sparse), the guard keeps the default routing, since a
     /// threshold without a bucket is a spec error, not a quiet period.
     pub fn bucket_guards(&self) -> Vec<BucketGuard> {
-        let histogram = match &self.slo.sli {
-            Sli::Latency(histogram)
-            | Sli::Freshness {
-                histogram: Some(histogram),
-                ..
-            } => histogram,
-            _ => return Vec::new(),
+        let (Sli::Latency(histogram)
+        | Sli::Freshness {
+            histogram: Some(histogram),
+            ..
+        }) = &self.slo.sli
+        else {
+            return Vec::new();
         };
         if !histogram.buckets.is_empty() {
             return Vec::new();

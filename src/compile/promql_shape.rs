@@ -443,7 +443,7 @@ mod tests {
         assert_eq!(le_prometheus3(1.0), "1.0");
         assert_eq!(le_prometheus3(0.25), "0.25");
         assert_eq!(le_prometheus2(1e6), "1e+06");
-        assert_eq!(le_prometheus2(123456.0), "123456");
+        assert_eq!(le_prometheus2(123_456.0), "123456");
         assert_eq!(le_prometheus2(0.00001), "1e-05");
         assert_eq!(le_prometheus2(f64::INFINITY), "+Inf");
     }

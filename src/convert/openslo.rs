@@ -42,8 +42,14 @@ impl Names {
     }
 }
 
+/// An OpenSLO v1 object; `json!` would copy the metadata and spec, so they are moved in.
 pub(super) fn object(kind: &str, metadata: Value, spec: Value) -> Value {
-    json!({"apiVersion": "openslo/v1", "kind": kind, "metadata": metadata, "spec": spec})
+    Value::Object(Map::from_iter([
+        ("apiVersion".to_owned(), json!("openslo/v1")),
+        ("kind".to_owned(), json!(kind)),
+        ("metadata".to_owned(), metadata),
+        ("spec".to_owned(), spec),
+    ]))
 }
 
 pub(super) fn metadata(name: &str, display_name: Option<&str>, notes: &mut Vec<String>) -> Value {
@@ -200,9 +206,8 @@ pub(super) fn openslo_slo(
         ));
         return vec![comment_only(notes)];
     };
-    let indicators = match openslo_indicators(slo, &mut notes) {
-        Some(indicators) => indicators,
-        None => return vec![comment_only(notes)],
+    let Some(indicators) = openslo_indicators(slo, &mut notes) else {
+        return vec![comment_only(notes)];
     };
     let policies = openslo_policies(service, plan, names, alerting, &mut notes);
     let several = indicators.len() > 1;

@@ -274,17 +274,17 @@ fn fan_out(
         repeat_interval,
         ..Route::default()
     };
-    match receivers.as_slice() {
-        [] => route.receiver = Some(silent_receiver(service)),
-        [only] => route.receiver = Some(only.clone()),
-        many => {
-            let last = many.len() - 1;
-            route.routes = many
-                .iter()
+    let count = receivers.len();
+    match count {
+        0 => route.receiver = Some(silent_receiver(service)),
+        1 => route.receiver = receivers.into_iter().next(),
+        _ => {
+            route.routes = receivers
+                .into_iter()
                 .enumerate()
                 .map(|(i, name)| Route {
-                    receiver: Some(name.clone()),
-                    continue_: i < last,
+                    receiver: Some(name),
+                    continue_: i + 1 < count,
                     ..Route::default()
                 })
                 .collect();

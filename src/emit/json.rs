@@ -309,7 +309,7 @@ mod tests {
     fn the_layout_is_serde_jsons_pretty_printer() {
         let value = json!({
             "text": "quote \" backslash \\ newline \n tab \t bell \u{7} del \u{7f} é ≤",
-            "empty": {}, "none": [], "numbers": [1, -2, 0.5, 1e-7, 12345678.9],
+            "empty": {}, "none": [], "numbers": [1, -2, 0.5, 1e-7, 12_345_678.9],
             "nested": [{"b": null, "a": true}, [false]],
         });
         // Deeper than one piece of indentation.
@@ -344,7 +344,7 @@ mod tests {
             "a": vec![crate::json_object! {"z": "x", "y": Option::<u32>::None}],
             "c": Ratio::new(7, 1500).unwrap(),
         };
-        let value = json!({"b": 1, "a": [{"z": "x", "y": null}], "c": 0.00466666666667});
+        let value = json!({"b": 1, "a": [{"z": "x", "y": null}], "c": 0.004_666_666_666_67});
         assert_eq!(built.file_text(), file_text(&value));
     }
 

@@ -104,11 +104,10 @@ struct Node<'a> {
 }
 
 impl Node<'_> {
-    fn scalar(self, text: &str) -> Result<(), Error> {
+    fn scalar(self, text: &str) {
         self.out.push_str(self.at.lead());
         write_scalar(self.out, text);
         self.out.push('\n');
-        Ok(())
     }
 
     /// A token that needs no quoting: numbers, booleans, `null`.
@@ -121,9 +120,10 @@ impl Node<'_> {
         Ok(())
     }
 
-    fn literal(self, text: &str) -> Result<(), Error> {
+    fn literal(self, text: &str) {
         if !literal_keeps(text) {
-            return self.scalar(text);
+            self.scalar(text);
+            return;
         }
         let indent = match self.at {
             At::Top => 2,
@@ -139,7 +139,6 @@ impl Node<'_> {
             }
             self.out.push('\n');
         }
-        Ok(())
     }
 }
 
@@ -368,10 +367,12 @@ impl<'a> ser::Serializer for Node<'a> {
         }
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
-        self.scalar(v.encode_utf8(&mut [0; 4]))
+        self.scalar(v.encode_utf8(&mut [0; 4]));
+        Ok(())
     }
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        self.scalar(v)
+        self.scalar(v);
+        Ok(())
     }
     fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
         Err(unsupported("bytes"))
@@ -389,7 +390,8 @@ impl<'a> ser::Serializer for Node<'a> {
         self.serialize_none()
     }
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &str) -> Result<(), Error> {
-        self.scalar(variant)
+        self.scalar(variant);
+        Ok(())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
@@ -399,7 +401,8 @@ impl<'a> ser::Serializer for Node<'a> {
         if name == LITERAL {
             let mut text = String::new();
             value.serialize(Capture(&mut text))?;
-            self.literal(&text)
+            self.literal(&text);
+            Ok(())
         } else {
             value.serialize(self)
         }

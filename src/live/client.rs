@@ -344,6 +344,8 @@ mod tests {
     use super::*;
 
     #[test]
+    // Prometheus's text "0.25" and "+Inf" parse to exactly these floats; nothing is computed.
+    #[allow(clippy::float_cmp)]
     fn answers_parse_into_samples() {
         let body = r#"{"status":"success","data":{"resultType":"vector","result":[
             {"metric":{"tenant":"2"},"value":[1767225600,"0.25"]},

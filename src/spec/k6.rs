@@ -144,9 +144,7 @@ fn check_thresholds(
 /// A share of failed requests: a percentage strictly between 0% and 100%.
 fn check_error_rate(c: &mut Checker, pointer: &str, quantity: &Quantity) -> Option<Ratio> {
     let text = Checker::quantity_text(quantity);
-    let rate = if let Some((value, true)) = Ratio::parse_percent_or_number(&text) {
-        value
-    } else {
+    let Some((rate, true)) = Ratio::parse_percent_or_number(&text) else {
         c.error(
             Code::InvalidQuantity,
             pointer,

@@ -28,7 +28,7 @@ pub(crate) fn bare_service_meta(
             effective: None,
             review: None,
         },
-        labels: Default::default(),
+        labels: std::collections::BTreeMap::default(),
         grafana: None,
         channels: Vec::new(),
         escalation: Vec::new(),

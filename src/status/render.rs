@@ -205,7 +205,7 @@ mod tests {
     #[test]
     fn numbers_are_short() {
         assert_eq!(percent(0.995, 4), "99.5%");
-        assert_eq!(percent(0.997312345, 4), "99.7312%");
+        assert_eq!(percent(0.997_312_345, 4), "99.7312%");
         assert_eq!(percent(-2.5, 1), "-250%");
         assert_eq!(decimals(0.0, 2), "0");
         assert_eq!(decimals(-0.0001, 2), "0");

@@ -78,7 +78,8 @@ fn plan_of(path: &Path) -> Plan {
     assert_eq!(
         report.error_count(),
         0,
-        "{path:?}: {:?}",
+        "{}: {:?}",
+        path.display(),
         report.diagnostics
     );
     plan.unwrap()
@@ -129,13 +130,13 @@ fn from_rules(text: &str) -> Alerts {
 
 fn from_explain(text: &str) -> Alerts {
     let mut alerts = Alerts::default();
-    let mut slo = String::new();
+    let mut slo = "";
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix("  ")
             && !rest.starts_with(' ')
             && let Some((id, _)) = rest.split_once(": ")
         {
-            slo = id.to_owned();
+            slo = id;
         } else if let Some(rest) = line.strip_prefix("      ")
             && !rest.starts_with(' ')
             && let Some((verb, rest)) = rest.split_once(" when ")
@@ -145,13 +146,13 @@ fn from_explain(text: &str) -> Alerts {
                 .map(|(long, _)| long)
         {
             let verb = verb.split(" (").next().unwrap();
-            alerts.burn(&slo, &severity(verb), long);
+            alerts.burn(slo, &severity(verb), long);
         } else if let Some(rest) = line.strip_prefix("    static alert  ")
             && !rest.contains("not evaluated by any system")
             && !rest.contains("documentation only")
         {
             let id = rest.split(':').next().unwrap();
-            alerts.statics.insert((slo.clone(), id.to_owned()));
+            alerts.statics.insert((slo.to_owned(), id.to_owned()));
         }
     }
     alerts
@@ -221,10 +222,10 @@ fn from_markdown(text: &str, titles: &BTreeMap<String, String>) -> (Alerts, BTre
 
 fn from_diff(text: &str) -> Alerts {
     let mut alerts = Alerts::default();
-    let mut slo = String::new();
+    let mut slo = "";
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix("**SLO `") {
-            slo = rest.split('`').next().unwrap().to_owned();
+            slo = rest.split('`').next().unwrap();
             continue;
         }
         let Some(item) = line.strip_prefix("- ") else {
@@ -241,13 +242,13 @@ fn from_diff(text: &str) -> Alerts {
             && let Some((windows, _)) = rest.split_once(" fires at ")
         {
             let long = windows.split('/').next().unwrap();
-            alerts.burn(&slo, severity, &human(long));
+            alerts.burn(slo, severity, &human(long));
         } else if let Some(rest) = item.strip_prefix("static alert `")
             && !rest.contains("(not evaluated by any system")
             && !rest.contains("(documentation only")
         {
             let id = rest.split('`').next().unwrap();
-            alerts.statics.insert((slo.clone(), id.to_owned()));
+            alerts.statics.insert((slo.to_owned(), id.to_owned()));
         }
     }
     alerts
@@ -359,8 +360,11 @@ slos:
       - {id: uptime-low, summary: Uptime below 99%, signal: compliance, below: 99%}
       - {id: noted, signal: compliance, below: 98%, documentation_only: true}
 ";
-    let (report, files) =
-        slofile::build_source("uptime.yaml", text.as_bytes().to_vec(), &Default::default());
+    let (report, files) = slofile::build_source(
+        "uptime.yaml",
+        text.as_bytes().to_vec(),
+        &slofile::LoadOptions::default(),
+    );
     let warnings: Vec<_> = report
         .diagnostics
         .iter()
@@ -404,7 +408,7 @@ slos:
     let mut report = Report::default();
     let plan = slofile::plan_sources(
         vec![("queue.yaml".to_owned(), text.as_bytes().to_vec())],
-        &Default::default(),
+        &slofile::LoadOptions::default(),
         &mut report,
     )
     .unwrap();

@@ -100,14 +100,15 @@ fn parse_threshold(expression: &str, kind: MetricType) -> Result<(String, String
         .parse()
         .map_err(|_| format!("`{value_text}` is not a number in `{expression}`"))?;
     let allowed = match (kind, aggregation) {
-        (MetricType::Trend, "avg" | "min" | "max" | "med") => true,
+        (MetricType::Trend, "avg" | "min" | "max" | "med")
+        | (MetricType::Rate, "rate")
+        | (MetricType::Gauge, "value")
+        | (MetricType::Counter, "count" | "rate") => true,
         (MetricType::Trend, p) => p
             .strip_prefix("p(")
             .and_then(|p| p.strip_suffix(')'))
             .and_then(|n| n.parse::<f64>().ok())
             .is_some_and(|n| (0.0..=100.0).contains(&n)),
-        (MetricType::Rate, "rate") | (MetricType::Gauge, "value") => true,
-        (MetricType::Counter, "count" | "rate") => true,
         _ => false,
     };
     if !allowed {

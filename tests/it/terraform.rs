@@ -408,9 +408,9 @@ fn valid_uptime_monitor() -> Value {
     })
 }
 
-fn problems_of(body: Value) -> Vec<String> {
+fn problems_of(body: &Value) -> Vec<String> {
     check_attributes(
-        &body,
+        body,
         &schema("sentry_uptime_monitor")["attributes"],
         "sentry_uptime_monitor.x",
     )
@@ -418,7 +418,7 @@ fn problems_of(body: Value) -> Vec<String> {
 
 #[test]
 fn the_checker_accepts_a_valid_resource() {
-    assert_eq!(problems_of(valid_uptime_monitor()), Vec::<String>::new());
+    assert_eq!(problems_of(&valid_uptime_monitor()), Vec::<String>::new());
 }
 
 #[test]
@@ -426,7 +426,7 @@ fn the_checker_rejects_an_unknown_attribute() {
     let mut body = valid_uptime_monitor();
     body["intervalSeconds"] = json!(60);
     assert_eq!(
-        problems_of(body),
+        problems_of(&body),
         ["sentry_uptime_monitor.x.intervalSeconds: unknown attribute"]
     );
 }
@@ -436,7 +436,7 @@ fn the_checker_rejects_a_missing_required_attribute() {
     let mut body = valid_uptime_monitor();
     body.as_object_mut().unwrap().remove("environment");
     assert_eq!(
-        problems_of(body),
+        problems_of(&body),
         ["sentry_uptime_monitor.x.environment: required attribute missing"]
     );
 }
@@ -446,7 +446,7 @@ fn the_checker_rejects_a_type_mismatch() {
     let mut body = valid_uptime_monitor();
     body["timeout_ms"] = json!("5000");
     assert_eq!(
-        problems_of(body),
+        problems_of(&body),
         ["sentry_uptime_monitor.x.timeout_ms: a number expected, found \"5000\""]
     );
 }
@@ -456,7 +456,7 @@ fn the_checker_rejects_values_the_provider_does_not_allow() {
     let mut body = valid_uptime_monitor();
     body["interval_seconds"] = json!(120);
     body["id"] = json!("1");
-    let problems = problems_of(body);
+    let problems = problems_of(&body);
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(problems[0].starts_with("sentry_uptime_monitor.x.interval_seconds: 120 is not one of"));
     assert_eq!(

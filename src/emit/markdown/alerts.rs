@@ -25,7 +25,7 @@ pub(super) fn tier_views(meta: &ServiceMeta, plan: &SloPlan, sentry: bool) -> Ve
         .map(|(index, tier)| TierView {
             severity: tier.severity.clone(),
             verb: severity_verb(&tier.severity),
-            route: route_to(meta, &tier.escalation),
+            route: route_to(meta, tier.escalation.as_deref()),
             budget_share: Exact(tier.budget_share),
             long: tier.long.millis(),
             short: tier.short.millis(),
@@ -200,7 +200,7 @@ pub(super) fn static_alert_view(
             format!("the error ratio over the last {}", alert.over.human()),
         ),
     };
-    let route = route_to(meta, &alert.escalation);
+    let route = route_to(meta, alert.escalation.as_deref());
     let routed = match &route {
         Some(r) => format!(" → {} ({})", r.severity, alert.severity),
         None => format!(" → {}", alert.severity),

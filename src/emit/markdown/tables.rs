@@ -231,7 +231,7 @@ pub(super) fn chart_points(meta: &ServiceMeta, objective: &ObjectivePlan) -> Vec
         let hours = Ratio::new(i128::from(after.millis()), 3_600_000)
             .map(|h| h.decimal_with(2))
             .unwrap_or_default();
-        let routed = route_to(meta, &tier.escalation)
+        let routed = route_to(meta, tier.escalation.as_deref())
             .map(|r| format!(" ({})", r.label))
             .unwrap_or_default();
         points.push(ChartPoint {

@@ -153,17 +153,17 @@ pub(super) fn load_template(
     overrides: &Overrides,
     used: &Mutex<BTreeSet<String>>,
     name: &str,
-) -> Result<Option<String>, Error> {
+) -> Option<String> {
     if let Some(text) = overrides.files.get(name) {
         if let Ok(mut used) = used.lock() {
             used.insert(name.to_owned());
         }
-        return Ok(Some(text.clone()));
+        return Some(text.clone());
     }
-    Ok(TEMPLATES
+    TEMPLATES
         .iter()
         .find(|(n, _)| *n == name)
-        .map(|(_, text)| (*text).to_owned()))
+        .map(|(_, text)| (*text).to_owned())
 }
 
 /// The template environment: strict undefined, no HTML escaping, and the filters templates need.
@@ -183,7 +183,8 @@ pub(super) fn environment(
     {
         env.set_syntax(syntax);
     }
-    env.set_loader(move |name| load_template(&overrides, &used, name));
+    // Loading cannot fail: a name that is neither overridden nor built in is simply not found.
+    env.set_loader(move |name| Ok(load_template(&overrides, &used, name)));
     env.add_filter("percent", |v: &str| exact(v).map(Ratio::percent));
     env.add_filter("factor", |v: &str| exact(v).map(|r| r.significant(4)));
     env.add_filter("decimal", |v: &str| exact(v).map(Ratio::to_decimal));
@@ -234,7 +235,6 @@ pub(super) fn tidy(text: &str) -> String {
             {
                 fence = None;
             }
-            Some(_) => {}
             None if trimmed.starts_with("```") => {
                 let ticks = trimmed.len() - trimmed.trim_start_matches('`').len();
                 fence = Some("`".repeat(ticks));
@@ -243,7 +243,8 @@ pub(super) fn tidy(text: &str) -> String {
                 blank_run += 1;
                 continue;
             }
-            None => {}
+            // Any other line, inside a fence or out, is kept as it is.
+            Some(_) | None => {}
         }
         if blank_run > 0 && !out.is_empty() {
             out.push('\n');

@@ -480,9 +480,8 @@ pub(super) fn link(text: &str) -> String {
     }
 }
 
-pub(super) fn route_to(meta: &ServiceMeta, escalation: &Option<String>) -> Option<Route> {
+pub(super) fn route_to(meta: &ServiceMeta, escalation: Option<&str>) -> Option<Route> {
     escalation
-        .as_ref()
         .and_then(|severity| meta.escalation_level(severity))
         .map(|level| route(meta, level))
 }

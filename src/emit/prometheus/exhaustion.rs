@@ -26,8 +26,8 @@ impl SloRules<'_> {
             let budget = objective.budget.to_decimal();
             let ratio = self.objective_series(&series::error_ratio(window), objective);
             let mut expr = format!("{ratio} > {budget}");
-            let mut held = String::new();
-            if let (Some(min), true) = (slo.min_events, self.measure.counts_events()) {
+            // What the window must hold, or how compliance is read, for the description.
+            let held = if let (Some(min), true) = (slo.min_events, self.measure.counts_events()) {
                 let matching = if self.has_objective_label() {
                     " ignoring (objective)"
                 } else {
@@ -39,11 +39,12 @@ impl SloRules<'_> {
                     self.slo_series(&series::events_rate(base)),
                     base.as_ratio_secs().to_decimal()
                 ));
-                held = format!(" The window holds at least {min} {}.", self.measure.noun());
-            }
-            if matches!(self.measure, Measure::ErrorRatioQuery(_)) {
-                held = " Compliance is the average of the 5m error ratios.".to_owned();
-            }
+                format!(" The window holds at least {min} {}.", self.measure.noun())
+            } else if matches!(self.measure, Measure::ErrorRatioQuery(_)) {
+                " Compliance is the average of the 5m error ratios.".to_owned()
+            } else {
+                String::new()
+            };
             let mut labels = self.alert_labels(&routing.severity, None);
             if let Some(name) = &objective.objective.name {
                 labels.insert(series::label::OBJECTIVE.to_owned(), name.clone());

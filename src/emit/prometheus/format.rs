@@ -124,9 +124,9 @@ pub(super) fn no_labels(labels: &Arc<Labels>) -> bool {
 }
 
 impl Rule {
-    pub(super) fn recording(name: &str, expr: String, labels: Arc<Labels>) -> Rule {
+    pub(super) fn recording(record: String, expr: String, labels: Arc<Labels>) -> Rule {
         Rule::Recording {
-            record: name.to_owned(),
+            record,
             expr: Text(expr),
             labels,
         }

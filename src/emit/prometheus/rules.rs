@@ -143,7 +143,7 @@ impl SloRules<'_> {
         info.insert(series::label::TITLE.to_owned(), slo.title.clone());
         info.insert(series::label::WINDOW.to_owned(), window.prometheus());
         self.recording.push(Rule::recording(
-            series::INFO,
+            series::INFO.to_owned(),
             "vector(1)".to_owned(),
             Arc::new(info),
         ));
@@ -187,6 +187,6 @@ impl SloRules<'_> {
                 self.shared_labels.push((key, Arc::clone(&labels)));
                 labels
             };
-        self.recording.push(Rule::recording(&name, expr, labels));
+        self.recording.push(Rule::recording(name, expr, labels));
     }
 }

@@ -117,9 +117,7 @@ pub(crate) fn alert_rule_body(
     let triggers: Vec<Value> = rule
         .triggers
         .iter()
-        .map(|(label, threshold, priority)| {
-            legacy_trigger(label, threshold.clone(), *priority, channels)
-        })
+        .map(|(label, threshold, priority)| legacy_trigger(label, threshold, *priority, channels))
         .collect();
     let sli = rule.sli;
     let mut body = Map::new();
@@ -161,7 +159,7 @@ pub(crate) fn trigger_channels<'c>(
 /// A trigger notifies every channel at high priority, and all but the pagers otherwise.
 pub(crate) fn legacy_trigger(
     label: &str,
-    threshold: Value,
+    threshold: &Value,
     priority: Priority,
     channels: &[&Channel],
 ) -> Value {

@@ -110,7 +110,7 @@ fn monitor_resource(
             span_source(
                 &mut body,
                 &measure.aggregate(),
-                search_query(sli, SentryApi::Current),
+                &search_query(sli, SentryApi::Current),
                 *window,
                 environment,
             );
@@ -118,14 +118,14 @@ fn monitor_resource(
             let fraction = |tier: &TierPlan| number(tier.error_threshold);
             let mut conditions: Vec<Value> = steps
                 .iter()
-                .map(|step| condition("gt", fraction(step.tier), step.priority.level()))
+                .map(|step| condition("gt", &fraction(step.tier), step.priority.level()))
                 .collect();
             if let Some(lowest) = steps
                 .iter()
                 .map(|step| step.tier)
                 .min_by_key(|tier| tier.error_threshold)
             {
-                conditions.push(condition("lte", fraction(lowest), 0));
+                conditions.push(condition("lte", &fraction(lowest), 0));
             }
             conditions
         }
@@ -141,14 +141,14 @@ fn monitor_resource(
             span_source(
                 &mut body,
                 &aggregate,
-                search_query(sli, SentryApi::Current),
+                &search_query(sli, SentryApi::Current),
                 *window,
                 environment,
             );
             let millis = json!(threshold.millis());
             vec![
-                condition("gt", millis.clone(), priority.level()),
-                condition("lte", millis, 0),
+                condition("gt", &millis, priority.level()),
+                condition("lte", &millis, 0),
             ]
         }
         Watch::Uptime {
@@ -184,7 +184,7 @@ fn monitor_resource(
     (METRIC_MONITOR, Value::Object(body))
 }
 
-fn condition(kind: &str, comparison: Value, result: u64) -> Value {
+fn condition(kind: &str, comparison: &Value, result: u64) -> Value {
     json!({"type": kind, "comparison": comparison, "condition_result": result})
 }
 
@@ -193,7 +193,7 @@ fn condition(kind: &str, comparison: Value, result: u64) -> Value {
 fn span_source(
     body: &mut Map<String, Value>,
     aggregate: &str,
-    query: String,
+    query: &str,
     window: u64,
     environment: Option<&str>,
 ) {

@@ -141,7 +141,7 @@ fn read_metadata(w: &mut Walk, pointer: &str, value: &Value, kubernetes: bool) -
                     }
                 }
                 Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null => {}
-                other => w.error(
+                other @ Value::Object(_) => w.error(
                     Code::WrongType,
                     &at,
                     format!(

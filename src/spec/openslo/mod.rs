@@ -101,7 +101,7 @@ impl Collection {
 
     /// Resolves references and builds the services. Call once, after every file is read.
     pub fn resolve(self) -> (Vec<crate::spec::Service>, Vec<Diagnostic>) {
-        resolve::resolve(self)
+        resolve::resolve(&self)
     }
 }
 

@@ -233,14 +233,14 @@ pub(super) fn read_metric_spec(w: &mut Walk, metric: &Map, what: &str) -> Option
             "the metric source's `spec` is empty",
             "give the source's query, e.g. `spec: {query: 'sum(http_requests_total)'}`",
         ),
-        Some(_) => {}
         None if !source.has("spec") => w.error(
             Code::MissingField,
             &source.pointer,
             "`metricSource` needs `spec`",
             "give the source's query, e.g. `spec: {query: 'sum(http_requests_total)'}`",
         ),
-        None => {}
+        // A spec with keys, or one that is no mapping, which `map_at` has reported.
+        Some(_) | None => {}
     }
     let spec = spec?;
     if w.error_count() > before {

@@ -180,9 +180,9 @@ impl<'a> Checker<'a> {
     pub(super) fn optional_duration(
         &mut self,
         pointer: &str,
-        text: &Option<String>,
+        text: Option<&str>,
     ) -> Option<Duration> {
-        text.as_ref().and_then(|t| self.duration(pointer, t))
+        text.and_then(|t| self.duration(pointer, t))
     }
 
     pub(crate) fn quantity_text(quantity: &Quantity) -> String {

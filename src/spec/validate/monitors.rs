@@ -43,7 +43,7 @@ pub(super) fn check_probe(
     }
     let slow = c.optional_duration(
         &format!("{at}/response_time_threshold"),
-        &p.response_time_threshold,
+        p.response_time_threshold.as_deref(),
     );
     Some(Sli::Probe(ProbeSli {
         url: p.url.clone(),
@@ -138,7 +138,7 @@ fn check_expected_status(c: &mut Checker, at: &str, expected_status: &[String]) 
 
 /// A probe's `timeout`: for UptimeRobot and Sentry, a whole number of seconds from 1 s to 60 s.
 fn check_probe_timeout(c: &mut Checker, at: &str, p: &RawProbeSli) -> Option<Duration> {
-    let timeout = c.optional_duration(&format!("{at}/timeout"), &p.timeout);
+    let timeout = c.optional_duration(&format!("{at}/timeout"), p.timeout.as_deref());
     if let Some(timeout) = timeout
         && p.provider != ProbeProvider::Blackbox
         && (timeout < Duration::from_secs(1)

@@ -68,8 +68,14 @@ fn check_channel(c: &mut Checker, at: &str, channel: &Channel) {
         );
     }
     for (field, text) in [
-        ("uptimerobot_threshold", &channel.uptimerobot_threshold),
-        ("uptimerobot_recurrence", &channel.uptimerobot_recurrence),
+        (
+            "uptimerobot_threshold",
+            channel.uptimerobot_threshold.as_deref(),
+        ),
+        (
+            "uptimerobot_recurrence",
+            channel.uptimerobot_recurrence.as_deref(),
+        ),
     ] {
         let pointer = format!("{at}/{field}");
         if let Some(duration) = c.optional_duration(&pointer, text)
@@ -124,8 +130,10 @@ pub(super) fn check_escalation(
             name: level.name.clone(),
             condition: level.condition.clone(),
             response: level.response.clone(),
-            response_time: c
-                .optional_duration(&format!("{at}/response_time"), &level.response_time),
+            response_time: c.optional_duration(
+                &format!("{at}/response_time"),
+                level.response_time.as_deref(),
+            ),
             runbook: level.runbook.clone(),
             channels: level.channels.clone(),
         });

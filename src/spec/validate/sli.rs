@@ -17,7 +17,7 @@ pub(super) fn check_histogram(
     at: &str,
     histogram: &str,
     buckets: Option<&[f64]>,
-) -> Option<HistogramSli> {
+) -> HistogramSli {
     let parsed = c.promql(&format!("{at}/histogram"), histogram);
     if parsed && !histogram_is_bucket_selector(histogram) {
         c.error(
@@ -46,10 +46,10 @@ pub(super) fn check_histogram(
             );
         }
     }
-    Some(HistogramSli {
+    HistogramSli {
         histogram: histogram.to_owned(),
         buckets: buckets.to_vec(),
-    })
+    }
 }
 
 pub(super) fn histogram_is_bucket_selector(query: &str) -> bool {
@@ -99,13 +99,14 @@ pub(super) fn check_sli(
     let sli = match &raw.sli {
         RawSli::Ratio(r) => check_ratio(c, &format!("{at}/ratio"), r)?,
         RawSli::Latency(l) => check_latency(c, &format!("{at}/latency"), l, &mut objectives)?,
-        RawSli::Freshness(f) => check_freshness(c, &format!("{at}/freshness"), f)?,
+        RawSli::Freshness(f) => check_freshness(c, &format!("{at}/freshness"), f),
         RawSli::Gauge(g) => check_gauge(c, &format!("{at}/gauge"), g)?,
         RawSli::Probe(p) => check_probe(c, &format!("{at}/probe"), p, context)?,
         RawSli::Sentry(s) => check_sentry(c, &format!("{at}/sentry"), s, context, &mut objectives)?,
         RawSli::Documentary(d) => Sli::Documentary {
             target: d.target.clone(),
-            duration: c.optional_duration(&format!("{at}/documentary/duration"), &d.duration),
+            duration: c
+                .optional_duration(&format!("{at}/documentary/duration"), d.duration.as_deref()),
             measured_by: d.measured_by.clone(),
             alert: d.alert.clone(),
         },
@@ -198,7 +199,7 @@ fn check_latency(
     l: &LatencySli,
     objectives: &mut Vec<Objective>,
 ) -> Option<Sli> {
-    let histogram = check_histogram(c, at, &l.histogram, l.buckets.as_deref())?;
+    let histogram = check_histogram(c, at, &l.histogram, l.buckets.as_deref());
     if l.percentiles.is_empty() {
         c.error(
             Code::MissingObjective,
@@ -245,11 +246,11 @@ fn check_latency(
 
 /// A freshness SLI at `at`: its threshold, and its histogram when it has one, the threshold then
 /// a bucket boundary when the buckets are listed.
-fn check_freshness(c: &mut Checker, at: &str, f: &FreshnessSli) -> Option<Sli> {
+fn check_freshness(c: &mut Checker, at: &str, f: &FreshnessSli) -> Sli {
     let threshold = c.duration(&format!("{at}/threshold"), &f.threshold);
     let histogram = match &f.histogram {
         Some(h) => {
-            let histogram = check_histogram(c, at, h, f.buckets.as_deref())?;
+            let histogram = check_histogram(c, at, h, f.buckets.as_deref());
             if let Some(threshold) = threshold {
                 check_threshold_is_bucket(
                     c,
@@ -262,11 +263,11 @@ fn check_freshness(c: &mut Checker, at: &str, f: &FreshnessSli) -> Option<Sli> {
         }
         None => None,
     };
-    Some(Sli::Freshness {
+    Sli::Freshness {
         from: f.from.clone(),
         to: f.to.clone(),
         histogram,
-    })
+    }
 }
 
 /// A gauge SLI at `at`: its query is PromQL, it takes exactly one of `below` and `above`, and its

@@ -63,7 +63,7 @@ impl SloTests<'_> {
         let Some(&(first, tier)) = participants.first() else {
             return Err("no tier".to_owned());
         };
-        let label = self.tier_label(tier);
+        let label = tier_label(tier);
         let mut fires = Duration::default();
         let mut targets = Vec::new();
         for &(objective, tier) in participants {
@@ -83,7 +83,7 @@ impl SloTests<'_> {
                     .as_ref()
                     .map(|n| format!("{n} "))
                     .unwrap_or_default();
-                format!("{name}{}", self.flow_ratio(flow, objective).percent())
+                format!("{name}{}", flow.error_ratio(objective).percent())
             })
             .collect();
         let mut group = TestGroup {
@@ -117,7 +117,7 @@ impl SloTests<'_> {
             group.promql_expr_test.push(self.close_to(
                 &short,
                 self.objective(objective),
-                self.flow_ratio(flow, objective),
+                flow.error_ratio(objective),
                 fires,
             ));
         }
@@ -140,7 +140,7 @@ impl SloTests<'_> {
         let target = self
             .alert_of(objective, tier)
             .ok_or_else(|| "no alert for a tier".to_owned())?;
-        let label = &self.tier_label(tier);
+        let label = &tier_label(tier);
         let period = (tier.short.millis() / step.millis().max(1)).max(1);
         let wanted = tier
             .error_threshold
@@ -202,10 +202,6 @@ impl SloTests<'_> {
             self.rules.measure.noun(),
             Duration::from_millis(HORIZON).human()
         ))
-    }
-
-    pub(super) fn tier_label(&self, tier: &TierPlan) -> String {
-        format!("{} {}/{}", tier.severity, tier.long, tier.short)
     }
 
     /// Expected burn alerts at `time`: all of them when every state is known, else the targets.
@@ -285,7 +281,7 @@ impl SloTests<'_> {
         objective: usize,
         tier: &TierPlan,
     ) -> Option<u64> {
-        let ratio = self.flow_ratio(flow, objective);
+        let ratio = flow.error_ratio(objective);
         if ratio <= tier.error_threshold {
             return None;
         }
@@ -321,15 +317,15 @@ impl SloTests<'_> {
         tier: &TierPlan,
         time: Duration,
     ) -> State {
-        let ratio = self.flow_ratio(flow, objective);
+        let ratio = flow.error_ratio(objective);
         if ratio == tier.error_threshold {
             return State::Unsure;
         }
         match self.counter_activation(flow, objective, tier) {
             Some(active) if time.millis() >= active + tier.for_.millis() => State::Firing,
-            Some(_) => State::Quiet,
             None if ratio > tier.error_threshold => State::Unsure,
-            None => State::Quiet,
+            // Active for less than `for` so far, or never active below the threshold.
+            Some(_) | None => State::Quiet,
         }
     }
 
@@ -353,4 +349,9 @@ impl SloTests<'_> {
             visit,
         );
     }
+}
+
+/// How a tier is named in its test groups and messages: severity and windows, `page 1h/5m`.
+fn tier_label(tier: &TierPlan) -> String {
+    format!("{} {}/{}", tier.severity, tier.long, tier.short)
 }

@@ -60,7 +60,7 @@ impl SloTests<'_> {
             for (alert, objective) in self.exhaustion_alerts() {
                 name.clone_from(&alert.name);
                 for_ = alert.for_;
-                let share = self.flow_ratio(&flow, objective);
+                let share = flow.error_ratio(objective);
                 let budget = self.objective(objective).budget;
                 settled &= share != budget;
                 if share > budget {

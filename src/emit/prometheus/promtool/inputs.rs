@@ -76,6 +76,14 @@ pub(super) struct Flow {
     pub(super) per_minute: Ratio,
     pub(super) errors: Vec<Ratio>,
 }
+
+impl Flow {
+    /// The share of events that fail objective `objective`; none when it has no ratio.
+    pub(super) fn error_ratio(&self, objective: usize) -> Ratio {
+        self.errors.get(objective).copied().unwrap_or(Ratio::ZERO)
+    }
+}
+
 impl SloTests<'_> {
     pub(super) fn counter_input(
         &self,
@@ -86,7 +94,7 @@ impl SloTests<'_> {
         let steps = until.millis() / MINUTE;
         let total = flow.per_minute;
         let failed = total
-            .checked_mul(self.flow_ratio(flow, 0))
+            .checked_mul(flow.error_ratio(0))
             .unwrap_or(Ratio::ZERO);
         let passed = total.checked_sub(failed).unwrap_or(Ratio::ZERO);
         let counter = |per_minute: Ratio| {

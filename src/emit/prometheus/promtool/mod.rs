@@ -23,7 +23,7 @@
 use super::{Alert, AlertKind, Measure, SloRules, expr};
 use crate::compile::{ObjectivePlan, ServicePlan, TierPlan, series};
 use crate::emit::yaml_writer::{comment, to_yaml};
-use crate::units::Ratio;
+use crate::units::{Duration, Ratio};
 use promql_parser::parser::VectorSelector;
 use std::collections::BTreeMap;
 
@@ -43,8 +43,10 @@ const MINUTE: u64 = 60_000;
 const TRAFFIC: i128 = 1000;
 /// The longest evaluation a sampled test may need, to keep promtool fast.
 const HORIZON: u64 = 12 * 60 * MINUTE;
-/// When tests that expect nothing to fire look.
-const QUIET_AT: u64 = 5 * MINUTE;
+/// When tests that expect nothing to fire look. They hold constant input, so every alert
+/// condition is settled from the first evaluation with a ratio (1m) on; 5m later nothing is even
+/// pending.
+const QUIET_AT: Duration = Duration::from_millis(5 * MINUTE);
 
 use file::{Footprint, TestFile, TestGroup, pack};
 use inputs::{Flow, Shape, counters, gauge_selector, group_values, satisfy};
@@ -299,10 +301,6 @@ impl<'a> SloTests<'a> {
             selectors,
             alerts: self.rules.alerts.iter().map(|a| a.name.clone()).collect(),
         }
-    }
-
-    fn flow_ratio(&self, flow: &Flow, objective: usize) -> Ratio {
-        flow.errors.get(objective).copied().unwrap_or(Ratio::ZERO)
     }
 
     /// A flow in which each objective with a target fails exactly that share of events, or

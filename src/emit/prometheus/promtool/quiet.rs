@@ -54,12 +54,6 @@ impl SloTests<'_> {
         }
     }
 
-    /// Tests that nothing fires hold constant input, so every alert condition is settled from the
-    /// first evaluation with a ratio (1m) on; 5m later nothing is even pending.
-    pub(super) fn quiet_at(&self) -> Duration {
-        Duration::from_millis(QUIET_AT)
-    }
-
     pub(super) fn expect_quiet(&self, group: &mut TestGroup, time: Duration) {
         if !self.tiers.is_empty() {
             group.alert_rule_test.push(AlertTest {
@@ -99,7 +93,7 @@ impl SloTests<'_> {
 
     pub(super) fn quiet_test(&self, prometheus3: bool) -> Option<TestGroup> {
         let lowest = self.tiers.iter().map(|(_, _, t)| t.error_threshold).min()?;
-        let time = self.quiet_at();
+        let time = QUIET_AT;
         let half = lowest.checked_div(Ratio::integer(2)).ok()?;
         let mut group = TestGroup {
             name: String::new(),
@@ -175,7 +169,7 @@ impl SloTests<'_> {
                             .rules
                             .objective_series(&series::error_ratio(BASE_WINDOW), objective),
                         objective,
-                        self.flow_ratio(&flow, index),
+                        flow.error_ratio(index),
                         time,
                     ),
                 );
@@ -197,7 +191,7 @@ impl SloTests<'_> {
     }
 
     pub(super) fn zero_traffic_test(&self) -> TestGroup {
-        let time = self.quiet_at();
+        let time = QUIET_AT;
         let flow = Flow {
             per_minute: Ratio::ZERO,
             errors: vec![Ratio::ZERO; self.rules.plan.objectives.len().max(1)],
@@ -238,7 +232,7 @@ impl SloTests<'_> {
         if self.tiers.is_empty() {
             return None;
         }
-        let time = self.quiet_at();
+        let time = QUIET_AT;
         let minutes = time.millis() / MINUTE;
         // Half of min_events over the whole test: every long window holds fewer.
         let per_minute = Ratio::new(i128::from(min), 2 * i128::from(minutes)).ok()?;

@@ -52,7 +52,7 @@ use crate::spec::walk::Loc;
 use crate::spec::{EscalationLevel, MissingData, Service, Slo, Tier};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-pub(super) fn resolve(collection: Collection) -> (Vec<Service>, Vec<Diagnostic>) {
+pub(super) fn resolve(collection: &Collection) -> (Vec<Service>, Vec<Diagnostic>) {
     let mut index: HashMap<(Kind, &str), Vec<usize>> = HashMap::new();
     for (i, object) in collection.objects.iter().enumerate() {
         index
@@ -61,7 +61,7 @@ pub(super) fn resolve(collection: Collection) -> (Vec<Service>, Vec<Diagnostic>)
             .push(i);
     }
     let mut r = Resolver {
-        collection: &collection,
+        collection,
         index,
         diagnostics: Vec::new(),
         errors: 0,
