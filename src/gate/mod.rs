@@ -271,7 +271,7 @@ impl Context<'_> {
         let (verdict, rule, why) = self.judge(judged.status, &row, measured);
         row.verdict = verdict;
         row.rule = rule;
-        row.message = format!("{}: {why}: {}", self.subject(&row), verdict.as_str());
+        row.message = format!("{}: {why}: {}", subject(&row), verdict.as_str());
         row
     }
 
@@ -279,18 +279,6 @@ impl Context<'_> {
     fn burn_span(&self) -> i64 {
         self.burn_start
             .map_or(0, |start| (self.request.at - start).max(0))
-    }
-
-    /// `exchange-completion, tenant=2` (and the objective's name when the SLO has several).
-    fn subject(&self, row: &GateRow) -> String {
-        let mut subject = row.slo.clone();
-        if let Some(name) = &row.objective_name {
-            subject.push_str(&format!(" ({name})"));
-        }
-        for (label, value) in &row.labels {
-            subject.push_str(&format!(", {label}={value}"));
-        }
-        subject
     }
 
     /// The verdict, the rule that decided it and why, in words. Too little data is never a
@@ -394,6 +382,18 @@ impl Context<'_> {
         let limit = self.rules.freeze_if_burned.as_ref()?;
         (row.burned_since? > limit.share.to_f64()).then_some(limit)
     }
+}
+
+/// `exchange-completion, tenant=2` (and the objective's name when the SLO has several).
+fn subject(row: &GateRow) -> String {
+    let mut subject = row.slo.clone();
+    if let Some(name) = &row.objective_name {
+        subject.push_str(&format!(" ({name})"));
+    }
+    for (label, value) in &row.labels {
+        subject.push_str(&format!(", {label}={value}"));
+    }
+    subject
 }
 
 /// The share of the whole window's budget that `since` burned: its failed events over the budget
