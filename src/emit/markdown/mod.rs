@@ -8,6 +8,7 @@
 
 mod alerts;
 mod escape;
+mod policy;
 mod sentences;
 mod tables;
 mod templates;

@@ -125,6 +125,8 @@ pub(super) struct SloView {
     pub(super) dashboard: Option<String>,
     pub(super) runbook_url: Option<String>,
     pub(super) alerts: AlertsView,
+    /// The error-budget policy in numbers, when it has rules.
+    pub(super) policy: Option<super::policy::PolicyView>,
     /// False for documentary SLOs whose group-table row already says everything.
     pub(super) has_details: bool,
 }
@@ -536,6 +538,7 @@ pub(super) fn slo_view(meta: &ServiceMeta, plan: &SloPlan) -> SloView {
         dashboard: slo.dashboard.as_ref().map(|d| link(d)),
         runbook_url: slo.runbook_url.as_ref().map(|r| link(r)),
         alerts: alerts_view(meta, plan),
+        policy: super::policy::policy_view(plan),
         has_details,
     }
 }
