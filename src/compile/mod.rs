@@ -80,8 +80,8 @@ pub struct SloPlan {
 impl SloPlan {
     /// Every window the Prometheus rules record for this SLO, sorted and without duplicates:
     /// 5m (the base of compliance and budget), the long and short window of every tier that
-    /// becomes an alert, and the window of every `error_ratio` static alert Prometheus
-    /// evaluates. Empty when Prometheus does not measure the SLO.
+    /// becomes an alert, the window of every `error_ratio` static alert Prometheus evaluates,
+    /// and the error-budget policy's `freeze_if_burned.within`. Empty when Prometheus does not measure the SLO.
     pub fn recorded_windows(&self) -> Vec<Duration> {
         if self.measure.is_none() {
             return Vec::new();
@@ -92,6 +92,13 @@ impl SloPlan {
                 windows.push(tier.long);
                 windows.push(tier.short);
             }
+        }
+        // A recent burn of the error-budget policy is read over `within`.
+        if let Some(limit) = self
+            .policy_rules()
+            .and_then(|rules| rules.freeze_if_burned.as_ref())
+        {
+            windows.push(limit.within);
         }
         for (alert, evaluator) in self.static_alerts() {
             if *evaluator == Evaluator::Prometheus

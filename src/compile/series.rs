@@ -45,6 +45,8 @@ pub const ALERTS: &str = "ALERTS";
 pub const BURN_ALERT: &str = "ErrorBudgetBurn";
 /// The suffix of the budget-exhaustion alert's name: `ExchangeCompletionErrorBudgetExhausted`.
 pub const EXHAUSTED_ALERT: &str = "ErrorBudgetExhausted";
+/// The suffix of an error-budget policy alert's name: `ExchangeCompletionErrorBudgetPolicy`.
+pub const POLICY_ALERT: &str = "ErrorBudgetPolicy";
 /// The suffix of the missing-data alert's name: `ExchangeCompletionSliDataMissing`.
 pub const MISSING_ALERT: &str = "SliDataMissing";
 /// The suffix of a histogram bucket guard's name: `ApiLatencyHistogramBucketMissing`.
@@ -79,6 +81,10 @@ pub mod label {
     pub const OBJECTIVE: &str = "objective";
     /// `page`, `ticket` or a spec's own name, on every alert.
     pub const SEVERITY: &str = "severity";
+    /// `warn` or `freeze`, on the error-budget policy's alerts.
+    pub const POLICY: &str = "policy";
+    /// The policy rule an alert checks: `warn_below`, `freeze_below` or `freeze_if_burned`.
+    pub const RULE: &str = "rule";
     /// The escalation level (`P1`) an alert routes to.
     pub const ESCALATION: &str = "escalation";
     /// A burn-rate alert's long window, e.g. `1h`.

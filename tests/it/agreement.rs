@@ -117,15 +117,82 @@ fn from_rules(text: &str) -> Alerts {
             {
                 alerts.statics.insert((slo.to_owned(), id.to_owned()));
             } else {
-                // Missing-data and missing-bucket guards watch the data, not the objective.
+                // Missing-data and missing-bucket guards watch the data, not the objective; the
+                // policy's alerts are compared by `policies_of_rules`.
                 assert!(
-                    name.ends_with("SliDataMissing") || name.ends_with("HistogramBucketMissing"),
+                    name.ends_with("SliDataMissing")
+                        || name.ends_with("HistogramBucketMissing")
+                        || name.ends_with("ErrorBudgetPolicy"),
                     "unknown alert {name}"
                 );
             }
         }
     }
     alerts
+}
+
+/// The error-budget policy's rules each SLO's alerts check: `(slo, rule)`.
+fn policies_of_rules(text: &str) -> BTreeSet<(String, String)> {
+    let file: serde_json::Value = serde_saphyr::from_str(text).unwrap();
+    let mut policies = BTreeSet::new();
+    for group in file["groups"].as_array().unwrap() {
+        for rule in group["rules"].as_array().unwrap() {
+            if rule["alert"]
+                .as_str()
+                .is_some_and(|name| name.ends_with("ErrorBudgetPolicy"))
+            {
+                let labels = &rule["labels"];
+                policies.insert((
+                    labels["slo"].as_str().unwrap().to_owned(),
+                    labels["rule"].as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+    }
+    policies
+}
+
+/// The error-budget policy's rules the document states in each SLO's "Budget policy" section.
+fn policies_of_markdown(
+    text: &str,
+    titles: &BTreeMap<String, String>,
+) -> BTreeSet<(String, String)> {
+    let mut policies = BTreeSet::new();
+    let mut slo: Option<String> = None;
+    let mut in_policy = false;
+    for line in text.lines() {
+        if line.starts_with('#') {
+            let heading = line.trim_start_matches('#').trim();
+            let heading = heading.split_once(": ").map_or(heading, |(_, title)| title);
+            if let Some(id) = titles.get(heading) {
+                slo = Some(id.clone());
+            }
+            in_policy = heading == "Budget policy";
+            continue;
+        }
+        let (Some(id), true, Some(item)) = (&slo, in_policy, line.strip_prefix("- ")) else {
+            continue;
+        };
+        // A rule of a further objective starts with its label.
+        let item = item.split_once(": ").map_or(item, |(label, rest)| {
+            if label.contains(' ') && !label.starts_with("freeze") && !label.starts_with("warn") {
+                rest
+            } else {
+                item
+            }
+        });
+        let rule = if item.starts_with("freeze feature deploys below") {
+            "freeze_below"
+        } else if item.starts_with("freeze feature deploys when") {
+            "freeze_if_burned"
+        } else if item.starts_with("warn below") {
+            "warn_below"
+        } else {
+            continue;
+        };
+        policies.insert((id.clone(), rule.to_owned()));
+    }
+    policies
 }
 
 fn from_explain(text: &str) -> Alerts {
@@ -312,8 +379,18 @@ fn every_output_describes_the_alerts_of_the_rule_files() {
                 .iter()
                 .map(|s| (s.slo.title.clone(), s.slo.id.clone()))
                 .collect();
-            let (documented, sentry_slos) =
-                from_markdown(&file(format!("docs/{id}.md")).unwrap(), &titles);
+            let document = file(format!("docs/{id}.md")).unwrap();
+            let (documented, sentry_slos) = from_markdown(&document, &titles);
+            // Every rule the policy's alerts check is stated in the document, and the document
+            // states no rule of a Prometheus SLO that no alert checks.
+            let policy_alerts = file(format!("prometheus/{id}.rules.yml"))
+                .map(|text| policies_of_rules(&text))
+                .unwrap_or_default();
+            let stated: BTreeSet<(String, String)> = policies_of_markdown(&document, &titles)
+                .into_iter()
+                .filter(|(slo, _)| prometheus.contains(slo))
+                .collect();
+            assert_eq!(stated, policy_alerts, "Budget policy, {}", path.display());
             let context = format!("{} / {id}", path.display());
 
             assert_eq!(explained.of(&slos), rules, "explain, {context}");

@@ -6,7 +6,7 @@ use super::template::{Template, escape_template};
 use super::{SloRules, expr};
 use crate::compile::measure::Measure;
 use crate::compile::series::{
-    BUCKET_ALERT, BURN_ALERT, EXHAUSTED_ALERT, MISSING_ALERT, alert_name, camel_case,
+    BUCKET_ALERT, BURN_ALERT, EXHAUSTED_ALERT, MISSING_ALERT, POLICY_ALERT, alert_name, camel_case,
 };
 use crate::compile::{BASE_WINDOW, ObjectivePlan, TierPlan, series};
 use crate::spec::{AlertSignal, AlertSource, Sli, StaticAlert};
@@ -22,6 +22,7 @@ impl SloRules<'_> {
             }
         }
         alerts.extend(self.budget_exhausted_alerts());
+        alerts.extend(self.budget_policy_alerts());
         // The Plan says which static alerts Prometheus evaluates; their expressions take shape.
         alerts.extend(
             self.plan
@@ -45,7 +46,15 @@ impl SloRules<'_> {
     /// select by name.
     pub(super) fn static_alert_name(&self, id: &str) -> String {
         let name = camel_case(id);
-        if [BURN_ALERT, MISSING_ALERT, BUCKET_ALERT, EXHAUSTED_ALERT].contains(&name.as_str()) {
+        if [
+            BURN_ALERT,
+            MISSING_ALERT,
+            BUCKET_ALERT,
+            EXHAUSTED_ALERT,
+            POLICY_ALERT,
+        ]
+        .contains(&name.as_str())
+        {
             self.alert_name(&format!("{name}Static"))
         } else {
             self.alert_name(&name)
@@ -387,6 +396,13 @@ pub(crate) enum AlertKind {
     /// The error budget of the SLO window is spent (see `exhaustion.rs`).
     BudgetExhausted {
         objective: usize,
+    },
+    /// A rule of the error-budget policy trips (see `policy.rs`): the error ratio over its
+    /// window is above `threshold`.
+    BudgetPolicy {
+        objective: usize,
+        rule: &'static str,
+        threshold: Ratio,
     },
     Static,
     MissingData,

@@ -12,9 +12,32 @@ use super::alerts::{Alert, AlertKind};
 use super::template::Template;
 use crate::compile::measure::Measure;
 use crate::compile::{BASE_WINDOW, series};
+use crate::units::Duration;
 use std::collections::BTreeMap;
 
 impl SloRules<'_> {
+    /// With `min_events` and an SLI that counts events: the condition, to `and` onto an alert's,
+    /// that `window` holds that many events, counted from the recorded 5m rates at 5-minute
+    /// steps; and the minimum.
+    pub(super) fn events_guard(&self, window: Duration) -> Option<(String, u64)> {
+        let min = self.plan.slo.min_events?;
+        if !self.measure.counts_events() {
+            return None;
+        }
+        let matching = if self.has_objective_label() {
+            " ignoring (objective)"
+        } else {
+            ""
+        };
+        let base = BASE_WINDOW;
+        let guard = format!(
+            "\nand{matching}\nsum_over_time({}[{window}:{base}]) * {} >= {min}",
+            self.slo_series(&series::events_rate(base)),
+            base.as_ratio_secs().to_decimal()
+        );
+        Some((guard, min))
+    }
+
     pub(super) fn budget_exhausted_alerts(&self) -> Vec<Alert> {
         let slo = &self.plan.slo;
         let Some(routing) = &slo.budget_exhausted else {
@@ -27,18 +50,8 @@ impl SloRules<'_> {
             let ratio = self.objective_series(&series::error_ratio(window), objective);
             let mut expr = format!("{ratio} > {budget}");
             // What the window must hold, or how compliance is read, for the description.
-            let held = if let (Some(min), true) = (slo.min_events, self.measure.counts_events()) {
-                let matching = if self.has_objective_label() {
-                    " ignoring (objective)"
-                } else {
-                    ""
-                };
-                let base = BASE_WINDOW;
-                expr.push_str(&format!(
-                    "\nand{matching}\nsum_over_time({}[{window}:{base}]) * {} >= {min}",
-                    self.slo_series(&series::events_rate(base)),
-                    base.as_ratio_secs().to_decimal()
-                ));
+            let held = if let Some((guard, min)) = self.events_guard(window) {
+                expr.push_str(&guard);
                 format!(" The window holds at least {min} {}.", self.measure.noun())
             } else if matches!(self.measure, Measure::ErrorRatioQuery(_)) {
                 " Compliance is the average of the 5m error ratios.".to_owned()

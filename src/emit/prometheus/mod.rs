@@ -47,6 +47,7 @@ mod bucket_guard;
 mod exhaustion;
 pub(crate) mod expr;
 mod format;
+mod policy;
 mod promtool;
 mod rules;
 mod template;

@@ -107,7 +107,7 @@ impl SloTests<'_> {
     /// When the exhaustion condition first holds under a constant flow: at the first recorded
     /// rate (1m), or with `min_events` at the first 5-minute step whose counted events exceed
     /// it; `None` when a step reaches it exactly (a tie in floating point).
-    fn exhaustion_activation(&self, per_minute: Ratio) -> Option<u64> {
+    pub(super) fn exhaustion_activation(&self, per_minute: Ratio) -> Option<u64> {
         let Some(min) = self.rules.plan.slo.min_events else {
             return Some(MINUTE);
         };

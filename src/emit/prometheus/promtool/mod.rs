@@ -35,6 +35,7 @@ mod burn;
 mod exhaustion;
 mod file;
 mod inputs;
+mod policy;
 mod quiet;
 mod simulate;
 
@@ -241,6 +242,7 @@ impl<'a> SloTests<'a> {
             }
         }
         groups.extend(self.exhaustion_tests(&mut notes));
+        groups.extend(self.policy_tests(&mut notes));
         // Prometheus 3 stores `le="1.0"` where Prometheus 2 kept the exporter's `le="1"`: the
         // quiet test again with those labels. Were a bucket not matched, its good events would be
         // missing and every event would count as failed.
