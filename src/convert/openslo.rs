@@ -124,6 +124,18 @@ pub(super) fn openslo_service(service: &ServicePlan, names: &mut Names) -> Vec<D
             defaults.join(", ")
         ));
     }
+    let own_policies: Vec<String> = service
+        .slos
+        .iter()
+        .filter(|slo| slo.slo.error_budget_policy.is_some())
+        .map(|slo| format!("`{}`", slo.slo.id))
+        .collect();
+    if !own_policies.is_empty() {
+        notes.push(format!(
+            "OpenSLO has no place for the error-budget policy of {}.",
+            own_policies.join(", ")
+        ));
+    }
     let mut spec = Map::new();
     insert_description(
         &mut spec,
