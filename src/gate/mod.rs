@@ -468,10 +468,8 @@ mod tests {
         let share = burned_share(window, since, 0.01, 1000, 100).unwrap();
         assert!((share - 0.3).abs() < 1e-12, "{share}");
         // No events in the window: no share.
-        assert_eq!(
-            burned_share(Measurement::default(), since, 0.01, 1000, 100),
-            None
-        );
+        let empty = Measurement::from_rates(Some(0.0), Some(0.0), 1000.0);
+        assert_eq!(burned_share(empty, since, 0.01, 1000, 100), None);
         // No events since: nothing burned.
         let quiet = Measurement::from_rates(Some(0.0), Some(0.0), 100.0);
         assert_eq!(burned_share(window, quiet, 0.01, 1000, 100), Some(0.0));
