@@ -3,7 +3,7 @@
 use crate::compile::{Evaluator, LeftOut, ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
 use crate::emit::{sentry, uptimerobot};
 use crate::spec::Sli;
-use crate::wording::{sli, static_alert};
+use crate::wording::{policy, sli, static_alert};
 use std::fmt::Write;
 
 /// Explains every SLO of the plan.
@@ -38,6 +38,7 @@ fn explain_slo(out: &mut String, plan: &SloPlan) {
     for objective in &plan.objectives {
         explain_objective(out, plan, objective);
     }
+    explain_policy(out, plan);
     if !slo.sli.in_prometheus() {
         let _ = writeln!(out, "    alerts  {}", elsewhere(&slo.sli));
     } else if slo.tiers.is_empty() {
@@ -79,6 +80,36 @@ fn explain_slo(out: &mut String, plan: &SloPlan) {
             guard.threshold.human(),
             guard.for_.human()
         );
+    }
+}
+
+/// Each rule of the SLO's budget policy in numbers, one line per objective; nothing for a policy
+/// in prose only.
+fn explain_policy(out: &mut String, plan: &SloPlan) {
+    let Some(rules) = plan.policy_rules() else {
+        return;
+    };
+    let several = plan.objectives.len() > 1;
+    for objective in &plan.objectives {
+        let mut parts: Vec<String> = plan
+            .policy_numbers(objective)
+            .iter()
+            .map(|rule| policy::explained(rule, objective.budget_time))
+            .collect();
+        if !rules.exempt.is_empty() {
+            parts.push(format!("exempt: {}", rules.exempt.join(", ")));
+        }
+        let which = match (
+            several,
+            &objective.objective.name,
+            objective.objective.threshold,
+        ) {
+            (false, _, _) => String::new(),
+            (true, Some(name), Some(threshold)) => format!(" ({name} ≤ {})", threshold.human()),
+            (true, Some(name), None) => format!(" ({name})"),
+            (true, None, _) => format!(" ({})", objective.objective.target.percent()),
+        };
+        let _ = writeln!(out, "    budget policy{which}  {}", parts.join("; "));
     }
 }
 
