@@ -26,8 +26,8 @@ pub fn explained(rule: &PolicyRule, budget: Duration) -> String {
     }
 }
 
-/// A rule's numbers for `diff`, its time written by `time`: `50% (1 h 41 m left)`,
-/// `20% (40 m) within 1 day`.
+/// A rule's numbers for `diff`, its time written by `time`: `50% = 1 h 41 m left`,
+/// `20% = 40 minutes within 1 day`.
 pub fn numbers(rule: &PolicyRule, time: impl Fn(Duration) -> String) -> String {
     let share = rule.share.percent();
     let time = if rule.time.millis() == 0 {
@@ -36,8 +36,8 @@ pub fn numbers(rule: &PolicyRule, time: impl Fn(Duration) -> String) -> String {
         time(rule.time)
     };
     if rule.on_budget_left() {
-        format!("{share} ({time} left)")
+        format!("{share} = {time} left")
     } else {
-        format!("{share} ({time}) within {}", rule.window.human())
+        format!("{share} = {time} within {}", rule.window.human())
     }
 }
