@@ -1,9 +1,11 @@
 //! `slofile explain`: the Plan in words and numbers, the first thing to run on a new spec.
 
+use crate::compile::policy::PolicyRule;
 use crate::compile::{Evaluator, LeftOut, ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
 use crate::emit::{sentry, uptimerobot};
 use crate::spec::Sli;
-use crate::wording::{policy, sli, static_alert};
+use crate::units::Duration;
+use crate::wording::{sli, static_alert};
 use std::fmt::Write;
 
 /// Explains every SLO of the plan.
@@ -94,7 +96,7 @@ fn explain_policy(out: &mut String, plan: &SloPlan) {
         let mut parts: Vec<String> = plan
             .policy_numbers(objective)
             .iter()
-            .map(|rule| policy::explained(rule, objective.budget_time))
+            .map(|rule| policy_rule(rule, objective.budget_time))
             .collect();
         if !rules.exempt.is_empty() {
             parts.push(format!("exempt: {}", rules.exempt.join(", ")));
@@ -110,6 +112,28 @@ fn explain_policy(out: &mut String, plan: &SloPlan) {
             (true, None, _) => format!(" ({})", objective.objective.target.percent()),
         };
         let _ = writeln!(out, "    budget policy{which}  {}", parts.join("; "));
+    }
+}
+
+/// A rule in numbers: `freeze below 0% = 0 of 3 h 21 m 36 s left`, `warn below 50% =
+/// 1 h 40 m 48 s left`, `freeze when 20% = 40 m 19 s of the budget burns within 1 day`; `budget`
+/// is the objective's budget as time.
+fn policy_rule(rule: &PolicyRule, budget: Duration) -> String {
+    let level = rule.level.label();
+    let share = rule.share.percent();
+    if rule.on_budget_left() {
+        let left = if rule.time.millis() == 0 {
+            format!("0 of {}", budget.human())
+        } else {
+            rule.time.human()
+        };
+        format!("{level} below {share} = {left} left")
+    } else {
+        format!(
+            "{level} when {share} = {} of the budget burns within {}",
+            rule.time.human(),
+            rule.window.human()
+        )
     }
 }
 

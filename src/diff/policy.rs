@@ -7,7 +7,7 @@ use super::slo::{budget, budget_pair, list_or_none, objective_prefix};
 use crate::compile::policy::PolicyRule;
 use crate::compile::{ObjectivePlan, SloPlan};
 use crate::diagnostics::quoted;
-use crate::wording::policy::numbers;
+use crate::units::Duration;
 
 /// The policy of an added SLO, one line per objective.
 pub(super) fn whole_policy(plan: &SloPlan) -> Vec<String> {
@@ -121,4 +121,20 @@ fn rule_changes(
         }
     }
     lines
+}
+
+/// A rule's numbers, its time written by `time`: `50% = 1 h 41 m left`, `20% = 40 minutes within
+/// 1 day`.
+fn numbers(rule: &PolicyRule, time: impl Fn(Duration) -> String) -> String {
+    let share = rule.share.percent();
+    let time = if rule.time.millis() == 0 {
+        "0".to_owned()
+    } else {
+        time(rule.time)
+    };
+    if rule.on_budget_left() {
+        format!("{share} = {time} left")
+    } else {
+        format!("{share} = {time} within {}", rule.window.human())
+    }
 }

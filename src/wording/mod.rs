@@ -8,7 +8,6 @@
 //! [`crate::spec::ProbeProvider::display_name`]). Names and queries are quoted as inline code by
 //! [`code`].
 
-pub mod policy;
 pub mod sli;
 pub mod static_alert;
 
