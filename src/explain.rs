@@ -1,8 +1,10 @@
 //! `slofile explain`: the Plan in words and numbers, the first thing to run on a new spec.
 
+use crate::compile::policy::PolicyRule;
 use crate::compile::{Evaluator, LeftOut, ObjectivePlan, Plan, ServicePlan, SloPlan, TierPlan};
 use crate::emit::{sentry, uptimerobot};
 use crate::spec::Sli;
+use crate::units::Duration;
 use crate::wording::{sli, static_alert};
 use std::fmt::Write;
 
@@ -38,6 +40,7 @@ fn explain_slo(out: &mut String, plan: &SloPlan) {
     for objective in &plan.objectives {
         explain_objective(out, plan, objective);
     }
+    explain_policy(out, plan);
     if !slo.sli.in_prometheus() {
         let _ = writeln!(out, "    alerts  {}", elsewhere(&slo.sli));
     } else if slo.tiers.is_empty() {
@@ -79,6 +82,58 @@ fn explain_slo(out: &mut String, plan: &SloPlan) {
             guard.threshold.human(),
             guard.for_.human()
         );
+    }
+}
+
+/// Each rule of the SLO's budget policy in numbers, one line per objective; nothing for a policy
+/// in prose only.
+fn explain_policy(out: &mut String, plan: &SloPlan) {
+    let Some(rules) = plan.policy_rules() else {
+        return;
+    };
+    let several = plan.objectives.len() > 1;
+    for objective in &plan.objectives {
+        let mut parts: Vec<String> = plan
+            .policy_numbers(objective)
+            .iter()
+            .map(|rule| policy_rule(rule, objective.budget_time))
+            .collect();
+        if !rules.exempt.is_empty() {
+            parts.push(format!("exempt: {}", rules.exempt.join(", ")));
+        }
+        let which = match (
+            several,
+            &objective.objective.name,
+            objective.objective.threshold,
+        ) {
+            (false, _, _) => String::new(),
+            (true, Some(name), Some(threshold)) => format!(" ({name} ≤ {})", threshold.human()),
+            (true, Some(name), None) => format!(" ({name})"),
+            (true, None, _) => format!(" ({})", objective.objective.target.percent()),
+        };
+        let _ = writeln!(out, "    budget policy{which}  {}", parts.join("; "));
+    }
+}
+
+/// A rule in numbers: `freeze below 0% = 0 of 3 h 21 m 36 s left`, `warn below 50% =
+/// 1 h 40 m 48 s left`, `freeze when 20% = 40 m 19 s of the budget burns within 1 day`; `budget`
+/// is the objective's budget as time.
+fn policy_rule(rule: &PolicyRule, budget: Duration) -> String {
+    let level = rule.level.label();
+    let share = rule.share.percent();
+    if rule.on_budget_left() {
+        let left = if rule.time.millis() == 0 {
+            format!("0 of {}", budget.human())
+        } else {
+            rule.time.human()
+        };
+        format!("{level} below {share} = {left} left")
+    } else {
+        format!(
+            "{level} when {share} = {} of the budget burns within {}",
+            rule.time.human(),
+            rule.window.human()
+        )
     }
 }
 

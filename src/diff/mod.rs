@@ -6,6 +6,7 @@
 //! written. `--base REV` reads the old side from git.
 
 mod alerts;
+mod policy;
 mod revision;
 mod routing;
 mod sli;

@@ -1,4 +1,4 @@
-//! Changes to one SLO: its SLI, objectives, error budgets, tiers and static alerts.
+//! Changes to one SLO: its SLI, objectives, error budgets, tiers, static alerts and budget policy.
 
 use super::pair_by;
 use crate::compile::{Evaluator, ObjectivePlan, SloPlan, TierPlan};
@@ -6,6 +6,7 @@ use crate::diagnostics::quoted;
 use crate::units::Duration;
 
 use super::alerts::{evaluated_by, static_alert_change, tier_change, tier_summary};
+use super::policy::{policy_changes, whole_policy};
 use super::sli::sli_changes;
 use super::{SloChanges, Status};
 use crate::wording::static_alert;
@@ -37,6 +38,7 @@ pub(super) fn whole_slo(plan: &SloPlan, status: Status) -> SloChanges {
                 ));
             }
         }
+        lines.extend(whole_policy(plan));
         for (alert, evaluator) in plan.static_alerts() {
             lines.push(format!(
                 "static alert `{}`: {}{}",
@@ -122,6 +124,7 @@ pub(super) fn slo_changes(old: &SloPlan, new: &SloPlan) -> Vec<String> {
             show(&n.burn_policy)
         ));
     }
+    lines.extend(policy_changes(old, new));
     for pair in pair_by(&o.alerts, &n.alerts, |a| a.id.as_str()) {
         match pair {
             (None, Some(added)) => lines.push(format!(

@@ -225,3 +225,34 @@ fn only_the_new_side_warns() {
             .all(|l| l.contains("slofile::tier_cannot_fire"))
     );
 }
+
+#[test]
+fn budget_policy_changes_are_reported_rule_by_rule_in_numbers() {
+    let old = "tests/fixtures/diff/policy-old";
+    let new = "tests/fixtures/diff/policy-new";
+    let output = run(&["diff", "--exit-code", old, new]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let markdown = stdout(&output);
+    let human = |text| slofile::units::Duration::parse(text).unwrap().human();
+    // `orders`, 99.5% over 28 days: a budget of 3 h 21 m 36 s, a fifth of it about 40 minutes.
+    for line in [
+        format!(
+            "- budget policy: freeze_if_burned 20% = {} within {day} → 10% = {} within {day}\n",
+            human("40m"),
+            human("20m"),
+            day = human("1d")
+        ),
+        "- budget policy: freeze_below removed (was 0% = 0 left)\n".to_owned(),
+        "- budget policy: exempt `hotfix`, `security` → `hotfix`\n".to_owned(),
+    ] {
+        assert!(markdown.contains(&line), "{line}\n{markdown}");
+    }
+    // A policy in prose only checks nothing: following rules adds a policy, keeping only prose
+    // removes it.
+    assert!(markdown.contains("**SLO `reviews`: changed**\n\n- budget policy added: "));
+    assert!(markdown.contains("**SLO `payments`: changed**\n\n- budget policy removed (was "));
+    insta::assert_snapshot!("diff_policy", markdown);
+
+    let same = run(&["diff", "--exit-code", old, old]);
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+}

@@ -440,6 +440,117 @@ fn builds_are_deterministic_whatever_the_input_order() {
     assert_eq!(grafana, backward.files("grafana"));
 }
 
+/// The panel titled `title` in the row of the SLO at `position` (from 0).
+fn row_panel<'a>(dashboard: &'a Value, position: u64, title: &str) -> &'a Value {
+    let ids = 100 * (position + 1)..100 * (position + 2);
+    panels(dashboard)
+        .into_iter()
+        .find(|p| p["title"] == title && ids.contains(&p["id"].as_u64().unwrap()))
+        .unwrap_or_else(|| panic!("no panel {title} in row {position}"))
+}
+
+/// The values a panel's colour steps start at; the base step starts at `null`.
+fn step_values(thresholds: &Value) -> Vec<Value> {
+    thresholds["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["value"].clone())
+        .collect()
+}
+
+fn default_steps(panel: &Value) -> Vec<Value> {
+    step_values(&panel["fieldConfig"]["defaults"]["thresholds"])
+}
+
+#[test]
+fn the_budget_panels_carry_the_error_budget_policys_levels() {
+    use serde_json::json;
+    let built = Build::of(&["specs"]).ok();
+    let dashboards = dashboards(&built);
+    // NEXUS: warn below 50%, freeze below 0% of a 3 h 21 m 36 s budget.
+    let nexus = &dashboards["nexus"];
+    let share = row_panel(nexus, 0, "Error budget left");
+    assert_eq!(default_steps(share), [json!(null), json!(0), json!(0.5)]);
+    let description = share["description"].as_str().unwrap();
+    assert!(
+        description.contains("red below 0%, where feature deploys freeze")
+            && description.contains("orange below 50%, where the policy warns"),
+        "{description}"
+    );
+    let time = row_panel(nexus, 0, "Error budget left as time");
+    assert_eq!(default_steps(time), [json!(null), json!(0), json!(6048)]);
+    // Stats draw no lines; the burn-down draws the levels across the time series.
+    let burn_down = row_panel(nexus, 0, "Error budget burn-down");
+    assert_eq!(
+        default_steps(burn_down),
+        [json!(null), json!(0), json!(0.5)]
+    );
+    let custom = &burn_down["fieldConfig"]["defaults"]["custom"];
+    assert_eq!(custom["thresholdsStyle"]["mode"], "line+area");
+
+    // Dealix has no policy: the default steps, no lines (its first row is its third SLO's).
+    let dealix = &dashboards["dealix"];
+    let share = row_panel(dealix, 2, "Error budget left");
+    assert_eq!(default_steps(share), [json!(null), json!(0), json!(0.25)]);
+    let burn_down = row_panel(dealix, 2, "Error budget burn-down");
+    assert_eq!(default_steps(burn_down), [json!(null)]);
+    let custom = &burn_down["fieldConfig"]["defaults"]["custom"];
+    assert!(custom.get("thresholdsStyle").is_none(), "{custom}");
+}
+
+#[test]
+fn each_objective_colours_its_budget_time_at_its_own_policy_levels() {
+    use serde_json::json;
+    let spec = std::fs::read_to_string(root().join("examples/latency-percentiles.yaml")).unwrap();
+    let spec = spec.replace(
+        "service: example-latency\n",
+        "service: example-latency\nerror_budget_policy: {warn_below: 50%, freeze_below: 10%}\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latency.yaml");
+    std::fs::write(&path, spec).unwrap();
+    let built = Build::of_paths(&[&path]).ok();
+    let dashboard = &dashboards(&built)["example-latency"];
+    // Budgets over 28 days: p50 50% = 14 days, p95 5% = 1 d 9 h 36 m, p99 1% = 6 h 43 m 12 s.
+    let time = row_panel(dashboard, 0, "Error budget left as time");
+    assert_eq!(
+        default_steps(time),
+        [json!(null), json!(120_960), json!(604_800)]
+    );
+    let overrides: Vec<(String, Vec<Value>)> = time["fieldConfig"]["overrides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let property = &o["properties"][0];
+            assert_eq!(property["id"], "thresholds");
+            (
+                o["matcher"]["options"].as_str().unwrap().to_owned(),
+                step_values(&property["value"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        overrides,
+        [
+            (
+                "B".to_owned(),
+                vec![json!(null), json!(12_096), json!(60_480)]
+            ),
+            (
+                "C".to_owned(),
+                vec![json!(null), json!(2_419.2), json!(12_096)]
+            ),
+        ]
+    );
+    let description = time["description"].as_str().unwrap();
+    assert!(
+        description.contains("orange below 7 days or 16 h 48 m or 3 h 21 m 36 s (50%)"),
+        "{description}"
+    );
+}
+
 const REFERENCE_START: &str = "<!-- grafana-panels: start -->\n";
 const REFERENCE_END: &str = "<!-- grafana-panels: end -->";
 const REFERENCE_SPECS: [&str; 3] = [

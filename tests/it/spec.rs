@@ -66,6 +66,22 @@ fn explain_reads_well_for_the_seed_specs() {
     }
 }
 
+/// The rules of a policy in numbers, under each SLO that follows them; a policy in prose only adds
+/// nothing.
+#[test]
+fn explain_states_the_budget_policy_in_numbers() {
+    let output = run(&["explain", "tests/fixtures/gate/shop.yaml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let (orders, search) = text.split_once("  search:").unwrap();
+    // 1% of 28 days is 6 h 43 m 12 s; a fifth of it 1 h 20 m 38 s, half of it 3 h 21 m 36 s.
+    let line = "    budget policy  freeze below 0% = 0 of 6 h 43 m 12 s left; \
+                freeze when 20% = 1 h 20 m 38 s of the budget burns within 1 day; \
+                warn below 50% = 3 h 21 m 36 s left; exempt: hotfix\n";
+    assert!(orders.contains(line), "{orders}");
+    assert!(!search.contains("budget policy"), "{search}");
+}
+
 /// Every file in tests/invalid/ names the code it must produce on its first line.
 #[test]
 fn invalid_specs_get_located_coded_diagnostics() {

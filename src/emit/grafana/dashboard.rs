@@ -86,6 +86,9 @@ pub struct Panel {
     pub unit: &'static str,
     pub targets: Vec<Target>,
     pub steps: Vec<Step>,
+    /// Draw the steps as lines across a time series, with their colours as bands between them
+    /// (Grafana's `custom.thresholdsStyle`; stats have no such lines).
+    pub threshold_lines: bool,
     pub width: u32,
     pub height: u32,
 }
@@ -303,17 +306,18 @@ fn panel_json(panel: &Panel, id: u32, x: u32, y: u32) -> Json {
         }
         PanelKind::TimeSeries => {
             defaults.push(color("palette-classic"));
-            defaults.push((
-                "custom",
-                json_object! {
-                    "drawStyle": "line",
-                    "lineWidth": 2u32,
-                    "fillOpacity": 0u32,
-                    "showPoints": "never",
-                    "spanNulls": false,
-                    "axisSoftMin": 0u32,
-                },
-            ));
+            let mut custom = vec![
+                ("drawStyle", Json::from("line")),
+                ("lineWidth", Json::from(2u32)),
+                ("fillOpacity", Json::from(0u32)),
+                ("showPoints", Json::from("never")),
+                ("spanNulls", Json::from(false)),
+                ("axisSoftMin", Json::from(0u32)),
+            ];
+            if panel.threshold_lines {
+                custom.push(("thresholdsStyle", json_object! {"mode": "line+area"}));
+            }
+            defaults.push(("custom", Json::Object(custom)));
             json_object! {
                 "legend": json_object! {
                     "displayMode": "table",

@@ -13,6 +13,7 @@
 
 pub mod dashboard;
 pub mod panels;
+mod policy;
 pub mod provisioning;
 pub mod queries;
 pub mod reference;

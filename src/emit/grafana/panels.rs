@@ -4,14 +4,15 @@
 //! become alerts, over exactly the windows the rules record.
 
 use super::dashboard::{Panel, PanelKind, Step, Target};
+use super::policy::Levels;
 use super::queries::SloQueries;
 use crate::compile::{ObjectivePlan, SloPlan, TierPlan};
 use crate::spec::Sli;
 use crate::units::{Duration, Ratio};
 
-const RED: &str = "red";
-const ORANGE: &str = "orange";
-const GREEN: &str = "green";
+pub(super) const RED: &str = "red";
+pub(super) const ORANGE: &str = "orange";
+pub(super) const GREEN: &str = "green";
 
 /// Every panel of the SLO's row.
 pub fn slo_panels(q: &SloQueries) -> Vec<Panel> {
@@ -87,6 +88,7 @@ fn compliance(q: &SloQueries) -> Panel {
         unit: "percentunit",
         targets,
         steps: Vec::new(),
+        threshold_lines: false,
         width: 8,
         height: 5,
     }
@@ -111,11 +113,16 @@ fn budget_steps() -> Vec<Step> {
 
 fn budget_share(q: &SloQueries) -> Panel {
     let window = q.plan.slo.window.human();
+    let levels = Levels::of_slo(q.plan);
+    let colours = levels.as_ref().map_or_else(
+        || "red below 0, orange below 25%".to_owned(),
+        |levels| format!("budget policy: {}", levels.share_words()),
+    );
     Panel {
         kind: PanelKind::Stat,
         title: "Error budget left".to_owned(),
         description: format!(
-            "The share of the error budget of the last {window} not yet spent: 100% is untouched, 0% is spent, below 0 the objective is missed (red below 0, orange below 25%)."
+            "The share of the error budget of the last {window} not yet spent: 100% is untouched, 0% is spent, below 0 the objective is missed ({colours})."
         ),
         unit: "percentunit",
         targets: q
@@ -129,7 +136,8 @@ fn budget_share(q: &SloQueries) -> Panel {
                 )
             })
             .collect(),
-        steps: budget_steps(),
+        steps: levels.map_or_else(budget_steps, |levels| levels.share_steps()),
+        threshold_lines: false,
         width: 8,
         height: 5,
     }
@@ -142,35 +150,63 @@ fn budget_time(q: &SloQueries) -> Panel {
         .iter()
         .map(|o| o.budget_time.human())
         .collect();
+    let levels: Vec<Levels> = q
+        .plan
+        .objectives
+        .iter()
+        .filter_map(|o| Levels::of(q.plan, o))
+        .collect();
+    let colours = if levels.is_empty() {
+        String::new()
+    } else {
+        format!("; budget policy: {}", Levels::time_words(&levels))
+    };
+    // The levels are the same share of each objective's budget, but not the same time: an
+    // objective whose levels differ from the first's colours its own value.
+    let steps = levels.first().map_or_else(
+        || {
+            vec![
+                Step {
+                    from: None,
+                    color: RED,
+                },
+                Step {
+                    from: Some(Ratio::ZERO),
+                    color: GREEN,
+                },
+            ]
+        },
+        Levels::time_steps,
+    );
+    let targets = q
+        .plan
+        .objectives
+        .iter()
+        .map(|o| {
+            let own = Levels::of(q.plan, o)
+                .map(|l| l.time_steps())
+                .filter(|own| *own != steps)
+                .unwrap_or_default();
+            Target {
+                steps: own,
+                ..Target::data(
+                    q.budget_remaining_time(o),
+                    q.legend(&objective_name(o, "time left")),
+                )
+            }
+        })
+        .collect();
     Panel {
         kind: PanelKind::Stat,
         title: "Error budget left as time".to_owned(),
         description: format!(
-            "How long a total outage could last before the budget is gone, out of {} over the whole window; negative once it is overspent.",
+            "How long a total outage could last before the budget is gone, out of {} over the whole window; negative once it is overspent{colours}.",
             budgets.join(" or ")
         ),
         unit: "dtdurations",
-        targets: q
-            .plan
-            .objectives
-            .iter()
-            .map(|o| {
-                Target::data(
-                    q.budget_remaining_time(o),
-                    q.legend(&objective_name(o, "time left")),
-                )
-            })
-            .collect(),
-        steps: vec![
-            Step {
-                from: None,
-                color: RED,
-            },
-            Step {
-                from: Some(Ratio::ZERO),
-                color: GREEN,
-            },
-        ],
+        targets,
+        steps,
+        threshold_lines: false,
         width: 8,
         height: 5,
     }
@@ -178,6 +214,13 @@ fn budget_time(q: &SloQueries) -> Panel {
 
 fn burn_down(q: &SloQueries) -> Panel {
     let window = q.plan.slo.window.human();
+    let levels = Levels::of_slo(q.plan);
+    let lines = levels.as_ref().map_or_else(String::new, |levels| {
+        format!(
+            "; the solid lines and bands are the budget policy's levels ({})",
+            levels.share_words()
+        )
+    });
     let mut targets: Vec<Target> = q
         .plan
         .objectives
@@ -192,11 +235,12 @@ fn burn_down(q: &SloQueries) -> Panel {
         kind: PanelKind::TimeSeries,
         title: "Error budget burn-down".to_owned(),
         description: format!(
-            "The share of the error budget of {window} left since the start of the time range (5-minute error ratios, each weighing the same): above the dashed ideal line the SLO spends less than its budget, below it more."
+            "The share of the error budget of {window} left since the start of the time range (5-minute error ratios, each weighing the same): above the dashed ideal line the SLO spends less than its budget, below it more{lines}."
         ),
         unit: "percentunit",
         targets,
-        steps: Vec::new(),
+        threshold_lines: levels.is_some(),
+        steps: levels.map_or_else(Vec::new, |levels| levels.share_steps()),
         width: 12,
         height: 8,
     }
@@ -261,6 +305,7 @@ fn burn_rate(q: &SloQueries, objective: &ObjectivePlan) -> Panel {
         unit: "none",
         targets,
         steps: Vec::new(),
+        threshold_lines: false,
         width: 12,
         height: 8,
     }
@@ -300,6 +345,7 @@ fn traffic(q: &SloQueries) -> Panel {
         unit: "short",
         targets,
         steps: Vec::new(),
+        threshold_lines: false,
         width: 12,
         height: 8,
     }
@@ -316,6 +362,7 @@ fn alerts(q: &SloQueries) -> Panel {
             q.legend("{{alertname}} {{severity}} {{long_window}} {{alertstate}}"),
         )],
         steps: vec![Step { from: None, color: RED }],
+        threshold_lines: false,
         width: 12,
         height: 8,
     }
@@ -375,6 +422,7 @@ fn good_share(q: &SloQueries) -> Option<Panel> {
         unit: "percentunit",
         targets,
         steps: Vec::new(),
+        threshold_lines: false,
         width: 12,
         height: 8,
     })
