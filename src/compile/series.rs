@@ -47,6 +47,10 @@ pub const BURN_ALERT: &str = "ErrorBudgetBurn";
 pub const EXHAUSTED_ALERT: &str = "ErrorBudgetExhausted";
 /// The suffix of an error-budget policy alert's name: `ExchangeCompletionErrorBudgetPolicy`.
 pub const POLICY_ALERT: &str = "ErrorBudgetPolicy";
+/// A service's heartbeat alert, which always fires: the one generated alert without an `slo`.
+pub const HEARTBEAT_ALERT: &str = "SlofileHeartbeat";
+/// The `severity` of the heartbeat alert, which routes it to the heartbeat receiver only.
+pub const HEARTBEAT_SEVERITY: &str = "heartbeat";
 /// The suffix of the missing-data alert's name: `ExchangeCompletionSliDataMissing`.
 pub const MISSING_ALERT: &str = "SliDataMissing";
 /// The suffix of a histogram bucket guard's name: `ApiLatencyHistogramBucketMissing`.

@@ -91,6 +91,14 @@ pub(super) fn native_service(service: &ServicePlan) -> Document {
         monitoring: meta.monitoring.clone(),
         verify: meta.verify.clone(),
         alert_self_test: meta.alert_self_test.clone(),
+        heartbeat: meta
+            .heartbeat
+            .as_ref()
+            .map(|h| crate::spec::raw::RawHeartbeat {
+                every: h.every.prometheus(),
+                grace: Some(h.grace.prometheus()),
+                channels: h.channels.clone(),
+            }),
         error_budget_policy: meta.error_budget_policy.as_ref().map(native_policy),
         candidates: meta.candidates.clone(),
     };

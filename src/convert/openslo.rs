@@ -188,6 +188,9 @@ pub(super) fn service_notes(meta: &ServiceMeta, notes: &mut Vec<String>) {
     if meta.error_budget_policy.is_some() {
         missing.push("the error-budget policy");
     }
+    if meta.heartbeat.is_some() {
+        missing.push("the heartbeat");
+    }
     if !meta.candidates.is_empty() {
         missing.push("the candidate SLOs");
     }

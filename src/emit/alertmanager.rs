@@ -25,6 +25,7 @@ use crate::units::Duration;
 use serde::Serialize;
 use std::fmt::Write as _;
 
+mod heartbeat;
 mod inhibit;
 
 pub struct Alertmanager;
@@ -258,7 +259,9 @@ fn receiver(service: &str, channel: &Channel) -> Receiver {
 /// Whether a service gets a configuration: it has an escalation matrix, or at least a channel
 /// Alertmanager can notify.
 pub fn has_routing(meta: &ServiceMeta) -> bool {
-    !meta.escalation.is_empty() || meta.channels.iter().any(|c| notifies(c.kind))
+    !meta.escalation.is_empty()
+        || meta.channels.iter().any(|c| notifies(c.kind))
+        || meta.heartbeat.is_some()
 }
 
 /// A route that notifies every one of `receivers`: directly when there is one, through child
@@ -376,6 +379,7 @@ fn config(service: &ServicePlan) -> Result<String, String> {
     };
 
     let mut receivers = vec![Receiver::named(silent_receiver(id))];
+    receivers.extend(heartbeat::receiver(service));
     receivers.extend(
         meta.channels
             .iter()
@@ -396,7 +400,10 @@ fn config(service: &ServicePlan) -> Result<String, String> {
             group_wait: Some(GROUP_WAIT),
             group_interval: Some(format!("{GROUP_INTERVAL_MINUTES}m")),
             repeat_interval: Some(DEFAULT_REPEAT.to_owned()),
-            routes: vec![service_route],
+            routes: heartbeat::route(service)
+                .into_iter()
+                .chain([service_route])
+                .collect(),
             ..Route::default()
         },
         inhibit_rules: inhibit::inhibit_rules(service),
@@ -507,6 +514,13 @@ fn header(service: &ServicePlan, levels: Option<(&EscalationLevel, &EscalationLe
             "    (Alertmanager 0.25 cannot read a webhook URL from a file; later releases take url_file)"
                 .to_owned(),
         );
+    }
+    if meta.heartbeat.is_some() {
+        placeholders.push(format!(
+            "  {}: url ({}), the heartbeat URL of the monitor",
+            heartbeat::receiver_name(id),
+            heartbeat::url_placeholder(id)
+        ));
     }
     if !placeholders.is_empty() {
         line("");

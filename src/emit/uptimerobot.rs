@@ -28,10 +28,11 @@ impl Backend for UptimeRobot {
     fn emit(&self, plan: &Plan, _options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
         let mut emitted = Emitted::default();
         for service in &plan.services {
-            let monitors: Vec<Value> = plan_monitors(service)
+            let mut monitors: Vec<Value> = plan_monitors(service)
                 .iter()
                 .map(|(_, monitor)| monitor_body(monitor))
                 .collect();
+            monitors.extend(plan_heartbeat(service).as_ref().map(heartbeat_body));
             if !monitors.is_empty() {
                 emitted.files.push(OutputFile {
                     path: format!("uptimerobot/{}.json", service.meta.id),
@@ -143,6 +144,59 @@ fn plan_monitor<'p>(
     }
 }
 
+/// The heartbeat monitor of a service that asks for one: UptimeRobot expects Alertmanager's
+/// delivery of `SlofileHeartbeat` every `every`, and alerts the heartbeat's channels when none
+/// came for `grace` more.
+pub(crate) struct HeartbeatMonitor {
+    pub(crate) name: String,
+    pub(crate) interval_secs: u64,
+    pub(crate) grace_secs: u64,
+    pub(crate) contacts: Vec<Contact>,
+    pub(crate) tags: Vec<String>,
+}
+
+pub(crate) fn plan_heartbeat(service: &ServicePlan) -> Option<HeartbeatMonitor> {
+    let heartbeat = service.meta.heartbeat.as_ref()?;
+    let channels: Vec<&Channel> = if heartbeat.channels.is_empty() {
+        service.meta.channels.iter().collect()
+    } else {
+        heartbeat
+            .channels
+            .iter()
+            .filter_map(|id| service.meta.channel(id))
+            .collect()
+    };
+    Some(HeartbeatMonitor {
+        name: clip(
+            &format!("{}: alert path heartbeat", service.meta.title),
+            NAME_LIMIT,
+        ),
+        interval_secs: heartbeat.every.millis() / 1000,
+        grace_secs: heartbeat.grace.millis() / 1000,
+        contacts: channels.into_iter().filter_map(contact).collect(),
+        tags: vec![
+            "slofile".to_owned(),
+            service.meta.id.clone(),
+            "heartbeat".to_owned(),
+        ],
+    })
+}
+
+/// The body of `POST /v3/monitors` for the heartbeat; UptimeRobot makes its URL.
+fn heartbeat_body(monitor: &HeartbeatMonitor) -> Value {
+    let mut body = Map::new();
+    body.insert("type".into(), json!("HEARTBEAT"));
+    body.insert("friendlyName".into(), json!(monitor.name));
+    body.insert("interval".into(), json!(monitor.interval_secs));
+    body.insert("gracePeriod".into(), json!(monitor.grace_secs));
+    body.insert(
+        "assignedAlertContacts".into(),
+        json!(contacts_json(&monitor.contacts)),
+    );
+    body.insert("tagNames".into(), json!(monitor.tags));
+    Value::Object(body)
+}
+
 /// The SLO's probe, when UptimeRobot runs it.
 fn probe(slo: &SloPlan) -> Option<&ProbeSli> {
     match &slo.slo.sli {
@@ -186,18 +240,10 @@ fn monitor_body(monitor: &Monitor) -> Value {
         "successHttpResponseCodes".into(),
         json!(monitor.success_codes),
     );
-    let contacts: Vec<Value> = monitor
-        .contacts
-        .iter()
-        .map(|contact| {
-            json!({
-                "alertContactId": contact.id,
-                "threshold": contact.threshold_minutes,
-                "recurrence": contact.recurrence_minutes,
-            })
-        })
-        .collect();
-    body.insert("assignedAlertContacts".into(), json!(contacts));
+    body.insert(
+        "assignedAlertContacts".into(),
+        json!(contacts_json(&monitor.contacts)),
+    );
     body.insert("tagNames".into(), json!(monitor.tags));
     match &monitor.keyword {
         Some(keyword) => {
@@ -215,6 +261,20 @@ fn monitor_body(monitor: &Monitor) -> Value {
         body.insert("responseTimeThreshold".into(), json!(slow));
     }
     Value::Object(body)
+}
+
+/// Alert contacts as the v3 API takes them.
+fn contacts_json(contacts: &[Contact]) -> Vec<Value> {
+    contacts
+        .iter()
+        .map(|contact| {
+            json!({
+                "alertContactId": contact.id,
+                "threshold": contact.threshold_minutes,
+                "recurrence": contact.recurrence_minutes,
+            })
+        })
+        .collect()
 }
 
 /// The channels the probe names, else every channel with an UptimeRobot alert contact.

@@ -25,6 +25,17 @@ pub use raw::{
 };
 use std::collections::BTreeMap;
 
+/// A heartbeat through the alert path: Prometheus fires it always, Alertmanager delivers it
+/// every `every`, and an outside monitor alerts `channels` when none came for `every + grace`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heartbeat {
+    pub every: Duration,
+    pub grace: Duration,
+    /// Channel ids, each with an UptimeRobot alert contact.
+    pub channels: Vec<String>,
+    pub origin: Origin,
+}
+
 /// A validated service: every reference resolves, every number is parsed and in range.
 #[derive(Debug, Clone)]
 pub struct Service {
@@ -52,6 +63,8 @@ pub struct ServiceMeta {
     pub monitoring: Vec<MonitoringSystem>,
     pub verify: Vec<Command>,
     pub alert_self_test: Vec<Command>,
+    /// The heartbeat through the alert path, when the spec asks for one.
+    pub heartbeat: Option<Heartbeat>,
     /// The service's error-budget policy; SLOs follow it unless they give their own.
     pub error_budget_policy: Option<BudgetPolicy>,
     pub candidates: Vec<String>,

@@ -35,6 +35,7 @@ pub(crate) fn bare_service_meta(
         monitoring: Vec::new(),
         verify: Vec::new(),
         alert_self_test: Vec::new(),
+        heartbeat: None,
         error_budget_policy: None,
         candidates: Vec::new(),
         k6_gate: None,

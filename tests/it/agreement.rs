@@ -106,6 +106,10 @@ fn from_rules(text: &str) -> Alerts {
             let Some(name) = rule["alert"].as_str() else {
                 continue;
             };
+            // The heartbeat is the service's, not an SLO's: no output describes it per SLO.
+            if name == "SlofileHeartbeat" {
+                continue;
+            }
             let labels = &rule["labels"];
             let slo = labels["slo"].as_str().unwrap();
             if let Some(long) = labels["long_window"].as_str() {

@@ -17,6 +17,7 @@ mod convert;
 mod diff;
 mod gate;
 mod grafana;
+mod heartbeat;
 mod k6;
 mod layering;
 mod markdown;

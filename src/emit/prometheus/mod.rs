@@ -47,6 +47,7 @@ mod bucket_guard;
 mod exhaustion;
 pub(crate) mod expr;
 mod format;
+mod heartbeat;
 mod policy;
 mod promtool;
 mod rules;
@@ -108,7 +109,7 @@ fn emit_service(
     let mut files = Vec::new();
     let mut notes = Vec::new();
     let slos = shape_service(service);
-    if slos.is_empty() {
+    if slos.is_empty() && service.meta.heartbeat.is_none() {
         return (files, notes);
     }
     let id = &service.meta.id;

@@ -4,7 +4,7 @@
 
 use super::document::{Document, UPTIMEROBOT, resource_name};
 use crate::compile::ServicePlan;
-use crate::emit::uptimerobot::{Monitor, plan_monitors};
+use crate::emit::uptimerobot::{Contact, HeartbeatMonitor, Monitor, plan_heartbeat, plan_monitors};
 use serde_json::{Map, Value, json};
 
 pub const MONITOR: &str = "uptimerobot_monitor";
@@ -18,6 +18,49 @@ pub(crate) fn add_resources(document: &mut Document, service: &ServicePlan) {
             monitor_resource(&monitor),
         );
     }
+    if let Some(heartbeat) = plan_heartbeat(service) {
+        document.add(
+            UPTIMEROBOT,
+            MONITOR,
+            resource_name(HEARTBEAT_RESOURCE),
+            heartbeat_resource(&heartbeat),
+        );
+    }
+}
+
+/// The heartbeat monitor's resource name; not an SLO id, which has no `_`.
+const HEARTBEAT_RESOURCE: &str = "slofile_heartbeat";
+
+/// The heartbeat monitor: the provider omits `url`, which UptimeRobot makes and the state keeps
+/// (`uptimerobot_monitor.<name>.url`, the URL the Alertmanager heartbeat receiver posts to).
+fn heartbeat_resource(monitor: &HeartbeatMonitor) -> Value {
+    let mut body = Map::new();
+    body.insert("name".into(), json!(monitor.name));
+    body.insert("type".into(), json!("HEARTBEAT"));
+    body.insert("interval".into(), json!(monitor.interval_secs));
+    body.insert("grace_period".into(), json!(monitor.grace_secs));
+    body.insert(
+        "assigned_alert_contacts".into(),
+        json!(contacts_json(&monitor.contacts)),
+    );
+    let tags: Vec<String> = monitor.tags.iter().map(|tag| tag.to_lowercase()).collect();
+    body.insert("tags".into(), json!(tags));
+    Value::Object(body)
+}
+
+/// Alert contacts as the provider takes them.
+fn contacts_json(contacts: &[Contact]) -> Vec<Value> {
+    contacts
+        .iter()
+        .map(|contact| {
+            json!({
+                // A string in the provider, a number in the v3 API.
+                "alert_contact_id": contact.id.to_string(),
+                "threshold": contact.threshold_minutes,
+                "recurrence": contact.recurrence_minutes,
+            })
+        })
+        .collect()
 }
 
 fn monitor_resource(monitor: &Monitor) -> Value {
@@ -35,19 +78,10 @@ fn monitor_resource(monitor: &Monitor) -> Value {
         "success_http_response_codes".into(),
         json!(monitor.success_codes),
     );
-    let contacts: Vec<Value> = monitor
-        .contacts
-        .iter()
-        .map(|contact| {
-            json!({
-                // A string in the provider, a number in the v3 API.
-                "alert_contact_id": contact.id.to_string(),
-                "threshold": contact.threshold_minutes,
-                "recurrence": contact.recurrence_minutes,
-            })
-        })
-        .collect();
-    body.insert("assigned_alert_contacts".into(), json!(contacts));
+    body.insert(
+        "assigned_alert_contacts".into(),
+        json!(contacts_json(&monitor.contacts)),
+    );
     // The provider takes lower-case tags only; spec ids are lower-case already.
     let tags: Vec<String> = monitor.tags.iter().map(|tag| tag.to_lowercase()).collect();
     body.insert("tags".into(), json!(tags));

@@ -13,7 +13,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod heartbeat;
 mod policy;
+pub use heartbeat::RawHeartbeat;
 pub use policy::{RawBudgetPolicy, RawBudgetRules, RawBurnLimit};
 
 /// A number or a string such as `99.5%`, `500ms`, `5s` or `10`.
@@ -100,6 +102,9 @@ pub struct RawService {
     /// Commands that prove the alerting path is alive without a real incident.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alert_self_test: Vec<Command>,
+    /// A heartbeat through the whole alert path: Prometheus, Alertmanager, an outside monitor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat: Option<RawHeartbeat>,
     /// The error-budget policy: what the team does when budget burns. Prose (Markdown), or
     /// rules that `slofile gate` checks before a deploy, with the prose as their `text`. Every
     /// SLO follows it unless it gives its own.

@@ -8,6 +8,7 @@ mod alerts;
 mod budget_policy;
 pub(crate) mod checker;
 pub(crate) mod defaults;
+mod heartbeat;
 mod monitors;
 mod policies;
 mod routing;
@@ -104,11 +105,23 @@ pub fn validate(
         .and_then(|k6| k6.gate.as_ref())
         .and_then(|gate| super::k6::check_gate(&mut c, "/k6/gate", gate, &slo_ids));
     check_monitoring(&mut c, &raw.monitoring, &channel_ids);
+    let heartbeat = raw
+        .heartbeat
+        .as_ref()
+        .and_then(|h| heartbeat::check_heartbeat(&mut c, h, &raw.channels, &channel_ids));
 
     let has_errors = c.diagnostics.iter().any(Diagnostic::is_error);
     let service = (!has_errors).then(|| Service {
         slos,
-        meta: service_meta(&c, file, raw, escalation, k6_gate, service_policy),
+        meta: service_meta(
+            &c,
+            file,
+            raw,
+            escalation,
+            k6_gate,
+            service_policy,
+            heartbeat,
+        ),
     });
     (service, c.diagnostics)
 }
@@ -186,6 +199,7 @@ fn service_meta(
     escalation: Vec<EscalationLevel>,
     k6_gate: Option<K6Gate>,
     error_budget_policy: Option<BudgetPolicy>,
+    heartbeat: Option<super::Heartbeat>,
 ) -> ServiceMeta {
     ServiceMeta {
         origin: c.origin("/service"),
@@ -207,6 +221,7 @@ fn service_meta(
         monitoring: raw.monitoring,
         verify: raw.verify,
         alert_self_test: raw.alert_self_test,
+        heartbeat,
         error_budget_policy,
         candidates: raw.candidates,
         k6_gate,

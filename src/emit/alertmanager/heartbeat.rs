@@ -1,0 +1,57 @@
+//! The heartbeat's route and receiver: `SlofileHeartbeat` of the service goes to its heartbeat
+//! URL only, once every `every`.
+//!
+//! Alertmanager notifies only on a route's `group_interval` ticks, and sends a firing alert again
+//! once `repeat_interval` has passed at such a tick; with the two equal, Alertmanager 0.25 sends
+//! every second tick. So the route sets `group_interval` to the cadence and `repeat_interval` a
+//! second below it: every tick sends. The URL is the outside monitor's secret, which Alertmanager
+//! 0.25 cannot read from a file: the file holds a `.invalid` placeholder to replace on deploy.
+
+use super::{Receiver, Route, WebhookConfig, matcher};
+use crate::compile::{ServicePlan, series};
+use crate::units::Duration;
+
+/// How long the heartbeat waits before its first notification.
+const HEARTBEAT_GROUP_WAIT: &str = "5s";
+
+/// The heartbeat receiver's name: `<service>-heartbeat`.
+pub(super) fn receiver_name(service: &str) -> String {
+    format!("{service}-heartbeat")
+}
+
+/// The placeholder of the heartbeat URL.
+pub(super) fn url_placeholder(service: &str) -> String {
+    format!("https://heartbeat-url-of-the-monitor.invalid/{service}")
+}
+
+/// The route, first among the root's, so that the heartbeat reaches nobody else.
+pub(super) fn route(service: &ServicePlan) -> Option<Route> {
+    let heartbeat = service.meta.heartbeat.as_ref()?;
+    let id = &service.meta.id;
+    let every = heartbeat.every;
+    Some(Route {
+        matchers: vec![
+            matcher(series::label::SERVICE, id),
+            matcher("alertname", series::HEARTBEAT_ALERT),
+        ],
+        receiver: Some(receiver_name(id)),
+        group_by: vec!["alertname", "service"],
+        group_wait: Some(HEARTBEAT_GROUP_WAIT),
+        group_interval: Some(every.prometheus()),
+        repeat_interval: Some(Duration::from_millis(every.millis() - 1000).prometheus()),
+        ..Route::default()
+    })
+}
+
+/// The receiver: a webhook to the heartbeat URL, without resolved messages (it never resolves
+/// while the path is alive).
+pub(super) fn receiver(service: &ServicePlan) -> Option<Receiver> {
+    service.meta.heartbeat.as_ref()?;
+    let id = &service.meta.id;
+    let mut receiver = Receiver::named(receiver_name(id));
+    receiver.webhook_configs.push(WebhookConfig {
+        send_resolved: false,
+        url: url_placeholder(id),
+    });
+    Some(receiver)
+}
