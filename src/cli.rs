@@ -144,6 +144,10 @@ pub enum Command {
     /// budget remaining and the budget burned since the last deploy, from a live Prometheus.
     /// Exit 0 ship (warnings allowed), 1 when a freeze applies, 2 when Prometheus cannot answer.
     Gate(crate::gate::command::GateArgs),
+    /// Prove every channel is reached without a real incident: post a self-test alert per
+    /// channel through Alertmanager and confirm it was sent. Exit 0 every selected channel
+    /// reached, 1 one was not, 2 when Alertmanager cannot answer.
+    Selftest(crate::selftest::command::SelftestArgs),
 }
 
 impl Command {
@@ -261,6 +265,7 @@ fn execute(
     match &cli.command {
         Command::Status(args) => status(cli, args, report),
         Command::Gate(args) => gate(cli, args, report),
+        Command::Selftest(args) => selftest(cli, args, report),
         Command::Schema => {
             print_stdout(&spec::schema::schema_text());
             Ok(EXIT_OK)
@@ -429,6 +434,35 @@ fn gate(
             std::env::var_os("NO_COLOR").as_deref(),
         );
     Ok(crate::gate::command::run(&plan, args, format, color))
+}
+
+/// `selftest`: compiles, then asks Alertmanager. Specs that do not compile exit 2.
+fn selftest(
+    cli: &Cli,
+    args: &crate::selftest::command::SelftestArgs,
+    report: &mut Report,
+) -> Result<i32, UsageError> {
+    use crate::selftest::render::SelftestFormat;
+    let format = match cli.format {
+        FormatArg::Human => SelftestFormat::Human,
+        FormatArg::Plain => SelftestFormat::Plain,
+        FormatArg::Json => SelftestFormat::Json,
+        _ => {
+            return Err(UsageError(Diagnostic::error(
+                Code::Io,
+                "`selftest --format` takes human, plain or json",
+            )));
+        }
+    };
+    let Some(plan) = crate::plan_with(&args.paths, &cli.load_options(), report)? else {
+        return Ok(crate::live::args::EXIT_ERROR);
+    };
+    let color = cli.format == FormatArg::Human
+        && use_color(
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        );
+    Ok(crate::selftest::command::run(&plan, args, format, color))
 }
 
 /// `check`: builds in memory, compares with the output directory, and never writes.

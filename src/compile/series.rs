@@ -51,6 +51,8 @@ pub const POLICY_ALERT: &str = "ErrorBudgetPolicy";
 pub const HEARTBEAT_ALERT: &str = "SlofileHeartbeat";
 /// The `severity` of the heartbeat alert, which routes it to the heartbeat receiver only.
 pub const HEARTBEAT_SEVERITY: &str = "heartbeat";
+/// The alert `slofile selftest` posts to prove a channel is reached; never a rule's.
+pub const SELFTEST_ALERT: &str = "SlofileSelfTest";
 /// The suffix of the missing-data alert's name: `ExchangeCompletionSliDataMissing`.
 pub const MISSING_ALERT: &str = "SliDataMissing";
 /// The suffix of a histogram bucket guard's name: `ApiLatencyHistogramBucketMissing`.
@@ -87,6 +89,8 @@ pub mod label {
     pub const SEVERITY: &str = "severity";
     /// `warn` or `freeze`, on the error-budget policy's alerts.
     pub const POLICY: &str = "policy";
+    /// The channel a self-test alert is for.
+    pub const CHANNEL: &str = "channel";
     /// The policy rule an alert checks: `warn_below`, `freeze_below` or `freeze_if_burned`.
     pub const RULE: &str = "rule";
     /// The escalation level (`P1`) an alert routes to.

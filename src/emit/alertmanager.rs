@@ -27,6 +27,7 @@ use std::fmt::Write as _;
 
 mod heartbeat;
 mod inhibit;
+pub mod selftest;
 
 pub struct Alertmanager;
 
@@ -182,7 +183,8 @@ pub fn notifies(kind: ChannelType) -> bool {
     )
 }
 
-fn receiver_name(service: &str, channel: &str) -> String {
+/// The receiver of a channel: `<service>-<channel>`.
+pub fn receiver_name(service: &str, channel: &str) -> String {
     format!("{service}-{channel}")
 }
 
@@ -402,6 +404,7 @@ fn config(service: &ServicePlan) -> Result<String, String> {
             repeat_interval: Some(DEFAULT_REPEAT.to_owned()),
             routes: heartbeat::route(service)
                 .into_iter()
+                .chain(selftest::routes(service))
                 .chain([service_route])
                 .collect(),
             ..Route::default()
@@ -453,6 +456,14 @@ fn header(service: &ServicePlan, levels: Option<(&EscalationLevel, &EscalationLe
             "The service has no escalation matrix: alerts with service=\"{id}\" go to every channel"
         ));
         line("Alertmanager can notify.");
+    }
+
+    if meta.channels.iter().any(|c| notifies(c.kind)) {
+        line("");
+        line(&format!(
+            "`{}` alerts (from `slofile selftest`) go to the receiver of their `channel` label only.",
+            crate::compile::series::SELFTEST_ALERT
+        ));
     }
 
     let secrets: Vec<String> = meta

@@ -38,6 +38,55 @@ pub struct LiveArgs {
     pub headers: Vec<(String, String)>,
 }
 
+/// How a server's URL and token are given.
+#[derive(Debug, Clone, Copy)]
+pub struct Server {
+    /// `--prometheus`
+    pub flag: &'static str,
+    /// The URL's environment variable.
+    pub variable: &'static str,
+    /// The bearer token's environment variable.
+    pub token_variable: &'static str,
+    /// `a Prometheus URL`, for the message when none is given.
+    pub what: &'static str,
+}
+
+/// The connection to a server: its URL from the flag or the environment (http or https), the
+/// token from the environment only, the headers and the timeout.
+pub fn connection(
+    server: Server,
+    flag: Option<&str>,
+    command: &str,
+    headers: &[(String, String)],
+    timeout: Duration,
+) -> Result<Connection, String> {
+    let url = flag
+        .map(str::to_owned)
+        .or_else(|| std::env::var(server.variable).ok())
+        .filter(|url| !url.trim().is_empty())
+        .ok_or_else(|| {
+            format!(
+                "{command} needs {}: pass {} URL or set {}",
+                server.what, server.flag, server.variable
+            )
+        })?;
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!(
+            "{} `{}`: the URL must start with http:// or https://",
+            server.flag,
+            shown_url(&url)
+        ));
+    }
+    Ok(Connection {
+        url,
+        token: std::env::var(server.token_variable)
+            .ok()
+            .filter(|token| !token.is_empty()),
+        headers: headers.to_vec(),
+        timeout: std::time::Duration::from_millis(timeout.millis()),
+    })
+}
+
 /// `NAME=VALUE`, the name trimmed and not empty.
 pub fn parse_pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
@@ -52,30 +101,18 @@ impl LiveArgs {
     /// The connection, from the flags and the environment; `command` names the command in the
     /// message when no URL is given.
     pub fn connection(&self, command: &str) -> Result<Connection, String> {
-        let url = self
-            .prometheus
-            .clone()
-            .or_else(|| std::env::var(URL_VARIABLE).ok())
-            .filter(|url| !url.trim().is_empty())
-            .ok_or_else(|| {
-                format!(
-                    "{command} needs a Prometheus URL: pass --prometheus URL or set {URL_VARIABLE}"
-                )
-            })?;
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!(
-                "--prometheus `{}`: the URL must start with http:// or https://",
-                shown_url(&url)
-            ));
-        }
-        Ok(Connection {
-            url,
-            token: std::env::var(TOKEN_VARIABLE)
-                .ok()
-                .filter(|token| !token.is_empty()),
-            headers: self.headers.clone(),
-            timeout: std::time::Duration::from_millis(self.timeout.millis()),
-        })
+        connection(
+            Server {
+                flag: "--prometheus",
+                variable: URL_VARIABLE,
+                token_variable: TOKEN_VARIABLE,
+                what: "a Prometheus URL",
+            },
+            self.prometheus.as_deref(),
+            command,
+            &self.headers,
+            self.timeout,
+        )
     }
 
     pub fn selection(&self) -> Selection {

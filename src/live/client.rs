@@ -53,6 +53,8 @@ pub struct Sample {
 pub struct QueryError {
     /// The server, without user information.
     pub server: String,
+    /// What the server is: `Prometheus` or `Alertmanager`.
+    pub kind: &'static str,
     pub cause: Cause,
 }
 
@@ -73,28 +75,31 @@ pub enum Cause {
 impl fmt::Display for QueryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let server = &self.server;
+        let what = self.kind;
         match &self.cause {
-            Cause::Unreachable(why) => write!(f, "cannot reach Prometheus at {server}: {why}"),
+            Cause::Unreachable(why) => write!(f, "cannot reach {what} at {server}: {why}"),
             Cause::Timeout(limit) => write!(
                 f,
-                "Prometheus at {server} did not answer within {} (raise --timeout)",
+                "{what} at {server} did not answer within {} (raise --timeout)",
                 crate::units::Duration::from_millis(limit.as_millis() as u64).human()
             ),
             Cause::Status { code, text } if text.is_empty() => {
-                write!(f, "Prometheus at {server} answered HTTP {code}")
+                write!(f, "{what} at {server} answered HTTP {code}")
             }
             Cause::Status { code, text } => {
-                write!(f, "Prometheus at {server} answered HTTP {code}: {text}")
+                write!(f, "{what} at {server} answered HTTP {code}: {text}")
             }
             Cause::Query { kind, message } => {
-                write!(
-                    f,
-                    "Prometheus at {server} rejected a query ({kind}): {message}"
-                )
+                write!(f, "{what} at {server} rejected a query ({kind}): {message}")
             }
             Cause::Malformed(why) => write!(
                 f,
-                "Prometheus at {server} sent an answer that is not a Prometheus query result: {why}"
+                "{what} at {server} sent an answer that is not {}: {why}",
+                if what == "Prometheus" {
+                    "a Prometheus query result"
+                } else {
+                    "an Alertmanager API answer"
+                }
             ),
         }
     }
@@ -111,12 +116,24 @@ const ERROR_TEXT_LIMIT: usize = 200;
 pub struct Client {
     agent: ureq::Agent,
     connection: Connection,
+    /// `Prometheus` or `Alertmanager`, for messages.
+    kind: &'static str,
     /// The API's base, `<url>/api/v1`.
     api: String,
 }
 
 impl Client {
+    /// A client of a Prometheus query API.
     pub fn new(connection: Connection) -> Client {
+        Client::of("Prometheus", connection)
+    }
+
+    /// A client of an Alertmanager's API.
+    pub fn alertmanager(connection: Connection) -> Client {
+        Client::of("Alertmanager", connection)
+    }
+
+    fn of(kind: &'static str, connection: Connection) -> Client {
         let tls = ureq::tls::TlsConfig::builder()
             .root_certs(ureq::tls::RootCerts::PlatformVerifier)
             .build();
@@ -131,6 +148,7 @@ impl Client {
         Client {
             agent,
             connection,
+            kind,
             api,
         }
     }
@@ -138,6 +156,7 @@ impl Client {
     fn error(&self, cause: Cause) -> QueryError {
         QueryError {
             server: shown_url(&self.connection.url),
+            kind: self.kind,
             cause,
         }
     }
@@ -169,15 +188,64 @@ impl Client {
         parse_range_answer(code, &body).map_err(|cause| self.error(cause))
     }
 
-    /// Posts `form` to the API's `endpoint` with the connection's headers: the status and body.
-    fn post(&self, endpoint: &str, form: &[(&str, &str)]) -> Result<(u16, String), QueryError> {
-        let mut request = self.agent.post(format!("{}/{endpoint}", self.api));
+    /// `GET <url>/<path>`: the body of a 2xx answer, or why there is none.
+    pub fn get(&self, path: &str) -> Result<String, QueryError> {
+        let request = self.with_headers(self.agent.get(self.url_of(path)));
+        self.answer(request.call())
+    }
+
+    /// `POST <url>/<path>` with a JSON body: the body of a 2xx answer, or why there is none.
+    pub fn post_json(&self, path: &str, body: &str) -> Result<String, QueryError> {
+        let request = self
+            .with_headers(self.agent.post(self.url_of(path)))
+            .content_type("application/json");
+        self.answer(request.send(body))
+    }
+
+    fn url_of(&self, path: &str) -> String {
+        format!(
+            "{}/{}",
+            self.connection.url.trim_end_matches('/'),
+            path.trim_start_matches('/')
+        )
+    }
+
+    fn with_headers<B>(&self, mut request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
         if let Some(token) = &self.connection.token {
             request = request.header("Authorization", &format!("Bearer {token}"));
         }
         for (name, value) in &self.connection.headers {
             request = request.header(name.as_str(), value.as_str());
         }
+        request
+    }
+
+    /// The body of a 2xx answer; another status is one line with the server's text.
+    fn answer(
+        &self,
+        response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<String, QueryError> {
+        let mut response = response.map_err(|error| self.error(self.cause_of(error)))?;
+        let code = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(BODY_LIMIT)
+            .read_to_string()
+            .map_err(|error| self.error(self.cause_of(error)))?;
+        if (200..300).contains(&code) {
+            Ok(body)
+        } else {
+            Err(self.error(Cause::Status {
+                code,
+                text: one_line(&body),
+            }))
+        }
+    }
+
+    /// Posts `form` to the API's `endpoint` with the connection's headers: the status and body.
+    fn post(&self, endpoint: &str, form: &[(&str, &str)]) -> Result<(u16, String), QueryError> {
+        let request = self.with_headers(self.agent.post(format!("{}/{endpoint}", self.api)));
         let mut response = request
             .send_form(form.iter().copied())
             .map_err(|error| self.error(self.cause_of(error)))?;

@@ -198,6 +198,8 @@ fn repeat_intervals_follow_response_times() {
     assert!(tree.contains("{escalation=\"P1\"}"), "{tree}");
     let text = fs::read_to_string(&shop).unwrap();
     // P1 (5m) and P2 (1h) and P3 (4h) come from `response_time`; P4 has none and inherits 4h.
+    // The five self-test routes, one per channel, come first and repeat hourly: a self-test
+    // alert resolves within a minute and is never sent twice.
     let intervals: Vec<&str> = text
         .lines()
         .filter_map(|l| {
@@ -206,7 +208,10 @@ fn repeat_intervals_follow_response_times() {
                 .strip_prefix("repeat_interval: ")
         })
         .collect();
-    assert_eq!(intervals, ["4h", "5m", "1h", "4h", "5m", "4h", "4h"]);
+    assert_eq!(
+        intervals,
+        ["4h", "1h", "1h", "1h", "1h", "1h", "5m", "1h", "4h", "5m", "4h", "4h"]
+    );
     assert!(text.contains("  group_by:\n  - alertname\n  - service\n  - slo\n"));
 }
 

@@ -33,9 +33,14 @@ fn check_catches_a_hand_edited_file_and_never_writes() {
     assert_eq!(code(&["check", FIXTURES, "-o", dir]), Some(0));
 
     let shop = out.join("alertmanager/shop.yml");
-    let edited = fs::read_to_string(&shop)
+    let original = fs::read_to_string(&shop).unwrap();
+    // A hand edit of the root route's wait, the one line `check` must point at.
+    let edited = original.replacen("group_wait: 30s", "group_wait: 45s", 1);
+    let edited_line = original
+        .lines()
+        .position(|line| line.contains("group_wait: 30s"))
         .unwrap()
-        .replace("repeat_interval: 1h", "repeat_interval: 2h");
+        + 1;
     fs::write(&shop, edited).unwrap();
     fs::remove_file(out.join("alertmanager/billing.yml")).unwrap();
     fs::write(out.join("alertmanager/hand-written.yml"), "mine\n").unwrap();
@@ -48,7 +53,7 @@ fn check_catches_a_hand_edited_file_and_never_writes() {
     insta::assert_snapshot!("check_stale", report);
     let diagnostics = stderr(&output).replace(dir, "generated");
     assert!(
-        diagnostics.contains("generated/alertmanager/shop.yml:52:1"),
+        diagnostics.contains(&format!("generated/alertmanager/shop.yml:{edited_line}:1")),
         "{diagnostics}"
     );
     assert!(diagnostics.contains("`generated/alertmanager/billing.yml` is missing"));

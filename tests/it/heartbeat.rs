@@ -6,64 +6,13 @@
 
 use crate::common::alertmanager_server::AlertmanagerServer;
 use crate::common::build::Build;
+use crate::common::receiver::receiver;
 use crate::common::{require_tool, run_tool_ok};
 use serde_json::Value;
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const SPEC: &str = "examples/heartbeat.yaml";
 const PLACEHOLDER: &str = "https://heartbeat-url-of-the-monitor.invalid/example-heartbeat";
-
-/// What a receiver got: when each request came, and its body.
-type Deliveries = Arc<Mutex<Vec<(Instant, String)>>>;
-
-/// A local HTTP receiver that records when each request came and its body.
-fn receiver() -> (String, Deliveries) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/ping", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let record = Arc::clone(&seen);
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-            let mut request = Vec::new();
-            let mut buffer = [0u8; 8192];
-            // Read the head and as much of the body as its Content-Length says.
-            while let Ok(n) = stream.read(&mut buffer) {
-                if n == 0 {
-                    break;
-                }
-                request.extend_from_slice(&buffer[..n]);
-                let text = String::from_utf8_lossy(&request);
-                if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                    let length = head
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                        })
-                        .unwrap_or(0);
-                    if body.len() >= length {
-                        break;
-                    }
-                }
-            }
-            let text = String::from_utf8_lossy(&request).into_owned();
-            let body = text
-                .split_once("\r\n\r\n")
-                .map(|(_, b)| b.to_owned())
-                .unwrap_or_default();
-            record.lock().unwrap().push((Instant::now(), body));
-            let _ = stream
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        }
-    });
-    (url, seen)
-}
 
 #[test]
 fn the_heartbeat_reaches_its_url_at_the_promised_cadence() {
@@ -120,7 +69,8 @@ fn the_heartbeat_reaches_its_url_at_the_promised_cadence() {
     }
     // A deployment step puts the monitor's URL in place of the placeholder; the test also
     // shortens the cadence from 1m (repeat 59s) to 2s (repeat 1s), keeping their relation.
-    let (url, seen) = receiver();
+    let (base, seen) = receiver();
+    let url = format!("{base}/heartbeat");
     let config = generated.replace(PLACEHOLDER, &url).replace(
         "group_wait: 5s\n    group_interval: 1m\n    repeat_interval: 59s",
         "group_wait: 1s\n    group_interval: 2s\n    repeat_interval: 1s",
@@ -154,13 +104,14 @@ fn the_heartbeat_reaches_its_url_at_the_promised_cadence() {
     );
     // Every delivery is the heartbeat, and they come once every group interval (2 s): not every
     // second tick, as they would with repeat_interval equal to group_interval.
-    for (_, body) in &deliveries {
-        let message: Value = serde_json::from_str(body).unwrap();
+    for delivery in &deliveries {
+        assert_eq!(delivery.path, "/heartbeat");
+        let message: Value = serde_json::from_str(&delivery.body).unwrap();
         assert_eq!(message["receiver"], "example-heartbeat-heartbeat");
         assert_eq!(message["commonLabels"]["alertname"], "SlofileHeartbeat");
     }
     for pair in deliveries.windows(2).skip(1) {
-        let gap = pair[1].0 - pair[0].0;
+        let gap = pair[1].at - pair[0].at;
         assert!(
             gap > Duration::from_secs_f64(1.5) && gap < Duration::from_secs(3),
             "deliveries {gap:?} apart, not every 2 s"

@@ -26,6 +26,7 @@ mod prometheus;
 mod pyrra;
 mod robustness;
 mod scale;
+mod selftest;
 mod sentry;
 mod sloth;
 mod spec;

@@ -5,6 +5,7 @@ pub mod alertmanager_server;
 pub mod build;
 pub mod live_data;
 pub mod prometheus_server;
+pub mod receiver;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
