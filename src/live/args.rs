@@ -12,6 +12,10 @@ pub const URL_VARIABLE: &str = "SLOFILE_PROMETHEUS_URL";
 /// process list, and never printed.
 pub const TOKEN_VARIABLE: &str = "SLOFILE_PROMETHEUS_TOKEN";
 
+/// A bearer token for Alertmanager (`verify --alertmanager`), read from the environment only and
+/// never printed. The Prometheus token is not sent to Alertmanager.
+pub const ALERTMANAGER_TOKEN_VARIABLE: &str = "SLOFILE_ALERTMANAGER_TOKEN";
+
 /// Exit code of a live command whose server cannot answer, or whose request makes no sense.
 pub const EXIT_ERROR: i32 = 2;
 
@@ -52,30 +56,12 @@ impl LiveArgs {
     /// The connection, from the flags and the environment; `command` names the command in the
     /// message when no URL is given.
     pub fn connection(&self, command: &str) -> Result<Connection, String> {
-        let url = self
-            .prometheus
-            .clone()
-            .or_else(|| std::env::var(URL_VARIABLE).ok())
-            .filter(|url| !url.trim().is_empty())
-            .ok_or_else(|| {
-                format!(
-                    "{command} needs a Prometheus URL: pass --prometheus URL or set {URL_VARIABLE}"
-                )
-            })?;
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!(
-                "--prometheus `{}`: the URL must start with http:// or https://",
-                shown_url(&url)
-            ));
-        }
-        Ok(Connection {
-            url,
-            token: std::env::var(TOKEN_VARIABLE)
-                .ok()
-                .filter(|token| !token.is_empty()),
-            headers: self.headers.clone(),
-            timeout: std::time::Duration::from_millis(self.timeout.millis()),
-        })
+        prometheus_connection(
+            self.prometheus.as_deref(),
+            command,
+            self.timeout,
+            &self.headers,
+        )
     }
 
     pub fn selection(&self) -> Selection {
@@ -94,4 +80,46 @@ impl LiveArgs {
                 .unwrap_or_default()
         })
     }
+}
+
+/// The Prometheus connection of a live command: `--prometheus`, else $SLOFILE_PROMETHEUS_URL, with
+/// $SLOFILE_PROMETHEUS_TOKEN. `command` names the command in the message when no URL is given.
+pub fn prometheus_connection(
+    prometheus: Option<&str>,
+    command: &str,
+    timeout: Duration,
+    headers: &[(String, String)],
+) -> Result<Connection, String> {
+    let url = prometheus
+        .map(str::to_owned)
+        .or_else(|| std::env::var(URL_VARIABLE).ok())
+        .filter(|url| !url.trim().is_empty())
+        .ok_or_else(|| {
+            format!("{command} needs a Prometheus URL: pass --prometheus URL or set {URL_VARIABLE}")
+        })?;
+    server_connection(url, "--prometheus", TOKEN_VARIABLE, timeout, headers)
+}
+
+/// The connection to `url`, given as `flag`, with the bearer token of `token_variable` if set.
+pub fn server_connection(
+    url: String,
+    flag: &str,
+    token_variable: &str,
+    timeout: Duration,
+    headers: &[(String, String)],
+) -> Result<Connection, String> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!(
+            "{flag} `{}`: the URL must start with http:// or https://",
+            shown_url(&url)
+        ));
+    }
+    Ok(Connection {
+        url,
+        token: std::env::var(token_variable)
+            .ok()
+            .filter(|token| !token.is_empty()),
+        headers: headers.to_vec(),
+        timeout: std::time::Duration::from_millis(timeout.millis()),
+    })
 }
