@@ -20,6 +20,7 @@ pub mod promql;
 pub mod spec;
 pub mod status;
 pub mod units;
+pub mod verify;
 pub mod wording;
 pub mod write;
 
