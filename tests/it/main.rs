@@ -31,4 +31,5 @@ mod spec;
 mod status;
 mod terraform;
 mod uptimerobot;
+mod verify;
 mod write;
