@@ -92,7 +92,10 @@ impl fmt::Display for QueryError {
                 write!(f, "{product} at {server} answered HTTP {code}: {text}")
             }
             Cause::Query { kind, message } => {
-                write!(f, "{product} at {server} rejected a query ({kind}): {message}")
+                write!(
+                    f,
+                    "{product} at {server} rejected a query ({kind}): {message}"
+                )
             }
             Cause::Malformed(why) => write!(
                 f,

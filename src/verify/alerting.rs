@@ -41,9 +41,9 @@ pub fn check_prometheus(client: &Client, verified: &mut Verified) -> Result<(), 
     };
     let data = super::data_of(client, answer)?;
     let Some(active) = data["activeAlertmanagers"].as_array() else {
-        return Err(client.unexpected(
-            "`data.activeAlertmanagers` of /api/v1/alertmanagers is not a list",
-        ));
+        return Err(
+            client.unexpected("`data.activeAlertmanagers` of /api/v1/alertmanagers is not a list")
+        );
     };
     verified.checked.alertmanagers = Some(active.len());
     if active.is_empty() {

@@ -180,15 +180,16 @@ pub fn verify(
         alerting::check_alertmanager(plan, files, alertmanager, &mut verified)?;
     }
     data::check(plan, servers.prometheus, servers.now, &mut verified)?;
-    verified
-        .findings
-        .sort_by(|a, b| a.service.cmp(&b.service));
+    verified.findings.sort_by(|a, b| a.service.cmp(&b.service));
     verified.notes.sort_by(|a, b| a.service.cmp(&b.service));
     Ok(verified)
 }
 
 /// The `data` of a Prometheus API answer (`{"status": "success", "data": …}`).
-fn data_of(client: &Client, mut answer: serde_json::Value) -> Result<serde_json::Value, QueryError> {
+fn data_of(
+    client: &Client,
+    mut answer: serde_json::Value,
+) -> Result<serde_json::Value, QueryError> {
     if answer["status"] != "success" {
         return Err(client.unexpected("no `status: success`"));
     }

@@ -170,7 +170,12 @@ mod tests {
         let verified = Verified {
             findings: vec![
                 finding(None, None, Kind::NoAlertmanager, "no Alertmanager"),
-                finding(Some("shop"), Some("orders"), Kind::BlindSli, "`x` matches no series"),
+                finding(
+                    Some("shop"),
+                    Some("orders"),
+                    Kind::BlindSli,
+                    "`x` matches no series",
+                ),
             ],
             notes: vec![finding(
                 Some("shop"),

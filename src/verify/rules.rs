@@ -443,14 +443,16 @@ fn rule_differences(built: &BuiltRule, loaded: &LoadedRule) -> Vec<String> {
         names.dedup();
         let changes: Vec<String> = names
             .into_iter()
-            .filter_map(|name| match (loaded_labels.get(name), built.labels.get(name)) {
-                (Some(old), Some(new)) if old != new => {
-                    Some(format!("{name} loaded {old:?}, built {new:?}"))
-                }
-                (Some(old), None) => Some(format!("{name} loaded {old:?}, not built")),
-                (None, Some(new)) => Some(format!("{name} not loaded, built {new:?}")),
-                _ => None,
-            })
+            .filter_map(
+                |name| match (loaded_labels.get(name), built.labels.get(name)) {
+                    (Some(old), Some(new)) if old != new => {
+                        Some(format!("{name} loaded {old:?}, built {new:?}"))
+                    }
+                    (Some(old), None) => Some(format!("{name} loaded {old:?}, not built")),
+                    (None, Some(new)) => Some(format!("{name} not loaded, built {new:?}")),
+                    _ => None,
+                },
+            )
             .collect();
         found.push(format!("labels differ: {}", changes.join(", ")));
     }

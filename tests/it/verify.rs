@@ -54,7 +54,12 @@ fn recent_data() -> String {
     // name, labels, start value, increase per step
     let series: [(&str, &str, f64, f64); 7] = [
         ("verify_checkout_requests_total", r#"code="200""#, 0.0, 10.0),
-        ("verify_checkout_requests_total", r#"code="500""#, 0.0, 0.0625),
+        (
+            "verify_checkout_requests_total",
+            r#"code="500""#,
+            0.0,
+            0.0625,
+        ),
         ("verify_queue_depth", "", 3.0, 0.0),
         (
             "verify_request_duration_seconds_bucket",
@@ -196,7 +201,12 @@ fn a_deploy_as_built_passes_and_every_drift_is_named() {
     insta::assert_snapshot!("verify_as_built", stdout);
 
     // The objective raised in the specs but not deployed: the rules that hold it are stale.
-    let raised = changed_spec(dir.path(), "raised.yaml", "objective: 99.5%", "objective: 99.9%");
+    let raised = changed_spec(
+        dir.path(),
+        "raised.yaml",
+        "objective: 99.5%",
+        "objective: 99.9%",
+    );
     let (code, stdout) = code_and_stdout(&verify(&raised, url, &["--format", "plain"]));
     assert_eq!(code, 1, "{stdout}");
     insta::assert_snapshot!("verify_stale", stdout);
@@ -217,7 +227,8 @@ fn a_deploy_as_built_passes_and_every_drift_is_named() {
     assert!(
         stdout
             .lines()
-            .filter(|line| line.starts_with("::error title=slofile verify%3A shop/checkout::stale rule: "))
+            .filter(|line| line
+                .starts_with("::error title=slofile verify%3A shop/checkout::stale rule: "))
             .count()
             == findings.len(),
         "{stdout}"
@@ -272,14 +283,20 @@ fn a_deploy_as_built_passes_and_every_drift_is_named() {
     assert_eq!(code, 1, "{stdout}");
     insta::assert_snapshot!(
         "verify_partial_alertmanager",
-        redacted(&stdout, &[(partial_url.as_str(), "http://127.0.0.1:AM_PORT")])
+        redacted(
+            &stdout,
+            &[(partial_url.as_str(), "http://127.0.0.1:AM_PORT")]
+        )
     );
 }
 
 #[test]
 fn a_prometheus_without_an_alertmanager_is_a_finding() {
     let built = Build::of(&[SHOP]).ok();
-    let prometheus = deployed(&[built.path().join("prometheus/shop.rules.yml")], Vec::new());
+    let prometheus = deployed(
+        &[built.path().join("prometheus/shop.rules.yml")],
+        Vec::new(),
+    );
     let output = verify(Path::new(SHOP), &prometheus.url, &["--format", "json"]);
     let (code, stdout) = code_and_stdout(&output);
     assert_eq!(code, 1, "{stdout}");
@@ -384,7 +401,11 @@ fn servers_that_cannot_answer_give_one_line_and_exit_2() {
     for (prometheus, alertmanager, named) in [
         (down.as_str(), None, "cannot reach Prometheus at"),
         (broken.as_str(), None, "Prometheus at"),
-        (no_rules.as_str(), Some(down.as_str()), "cannot reach Alertmanager at"),
+        (
+            no_rules.as_str(),
+            Some(down.as_str()),
+            "cannot reach Alertmanager at",
+        ),
     ] {
         let mut extra = Vec::new();
         if let Some(alertmanager) = alertmanager {

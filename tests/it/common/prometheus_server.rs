@@ -233,7 +233,10 @@ fn config_text(rule_files: &[PathBuf], options: &Options) -> String {
     if !options.alertmanagers.is_empty() {
         text.push_str("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets:\n");
         for target in &options.alertmanagers {
-            text.push_str(&format!("            - {}\n", serde_json::to_string(target).unwrap()));
+            text.push_str(&format!(
+                "            - {}\n",
+                serde_json::to_string(target).unwrap()
+            ));
         }
     }
     text.push_str("rule_files:");
