@@ -160,7 +160,8 @@ pub fn verify(
     let mut verified = Verified::default();
     let built = rules::built_groups(plan, files).map_err(LiveError::Usage)?;
     let loaded = rules::loaded_groups(servers.prometheus)?;
-    if loaded.is_empty() {
+    let builds_rules = built.iter().any(|(_, groups)| !groups.is_empty());
+    if loaded.is_empty() && builds_rules {
         verified.finding(
             None,
             None,
@@ -170,7 +171,7 @@ pub fn verify(
                 servers.prometheus.shown_url()
             ),
         );
-    } else {
+    } else if !loaded.is_empty() {
         rules::compare(plan, &built, &loaded, servers.now, &mut verified);
         if rules::has_alerts(&built) {
             alerting::check_prometheus(servers.prometheus, &mut verified)?;
