@@ -28,7 +28,7 @@ pub struct Cli {
     pub command: Command,
     /// How to print diagnostics (human, plain, json, github); for `status`, how to print the
     /// report (table, json, markdown); for `gate`, its verdicts (human, plain, json, github,
-    /// markdown).
+    /// markdown); for `verify`, its findings (human, plain, json, github).
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
     /// Treat warnings as errors.
@@ -148,6 +148,12 @@ pub enum Command {
     /// channel through Alertmanager and confirm it was sent. Exit 0 every selected channel
     /// reached, 1 one was not, 2 when Alertmanager cannot answer.
     Selftest(crate::selftest::command::SelftestArgs),
+    /// Check that what runs is what the specs build: the rule groups Prometheus evaluates (none
+    /// missing, stale, removed, failing or late), that it sends alerts to an Alertmanager (and,
+    /// with `--alertmanager`, that its configuration routes each service as generated), and
+    /// that every SLI's selectors still match series. Exit 0 when everything matches, 1 with
+    /// one line per finding, 2 when a server cannot answer.
+    Verify(crate::verify::command::VerifyArgs),
 }
 
 impl Command {
@@ -266,6 +272,7 @@ fn execute(
         Command::Status(args) => status(cli, args, report),
         Command::Gate(args) => gate(cli, args, report),
         Command::Selftest(args) => selftest(cli, args, report),
+        Command::Verify(args) => verify(cli, args, report),
         Command::Schema => {
             print_stdout(&spec::schema::schema_text());
             Ok(EXIT_OK)
@@ -463,6 +470,48 @@ fn selftest(
             std::env::var_os("NO_COLOR").as_deref(),
         );
     Ok(crate::selftest::command::run(&plan, args, format, color))
+}
+
+/// `verify`: compiles, builds the Prometheus rules and Alertmanager routing in memory with the
+/// default options, then asks the servers. Specs that do not compile exit 2, not 1, which means
+/// a finding here.
+fn verify(
+    cli: &Cli,
+    args: &crate::verify::command::VerifyArgs,
+    report: &mut Report,
+) -> Result<i32, UsageError> {
+    use crate::verify::render::VerifyFormat;
+    let format = match cli.format {
+        FormatArg::Human => VerifyFormat::Human,
+        FormatArg::Plain => VerifyFormat::Plain,
+        FormatArg::Json => VerifyFormat::Json,
+        FormatArg::Github => VerifyFormat::Github,
+        FormatArg::Table | FormatArg::Markdown => {
+            return Err(UsageError(Diagnostic::error(
+                Code::Io,
+                "`verify --format` takes human, plain, json or github",
+            )));
+        }
+    };
+    let Some(plan) = crate::plan_with(&args.paths, &cli.load_options(), report)? else {
+        return Ok(crate::live::args::EXIT_ERROR);
+    };
+    let Some(files) = driver::backend_files(
+        &plan,
+        &EmitOptions::default(),
+        &["prometheus", "alertmanager"],
+        report,
+    ) else {
+        return Ok(crate::live::args::EXIT_ERROR);
+    };
+    let color = cli.format == FormatArg::Human
+        && use_color(
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        );
+    Ok(crate::verify::command::run(
+        &plan, &files, args, format, color,
+    ))
 }
 
 /// `check`: builds in memory, compares with the output directory, and never writes.

@@ -1,7 +1,8 @@
 //! The build driver: load → check → compile → emit → notes, written out once. Every command that
 //! reads specs runs it: `build`, `check` and the in-memory builds of the fuzzer and the tests run
 //! all of it ([`build`]); `validate`, `explain`, `convert`, `diff` and the live commands run its
-//! first half ([`plan`]) and read the Plan.
+//! first half ([`plan`]) and read the Plan; `verify` renders a Plan with a few backends
+//! ([`backend_files`]).
 
 use crate::UsageError;
 use crate::compile::{self, Plan};
@@ -78,4 +79,28 @@ pub fn build_files(
 ) -> Result<(Built, Vec<emit::OutputFile>), UsageError> {
     let (built, files) = emit::collect(|sink| build(inputs, load, emit_options, sink, report));
     Ok((built?, files))
+}
+
+/// The files of the named backends for a Plan, in memory and sorted by path: for a command that
+/// compares some outputs with what runs (`verify`) and need not render the rest. `None` when a
+/// backend had an error; its notes go to `report`.
+pub fn backend_files(
+    plan: &Plan,
+    options: &EmitOptions,
+    names: &[&str],
+    report: &mut Report,
+) -> Option<Vec<emit::OutputFile>> {
+    let backends: Vec<_> = emit::backends()
+        .into_iter()
+        .filter(|backend| names.contains(&backend.name()))
+        .collect();
+    let (notes, files) = emit::collect(|sink| {
+        crate::parallel::map(&backends, |backend| backend.emit(plan, options, sink))
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+    });
+    let failed = notes.iter().any(Diagnostic::is_error);
+    report.extend(notes.into_iter().filter(Diagnostic::is_error));
+    (!failed).then_some(files)
 }

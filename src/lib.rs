@@ -21,6 +21,7 @@ pub mod selftest;
 pub mod spec;
 pub mod status;
 pub mod units;
+pub mod verify;
 pub mod wording;
 pub mod write;
 

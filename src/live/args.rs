@@ -12,6 +12,10 @@ pub const URL_VARIABLE: &str = "SLOFILE_PROMETHEUS_URL";
 /// process list, and never printed.
 pub const TOKEN_VARIABLE: &str = "SLOFILE_PROMETHEUS_TOKEN";
 
+/// A bearer token for Alertmanager (`verify --alertmanager`), read from the environment only and
+/// never printed. The Prometheus token is not sent to Alertmanager.
+pub const ALERTMANAGER_TOKEN_VARIABLE: &str = "SLOFILE_ALERTMANAGER_TOKEN";
+
 /// Exit code of a live command whose server cannot answer, or whose request makes no sense.
 pub const EXIT_ERROR: i32 = 2;
 
@@ -38,55 +42,6 @@ pub struct LiveArgs {
     pub headers: Vec<(String, String)>,
 }
 
-/// How a server's URL and token are given.
-#[derive(Debug, Clone, Copy)]
-pub struct Server {
-    /// `--prometheus`
-    pub flag: &'static str,
-    /// The URL's environment variable.
-    pub variable: &'static str,
-    /// The bearer token's environment variable.
-    pub token_variable: &'static str,
-    /// `a Prometheus URL`, for the message when none is given.
-    pub what: &'static str,
-}
-
-/// The connection to a server: its URL from the flag or the environment (http or https), the
-/// token from the environment only, the headers and the timeout.
-pub fn connection(
-    server: Server,
-    flag: Option<&str>,
-    command: &str,
-    headers: &[(String, String)],
-    timeout: Duration,
-) -> Result<Connection, String> {
-    let url = flag
-        .map(str::to_owned)
-        .or_else(|| std::env::var(server.variable).ok())
-        .filter(|url| !url.trim().is_empty())
-        .ok_or_else(|| {
-            format!(
-                "{command} needs {}: pass {} URL or set {}",
-                server.what, server.flag, server.variable
-            )
-        })?;
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(format!(
-            "{} `{}`: the URL must start with http:// or https://",
-            server.flag,
-            shown_url(&url)
-        ));
-    }
-    Ok(Connection {
-        url,
-        token: std::env::var(server.token_variable)
-            .ok()
-            .filter(|token| !token.is_empty()),
-        headers: headers.to_vec(),
-        timeout: std::time::Duration::from_millis(timeout.millis()),
-    })
-}
-
 /// `NAME=VALUE`, the name trimmed and not empty.
 pub fn parse_pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
@@ -101,17 +56,11 @@ impl LiveArgs {
     /// The connection, from the flags and the environment; `command` names the command in the
     /// message when no URL is given.
     pub fn connection(&self, command: &str) -> Result<Connection, String> {
-        connection(
-            Server {
-                flag: "--prometheus",
-                variable: URL_VARIABLE,
-                token_variable: TOKEN_VARIABLE,
-                what: "a Prometheus URL",
-            },
+        prometheus_connection(
             self.prometheus.as_deref(),
             command,
-            &self.headers,
             self.timeout,
+            &self.headers,
         )
     }
 
@@ -131,4 +80,46 @@ impl LiveArgs {
                 .unwrap_or_default()
         })
     }
+}
+
+/// The Prometheus connection of a live command: `--prometheus`, else $SLOFILE_PROMETHEUS_URL, with
+/// $SLOFILE_PROMETHEUS_TOKEN. `command` names the command in the message when no URL is given.
+pub fn prometheus_connection(
+    prometheus: Option<&str>,
+    command: &str,
+    timeout: Duration,
+    headers: &[(String, String)],
+) -> Result<Connection, String> {
+    let url = prometheus
+        .map(str::to_owned)
+        .or_else(|| std::env::var(URL_VARIABLE).ok())
+        .filter(|url| !url.trim().is_empty())
+        .ok_or_else(|| {
+            format!("{command} needs a Prometheus URL: pass --prometheus URL or set {URL_VARIABLE}")
+        })?;
+    server_connection(url, "--prometheus", TOKEN_VARIABLE, timeout, headers)
+}
+
+/// The connection to `url`, given as `flag`, with the bearer token of `token_variable` if set.
+pub fn server_connection(
+    url: String,
+    flag: &str,
+    token_variable: &str,
+    timeout: Duration,
+    headers: &[(String, String)],
+) -> Result<Connection, String> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!(
+            "{flag} `{}`: the URL must start with http:// or https://",
+            shown_url(&url)
+        ));
+    }
+    Ok(Connection {
+        url,
+        token: std::env::var(token_variable)
+            .ok()
+            .filter(|token| !token.is_empty()),
+        headers: headers.to_vec(),
+        timeout: std::time::Duration::from_millis(timeout.millis()),
+    })
 }

@@ -1,5 +1,6 @@
-//! A small blocking client for Prometheus's instant-query API (`POST /api/v1/query`), and the
-//! one-line errors of a server that cannot answer.
+//! A small blocking client for Prometheus's instant-query API (`POST /api/v1/query`), its other
+//! JSON endpoints (`GET`, e.g. `/api/v1/rules`) and Alertmanager's, and the one-line errors of a
+//! server that cannot answer.
 //!
 //! Queries go as a form body rather than in the URL, so that long PromQL fits. TLS uses rustls
 //! with the platform's verifier (the system's roots). The bearer token is sent and never shown:
@@ -51,10 +52,10 @@ pub struct Sample {
 /// Why a query got no answer. Displayed as one line naming the server and the cause.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryError {
+    /// What the server is: `Prometheus` or `Alertmanager`.
+    pub product: &'static str,
     /// The server, without user information.
     pub server: String,
-    /// What the server is: `Prometheus` or `Alertmanager`.
-    pub kind: &'static str,
     pub cause: Cause,
 }
 
@@ -70,36 +71,39 @@ pub enum Cause {
     Query { kind: String, message: String },
     /// The answer is not what Prometheus sends.
     Malformed(String),
+    /// The answer of an endpoint other than a query is not what the server sends.
+    Unexpected(String),
 }
 
 impl fmt::Display for QueryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let server = &self.server;
-        let what = self.kind;
+        let (product, server) = (self.product, &self.server);
         match &self.cause {
-            Cause::Unreachable(why) => write!(f, "cannot reach {what} at {server}: {why}"),
+            Cause::Unreachable(why) => write!(f, "cannot reach {product} at {server}: {why}"),
             Cause::Timeout(limit) => write!(
                 f,
-                "{what} at {server} did not answer within {} (raise --timeout)",
+                "{product} at {server} did not answer within {} (raise --timeout)",
                 crate::units::Duration::from_millis(limit.as_millis() as u64).human()
             ),
             Cause::Status { code, text } if text.is_empty() => {
-                write!(f, "{what} at {server} answered HTTP {code}")
+                write!(f, "{product} at {server} answered HTTP {code}")
             }
             Cause::Status { code, text } => {
-                write!(f, "{what} at {server} answered HTTP {code}: {text}")
+                write!(f, "{product} at {server} answered HTTP {code}: {text}")
             }
             Cause::Query { kind, message } => {
-                write!(f, "{what} at {server} rejected a query ({kind}): {message}")
+                write!(
+                    f,
+                    "{product} at {server} rejected a query ({kind}): {message}"
+                )
             }
             Cause::Malformed(why) => write!(
                 f,
-                "{what} at {server} sent an answer that is not {}: {why}",
-                if what == "Prometheus" {
-                    "a Prometheus query result"
-                } else {
-                    "an Alertmanager API answer"
-                }
+                "{product} at {server} sent an answer that is not a Prometheus query result: {why}"
+            ),
+            Cause::Unexpected(why) => write!(
+                f,
+                "{product} at {server} sent an answer slofile cannot read: {why}"
             ),
         }
     }
@@ -116,14 +120,14 @@ const ERROR_TEXT_LIMIT: usize = 200;
 pub struct Client {
     agent: ureq::Agent,
     connection: Connection,
-    /// `Prometheus` or `Alertmanager`, for messages.
-    kind: &'static str,
     /// The API's base, `<url>/api/v1`.
     api: String,
+    /// What the server is, for messages.
+    product: &'static str,
 }
 
 impl Client {
-    /// A client of a Prometheus query API.
+    /// A client of a Prometheus (or of a server with its query API).
     pub fn new(connection: Connection) -> Client {
         Client::of("Prometheus", connection)
     }
@@ -133,7 +137,8 @@ impl Client {
         Client::of("Alertmanager", connection)
     }
 
-    fn of(kind: &'static str, connection: Connection) -> Client {
+    /// A client of `product` (`Alertmanager`, say), named so in every message.
+    pub fn of(product: &'static str, connection: Connection) -> Client {
         let tls = ureq::tls::TlsConfig::builder()
             .root_certs(ureq::tls::RootCerts::PlatformVerifier)
             .build();
@@ -148,15 +153,25 @@ impl Client {
         Client {
             agent,
             connection,
-            kind,
             api,
+            product,
         }
+    }
+
+    /// The server's URL as messages show it: without user information.
+    pub fn shown_url(&self) -> String {
+        shown_url(&self.connection.url)
+    }
+
+    /// An answer that is not what the server sends, e.g. `data.groups` that is not a list.
+    pub fn unexpected(&self, why: impl Into<String>) -> QueryError {
+        self.error(Cause::Unexpected(why.into()))
     }
 
     fn error(&self, cause: Cause) -> QueryError {
         QueryError {
+            product: self.product,
             server: shown_url(&self.connection.url),
-            kind: self.kind,
             cause,
         }
     }
@@ -188,51 +203,44 @@ impl Client {
         parse_range_answer(code, &body).map_err(|cause| self.error(cause))
     }
 
-    /// `GET <url>/<path>`: the body of a 2xx answer, or why there is none.
-    pub fn get(&self, path: &str) -> Result<String, QueryError> {
+    /// The JSON answer of `GET <url>/<path>` (`api/v1/rules`, `api/v2/status`), as sent: a
+    /// Prometheus error body or an HTTP error status is the error.
+    pub fn get_json(&self, path: &str) -> Result<serde_json::Value, QueryError> {
         let request = self.with_headers(self.agent.get(self.url_of(path)));
-        self.answer(request.call())
+        let response = request
+            .call()
+            .map_err(|error| self.error(self.cause_of(error)))?;
+        let (code, body) = self.read(response)?;
+        parse_json(code, &body).map_err(|cause| self.error(cause))
     }
 
-    /// `POST <url>/<path>` with a JSON body: the body of a 2xx answer, or why there is none.
+    /// The body of `GET <url>/<path>` (`metrics`, say): an HTTP error status is the error.
+    pub fn get(&self, path: &str) -> Result<String, QueryError> {
+        let request = self.with_headers(self.agent.get(self.url_of(path)));
+        let response = request
+            .call()
+            .map_err(|error| self.error(self.cause_of(error)))?;
+        self.success(self.read(response)?)
+    }
+
+    /// `POST <url>/<path>` with a JSON body (Alertmanager's `api/v2/alerts`, say): the answer's
+    /// body; an HTTP error status is the error.
     pub fn post_json(&self, path: &str, body: &str) -> Result<String, QueryError> {
         let request = self
             .with_headers(self.agent.post(self.url_of(path)))
             .content_type("application/json");
-        self.answer(request.send(body))
+        let response = request
+            .send(body)
+            .map_err(|error| self.error(self.cause_of(error)))?;
+        self.success(self.read(response)?)
     }
 
     fn url_of(&self, path: &str) -> String {
-        format!(
-            "{}/{}",
-            self.connection.url.trim_end_matches('/'),
-            path.trim_start_matches('/')
-        )
-    }
-
-    fn with_headers<B>(&self, mut request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
-        if let Some(token) = &self.connection.token {
-            request = request.header("Authorization", &format!("Bearer {token}"));
-        }
-        for (name, value) in &self.connection.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        request
+        format!("{}/{path}", self.connection.url.trim_end_matches('/'))
     }
 
     /// The body of a 2xx answer; another status is one line with the server's text.
-    fn answer(
-        &self,
-        response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-    ) -> Result<String, QueryError> {
-        let mut response = response.map_err(|error| self.error(self.cause_of(error)))?;
-        let code = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(BODY_LIMIT)
-            .read_to_string()
-            .map_err(|error| self.error(self.cause_of(error)))?;
+    fn success(&self, (code, body): (u16, String)) -> Result<String, QueryError> {
         if (200..300).contains(&code) {
             Ok(body)
         } else {
@@ -243,12 +251,31 @@ impl Client {
         }
     }
 
+    /// The request with the connection's token and headers.
+    fn with_headers<B>(&self, mut request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        if let Some(token) = &self.connection.token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        for (name, value) in &self.connection.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        request
+    }
+
     /// Posts `form` to the API's `endpoint` with the connection's headers: the status and body.
     fn post(&self, endpoint: &str, form: &[(&str, &str)]) -> Result<(u16, String), QueryError> {
         let request = self.with_headers(self.agent.post(format!("{}/{endpoint}", self.api)));
-        let mut response = request
+        let response = request
             .send_form(form.iter().copied())
             .map_err(|error| self.error(self.cause_of(error)))?;
+        self.read(response)
+    }
+
+    /// The status and body of an answer, the body read up to [`BODY_LIMIT`].
+    fn read(
+        &self,
+        mut response: ureq::http::Response<ureq::Body>,
+    ) -> Result<(u16, String), QueryError> {
         let code = response.status().as_u16();
         let body = response
             .body_mut()
@@ -274,6 +301,23 @@ impl Client {
             }
             other => Cause::Unreachable(other.to_string()),
         }
+    }
+}
+
+/// The JSON of an answer that is not a query result: an error body or status is the error.
+pub fn parse_json(code: u16, body: &str) -> Result<serde_json::Value, Cause> {
+    let json: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    match (code, json) {
+        (_, Some(json)) if json["status"] == "error" => Err(Cause::Query {
+            kind: text_of(&json["errorType"]),
+            message: one_line(&text_of(&json["error"])),
+        }),
+        (200, Some(json)) => Ok(json),
+        (200, None) => Err(Cause::Unexpected("the body is not JSON".to_owned())),
+        (code, _) => Err(Cause::Status {
+            code,
+            text: one_line(body),
+        }),
     }
 }
 

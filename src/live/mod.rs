@@ -1,6 +1,6 @@
-//! What the live commands (`status`, `gate`) share: one client ([`client`]), instants and
-//! calendar windows ([`period`]), one set of figures ([`figures`]), the command-line options of a
-//! connection ([`args`]), and how an SLO's window is measured (this module).
+//! What the live commands (`status`, `gate`, `verify`) share: one client ([`client`]), instants
+//! and calendar windows ([`period`]), one set of figures ([`figures`]), the command-line options
+//! of a connection ([`args`]), and how an SLO's window is measured (this module).
 //!
 //! **Exact from raw data.** A window's figures come from the SLI's own series, shaped by the
 //! Prometheus backend ([`window_queries`]), so that they are right even when the recording rules

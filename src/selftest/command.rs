@@ -3,15 +3,13 @@
 use super::Request;
 use super::render::{self, SelftestFormat};
 use crate::compile::Plan;
-use crate::live::args::{EXIT_ERROR, Server, connection, parse_pair};
+use crate::live::args::{ALERTMANAGER_TOKEN_VARIABLE, EXIT_ERROR, parse_pair, server_connection};
 use crate::live::client::Client;
 use crate::units::Duration;
 use std::path::PathBuf;
 
 /// The Alertmanager's URL when `--alertmanager` is not given.
 pub const URL_VARIABLE: &str = "SLOFILE_ALERTMANAGER_URL";
-/// A bearer token for the Alertmanager, read from the environment only.
-pub const TOKEN_VARIABLE: &str = "SLOFILE_ALERTMANAGER_TOKEN";
 
 /// Exit codes of `selftest`; [`EXIT_ERROR`] when Alertmanager cannot answer.
 pub const EXIT_REACHED: i32 = 0;
@@ -49,33 +47,24 @@ pub struct SelftestArgs {
 /// Runs the self-test for a compiled plan: prints a line per channel on stdout, a failure as one
 /// line on stderr, and returns the exit code.
 pub fn run(plan: &Plan, args: &SelftestArgs, format: SelftestFormat, color: bool) -> i32 {
-    let server = Server {
-        flag: "--alertmanager",
-        variable: URL_VARIABLE,
-        token_variable: TOKEN_VARIABLE,
-        what: "an Alertmanager URL",
-    };
-    let connection = if args.dry_run {
-        // A dry run asks nothing; any URL will do.
-        connection(
-            server,
-            Some(
-                args.alertmanager
-                    .as_deref()
-                    .unwrap_or("http://dry-run.invalid"),
-            ),
-            "selftest",
-            &args.headers,
+    // A dry run asks nothing; any URL will do.
+    let url = args
+        .alertmanager
+        .clone()
+        .or_else(|| std::env::var(URL_VARIABLE).ok())
+        .filter(|url| !url.trim().is_empty())
+        .or_else(|| args.dry_run.then(|| "http://dry-run.invalid".to_owned()));
+    let connection = match url {
+        Some(url) => server_connection(
+            url,
+            "--alertmanager",
+            ALERTMANAGER_TOKEN_VARIABLE,
             args.timeout,
-        )
-    } else {
-        connection(
-            server,
-            args.alertmanager.as_deref(),
-            "selftest",
             &args.headers,
-            args.timeout,
-        )
+        ),
+        None => Err(format!(
+            "selftest needs an Alertmanager URL: pass --alertmanager URL or set {URL_VARIABLE}"
+        )),
     };
     let connection = match connection {
         Ok(connection) => connection,

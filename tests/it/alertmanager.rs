@@ -210,7 +210,9 @@ fn repeat_intervals_follow_response_times() {
         .collect();
     assert_eq!(
         intervals,
-        ["4h", "1h", "1h", "1h", "1h", "1h", "5m", "1h", "4h", "5m", "4h", "4h"]
+        [
+            "4h", "1h", "1h", "1h", "1h", "1h", "5m", "1h", "4h", "5m", "4h", "4h"
+        ]
     );
     assert!(text.contains("  group_by:\n  - alertname\n  - service\n  - slo\n"));
 }

@@ -33,4 +33,5 @@ mod spec;
 mod status;
 mod terraform;
 mod uptimerobot;
+mod verify;
 mod write;

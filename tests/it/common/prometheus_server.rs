@@ -18,6 +18,16 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long one query may take.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// What the configuration says beyond the rule files. By default rules are evaluated every minute
+/// and alerts go nowhere.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `global.evaluation_interval`, e.g. `1s`; `1m` when `None`.
+    pub evaluation_interval: Option<&'static str>,
+    /// `host:port` of the Alertmanagers that alerts go to.
+    pub alertmanagers: Vec<String>,
+}
+
 /// A running Prometheus. Dropping it kills the server and waits for it.
 pub struct PrometheusServer {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
@@ -33,6 +43,15 @@ impl PrometheusServer {
     /// port over them with `rule_files` loaded, and waits (at most 30 s) for `/-/ready`.
     /// Panics loudly when promtool or prometheus is missing.
     pub fn start(openmetrics: &str, rule_files: &[PathBuf]) -> PrometheusServer {
+        PrometheusServer::start_with(openmetrics, rule_files, &Options::default())
+    }
+
+    /// [`PrometheusServer::start`] with more configuration.
+    pub fn start_with(
+        openmetrics: &str,
+        rule_files: &[PathBuf],
+        options: &Options,
+    ) -> PrometheusServer {
         let promtool = require_tool("promtool");
         let prometheus = require_tool("prometheus");
         let dir = tempfile::tempdir().expect("a temporary directory");
@@ -58,7 +77,7 @@ impl PrometheusServer {
             std::fs::remove_file(&input).unwrap();
         }
         let config = dir.path().join("prometheus.yml");
-        std::fs::write(&config, config_text(rule_files)).unwrap();
+        std::fs::write(&config, config_text(rule_files, options)).unwrap();
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
         let child = Command::new(&prometheus)
@@ -100,6 +119,35 @@ impl PrometheusServer {
             answer["error"]
         );
         answer["data"].clone()
+    }
+
+    /// `GET path` of the API, e.g. `/api/v1/rules`: the `data` object of the answer; panics on
+    /// failure.
+    pub fn api(&self, path: &str) -> serde_json::Value {
+        let (status, body) =
+            get(&self.url, path).unwrap_or_else(|e| panic!("GET {path} of {}: {e}", self.url));
+        let answer: serde_json::Value = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("GET {path}: HTTP {status}, not JSON ({e}):\n{body}"));
+        assert!(
+            status == 200 && answer["status"] == "success",
+            "GET {path} failed with HTTP {status}: {body}"
+        );
+        answer["data"].clone()
+    }
+
+    /// Waits (at most 30 s) until `ready` holds of the server, asking every 200 ms; panics with
+    /// `what` and the log when it does not.
+    pub fn wait_until(&self, what: &str, ready: impl Fn(&PrometheusServer) -> bool) {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while !ready(self) {
+            assert!(
+                Instant::now() <= deadline,
+                "prometheus at {}: {what} did not happen within {READY_TIMEOUT:?}:\n{}",
+                self.url,
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     /// The server's log so far, for failure messages.
@@ -177,8 +225,21 @@ fn daily_chunks(openmetrics: &str) -> Vec<(i64, String)> {
         .collect()
 }
 
-fn config_text(rule_files: &[PathBuf]) -> String {
-    let mut text = String::from("global:\n  evaluation_interval: 1m\nrule_files:");
+fn config_text(rule_files: &[PathBuf], options: &Options) -> String {
+    let mut text = format!(
+        "global:\n  evaluation_interval: {}\n",
+        options.evaluation_interval.unwrap_or("1m")
+    );
+    if !options.alertmanagers.is_empty() {
+        text.push_str("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets:\n");
+        for target in &options.alertmanagers {
+            text.push_str(&format!(
+                "            - {}\n",
+                serde_json::to_string(target).unwrap()
+            ));
+        }
+    }
+    text.push_str("rule_files:");
     if rule_files.is_empty() {
         text.push_str(" []");
     }
