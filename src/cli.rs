@@ -435,11 +435,7 @@ fn gate(
     let Some(plan) = crate::plan_with(&args.paths, &cli.load_options(), report)? else {
         return Ok(crate::live::args::EXIT_ERROR);
     };
-    let color = cli.format == FormatArg::Human
-        && use_color(
-            std::io::stdout().is_terminal(),
-            std::env::var_os("NO_COLOR").as_deref(),
-        );
+    let color = report_color(cli);
     Ok(crate::gate::command::run(&plan, args, format, color))
 }
 
@@ -464,11 +460,7 @@ fn selftest(
     let Some(plan) = crate::plan_with(&args.paths, &cli.load_options(), report)? else {
         return Ok(crate::live::args::EXIT_ERROR);
     };
-    let color = cli.format == FormatArg::Human
-        && use_color(
-            std::io::stdout().is_terminal(),
-            std::env::var_os("NO_COLOR").as_deref(),
-        );
+    let color = report_color(cli);
     Ok(crate::selftest::command::run(&plan, args, format, color))
 }
 
@@ -504,11 +496,7 @@ fn verify(
     ) else {
         return Ok(crate::live::args::EXIT_ERROR);
     };
-    let color = cli.format == FormatArg::Human
-        && use_color(
-            std::io::stdout().is_terminal(),
-            std::env::var_os("NO_COLOR").as_deref(),
-        );
+    let color = report_color(cli);
     Ok(crate::verify::command::run(
         &plan, &files, args, format, color,
     ))
@@ -727,6 +715,15 @@ fn print_report(report: &Report, format: Format, on_stdout: bool) {
             report.warning_count()
         );
     }
+}
+
+/// Whether a live command's report on stdout is coloured: `--format human` on a terminal.
+fn report_color(cli: &Cli) -> bool {
+    cli.format == FormatArg::Human
+        && use_color(
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        )
 }
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set to anything but the empty string

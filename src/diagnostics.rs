@@ -520,13 +520,15 @@ pub fn render(diagnostics: &[&Diagnostic], format: Format, color: bool) -> Strin
 }
 
 // Escaping rules of GitHub workflow commands: data escapes %, CR and LF; properties also , and :.
-fn github_data(text: &str) -> String {
+/// A GitHub workflow command's message, escaped.
+pub fn github_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
-fn github_property(text: &str) -> String {
+/// A GitHub workflow command's property value (`title=…`), escaped.
+pub fn github_property(text: &str) -> String {
     github_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 

@@ -70,23 +70,11 @@ fn github(rows: &[GateRow]) -> String {
         };
         out.push_str(&format!(
             "::{level} title=slofile gate: {}::{}\n",
-            escape_property(&format!("{}/{}", row.service, row.slo)),
-            escape_data(&row.message)
+            crate::diagnostics::github_property(&format!("{}/{}", row.service, row.slo)),
+            crate::diagnostics::github_data(&row.message)
         ));
     }
     out
-}
-
-/// GitHub's escaping of an annotation's message.
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// GitHub's escaping of an annotation's property.
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// A table for a pull-request comment.

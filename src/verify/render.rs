@@ -132,23 +132,15 @@ fn github(verified: &Verified) -> String {
         };
         out.push_str(&format!(
             "::{level} title=slofile verify{}::{}\n",
-            escape_property(&subject),
-            escape_data(&format!("{}: {}", finding.kind.as_str(), finding.message))
+            crate::diagnostics::github_property(&subject),
+            crate::diagnostics::github_data(&format!(
+                "{}: {}",
+                finding.kind.as_str(),
+                finding.message
+            ))
         ));
     }
     out
-}
-
-/// GitHub's escaping of an annotation's message.
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// GitHub's escaping of an annotation's property.
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]
