@@ -14,11 +14,13 @@ pub struct Provider {
 }
 
 /// `jianyuan/sentry`: 0.15.0 is the first release with `sentry_metric_monitor`,
-/// `sentry_uptime_monitor` and `sentry_alert`.
+/// `sentry_uptime_monitor` and `sentry_alert`, but until 0.15.2 a monitor's `comparison` takes
+/// integers only (every fractional failure-rate threshold fails) and `sentry_alert` requires
+/// `trigger_conditions`: 0.15.3 is the first release that accepts what slofile writes.
 pub const SENTRY: Provider = Provider {
     local_name: "sentry",
     source: "jianyuan/sentry",
-    version: ">= 0.15.0",
+    version: "~> 0.15.3",
 };
 
 /// `uptimerobot/uptimerobot`: 1.10 has the v3 monitor attributes slofile writes
@@ -26,7 +28,7 @@ pub const SENTRY: Provider = Provider {
 pub const UPTIMEROBOT: Provider = Provider {
     local_name: "uptimerobot",
     source: "uptimerobot/uptimerobot",
-    version: ">= 1.10.0",
+    version: "~> 1.10",
 };
 
 /// The resources of one file, by type and then by name.
@@ -42,7 +44,31 @@ impl Document {
     }
 
     /// Adds a resource of a provider's `kind` under `name`, which must be unique within the kind.
-    pub fn add(&mut self, provider: Provider, kind: &'static str, name: String, body: Value) {
+    /// Every string of `body` is taken literally: Terraform reads `${` and `%{` in a `.tf.json`
+    /// string as a template, so they are escaped (`$${`, `%%{`).
+    pub fn add(&mut self, provider: Provider, kind: &'static str, name: String, mut body: Value) {
+        escape_templates(&mut body);
+        self.insert(provider, kind, name, body);
+    }
+
+    /// [`Document::add`], with `field` set to `references` (`${kind.name.id}`), which Terraform
+    /// resolves.
+    pub fn add_referencing(
+        &mut self,
+        provider: Provider,
+        kind: &'static str,
+        name: String,
+        mut body: Value,
+        (field, references): (&str, Vec<String>),
+    ) {
+        escape_templates(&mut body);
+        if let Value::Object(entries) = &mut body {
+            entries.insert(field.to_owned(), json!(references));
+        }
+        self.insert(provider, kind, name, body);
+    }
+
+    fn insert(&mut self, provider: Provider, kind: &'static str, name: String, body: Value) {
         self.providers.insert(provider.local_name, provider);
         let previous = self.resources.entry(kind).or_default().insert(name, body);
         debug_assert!(
@@ -101,6 +127,19 @@ pub fn resource_name(key: &str) -> String {
     }
 }
 
+/// Escapes Terraform's template sequences in every string: `${` becomes `$${` and `%{` becomes
+/// `%%{`, which Terraform reads back as the literal text.
+fn escape_templates(value: &mut Value) {
+    match value {
+        Value::String(text) if text.contains("${") || text.contains("%{") => {
+            *text = text.replace("${", "$${").replace("%{", "%%{");
+        }
+        Value::Array(items) => items.iter_mut().for_each(escape_templates),
+        Value::Object(entries) => entries.values_mut().for_each(escape_templates),
+        _ => {}
+    }
+}
+
 /// `${kind.name.id}`: the id Terraform knows once the resource exists.
 pub fn id_reference(kind: &str, name: &str) -> String {
     format!("${{{kind}.{name}.id}}")
@@ -120,6 +159,32 @@ mod tests {
         assert_eq!(
             id_reference("sentry_metric_monitor", "a_b"),
             "${sentry_metric_monitor.a_b.id}"
+        );
+    }
+
+    #[test]
+    fn template_sequences_are_escaped_and_references_kept() {
+        let mut document = Document::default();
+        document.add_referencing(
+            SENTRY,
+            "sentry_alert",
+            "a".into(),
+            json!({"name": "cost ${var.x} at 100%{ of } ${x", "tags": ["$${already}"]}),
+            (
+                "monitor_ids",
+                vec![id_reference("sentry_metric_monitor", "m")],
+            ),
+        );
+        let text = document.to_json().to_string();
+        assert!(
+            text.contains(r#""name":"cost $${var.x} at 100%%{ of } $${x""#),
+            "{text}"
+        );
+        // Escaping is not idempotent in Terraform either: `$${` written by the user means `${`.
+        assert!(text.contains(r#""$$${already}""#), "{text}");
+        assert!(
+            text.contains(r#""monitor_ids":["${sentry_metric_monitor.m.id}"]"#),
+            "{text}"
         );
     }
 

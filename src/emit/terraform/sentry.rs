@@ -50,8 +50,14 @@ pub(crate) fn add_resources(
                 document.add(SENTRY, kind, resource_name(monitor.key), body);
             }
             for alert in service.sentry_alerts() {
-                let body = alert_resource(service, organization, &monitors, &alert);
-                document.add(SENTRY, ALERT, resource_name(&alert.slo.slo.id), body);
+                let (body, monitor_ids) = alert_resource(service, organization, &monitors, &alert);
+                document.add_referencing(
+                    SENTRY,
+                    ALERT,
+                    resource_name(&alert.slo.slo.id),
+                    body,
+                    ("monitor_ids", monitor_ids),
+                );
             }
         }
         SentryApi::Legacy => {
@@ -208,12 +214,13 @@ fn span_source(
     }
 }
 
+/// The body of an alert, and the references to its monitors' ids (`monitor_ids`).
 fn alert_resource(
     service: &ServicePlan,
     organization: &str,
     monitors: &[Monitor],
     alert: &Alert,
-) -> Value {
+) -> (Value, Vec<String>) {
     let mut monitor_ids: Vec<String> = alert
         .monitors
         .iter()
@@ -245,6 +252,7 @@ fn alert_resource(
         json!(name(service, alert.slo, "SLO alert", 256)),
     );
     body.insert("enabled".into(), json!(true));
+    // In place here; `Document::add_referencing` puts the references back unescaped.
     body.insert("monitor_ids".into(), json!(monitor_ids));
     // Every status change of a metric issue is its own notification, as in the JSON bodies.
     body.insert("frequency_minutes".into(), json!(0));
@@ -252,7 +260,7 @@ fn alert_resource(
     if let Some(environment) = alert.environment {
         body.insert("environment".into(), json!(environment));
     }
-    Value::Object(body)
+    (Value::Object(body), monitor_ids)
 }
 
 /// A channel as an action of `sentry_alert`: one attribute named after the action type.
