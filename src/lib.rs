@@ -60,7 +60,7 @@ pub fn build_source(
         &mut report,
     );
     match built {
-        Ok((driver::Built::Emitted, files)) if report.error_count() == 0 => (report, files),
+        Ok((driver::Built::Emitted, files)) => (report, files),
         Ok(_) => (report, Vec::new()),
         Err(UsageError(diagnostic)) => {
             report.push(diagnostic);

@@ -307,7 +307,7 @@ impl Duration {
         }
     }
 
-    pub fn millis(self) -> u64 {
+    pub const fn millis(self) -> u64 {
         self.millis
     }
 

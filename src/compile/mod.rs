@@ -267,13 +267,8 @@ pub fn compile(mut services: Vec<Service>) -> (Plan, Vec<Diagnostic>) {
         let mut slos = Vec::new();
         for (index, mut slo) in service.slos.into_iter().enumerate() {
             link_dashboard(&service.meta, index, &mut slo);
-            let policy = slo
-                .error_budget_policy
-                .clone()
-                .or_else(|| service.meta.error_budget_policy.clone());
-            let mut plan = compile_slo(slo, &mut diagnostics, &mut notes);
-            plan.budget_policy = policy;
-            slos.push(plan);
+            let policy = service.meta.error_budget_policy.as_ref();
+            slos.push(compile_slo(slo, policy, &mut diagnostics, &mut notes));
         }
         let mut plan = ServicePlan {
             meta: service.meta,
@@ -309,8 +304,11 @@ fn link_dashboard(meta: &ServiceMeta, index: usize, slo: &mut Slo) {
     }
 }
 
+/// `service_policy` is the service's error-budget policy, which the SLO follows unless it has
+/// its own.
 fn compile_slo(
     slo: Slo,
+    service_policy: Option<&BudgetPolicy>,
     diagnostics: &mut Vec<Diagnostic>,
     notes: &mut Vec<Diagnostic>,
 ) -> SloPlan {
@@ -396,13 +394,17 @@ fn compile_slo(
         ),
         _ => None,
     };
+    let budget_policy = slo
+        .error_budget_policy
+        .clone()
+        .or_else(|| service_policy.cloned());
     SloPlan {
         slo,
         objectives,
         measure,
         evaluators,
         probe_timeout,
-        budget_policy: None,
+        budget_policy,
     }
 }
 

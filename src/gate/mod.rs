@@ -126,7 +126,7 @@ pub struct Gated {
 pub fn gate(plan: &Plan, client: &Client, request: &GateRequest) -> Result<Gated, LiveError> {
     let mut rows = Vec::new();
     for target in request.selection.targets(plan)? {
-        if let Some(rules) = rules_of(&target) {
+        if let Some(rules) = target.slo.policy_rules() {
             rows.extend(slo_rows(&target, rules, client, request)?);
         }
     }
@@ -134,24 +134,11 @@ pub fn gate(plan: &Plan, client: &Client, request: &GateRequest) -> Result<Gated
         .services
         .iter()
         .flat_map(|service| service.slos.iter().map(move |slo| (service, slo)))
-        .filter(|(service, slo)| {
-            rules_of(&Target { service, slo }).is_some()
-                && crate::emit::prometheus::window_queries(service, slo, slo.slo.window).is_none()
-        })
+        // The Plan says whether Prometheus measures the SLO.
+        .filter(|(_, slo)| slo.policy_rules().is_some() && slo.measure.is_none())
         .map(|(service, slo)| format!("{}/{}", service.meta.id, slo.slo.id))
         .collect();
     Ok(Gated { rows, unmeasured })
-}
-
-/// The rules of the SLO's policy, when it has any to check.
-fn rules_of<'a>(target: &Target<'a>) -> Option<&'a BudgetRules> {
-    target
-        .slo
-        .budget_policy
-        .as_ref()?
-        .rules
-        .as_ref()
-        .filter(|rules| rules.has_rules())
 }
 
 /// Where the burn is measured from: the deploy, else `within` before now.

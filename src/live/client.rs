@@ -206,21 +206,22 @@ impl Client {
     /// The JSON answer of `GET <url>/<path>` (`api/v1/rules`, `api/v2/status`), as sent: a
     /// Prometheus error body or an HTTP error status is the error.
     pub fn get_json(&self, path: &str) -> Result<serde_json::Value, QueryError> {
-        let request = self.with_headers(self.agent.get(self.url_of(path)));
-        let response = request
-            .call()
-            .map_err(|error| self.error(self.cause_of(error)))?;
-        let (code, body) = self.read(response)?;
+        let (code, body) = self.fetch(path)?;
         parse_json(code, &body).map_err(|cause| self.error(cause))
     }
 
     /// The body of `GET <url>/<path>` (`metrics`, say): an HTTP error status is the error.
     pub fn get(&self, path: &str) -> Result<String, QueryError> {
+        self.success(self.fetch(path)?)
+    }
+
+    /// `GET <url>/<path>` with the connection's headers: the status and body.
+    fn fetch(&self, path: &str) -> Result<(u16, String), QueryError> {
         let request = self.with_headers(self.agent.get(self.url_of(path)));
         let response = request
             .call()
             .map_err(|error| self.error(self.cause_of(error)))?;
-        self.success(self.read(response)?)
+        self.read(response)
     }
 
     /// `POST <url>/<path>` with a JSON body (Alertmanager's `api/v2/alerts`, say): the answer's

@@ -145,6 +145,8 @@ fn is_named(wanted: &str, service: &ServicePlan, slo: &SloPlan) -> bool {
 pub struct Window {
     pub source: Source,
     pub per_objective: Vec<BTreeMap<Group, Measurement>>,
+    /// The queries it was measured with, for a command that asks more of the same window.
+    pub(crate) queries: WindowQueries,
 }
 
 /// Measures `span` of the SLO, from the recorded series when they cover it, else from raw data.
@@ -173,6 +175,7 @@ pub fn measure_window(
     Ok(Some(Window {
         source,
         per_objective,
+        queries,
     }))
 }
 

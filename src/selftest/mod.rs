@@ -22,7 +22,6 @@ use crate::live::LiveError;
 use crate::live::client::Client;
 use crate::live::period::format_instant;
 use crate::spec::{Channel, ChannelType};
-use crate::units::Duration;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -212,9 +211,7 @@ struct LiveConfig {
 }
 
 fn live_config(client: &Client) -> Result<LiveConfig, LiveError> {
-    let body = client.get("api/v2/status")?;
-    let status: serde_json::Value = serde_json::from_str(&body)
-        .map_err(|e| LiveError::Usage(format!("Alertmanager's /api/v2/status is not JSON: {e}")))?;
+    let status = client.get_json("api/v2/status")?;
     let original = status["config"]["original"].as_str().unwrap_or_default();
     let config: serde_json::Value = serde_saphyr::from_str(original).unwrap_or_default();
     let receivers = config["receivers"]
@@ -260,8 +257,7 @@ fn check_live(result: &mut ChannelResult, live: &LiveConfig) {
 
 /// The receivers Alertmanager routed the channel's test alert to.
 fn routed_to(client: &Client, service: &str, channel: &str) -> Result<Vec<String>, LiveError> {
-    let body = client.get("api/v2/alerts")?;
-    let alerts: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let alerts = client.get_json("api/v2/alerts")?;
     let ours = alerts.as_array().into_iter().flatten().find(|alert| {
         let labels = &alert["labels"];
         labels["alertname"] == series::SELFTEST_ALERT
@@ -278,10 +274,8 @@ fn routed_to(client: &Client, service: &str, channel: &str) -> Result<Vec<String
 
 /// How long after posting a channel may take to be reached: the route's wait, its group
 /// interval (when Alertmanager gives up retrying), and a margin.
-fn reach_deadline() -> std::time::Duration {
-    let interval = Duration::parse(SELFTEST_GROUP_INTERVAL).map_or(10_000, Duration::millis);
-    std::time::Duration::from_millis(interval + 6_000)
-}
+const REACH_DEADLINE: std::time::Duration =
+    std::time::Duration::from_millis(SELFTEST_GROUP_INTERVAL.millis() + 6_000);
 
 /// Posts the channel's test alert and waits until a notification request of its integration
 /// succeeds, or its retries fail.
@@ -333,7 +327,7 @@ fn test_channel(
         );
         return Ok(());
     }
-    let deadline = started + reach_deadline();
+    let deadline = started + REACH_DEADLINE;
     loop {
         let after = metrics::requests(client, integration)?;
         if after.succeeded > before.succeeded {
@@ -355,7 +349,7 @@ fn test_channel(
             } else {
                 format!(
                     "not reached: Alertmanager sent nothing through {integration} within {} s; is the alert routed to `{}`?",
-                    reach_deadline().as_secs(),
+                    REACH_DEADLINE.as_secs(),
                     result.receiver.as_deref().unwrap_or_default()
                 )
             };

@@ -62,10 +62,7 @@ fn slo_rows(
         return Ok(Vec::new());
     };
     let burn = burn_rates(target, client, request.at)?;
-    let Some(queries) = window_queries(target.service, target.slo, window) else {
-        return Ok(Vec::new());
-    };
-    let firing = client.query(&queries.firing_alerts, request.at)?;
+    let firing = client.query(&measured.queries.firing_alerts, request.at)?;
     let groups = request
         .selection
         .groups(target.slo, &measured.per_objective);

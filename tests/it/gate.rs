@@ -284,10 +284,7 @@ fn verdicts_and_figures_equal_the_constructed_truth() {
 
 #[test]
 fn bad_servers_give_one_line_and_exit_2() {
-    let down = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", listener.local_addr().unwrap())
-    };
+    let down = crate::common::live_data::down_url();
     let broken = fake_server(
         "500 Internal Server Error",
         "storage is unavailable",

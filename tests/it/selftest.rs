@@ -140,10 +140,7 @@ fn every_selected_channel_gets_its_test_message_and_nothing_else() {
 
 #[test]
 fn alertmanager_down_exits_2_with_one_line() {
-    let down = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", listener.local_addr().unwrap())
-    };
+    let down = crate::common::live_data::down_url();
     let output = selftest(&down, &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");

@@ -630,10 +630,7 @@ fn recorded_series_are_used_only_when_they_cover_the_window() {
 #[test]
 fn bad_servers_give_one_line_and_exit_2() {
     let now = std::time::Duration::ZERO;
-    let down = {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", listener.local_addr().unwrap())
-    };
+    let down = crate::common::live_data::down_url();
     let cases = [
         ("down", down, "30s"),
         (

@@ -388,10 +388,7 @@ fn a_server_without_rules_is_one_finding() {
 
 #[test]
 fn servers_that_cannot_answer_give_one_line_and_exit_2() {
-    let down = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", listener.local_addr().unwrap())
-    };
+    let down = crate::common::live_data::down_url();
     let broken = fake_server(
         "500 Internal Server Error",
         "storage is unavailable",

@@ -7,10 +7,11 @@
 
 use super::{Route, matcher, notifies, receiver_name};
 use crate::compile::{ServicePlan, series};
+use crate::units::Duration;
 
 /// How long a self-test alert waits before it is sent, and when its retries end.
 pub const SELFTEST_GROUP_WAIT: &str = "1s";
-pub const SELFTEST_GROUP_INTERVAL: &str = "10s";
+pub const SELFTEST_GROUP_INTERVAL: Duration = Duration::from_millis(10_000);
 /// A self-test alert resolves by itself within a minute: it is never sent twice.
 const SELFTEST_REPEAT: &str = "1h";
 
@@ -31,7 +32,7 @@ pub(super) fn routes(service: &ServicePlan) -> Vec<Route> {
             receiver: Some(receiver_name(id, &channel.id)),
             group_by: vec!["alertname", "service", "channel"],
             group_wait: Some(SELFTEST_GROUP_WAIT),
-            group_interval: Some(SELFTEST_GROUP_INTERVAL.to_owned()),
+            group_interval: Some(SELFTEST_GROUP_INTERVAL.prometheus()),
             repeat_interval: Some(SELFTEST_REPEAT.to_owned()),
             ..Route::default()
         })

@@ -105,6 +105,12 @@ pub fn openmetrics(series: &[Series]) -> String {
     text
 }
 
+/// The URL of a port on 127.0.0.1 that nothing listens on: a server that is down.
+pub fn down_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}", listener.local_addr().unwrap())
+}
+
 /// A fake server on 127.0.0.1 that answers every connection with `status` and `body` after
 /// `delay`. Its thread ends with the test process.
 pub fn fake_server(status: &'static str, body: &'static str, delay: std::time::Duration) -> String {
