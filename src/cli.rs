@@ -44,6 +44,8 @@ pub struct Cli {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FormatArg {
     Human,
+    /// Pages for a browser: the format of `report`.
+    Html,
     Plain,
     Json,
     Github,
@@ -55,7 +57,9 @@ impl FormatArg {
     /// How diagnostics print; the report formats print them for people.
     fn diagnostics(self) -> Format {
         match self {
-            FormatArg::Human | FormatArg::Table | FormatArg::Markdown => Format::Human,
+            FormatArg::Human | FormatArg::Table | FormatArg::Markdown | FormatArg::Html => {
+                Format::Human
+            }
             FormatArg::Plain => Format::Plain,
             FormatArg::Json => Format::Json,
             FormatArg::Github => Format::Github,
@@ -154,6 +158,11 @@ pub enum Command {
     /// that every SLI's selectors still match series. Exit 0 when everything matches, 1 with
     /// one line per finding, 2 when a server cannot answer.
     Verify(crate::verify::command::VerifyArgs),
+    /// How a calendar period went, for the monthly review: per SLO and group, compliance,
+    /// budget spent, a burn-down and daily chart, the worst days, the incidents from `ALERTS`,
+    /// the previous period and the policy verdict. Writes HTML pages (or Markdown, or JSON on
+    /// stdout). Exit 0 when written, 2 when Prometheus cannot answer.
+    Report(crate::report::command::ReportArgs),
 }
 
 impl Command {
@@ -258,14 +267,18 @@ fn execute(
     closing: &mut Option<String>,
 ) -> Result<i32, UsageError> {
     let report_format = match (&cli.command, cli.format) {
-        (Command::Status(_), _) | (Command::Gate(_), FormatArg::Markdown) => true,
-        (_, FormatArg::Table | FormatArg::Markdown) => false,
+        (Command::Status(_), FormatArg::Html) => false,
+        // `report` says itself which formats it takes.
+        (Command::Report(_) | Command::Status(_), _) | (Command::Gate(_), FormatArg::Markdown) => {
+            true
+        }
+        (_, FormatArg::Table | FormatArg::Markdown | FormatArg::Html) => false,
         _ => true,
     };
     if !report_format {
         return Err(UsageError(Diagnostic::error(
             Code::Io,
-            "--format table and markdown are formats of the `status` and `gate` reports; diagnostics print as human, plain, json or github",
+            "--format table, markdown and html are formats of the `status`, `gate` and `report` reports; diagnostics print as human, plain, json or github",
         )));
     }
     match &cli.command {
@@ -273,6 +286,7 @@ fn execute(
         Command::Gate(args) => gate(cli, args, report),
         Command::Selftest(args) => selftest(cli, args, report),
         Command::Verify(args) => verify(cli, args, report),
+        Command::Report(args) => report_command(cli, args, report),
         Command::Schema => {
             print_stdout(&spec::schema::schema_text());
             Ok(EXIT_OK)
@@ -350,7 +364,7 @@ fn status(
         FormatArg::Human | FormatArg::Plain | FormatArg::Table => ReportFormat::Table,
         FormatArg::Json => ReportFormat::Json,
         FormatArg::Markdown => ReportFormat::Markdown,
-        FormatArg::Github => {
+        FormatArg::Github | FormatArg::Html => {
             return Err(UsageError(Diagnostic::error(
                 Code::Io,
                 "`status --format` takes table, json or markdown",
@@ -411,6 +425,30 @@ fn build(
     Ok(EXIT_OK)
 }
 
+/// `report`: compiles, then asks Prometheus. Specs that do not compile exit 2.
+fn report_command(
+    cli: &Cli,
+    args: &crate::report::command::ReportArgs,
+    report: &mut Report,
+) -> Result<i32, UsageError> {
+    use crate::report::command::ReportFormat;
+    let format = match cli.format {
+        FormatArg::Human | FormatArg::Html => ReportFormat::Html,
+        FormatArg::Markdown => ReportFormat::Markdown,
+        FormatArg::Json => ReportFormat::Json,
+        FormatArg::Plain | FormatArg::Github | FormatArg::Table => {
+            return Err(UsageError(Diagnostic::error(
+                Code::Io,
+                "`report --format` takes html, markdown or json",
+            )));
+        }
+    };
+    let Some(plan) = crate::plan_with(&args.paths, &cli.load_options(), report)? else {
+        return Ok(crate::live::args::EXIT_ERROR);
+    };
+    Ok(crate::report::command::run(&plan, args, format))
+}
+
 /// `gate`: compiles, then asks Prometheus. Specs that do not compile exit 2, not 1, which means
 /// a freeze here.
 fn gate(
@@ -425,7 +463,7 @@ fn gate(
         FormatArg::Json => GateFormat::Json,
         FormatArg::Github => GateFormat::Github,
         FormatArg::Markdown => GateFormat::Markdown,
-        FormatArg::Table => {
+        FormatArg::Table | FormatArg::Html => {
             return Err(UsageError(Diagnostic::error(
                 Code::Io,
                 "`gate --format` takes human, plain, json, github or markdown",
@@ -478,7 +516,7 @@ fn verify(
         FormatArg::Plain => VerifyFormat::Plain,
         FormatArg::Json => VerifyFormat::Json,
         FormatArg::Github => VerifyFormat::Github,
-        FormatArg::Table | FormatArg::Markdown => {
+        FormatArg::Table | FormatArg::Markdown | FormatArg::Html => {
             return Err(UsageError(Diagnostic::error(
                 Code::Io,
                 "`verify --format` takes human, plain, json or github",

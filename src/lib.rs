@@ -17,6 +17,7 @@ pub mod gate;
 pub mod live;
 pub mod parallel;
 pub mod promql;
+pub mod report;
 pub mod selftest;
 pub mod spec;
 pub mod status;

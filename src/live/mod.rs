@@ -10,9 +10,11 @@
 //! answers for every group.
 
 pub mod args;
+pub mod calendar;
 pub mod client;
 pub mod figures;
 pub mod period;
+pub mod tiles;
 
 use crate::compile::{Plan, ServicePlan, SloPlan};
 use crate::emit::prometheus::{Measured, WindowQueries, window_queries};
@@ -292,6 +294,25 @@ fn by_labels(samples: Vec<Sample>) -> BTreeMap<Group, f64> {
         .into_iter()
         .map(|sample| (sample.labels, sample.value))
         .collect()
+}
+
+/// Whether an alert with these labels concerns this objective of this group: its `group_by`
+/// labels match, and it carries the objective's name or none.
+pub fn alert_concerns(
+    labels: &BTreeMap<String, String>,
+    objective: &crate::compile::ObjectivePlan,
+    group: &Group,
+) -> bool {
+    group
+        .iter()
+        .all(|(label, value)| labels.get(label) == Some(value))
+        && match (
+            &objective.objective.name,
+            labels.get(crate::compile::series::label::OBJECTIVE),
+        ) {
+            (Some(name), Some(theirs)) => name == theirs,
+            _ => true,
+        }
 }
 
 /// Whether the group has every value the filters ask for.

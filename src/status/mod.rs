@@ -19,7 +19,7 @@ use crate::emit::prometheus::window_queries;
 use crate::live::client::{Client, Sample};
 use crate::live::figures::{self, Measurement, Verdict};
 use crate::live::period::{self, Period, period_name};
-use crate::live::{Group, LiveError, Selection, Target, measure, measure_window};
+use crate::live::{Group, LiveError, Selection, Target, alert_concerns, measure, measure_window};
 use crate::units::Duration;
 use rows::{BurnRate, Firing, Row};
 use std::collections::BTreeMap;
@@ -175,15 +175,7 @@ fn burn_rows(
 fn firing_for(alerts: &[Sample], objective: &ObjectivePlan, group: &Group) -> Vec<Firing> {
     let mut firing: Vec<Firing> = alerts
         .iter()
-        .filter(|alert| {
-            group
-                .iter()
-                .all(|(label, value)| alert.labels.get(label) == Some(value))
-                && match (&objective.objective.name, alert.labels.get("objective")) {
-                    (Some(name), Some(theirs)) => name == theirs,
-                    _ => true,
-                }
-        })
+        .filter(|alert| alert_concerns(&alert.labels, objective, group))
         .map(|alert| Firing {
             alert: alert.labels.get("alertname").cloned().unwrap_or_default(),
             severity: alert.labels.get("severity").cloned(),

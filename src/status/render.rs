@@ -183,12 +183,12 @@ fn or_dash(text: String) -> String {
 }
 
 /// `0.99731` as `99.731%`, with at most `places` decimals and no trailing zeros.
-fn percent(value: f64, places: usize) -> String {
+pub(crate) fn percent(value: f64, places: usize) -> String {
     format!("{}%", decimals(value * 100.0, places))
 }
 
 /// At most `places` decimals, without trailing zeros: `0.25`, `2`, `-1.5`.
-fn decimals(value: f64, places: usize) -> String {
+pub(crate) fn decimals(value: f64, places: usize) -> String {
     let text = format!("{value:.places$}");
     let text = if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.').to_owned()

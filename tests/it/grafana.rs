@@ -795,3 +795,59 @@ fn every_panel_query_runs_in_a_real_prometheus_and_the_seed_panels_show_numbers(
     }
     assert!(checked > 50, "{checked}");
 }
+
+#[test]
+fn the_burn_down_panel_is_the_exact_budget_spent_when_traffic_is_uneven() {
+    use crate::common::live_data::{Series, gauge, openmetrics_over};
+    // One day of recorded 5m rates: quiet nights (1 order a second, 20% failed) and busy days
+    // (100 a second, 0.1% failed). An average of the 5m ratios weighs a quiet night as much as a
+    // busy hour; the budget spent is the day's failed orders over its orders.
+    const AT: i64 = 1_767_312_000; // 2026-01-02T00:00:00Z
+    const STEP: i64 = 300;
+    let start = AT - 86_400;
+    let busy = |t: i64| (8..20).contains(&((t % 86_400) / 3_600));
+    let events = move |t: i64| if busy(t) { 100.0 } else { 1.0 };
+    let errors = move |t: i64| if busy(t) { 0.1 } else { 0.2 };
+    let mut recorded: Vec<Series> = vec![
+        gauge(
+            "slo:sli_events:rate5m",
+            "service=\"uneven\",slo=\"orders\"",
+            events,
+        ),
+        gauge(
+            "slo:sli_errors:rate5m",
+            "service=\"uneven\",slo=\"orders\"",
+            errors,
+        ),
+    ];
+    // The samples start one step into the window, so no sample sits on its edge.
+    for series in &mut recorded {
+        series.from = start + STEP;
+    }
+    let server = PrometheusServer::start(&openmetrics_over(&recorded, start, AT), &[]);
+    let built = Build::of(&["tests/fixtures/grafana/uneven.yaml"]).ok();
+    let dashboard = &dashboards(&built)["uneven"];
+    let panel = row_panel(dashboard, 0, "Error budget burn-down");
+    let expr = panel["targets"][0]["expr"]
+        .as_str()
+        .unwrap()
+        .replace("${__from:date:seconds}", &start.to_string());
+    let shown = numbers(&server.query(&expr, AT));
+    assert_eq!(shown.len(), 1, "{expr}");
+
+    let steps = (start + STEP..=AT).step_by(STEP as usize);
+    let (failed, all): (f64, f64) = steps
+        .clone()
+        .map(|t| (errors(t), events(t)))
+        .fold((0.0, 0.0), |(f, a), (e, v)| (f + e, a + v));
+    let exact = 1.0 - failed / all / 0.01;
+    assert!(
+        (shown[0] - exact).abs() < 1e-9,
+        "burn-down {} != exact {exact}: {expr}",
+        shown[0]
+    );
+    // What the old average of ratios showed is far off: the test tells the two apart.
+    let ratios: f64 = steps.map(|t| errors(t) / events(t)).sum();
+    let averaged = 1.0 - ratios / 288.0 / 0.01;
+    assert!((averaged - exact).abs() > 1.0, "{averaged} vs {exact}");
+}

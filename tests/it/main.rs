@@ -24,6 +24,7 @@ mod markdown;
 mod openslo;
 mod prometheus;
 mod pyrra;
+mod report;
 mod robustness;
 mod scale;
 mod selftest;

@@ -214,6 +214,14 @@ fn budget_time(q: &SloQueries) -> Panel {
 
 fn burn_down(q: &SloQueries) -> Panel {
     let window = q.plan.slo.window.human();
+    let weighing = if matches!(
+        q.plan.measure,
+        Some(crate::compile::Measure::ErrorRatioQuery(_))
+    ) {
+        "5-minute error ratios, each weighing the same"
+    } else {
+        "failed events since then over the budget of the window's events"
+    };
     let levels = Levels::of_slo(q.plan);
     let lines = levels.as_ref().map_or_else(String::new, |levels| {
         format!(
@@ -235,7 +243,7 @@ fn burn_down(q: &SloQueries) -> Panel {
         kind: PanelKind::TimeSeries,
         title: "Error budget burn-down".to_owned(),
         description: format!(
-            "The share of the error budget of {window} left since the start of the time range (5-minute error ratios, each weighing the same): above the dashed ideal line the SLO spends less than its budget, below it more{lines}."
+            "The share of the error budget of {window} left since the start of the time range ({weighing}): above the dashed ideal line the SLO spends less than its budget, below it more{lines}."
         ),
         unit: "percentunit",
         targets,

@@ -2,12 +2,17 @@
 //! (named by [`crate::compile::series`], with windows from the Plan) or `ALERTS`, never the
 //! user's raw metrics: the dashboard shows what the alerts see. No query divides by a series, so
 //! zero traffic never turns into NaN or ±Inf; the recorded ratios are already guarded, and the
-//! only divisors here are constants of the Plan.
+//! only divisors here are constants of the Plan and the burn-down's event count, clamped above
+//! zero.
 
 use crate::compile::promql_shape::string_literal;
 use crate::compile::series::{self, label};
-use crate::compile::{BASE_WINDOW, ObjectivePlan, ServicePlan, SloPlan, TierPlan};
+use crate::compile::{BASE_WINDOW, Measure, ObjectivePlan, ServicePlan, SloPlan, TierPlan};
 use crate::units::{Duration, Ratio};
+
+/// The least a window's summed event rates count as: with no events at all the burn-down divides
+/// nothing by this, and shows the whole budget left instead of NaN.
+const EVENTS_FLOOR: &str = "1e-9";
 
 /// Grafana's start of the dashboard's time range, in Unix seconds.
 pub const RANGE_START: &str = "${__from:date:seconds}";
@@ -78,18 +83,32 @@ impl<'a> SloQueries<'a> {
         )
     }
 
-    /// The share of the budget left since the start of the dashboard's range: every 5m error
-    /// ratio since then, summed, against the budget of the whole window. Spending at a burn rate
-    /// of 1 takes it from 1 to 0 in exactly the SLO window.
+    /// The share of the budget left since the start of the dashboard's range: the failed events
+    /// since then over the budget of the events in the SLO window, a ratio of sums (the 5m rates,
+    /// sampled every 5m, stand for each 5m's counts). With the range as long as the window it is
+    /// exactly the budget the window spent, however uneven the traffic. An `error_ratio_query`
+    /// records no counts, so its 5m error ratios are summed against the window's budget instead:
+    /// an average over time.
     pub fn burn_down(&self, objective: &ObjectivePlan) -> String {
         let window = self.plan.slo.window;
+        let since = format!("and on () (vector(time()) >= {RANGE_START})");
+        if !matches!(self.plan.measure, Some(Measure::ErrorRatioQuery(_))) {
+            let errors = self.selector(&series::errors_rate(BASE_WINDOW), Some(objective));
+            let events = self.selector(&series::events_rate(BASE_WINDOW), None);
+            return format!(
+                "1 - sum_over_time(({errors} {since})[{window}:{BASE_WINDOW}]) / ignoring ({}) \
+                 clamp_min(sum_over_time({events}[{window}:{BASE_WINDOW}]), {EVENTS_FLOOR}) / {}",
+                label::OBJECTIVE,
+                objective.budget.to_decimal()
+            );
+        }
         let base = self.selector(&series::error_ratio(BASE_WINDOW), Some(objective));
         let budget_per_window = window
             .ratio_to(BASE_WINDOW)
             .and_then(|steps| steps.checked_mul(objective.budget))
             .unwrap_or(Ratio::ONE);
         format!(
-            "1 - sum_over_time(({base} and on () (vector(time()) >= {RANGE_START}))[{window}:{BASE_WINDOW}]) / {}",
+            "1 - sum_over_time(({base} {since})[{window}:{BASE_WINDOW}]) / {}",
             budget_per_window.to_decimal()
         )
     }

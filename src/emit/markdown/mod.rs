@@ -7,7 +7,7 @@
 //! [`templates`] print them the way people say them.
 
 mod alerts;
-mod escape;
+pub mod escape;
 mod policy;
 mod sentences;
 mod tables;

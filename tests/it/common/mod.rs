@@ -3,6 +3,7 @@
 
 pub mod alertmanager_server;
 pub mod build;
+pub mod chromium;
 pub mod live_data;
 pub mod prometheus_server;
 pub mod receiver;
