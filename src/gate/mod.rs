@@ -24,7 +24,8 @@ use crate::compile::{ObjectivePlan, Plan};
 use crate::live::client::Client;
 use crate::live::figures::{self, Measurement, Verdict};
 use crate::live::period::{Period, format_instant};
-use crate::live::{Group, LiveError, Selection, Target, measure_raw, measure_window};
+use crate::live::service::measure_windows;
+use crate::live::{Group, LiveError, Selection, Target, Window, measure_raw};
 use crate::spec::{BudgetRules, BurnLimit};
 use crate::units::Duration;
 use serde::Serialize;
@@ -124,10 +125,20 @@ pub struct Gated {
 
 /// Gates every selected SLO with policy rules.
 pub fn gate(plan: &Plan, client: &Client, request: &GateRequest) -> Result<Gated, LiveError> {
+    let targets: Vec<Target<'_>> = request
+        .selection
+        .targets(plan)?
+        .into_iter()
+        .filter(|target| target.slo.policy_rules().is_some())
+        .collect();
+    // The SLO windows, a few queries per service where the recorded series cover them.
+    let windows = measure_windows(&targets, client, |target| {
+        Period::Rolling.span(request.at, target.slo.slo.window)
+    })?;
     let mut rows = Vec::new();
-    for target in request.selection.targets(plan)? {
-        if let Some(rules) = target.slo.policy_rules() {
-            rows.extend(slo_rows(&target, rules, client, request)?);
+    for (target, window) in targets.iter().zip(windows) {
+        if let (Some(rules), Some(window)) = (target.slo.policy_rules(), window) {
+            rows.extend(slo_rows(target, rules, &window, client, request)?);
         }
     }
     let unmeasured = plan
@@ -156,14 +167,12 @@ fn seconds(duration: Duration) -> i64 {
 fn slo_rows(
     target: &Target<'_>,
     rules: &BudgetRules,
+    window: &Window,
     client: &Client,
     request: &GateRequest,
 ) -> Result<Vec<GateRow>, LiveError> {
     let slo = &target.slo.slo;
     let Some(span) = Period::Rolling.span(request.at, slo.window) else {
-        return Ok(Vec::new());
-    };
-    let Some(window) = measure_window(target, client, &span)? else {
         return Ok(Vec::new());
     };
     let start = burn_start(rules, request);

@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod client;
 pub mod figures;
 pub mod period;
+pub mod service;
 pub mod tiles;
 
 use crate::compile::{Plan, ServicePlan, SloPlan};
@@ -147,8 +148,6 @@ fn is_named(wanted: &str, service: &ServicePlan, slo: &SloPlan) -> bool {
 pub struct Window {
     pub source: Source,
     pub per_objective: Vec<BTreeMap<Group, Measurement>>,
-    /// The queries it was measured with, for a command that asks more of the same window.
-    pub(crate) queries: WindowQueries,
 }
 
 /// Measures `span` of the SLO, from the recorded series when they cover it, else from raw data.
@@ -162,6 +161,17 @@ pub fn measure_window(
         return Ok(None);
     };
     let source = recorded_source(client, &queries, span, &target.slo.slo.group_by)?;
+    measure_window_from(target, client, span, &queries, source)
+}
+
+/// Measures `span` of the SLO from `source`, whose coverage is known.
+pub(crate) fn measure_window_from(
+    target: &Target<'_>,
+    client: &Client,
+    span: &Span,
+    queries: &WindowQueries,
+    source: Source,
+) -> Result<Option<Window>, LiveError> {
     let measured = match source {
         Source::Raw => &queries.raw,
         Source::Recorded => &queries.recorded,
@@ -177,7 +187,6 @@ pub fn measure_window(
     Ok(Some(Window {
         source,
         per_objective,
-        queries,
     }))
 }
 
@@ -232,7 +241,7 @@ fn groups_of(samples: Vec<Sample>, group_by: &[String]) -> BTreeSet<Group> {
         .collect()
 }
 
-fn group_of(labels: &BTreeMap<String, String>, group_by: &[String]) -> Group {
+pub(crate) fn group_of(labels: &BTreeMap<String, String>, group_by: &[String]) -> Group {
     group_by
         .iter()
         .map(|label| {
@@ -258,20 +267,7 @@ pub(crate) fn measure(
             let events = by_labels(client.query(events, at)?);
             for errors in errors {
                 let errors = by_labels(client.query(errors, at)?);
-                let groups: BTreeSet<&Group> = events.keys().chain(errors.keys()).collect();
-                per_objective.push(
-                    groups
-                        .into_iter()
-                        .map(|group| {
-                            let measurement = Measurement::from_rates(
-                                events.get(group).copied(),
-                                errors.get(group).copied(),
-                                seconds,
-                            );
-                            (group.clone(), measurement)
-                        })
-                        .collect(),
-                );
+                per_objective.push(from_rates(&events, &errors, seconds));
             }
         }
         Measured::Ratio { error_ratio } => {
@@ -286,6 +282,49 @@ pub(crate) fn measure(
         }
     }
     Ok(per_objective)
+}
+
+/// Each group's measurement from its events and failed events per second over `seconds`.
+pub(crate) fn from_rates(
+    events: &BTreeMap<Group, f64>,
+    errors: &BTreeMap<Group, f64>,
+    seconds: f64,
+) -> BTreeMap<Group, Measurement> {
+    let groups: BTreeSet<&Group> = events.keys().chain(errors.keys()).collect();
+    groups
+        .into_iter()
+        .map(|group| {
+            let measurement = Measurement::from_rates(
+                events.get(group).copied(),
+                errors.get(group).copied(),
+                seconds,
+            );
+            (group.clone(), measurement)
+        })
+        .collect()
+}
+
+/// The values of `samples`, summed by their group: the `group_by` labels they carry. A label a
+/// sample lacks is absent from its group, as in an answer summed by the `group_by` labels.
+pub(crate) fn by_labels_of<'s>(
+    samples: impl IntoIterator<Item = &'s Sample>,
+    group_by: &[String],
+) -> BTreeMap<Group, f64> {
+    let mut values = BTreeMap::new();
+    for sample in samples {
+        *values
+            .entry(group_present(&sample.labels, group_by))
+            .or_insert(0.0) += sample.value;
+    }
+    values
+}
+
+/// The `group_by` labels that `labels` carry.
+pub(crate) fn group_present(labels: &BTreeMap<String, String>, group_by: &[String]) -> Group {
+    group_by
+        .iter()
+        .filter_map(|label| Some((label.clone(), labels.get(label)?.clone())))
+        .collect()
 }
 
 /// Samples by their labels. The queries sum by the `group_by` labels, so the labels are the group.

@@ -5,10 +5,11 @@
 //! so a quiet night weighs what it weighs. The tiles are measured as the window is, from the raw
 //! series or from the recorded ones ([`Source`]).
 
-use super::client::Client;
+use super::client::{Client, Series};
 use super::figures::Source;
-use super::{Group, LiveError, Target};
-use crate::emit::prometheus::{Measured, window_queries};
+use super::{Group, LiveError, Target, group_present};
+use crate::compile::series::label;
+use crate::emit::prometheus::{Measured, service_queries, window_queries};
 use crate::units::Duration;
 use std::collections::BTreeMap;
 
@@ -98,28 +99,7 @@ pub fn measure_tiles(
         Measured::Rates { events, errors } => {
             let events = range(events)?;
             for errors in errors {
-                let errors = range(errors)?;
-                let groups = events.iter().map(|(group, events)| {
-                    let failed = errors.get(group);
-                    let tiles = events
-                        .iter()
-                        .filter(|(_, rate)| **rate > 0.0)
-                        .map(|(&at, &rate)| {
-                            let failed_rate = failed
-                                .and_then(|failed| failed.get(&at))
-                                .copied()
-                                .unwrap_or(0.0)
-                                .clamp(0.0, rate);
-                            Tile {
-                                end: at,
-                                events: rate * seconds,
-                                errors: failed_rate * seconds,
-                            }
-                        })
-                        .collect();
-                    (group.clone(), tiles)
-                });
-                per_objective.push(groups.collect());
+                per_objective.push(tiles_of(&events, &range(errors)?, seconds));
             }
         }
         Measured::Ratio { error_ratio } => {
@@ -144,6 +124,98 @@ pub fn measure_tiles(
         counts,
         per_objective,
     }))
+}
+
+/// Tiles of every target of one service whose recorded series cover the span, two range queries
+/// for all of them ([`service_queries`]), in target order.
+pub fn measure_service_tiles(
+    targets: &[&Target<'_>],
+    client: &Client,
+    start: i64,
+    end: i64,
+    length: i64,
+) -> Result<Vec<Tiles>, LiveError> {
+    let Some(first) = targets.first() else {
+        return Ok(Vec::new());
+    };
+    let labels: std::collections::BTreeSet<&String> = targets
+        .iter()
+        .flat_map(|target| &target.slo.slo.group_by)
+        .collect();
+    let labels: Vec<String> = labels.into_iter().cloned().collect();
+    let tile = Duration::from_secs(length.unsigned_abs());
+    let queries = service_queries(first.service, &labels, tile);
+    let events = client.query_range(&queries.events, start + length, end, length)?;
+    let errors = client.query_range(&queries.errors, start + length, end, length)?;
+    let seconds = length as f64;
+    Ok(targets
+        .iter()
+        .map(|target| {
+            let slo = target.slo;
+            let mine = |series: &Series, objective: Option<usize>| {
+                series.labels.get(label::SLO) == Some(&slo.slo.id)
+                    && objective.is_none_or(|index| {
+                        slo.objectives
+                            .get(index)
+                            .and_then(|o| o.objective.name.as_ref())
+                            == series.labels.get(label::OBJECTIVE)
+                    })
+            };
+            let points = |all: &[Series], objective: Option<usize>| {
+                let mut by_group: BTreeMap<Group, BTreeMap<i64, f64>> = BTreeMap::new();
+                for series in all.iter().filter(|series| mine(series, objective)) {
+                    let group = group_present(&series.labels, &slo.slo.group_by);
+                    let points = by_group.entry(group).or_default();
+                    for &(at, value) in &series.points {
+                        if value.is_finite() {
+                            *points.entry(at).or_insert(0.0) += value;
+                        }
+                    }
+                }
+                by_group
+            };
+            let events = points(&events, None);
+            let per_objective = (0..slo.objectives.len())
+                .map(|index| tiles_of(&events, &points(&errors, Some(index)), seconds))
+                .collect();
+            Tiles {
+                length,
+                counts: true,
+                per_objective,
+            }
+        })
+        .collect())
+}
+
+/// Each group's tiles from its events and failed events per second at each tile's end.
+fn tiles_of(
+    events: &BTreeMap<Group, BTreeMap<i64, f64>>,
+    errors: &BTreeMap<Group, BTreeMap<i64, f64>>,
+    seconds: f64,
+) -> BTreeMap<Group, Vec<Tile>> {
+    events
+        .iter()
+        .map(|(group, events)| {
+            let failed = errors.get(group);
+            let tiles = events
+                .iter()
+                .filter(|(_, rate)| **rate > 0.0)
+                .map(|(&at, &rate)| {
+                    let failed_rate = failed
+                        .and_then(|failed| failed.get(&at))
+                        .copied()
+                        .unwrap_or(0.0)
+                        .clamp(0.0, rate);
+                    Tile {
+                        end: at,
+                        events: rate * seconds,
+                        errors: failed_rate * seconds,
+                    }
+                })
+                .collect();
+            (group.clone(), tiles)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -17,13 +17,15 @@ pub mod svg;
 pub mod text;
 
 use crate::compile::Plan;
+use crate::compile::series::label;
 use crate::gate::{GateRequest, GateRow};
 use crate::live::calendar::{CalendarPeriod, Placed, local_instant, zone_name};
 use crate::live::client::{Client, Series};
-use crate::live::figures::{self, Measurement};
+use crate::live::figures::{self, Measurement, Source};
 use crate::live::period::Span;
-use crate::live::tiles::{Tiles, measure_tiles, tile_length};
-use crate::live::{Group, LiveError, Selection, Target, alert_concerns, measure_window};
+use crate::live::service::{firing_alert_history, measure_windows, services_of};
+use crate::live::tiles::{Tiles, measure_service_tiles, measure_tiles, tile_length};
+use crate::live::{Group, LiveError, Selection, Target, Window, alert_concerns};
 use jiff::tz::TimeZone;
 use model::{DailyFigures, Incident, PeriodFigures, PolicyVerdict, Report, ReportRow, WorstDay};
 use std::collections::BTreeMap;
@@ -62,21 +64,52 @@ pub fn report(plan: &Plan, client: &Client, request: &ReportRequest) -> Result<R
     let measured_to = placed.end.min(request.at);
     let targets = request.selection.targets(plan)?;
     let policies = policy_verdicts(plan, client, request, &targets, measured_to)?;
+    let span = span_of(&placed, measured_to);
+    let previous_span = span_of(&previous, previous.end);
+    // A few queries per service where the recorded series cover the periods.
+    let windows = measure_windows(&targets, client, |_| Some(span))?;
+    let previous_windows = measure_windows(&targets, client, |_| Some(previous_span))?;
+    let length = tile_length(span.end - span.start);
+    let tiles = all_tiles(&targets, &windows, client, &span, length)?;
+    let alerts = firing_alert_history(
+        services_of(&targets),
+        client,
+        (span.start, span.end, length),
+    )?;
+    let periods = Periods {
+        this: &placed,
+        previous: &previous,
+        span,
+        previous_span,
+        zone: &request.zone,
+    };
     let mut rows = Vec::new();
-    for target in &targets {
-        let periods = Periods {
-            this: &placed,
-            previous: &previous,
-            measured_to,
-            zone: &request.zone,
+    for (((target, window), previous), tiles) in
+        targets.iter().zip(windows).zip(previous_windows).zip(tiles)
+    {
+        let Some(window) = window else {
+            continue;
+        };
+        let alerts: Vec<Series> = alerts
+            .get(&target.service.meta.id)
+            .into_iter()
+            .flatten()
+            .filter(|series| series.labels.get(label::SLO) == Some(&target.slo.slo.id))
+            .cloned()
+            .collect();
+        let measured = Measured {
+            window,
+            previous,
+            tiles,
+            alerts,
         };
         rows.extend(slo_rows(
             target,
-            client,
+            &measured,
             &request.selection,
             &periods,
             &policies,
-        )?);
+        ));
     }
     Ok(Report {
         period: placed.name.clone(),
@@ -93,8 +126,52 @@ pub fn report(plan: &Plan, client: &Client, request: &ReportRequest) -> Result<R
 struct Periods<'a> {
     this: &'a Placed,
     previous: &'a Placed,
-    measured_to: i64,
+    span: Span,
+    previous_span: Span,
     zone: &'a TimeZone,
+}
+
+/// What Prometheus said about one SLO.
+struct Measured {
+    window: Window,
+    previous: Option<Window>,
+    tiles: Option<Tiles>,
+    /// The SLO's firing alerts over the period, per series.
+    alerts: Vec<Series>,
+}
+
+/// Every target's tiles: those whose window came from the recorded series measured together per
+/// service, the others one by one from raw data.
+fn all_tiles(
+    targets: &[Target<'_>],
+    windows: &[Option<Window>],
+    client: &Client,
+    span: &Span,
+    length: i64,
+) -> Result<Vec<Option<Tiles>>, LiveError> {
+    let mut tiles: Vec<Option<Tiles>> = targets.iter().map(|_| None).collect();
+    let mut recorded: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, (target, window)) in targets.iter().zip(windows).enumerate() {
+        match window {
+            Some(window) if window.source == Source::Recorded => recorded
+                .entry(target.service.meta.id.as_str())
+                .or_default()
+                .push(index),
+            Some(_) => {
+                tiles[index] =
+                    measure_tiles(target, client, Source::Raw, span.start, span.end, length)?;
+            }
+            None => {}
+        }
+    }
+    for indices in recorded.into_values() {
+        let batch: Vec<&Target<'_>> = indices.iter().map(|&index| &targets[index]).collect();
+        let measured = measure_service_tiles(&batch, client, span.start, span.end, length)?;
+        for (index, measured) in indices.into_iter().zip(measured) {
+            tiles[index] = Some(measured);
+        }
+    }
+    Ok(tiles)
 }
 
 type PolicyKey = (String, String, Group, Option<String>);
@@ -158,26 +235,19 @@ fn span_of(placed: &Placed, measured_to: i64) -> Span {
 /// The rows of one SLO: one per objective and group.
 fn slo_rows(
     target: &Target<'_>,
-    client: &Client,
+    measured: &Measured,
     selection: &Selection,
     periods: &Periods<'_>,
     policies: &BTreeMap<PolicyKey, PolicyVerdict>,
-) -> Result<Vec<ReportRow>, LiveError> {
+) -> Vec<ReportRow> {
     let slo = &target.slo.slo;
-    let span = span_of(periods.this, periods.measured_to);
-    let Some(window) = measure_window(target, client, &span)? else {
-        return Ok(Vec::new());
-    };
-    let previous_span = span_of(periods.previous, periods.previous.end);
-    let previous = measure_window(target, client, &previous_span)?;
-    let length = tile_length(span.end - span.start);
-    let tiles = measure_tiles(target, client, window.source, span.start, span.end, length)?;
-    let alerts = client.query_range(
-        &window.queries.firing_alerts,
-        span.start + length,
-        span.end,
-        length,
-    )?;
+    let (window, previous, tiles, alerts) = (
+        &measured.window,
+        &measured.previous,
+        &measured.tiles,
+        &measured.alerts,
+    );
+    let (span, previous_span) = (periods.span, periods.previous_span);
     let groups = selection.groups(target.slo, &window.per_objective);
 
     let mut rows = Vec::new();
@@ -210,7 +280,7 @@ fn slo_rows(
                     index,
                     group,
                 };
-                incidents(&alerts, &scope, tiles, span.start, periods.zone, &cost)
+                incidents(alerts, &scope, tiles, span.start, periods.zone, &cost)
             });
             let previous = previous.as_ref().map(|previous| {
                 let measurement = previous.per_objective[index]
@@ -251,7 +321,7 @@ fn slo_rows(
             });
         }
     }
-    Ok(rows)
+    rows
 }
 
 fn period_figures(

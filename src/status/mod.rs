@@ -14,15 +14,21 @@ pub mod command;
 pub mod render;
 pub mod rows;
 
+use crate::compile::ServicePlan;
 use crate::compile::{ObjectivePlan, Plan};
 use crate::emit::prometheus::window_queries;
 use crate::live::client::{Client, Sample};
 use crate::live::figures::{self, Measurement, Verdict};
+use crate::live::period::Span;
 use crate::live::period::{self, Period, period_name};
-use crate::live::{Group, LiveError, Selection, Target, alert_concerns, measure, measure_window};
+use crate::live::service::{
+    firing_alerts, measure_windows, of_one_slo, recorded_ratio, service_error_ratios, services_of,
+};
+use crate::live::{Group, LiveError, Selection, Target, Window, alert_concerns, measure};
 use crate::units::Duration;
 use rows::{BurnRate, Firing, Row};
 use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 /// What to report on, and when.
 #[derive(Debug, Clone)]
@@ -34,11 +40,53 @@ pub struct Request {
 }
 
 /// Every row of the report, in plan order (services by id, SLOs in spec order), groups sorted.
+/// Where the recorded series cover the windows, a handful of queries per service answer for all
+/// of its SLOs ([`crate::live::service`]).
 pub fn status(plan: &Plan, client: &Client, request: &Request) -> Result<Vec<Row>, LiveError> {
     let targets = request.selection.targets(plan)?;
+    let span_of = |target: &Target<'_>| request.period.span(request.at, target.slo.slo.window);
+    if targets.iter().any(|target| span_of(target).is_none()) {
+        return Err(LiveError::Usage(format!(
+            "--period {}: the period has not begun at {}",
+            period_name(request.period),
+            period::format_instant(request.at)
+        )));
+    }
+    let windows = measure_windows(&targets, client, span_of)?;
+    let services = services_of(&targets);
+    let tier_windows: Vec<(&ServicePlan, BTreeSet<Duration>)> = services
+        .iter()
+        .map(|service| {
+            let windows = targets
+                .iter()
+                .filter(|target| target.service.meta.id == service.meta.id)
+                .flat_map(|target| &target.slo.objectives)
+                .flat_map(|objective| objective.alerting_tiers().map(|tier| tier.long))
+                .collect();
+            (*service, windows)
+        })
+        .collect();
+    let ratios = service_error_ratios(&tier_windows, client, request.at)?;
+    let firing = firing_alerts(services, client, request.at)?;
     let mut rows = Vec::new();
-    for target in targets {
-        rows.extend(slo_rows(&target, client, request)?);
+    for (target, window) in targets.iter().zip(windows) {
+        let (Some(window), Some(span)) = (window, span_of(target)) else {
+            continue;
+        };
+        let burn = match recorded_burn_rates(target, &ratios) {
+            Some(burn) => burn,
+            None => burn_rates(target, client, request.at)?,
+        };
+        let alerts: Vec<Sample> = firing
+            .get(&target.service.meta.id)
+            .map(|samples| {
+                of_one_slo(samples, target.slo)
+                    .into_iter()
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        rows.extend(slo_rows(target, request, &span, &window, &burn, &alerts));
     }
     Ok(rows)
 }
@@ -46,23 +94,14 @@ pub fn status(plan: &Plan, client: &Client, request: &Request) -> Result<Vec<Row
 /// The rows of one SLO: one per objective and group.
 fn slo_rows(
     target: &Target<'_>,
-    client: &Client,
     request: &Request,
-) -> Result<Vec<Row>, LiveError> {
+    span: &Span,
+    measured: &Window,
+    burn: &[Vec<BTreeMap<Group, Measurement>>],
+    firing: &[Sample],
+) -> Vec<Row> {
     let slo = &target.slo.slo;
-    let Some(span) = request.period.span(request.at, slo.window) else {
-        return Err(LiveError::Usage(format!(
-            "--period {}: the period has not begun at {}",
-            period_name(request.period),
-            period::format_instant(request.at)
-        )));
-    };
     let window = span.window();
-    let Some(measured) = measure_window(target, client, &span)? else {
-        return Ok(Vec::new());
-    };
-    let burn = burn_rates(target, client, request.at)?;
-    let firing = client.query(&measured.queries.firing_alerts, request.at)?;
     let groups = request
         .selection
         .groups(target.slo, &measured.per_objective);
@@ -96,13 +135,37 @@ fn slo_rows(
                 events: measurement.events,
                 min_events: slo.min_events,
                 burn_rates: burn_rows(objective, &burn[index], group),
-                firing: firing_for(&firing, objective, group),
+                firing: firing_for(firing, objective, group),
                 status: figures.status,
                 source: measured.source,
             });
         }
     }
-    Ok(rows)
+    rows
+}
+
+/// Per objective and alerting tier, each group's error ratio over the tier's long window, from
+/// the recorded ratios the alerts evaluate; `None` when one is not recorded (the SLO's rules are
+/// not loaded), so that the raw series are asked instead.
+fn recorded_burn_rates(
+    target: &Target<'_>,
+    ratios: &BTreeMap<(String, Duration), Vec<Sample>>,
+) -> Option<Vec<Vec<BTreeMap<Group, Measurement>>>> {
+    target
+        .slo
+        .objectives
+        .iter()
+        .enumerate()
+        .map(|(index, objective)| {
+            objective
+                .alerting_tiers()
+                .map(|tier| {
+                    let samples = ratios.get(&(target.service.meta.id.clone(), tier.long))?;
+                    recorded_ratio(samples, target.slo, index)
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Per objective and alerting tier, each group's error ratio over the tier's long window ending

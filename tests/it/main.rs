@@ -20,6 +20,7 @@ mod grafana;
 mod heartbeat;
 mod k6;
 mod layering;
+mod live_queries;
 mod markdown;
 mod openslo;
 mod prometheus;

@@ -60,7 +60,10 @@ use format::rule_file;
 pub(crate) use format::{Rule, Text, package};
 use template::Template;
 
-pub(crate) use window::{Measured, WindowQueries, window_queries};
+pub(crate) use window::{
+    Measured, WindowQueries, service_error_ratio, service_firing_alerts, service_queries,
+    window_queries,
+};
 
 use super::{Backend, EmitOptions, OutputFile, Sink};
 pub(crate) use crate::compile::measure::{Errors, Measure};

@@ -2,7 +2,8 @@
 //! status`. It is the same shaping the recording rules use (`events_expr`, `errors_expr`), with
 //! the recorded series the rules would refer to spelled out, so that a window the rules never
 //! recorded (a calendar month, a whole SLO window on a server whose rules are a day old) is
-//! measured exactly.
+//! measured exactly. [`service_queries`] asks the same of every SLO of a service at once, from
+//! the recorded series.
 
 use super::{Errors, Measure, SloRules, expr};
 use crate::compile::{BASE_WINDOW, ServicePlan, SloPlan, series};
@@ -31,8 +32,6 @@ pub(crate) struct WindowQueries {
     /// One sample per group of the recorded 5m series that exist at the evaluation time; asked at
     /// the window's start and at its end, it tells whether the recording covers the window.
     pub recorded_groups: String,
-    /// The SLO's firing alerts: `ALERTS{alertstate="firing",service="…",slo="…"}`.
-    pub firing_alerts: String,
 }
 
 /// The queries of `slo` over `window`, or `None` when Prometheus does not measure the SLO (a
@@ -45,9 +44,6 @@ pub(crate) fn window_queries(
     let rules = SloRules::build(service, slo)?;
     let by = expr::by_clause(rules.group_by());
     let base = BASE_WINDOW;
-    let mut alert_matchers = vec![(series::label::ALERTSTATE, "firing")];
-    alert_matchers.extend(rules.slo_matchers());
-    let firing_alerts = expr::selector(series::ALERTS, &alert_matchers);
     let averaged = |series: String| format!("sum{by}(avg_over_time({series}[{window}]))");
     if let Measure::ErrorRatioQuery(query) = &rules.measure {
         let ratio = query.replace("{{window}}", &base.prometheus());
@@ -64,7 +60,6 @@ pub(crate) fn window_queries(
                 "group{by}({})",
                 rules.slo_series(&series::error_ratio(base))
             ),
-            firing_alerts,
         });
     }
     let events = rules.events_expr(window).ok()?;
@@ -91,8 +86,62 @@ pub(crate) fn window_queries(
             errors: recorded_errors,
         },
         recorded_groups: format!("group{by}({recorded_events})"),
-        firing_alerts,
     })
+}
+
+/// What the live commands ask about every SLO of a service at once, from its recorded 5m series:
+/// a handful of queries per service instead of several per SLO. The answers carry the `slo` (and,
+/// for failed events, `objective`) label and each SLO's `group_by` labels, which tell the SLOs and
+/// groups apart.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ServiceQueries {
+    /// One sample per SLO and group of the recorded events that exist at the evaluation time.
+    pub groups: String,
+    /// Events per second, averaged over the window.
+    pub events: String,
+    /// Failed events per second, averaged over the window, per objective.
+    pub errors: String,
+}
+
+/// The service-wide queries over `window`, summed by `slo`, `objective` and `labels` (the union
+/// of the SLOs' `group_by` labels: a series without one of them simply lacks it).
+pub(crate) fn service_queries(
+    service: &ServicePlan,
+    labels: &[String],
+    window: Duration,
+) -> ServiceQueries {
+    let matchers = [(series::label::SERVICE, service.meta.id.as_str())];
+    let events = expr::selector(&series::events_rate(BASE_WINDOW), &matchers);
+    let errors = expr::selector(&series::errors_rate(BASE_WINDOW), &matchers);
+    let mut by = vec![series::label::SLO.to_owned()];
+    by.extend(labels.iter().cloned());
+    let by_events = expr::by_clause(&by);
+    by.insert(1, series::label::OBJECTIVE.to_owned());
+    let by_errors = expr::by_clause(&by);
+    ServiceQueries {
+        groups: format!("group{by_events}({events})"),
+        events: format!("sum{by_events}(avg_over_time({events}[{window}]))"),
+        errors: format!("sum{by_errors}(avg_over_time({errors}[{window}]))"),
+    }
+}
+
+/// A recorded error ratio of every SLO of the service: `slo:sli_error:ratio_rate1h{service="…"}`.
+pub(crate) fn service_error_ratio(service: &ServicePlan, window: Duration) -> String {
+    expr::selector(
+        &series::error_ratio(window),
+        &[(series::label::SERVICE, service.meta.id.as_str())],
+    )
+}
+
+/// The service's firing alerts: `ALERTS{alertstate="firing",service="…"}`.
+pub(crate) fn service_firing_alerts(service: &ServicePlan) -> String {
+    expr::selector(
+        series::ALERTS,
+        &[
+            (series::label::ALERTSTATE, "firing"),
+            (series::label::SERVICE, service.meta.id.as_str()),
+        ],
+    )
 }
 
 #[cfg(test)]
@@ -144,10 +193,6 @@ mod tests {
         assert_eq!(
             queries.recorded_groups,
             "group by (tenant) (slo:sli_events:rate5m{service=\"shop\",slo=\"orders\"})"
-        );
-        assert_eq!(
-            queries.firing_alerts,
-            "ALERTS{alertstate=\"firing\",service=\"shop\",slo=\"orders\"}"
         );
     }
 }

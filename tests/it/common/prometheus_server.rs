@@ -121,6 +121,21 @@ impl PrometheusServer {
         answer["data"].clone()
     }
 
+    /// The queries the server has answered so far, instant and range together, from its own
+    /// `prometheus_http_requests_total`.
+    pub fn queries_answered(&self) -> u64 {
+        let (_, body) = get(&self.url, "/metrics")
+            .unwrap_or_else(|e| panic!("GET /metrics of {}: {e}", self.url));
+        body.lines()
+            .filter(|line| {
+                line.starts_with("prometheus_http_requests_total{")
+                    && (line.contains("handler=\"/api/v1/query\"")
+                        || line.contains("handler=\"/api/v1/query_range\""))
+            })
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64
+    }
+
     /// `GET path` of the API, e.g. `/api/v1/rules`: the `data` object of the answer; panics on
     /// failure.
     pub fn api(&self, path: &str) -> serde_json::Value {

@@ -1,0 +1,263 @@
+//! Measuring many SLOs with few queries. Where a service's recorded 5m series cover a span, every
+//! SLO of the service is measured at once: two queries tell which SLOs the recording covers, two
+//! more measure them all, whatever their number ([`service_queries`]). The SLOs the recording
+//! does not cover, and those without event counts (an `error_ratio_query`), are measured one by
+//! one from raw data, as [`super::measure_window`] does.
+//!
+//! Burn rates and firing alerts are asked once per service too: the recorded error ratio of each
+//! tier window (what the alerts themselves evaluate), and `ALERTS` of the service.
+
+use super::client::{Client, Sample, Series};
+use super::figures::{Measurement, Source};
+use super::period::Span;
+use super::{
+    Group, LiveError, Target, Window, by_labels_of, from_rates, group_present, measure_window,
+    measure_window_from,
+};
+use crate::compile::series::label;
+use crate::compile::{ServicePlan, SloPlan};
+use crate::emit::prometheus::{
+    Measured, service_error_ratio, service_firing_alerts, service_queries, window_queries,
+};
+use crate::units::Duration;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Every target's window over its span (`span_of`; `None` leaves it out), in target order.
+pub fn measure_windows(
+    targets: &[Target<'_>],
+    client: &Client,
+    span_of: impl Fn(&Target<'_>) -> Option<Span>,
+) -> Result<Vec<Option<Window>>, LiveError> {
+    let mut windows: Vec<Option<Window>> = targets.iter().map(|_| None).collect();
+    // Targets measured together: same service, same span, counted events.
+    let mut batches: BTreeMap<(&str, i64, i64, i64), Vec<usize>> = BTreeMap::new();
+    for (index, target) in targets.iter().enumerate() {
+        let Some(span) = span_of(target) else {
+            continue;
+        };
+        let counted = window_queries(target.service, target.slo, span.window())
+            .is_some_and(|queries| matches!(queries.raw, Measured::Rates { .. }));
+        if counted {
+            let key = (
+                target.service.meta.id.as_str(),
+                span.start,
+                span.end,
+                span.budget_period,
+            );
+            batches.entry(key).or_default().push(index);
+        } else {
+            windows[index] = measure_window(target, client, &span)?;
+        }
+    }
+    for ((_, start, end, budget_period), indices) in batches {
+        let span = Span {
+            start,
+            end,
+            budget_period,
+        };
+        let batch: Vec<&Target<'_>> = indices.iter().map(|&index| &targets[index]).collect();
+        for (index, window) in indices
+            .into_iter()
+            .zip(measure_batch(&batch, client, &span)?)
+        {
+            windows[index] = window;
+        }
+    }
+    Ok(windows)
+}
+
+/// The union of the targets' `group_by` labels, sorted.
+fn group_labels(targets: &[&Target<'_>]) -> Vec<String> {
+    let labels: BTreeSet<&String> = targets
+        .iter()
+        .flat_map(|target| &target.slo.slo.group_by)
+        .collect();
+    labels.into_iter().cloned().collect()
+}
+
+/// The SLOs of one service over one span.
+fn measure_batch(
+    targets: &[&Target<'_>],
+    client: &Client,
+    span: &Span,
+) -> Result<Vec<Option<Window>>, LiveError> {
+    let service = targets[0].service;
+    let queries = service_queries(service, &group_labels(targets), span.window());
+    let at_end = groups_by_slo(client.query(&queries.groups, span.end)?, service);
+    let at_start = if at_end.is_empty() {
+        BTreeMap::new()
+    } else {
+        groups_by_slo(client.query(&queries.groups, span.start)?, service)
+    };
+    let covered = |target: &Target<'_>| {
+        at_end.get(target.slo.slo.id.as_str()).is_some_and(|end| {
+            at_start
+                .get(target.slo.slo.id.as_str())
+                .is_some_and(|start| end.is_subset(start))
+        })
+    };
+    let (events, errors) = if targets.iter().any(|target| covered(target)) {
+        (
+            client.query(&queries.events, span.end)?,
+            client.query(&queries.errors, span.end)?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let seconds = (span.end - span.start) as f64;
+    let mut windows = Vec::with_capacity(targets.len());
+    for target in targets {
+        let Some(queries) = window_queries(target.service, target.slo, span.window()) else {
+            windows.push(None);
+            continue;
+        };
+        if !covered(target) {
+            windows.push(measure_window_from(
+                target,
+                client,
+                span,
+                &queries,
+                Source::Raw,
+            )?);
+            continue;
+        }
+        let events = of_slo(&events, target.slo, None);
+        let per_objective = (0..target.slo.objectives.len())
+            .map(|index| from_rates(&events, &of_slo(&errors, target.slo, Some(index)), seconds))
+            .collect();
+        windows.push(Some(Window {
+            source: Source::Recorded,
+            per_objective,
+        }));
+    }
+    Ok(windows)
+}
+
+/// The groups each SLO of the service has in `samples`.
+fn groups_by_slo(samples: Vec<Sample>, service: &ServicePlan) -> BTreeMap<&str, BTreeSet<Group>> {
+    let mut groups: BTreeMap<&str, BTreeSet<Group>> = BTreeMap::new();
+    for sample in samples {
+        let Some(slo) = sample
+            .labels
+            .get(label::SLO)
+            .and_then(|id| service.slos.iter().find(|slo| slo.slo.id == *id))
+        else {
+            continue;
+        };
+        groups
+            .entry(slo.slo.id.as_str())
+            .or_default()
+            .insert(group_present(&sample.labels, &slo.slo.group_by));
+    }
+    groups
+}
+
+/// Whether a sample with these labels belongs to this objective (by index) of the SLO: its
+/// `objective` label names it, or the objective is unnamed and the label absent.
+fn is_objective(labels: &BTreeMap<String, String>, slo: &SloPlan, index: usize) -> bool {
+    match (
+        slo.objectives
+            .get(index)
+            .and_then(|o| o.objective.name.as_ref()),
+        labels.get(label::OBJECTIVE),
+    ) {
+        (Some(name), Some(theirs)) => name == theirs,
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// The values of `samples` of one SLO (and objective, when given), by group.
+fn of_slo(samples: &[Sample], slo: &SloPlan, objective: Option<usize>) -> BTreeMap<Group, f64> {
+    by_labels_of(
+        samples.iter().filter(|sample| {
+            sample.labels.get(label::SLO) == Some(&slo.slo.id)
+                && objective.is_none_or(|index| is_objective(&sample.labels, slo, index))
+        }),
+        &slo.slo.group_by,
+    )
+}
+
+/// The recorded error ratio of every SLO of each service over each of its windows, asked once per
+/// service and window at `at`: the samples by service id and window.
+pub fn service_error_ratios(
+    windows: &[(&ServicePlan, BTreeSet<Duration>)],
+    client: &Client,
+    at: i64,
+) -> Result<BTreeMap<(String, Duration), Vec<Sample>>, LiveError> {
+    let mut ratios = BTreeMap::new();
+    for (service, windows) in windows {
+        for &window in windows {
+            let samples = client.query(&service_error_ratio(service, window), at)?;
+            ratios.insert((service.meta.id.clone(), window), samples);
+        }
+    }
+    Ok(ratios)
+}
+
+/// The distinct services of `targets`, in order.
+pub fn services_of<'p>(targets: &[Target<'p>]) -> Vec<&'p ServicePlan> {
+    let mut services: Vec<&ServicePlan> = Vec::new();
+    for target in targets {
+        if !services
+            .iter()
+            .any(|service| service.meta.id == target.service.meta.id)
+        {
+            services.push(target.service);
+        }
+    }
+    services
+}
+
+/// One SLO objective's recorded error ratio by group, from a service's samples; `None` when the
+/// recording has no series of the SLO (its rules are not loaded).
+pub fn recorded_ratio(
+    samples: &[Sample],
+    slo: &SloPlan,
+    objective: usize,
+) -> Option<BTreeMap<Group, Measurement>> {
+    let ratios = of_slo(samples, slo, Some(objective));
+    (!ratios.is_empty()).then(|| {
+        ratios
+            .into_iter()
+            .map(|(group, ratio)| (group, Measurement::from_ratio(Some(ratio))))
+            .collect()
+    })
+}
+
+/// Each service's firing alerts at `at`, one query per service.
+pub fn firing_alerts<'p>(
+    services: impl IntoIterator<Item = &'p ServicePlan>,
+    client: &Client,
+    at: i64,
+) -> Result<BTreeMap<String, Vec<Sample>>, LiveError> {
+    let mut alerts = BTreeMap::new();
+    for service in services {
+        let samples = client.query(&service_firing_alerts(service), at)?;
+        alerts.insert(service.meta.id.clone(), samples);
+    }
+    Ok(alerts)
+}
+
+/// Each service's firing alerts at every `step` over `(start, end]`, one range query per service.
+pub fn firing_alert_history<'p>(
+    services: impl IntoIterator<Item = &'p ServicePlan>,
+    client: &Client,
+    (start, end, step): (i64, i64, i64),
+) -> Result<BTreeMap<String, Vec<Series>>, LiveError> {
+    let mut alerts = BTreeMap::new();
+    for service in services {
+        let series =
+            client.query_range(&service_firing_alerts(service), start + step, end, step)?;
+        alerts.insert(service.meta.id.clone(), series);
+    }
+    Ok(alerts)
+}
+
+/// The samples of one SLO among a service's.
+pub fn of_one_slo<'s>(samples: &'s [Sample], slo: &SloPlan) -> Vec<&'s Sample> {
+    samples
+        .iter()
+        .filter(|sample| sample.labels.get(label::SLO) == Some(&slo.slo.id))
+        .collect()
+}
