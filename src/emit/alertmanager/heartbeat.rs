@@ -5,7 +5,8 @@
 //! once `repeat_interval` has passed at such a tick; with the two equal, Alertmanager 0.25 sends
 //! every second tick. So the route sets `group_interval` to the cadence and `repeat_interval` a
 //! second below it: every tick sends. The URL is the outside monitor's secret, which Alertmanager
-//! 0.25 cannot read from a file: the file holds a `.invalid` placeholder to replace on deploy.
+//! 0.25 cannot read from a file: the configuration holds a `.invalid` placeholder to replace on
+//! deploy, and the operator's `AlertmanagerConfig` reads it from the service's Secret.
 
 use super::routing::{Matcher, Route};
 use crate::compile::{ServicePlan, series};
