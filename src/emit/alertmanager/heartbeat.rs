@@ -1,4 +1,4 @@
-//! The heartbeat's route and receiver: `SlofileHeartbeat` of the service goes to its heartbeat
+//! The heartbeat's route: `SlofileHeartbeat` of the service goes to its heartbeat
 //! URL only, once every `every`.
 //!
 //! Alertmanager notifies only on a route's `group_interval` ticks, and sends a firing alert again
