@@ -198,6 +198,10 @@ pub struct EmitArgs {
     /// labelled `grafana_dashboard: "1"` for the Grafana sidecar.
     #[arg(long, value_enum, default_value_t)]
     pub grafana_format: emit::grafana::GrafanaFormat,
+    /// Write the Alertmanager routing as one configuration for every service, or as one
+    /// prometheus-operator `AlertmanagerConfig` per service.
+    #[arg(long, value_enum, default_value_t)]
+    pub alertmanager_format: emit::alertmanager::AlertmanagerFormat,
     /// Whose conventions the Prometheus rules follow: slofile's own, or Sloth v0.16's series,
     /// labels, groups and alerts, for dashboards, routes and tests built on Sloth's output.
     #[arg(long, value_enum, default_value_t)]
@@ -216,6 +220,7 @@ impl EmitArgs {
             sentry_api: self.sentry_api,
             prometheus_format: self.prometheus_format,
             grafana_format: self.grafana_format,
+            alertmanager_format: self.alertmanager_format,
             compat: self.compat,
         })
     }

@@ -34,6 +34,8 @@ pub struct EmitOptions {
     pub prometheus_format: prometheus::PrometheusFormat,
     /// How the Grafana dashboards are packaged.
     pub grafana_format: grafana::GrafanaFormat,
+    /// How the Alertmanager routing is packaged.
+    pub alertmanager_format: alertmanager::AlertmanagerFormat,
     /// Whose conventions the Prometheus rules follow.
     pub compat: sloth_compat::Compat,
 }

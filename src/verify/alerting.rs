@@ -1,13 +1,14 @@
 //! The alerting path: Prometheus sends its alerts to an Alertmanager
 //! (`GET /api/v1/alertmanagers`), and that Alertmanager's configuration (`GET /api/v2/status`,
-//! `config.original`) routes each service as its generated `alertmanager/<service>.yml` does.
+//! `config.original`) routes each service as the generated `alertmanager/alertmanager.yml` does.
 //!
 //! The generated file is a complete configuration that may be served as is or merged into a
 //! larger one, so its routes are compared as paths: every route below the root, with the
 //! matchers of its ancestors and the receiver it notifies (its own or the nearest ancestor's),
 //! must be a path of the live tree. Matchers compare parsed (`a="b"`, `a = b` and `match: {a: b}`
 //! are one matcher). The root is not compared: a merged configuration has one root for all
-//! services. The receivers compared are those the service's routes notify.
+//! services. A service's paths are those under its `service` matcher; the receivers compared are
+//! those its routes notify.
 
 use super::{Kind, Verified};
 use crate::compile::Plan;
@@ -208,15 +209,21 @@ pub fn check_alertmanager(
         .collect();
     let live_paths = paths(&live, true);
     let url = client.shown_url();
+    let path = crate::emit::alertmanager::config::PATH;
+    let Some(file) = files.iter().find(|file| file.path == path) else {
+        return Ok(());
+    };
+    let built: Config = serde_saphyr::from_str(&file.contents)
+        .map_err(|e| LiveError::Usage(format!("cannot read the built {path}: {e}")))?;
+    let all_built_paths = paths(&built, false);
     for service in &plan.services {
         let id = service.meta.id.as_str();
-        let path = format!("alertmanager/{id}.yml");
-        let Some(file) = files.iter().find(|file| file.path == path) else {
-            continue;
-        };
-        let built: Config = serde_saphyr::from_str(&file.contents)
-            .map_err(|e| LiveError::Usage(format!("cannot read the built {path}: {e}")))?;
-        let built_paths = paths(&built, false);
+        // The service's subtree: every path under its `service` matcher.
+        let own = format!("{}={}", crate::compile::series::label::SERVICE, quoted(id));
+        let built_paths: BTreeSet<&Path> = all_built_paths
+            .iter()
+            .filter(|(matchers, _)| matchers.contains(&own))
+            .collect();
         let receivers: BTreeSet<&str> = built_paths
             .iter()
             .map(|(_, receiver)| receiver.as_str())
@@ -234,7 +241,7 @@ pub fn check_alertmanager(
                 );
             }
         }
-        for built_path in &built_paths {
+        for built_path in built_paths {
             let (matchers, receiver) = built_path;
             if live_receivers.contains(receiver.as_str()) && !live_paths.contains(built_path) {
                 let shown: Vec<&str> = matchers.iter().map(String::as_str).collect();

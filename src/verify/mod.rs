@@ -12,7 +12,7 @@
 //!   theirs.
 //! - **The alerting path** ([`alerting`]): Prometheus sends to at least one Alertmanager, and,
 //!   with `--alertmanager`, that Alertmanager's configuration has the receivers and routes of
-//!   each service's generated `alertmanager/<service>.yml`.
+//!   each service in the generated `alertmanager/alertmanager.yml`.
 //! - **The data** ([`data`]): every selector an SLI counts its events with matches at least one
 //!   series now. A selector that matches nothing makes the SLI blind: no events, no errors, no
 //!   alert, ever. Series that exist but do not move are only a note: no traffic is not a fault.

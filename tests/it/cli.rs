@@ -32,7 +32,7 @@ fn check_catches_a_hand_edited_file_and_never_writes() {
     let dir = out.to_str().unwrap();
     assert_eq!(code(&["check", FIXTURES, "-o", dir]), Some(0));
 
-    let shop = out.join("alertmanager/shop.yml");
+    let shop = out.join("alertmanager/alertmanager.yml");
     let original = fs::read_to_string(&shop).unwrap();
     // A hand edit of the root route's wait, the one line `check` must point at.
     let edited = original.replacen("group_wait: 30s", "group_wait: 45s", 1);
@@ -42,7 +42,7 @@ fn check_catches_a_hand_edited_file_and_never_writes() {
         .unwrap()
         + 1;
     fs::write(&shop, edited).unwrap();
-    fs::remove_file(out.join("alertmanager/billing.yml")).unwrap();
+    fs::remove_file(out.join("prometheus/billing.rules.yml")).unwrap();
     fs::write(out.join("alertmanager/hand-written.yml"), "mine\n").unwrap();
     let before = snapshot_dir(&out);
 
@@ -53,10 +53,12 @@ fn check_catches_a_hand_edited_file_and_never_writes() {
     insta::assert_snapshot!("check_stale", report);
     let diagnostics = stderr(&output).replace(dir, "generated");
     assert!(
-        diagnostics.contains(&format!("generated/alertmanager/shop.yml:{edited_line}:1")),
+        diagnostics.contains(&format!(
+            "generated/alertmanager/alertmanager.yml:{edited_line}:1"
+        )),
         "{diagnostics}"
     );
-    assert!(diagnostics.contains("`generated/alertmanager/billing.yml` is missing"));
+    assert!(diagnostics.contains("`generated/prometheus/billing.rules.yml` is missing"));
     assert!(
         !diagnostics.contains("hand-written"),
         "files slofile did not write are not its business"
@@ -91,7 +93,10 @@ fn check_lists_stale_outputs_and_creates_no_directory() {
         .split_once("extra (build would remove):\n")
         .map(|(_, list)| list)
         .unwrap_or_default();
-    for stale in ["alertmanager/billing.yml", "alertmanager/ledger.yml"] {
+    for stale in [
+        "prometheus/billing.rules.yml",
+        "prometheus/ledger.rules.yml",
+    ] {
         assert!(
             extra.contains(&format!("  generated/{stale}\n")),
             "{listed}"
@@ -111,11 +116,11 @@ fn a_failed_build_exits_2_and_leaves_the_previous_output() {
     let temp = tempfile::tempdir().unwrap();
     let out = temp.path().join("generated");
     Build::of(&[FIXTURES]).out(&out).ok();
-    // `billing.yml` needs rewriting and is staged first; then a directory stands where
-    // `shop.yml` must go.
-    fs::write(out.join("alertmanager/billing.yml"), "edited\n").unwrap();
-    fs::remove_file(out.join("alertmanager/shop.yml")).unwrap();
-    fs::create_dir_all(out.join("alertmanager/shop.yml/in-the-way")).unwrap();
+    // `billing.rules.yml` needs rewriting and is staged first; then a directory stands where
+    // `shop.rules.yml` must go.
+    fs::write(out.join("prometheus/billing.rules.yml"), "edited\n").unwrap();
+    fs::remove_file(out.join("prometheus/shop.rules.yml")).unwrap();
+    fs::create_dir_all(out.join("prometheus/shop.rules.yml/in-the-way")).unwrap();
     let before = snapshot_dir(&out);
 
     let built = Build::of(&[FIXTURES]).out(&out).format("human").expect(2);
@@ -547,7 +552,11 @@ fn ci_recipes_run_as_written() {
         );
     }
     // And the check hook fails on a stale file.
-    fs::write(checkout.join("generated/alertmanager/shop.yml"), "stale\n").unwrap();
+    fs::write(
+        checkout.join("generated/alertmanager/alertmanager.yml"),
+        "stale\n",
+    )
+    .unwrap();
     let output = run_recipe(&checkout, "slofile check specs -o generated");
     assert_eq!(output.status.code(), Some(1));
 }

@@ -52,7 +52,7 @@ fn the_heartbeat_reaches_its_url_at_the_promised_cadence() {
         1
     );
 
-    let config_path = built.path().join("alertmanager/example-heartbeat.yml");
+    let config_path = built.path().join("alertmanager/alertmanager.yml");
     let amtool = require_tool("amtool");
     run_tool_ok(
         &amtool,
@@ -72,8 +72,8 @@ fn the_heartbeat_reaches_its_url_at_the_promised_cadence() {
     let (base, seen) = receiver();
     let url = format!("{base}/heartbeat");
     let config = generated.replace(PLACEHOLDER, &url).replace(
-        "group_wait: 5s\n    group_interval: 1m\n    repeat_interval: 59s",
-        "group_wait: 1s\n    group_interval: 2s\n    repeat_interval: 1s",
+        "group_wait: 5s\n      group_interval: 1m\n      repeat_interval: 59s",
+        "group_wait: 1s\n      group_interval: 2s\n      repeat_interval: 1s",
     );
     assert_ne!(
         config,

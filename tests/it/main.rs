@@ -11,6 +11,7 @@ mod spec_tree;
 
 mod agreement;
 mod alertmanager;
+mod alertmanager_operator;
 mod cli;
 mod comments;
 mod convert;

@@ -224,7 +224,11 @@ fn hostile_text_comes_out_escaped_in_every_output() {
     assert!(recording > 0 && user_selectors > 0);
 
     // Alertmanager: amtool accepts the configuration.
-    run_tool_ok(&amtool, &["check-config", "alertmanager/hostile.yml"], out);
+    run_tool_ok(
+        &amtool,
+        &["check-config", "alertmanager/alertmanager.yml"],
+        out,
+    );
 
     // Sentry and UptimeRobot: valid JSON holding the text as written.
     let sentry: Value =
@@ -633,7 +637,7 @@ fn the_random_base_spec_is_valid() {
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for expected in [
         "prometheus/shop.rules.yml",
-        "alertmanager/shop.yml",
+        "alertmanager/alertmanager.yml",
         "sentry/shop.json",
         "uptimerobot/shop.json",
         "docs/shop.md",

@@ -35,7 +35,7 @@ fn paths(seen: &Deliveries) -> Vec<String> {
 #[test]
 fn every_selected_channel_gets_its_test_message_and_nothing_else() {
     let built = Build::of(&[SPEC]).ok();
-    let generated = built.read("alertmanager/shop.yml");
+    let generated = built.read("alertmanager/alertmanager.yml");
     let (base, seen) = receiver();
     let dir = tempfile::tempdir().unwrap();
     let slack_url = dir.path().join("chat-url");

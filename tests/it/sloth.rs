@@ -1261,7 +1261,7 @@ fn compat_rules_of_native_specs() {
         "routes".to_owned(),
         "test".to_owned(),
         "--config.file".to_owned(),
-        "alertmanager/example-escalation.yml".to_owned(),
+        "alertmanager/alertmanager.yml".to_owned(),
         format!("alertname={}", page["alert"].as_str().unwrap()),
     ];
     for (name, value) in page["labels"].as_object().unwrap() {

@@ -1,11 +1,13 @@
-//! The Terraform backend: every resource of `terraform/<service>.tf.json` checked against the
-//! providers' resource schemas (`tests/fixtures/terraform/`, see its SOURCE), references that
-//! resolve within the file, the same monitors as the JSON bodies, and goldens.
+//! The Terraform backend: the files of `terraform/` read together as the one module Terraform
+//! makes of them (one `terraform` block, no duplicate blocks or resource addresses, references
+//! that resolve within the module), every resource checked against the providers' resource
+//! schemas (`tests/fixtures/terraform/`, see its SOURCE), the same monitors as the JSON bodies,
+//! and goldens.
 
-use crate::common::build::Build;
+use crate::common::build::{Build, Built};
 use crate::common::root;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 const SPECS: &str = "specs";
 const FEATURES: &str = "tests/fixtures/monitors/features.yaml";
@@ -109,12 +111,20 @@ fn check_value(value: &Value, attribute: &Value, path: &str) -> Vec<String> {
 fn check_scalar(value: &Value, kind: &str, attribute: &Value, path: &str) -> Vec<String> {
     let fits = match kind {
         "string" => value.is_string(),
-        "number" => value.is_number(),
+        // Written without fraction or exponent: `1`, never `1.0`.
+        "integer" => value.is_i64() || value.is_u64(),
+        // `1`, `1.0` and `0.0125` alike.
+        "float" => value.is_number(),
         "bool" => value.is_boolean(),
         other => panic!("{path}: schema type `{other}` unknown to the checker"),
     };
     if !fits {
-        return vec![format!("{path}: a {kind} expected, found {value}")];
+        let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        return vec![format!("{path}: {article} {kind} expected, found {value}")];
     }
     let mut problems = Vec::new();
     if let Some(allowed) = attribute["values"].as_array()
@@ -131,47 +141,105 @@ fn check_scalar(value: &Value, kind: &str, attribute: &Value, path: &str) -> Vec
     problems
 }
 
-/// Every problem of a Terraform file: resources against their schemas, references to resources
-/// the file does not have, and the providers it must require.
-fn check_file(text: &str) -> Vec<String> {
-    let file: Value = serde_json::from_str(text).unwrap();
+/// Every problem of the module made of `files` (name to text), as Terraform reads the `*.tf.json`
+/// files of one directory together: at most one `required_providers`, at most one `provider`
+/// block per provider, no resource address twice, every reference resolving to a resource of
+/// the module, the providers of every resource required, and every resource against its schema.
+fn check_module(files: &BTreeMap<String, String>) -> Vec<String> {
     let mut problems = Vec::new();
-    let mut defined = BTreeSet::new();
+    let mut defined: BTreeMap<String, String> = BTreeMap::new();
     let mut providers_used = BTreeSet::new();
-    for (kind, named) in file["resource"].as_object().unwrap() {
-        let schema = schema(kind);
-        providers_used.insert(schema["provider"].as_str().unwrap().to_owned());
-        for (name, body) in named.as_object().unwrap() {
-            defined.insert(format!("{kind}.{name}"));
-            problems.extend(check_attributes(
-                body,
-                &schema["attributes"],
-                &format!("{kind}.{name}"),
+    let mut required: Vec<(String, Value)> = Vec::new();
+    let mut provider_blocks: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut referenced = Vec::new();
+    for (name, text) in files {
+        let file: Value =
+            serde_json::from_str(text).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"));
+        for key in file.as_object().unwrap().keys() {
+            if !["terraform", "provider", "resource"].contains(&key.as_str()) {
+                problems.push(format!("{name}: unexpected top-level block `{key}`"));
+            }
+        }
+        if let Some(providers) = file["terraform"].get("required_providers") {
+            required.push((name.clone(), providers.clone()));
+        }
+        for provider in file["provider"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(p, _)| p)
+        {
+            provider_blocks
+                .entry(provider.clone())
+                .or_default()
+                .push(name.clone());
+        }
+        for (kind, named) in file["resource"].as_object().into_iter().flatten() {
+            let schema = schema(kind);
+            providers_used.insert(schema["provider"].as_str().unwrap().to_owned());
+            for (resource, body) in named.as_object().unwrap() {
+                let address = format!("{kind}.{resource}");
+                if let Some(first) = defined.insert(address.clone(), name.clone()) {
+                    problems.push(format!("{address}: defined in {first} and in {name}"));
+                }
+                if !is_identifier(resource) {
+                    problems.push(format!("{address}: not a Terraform identifier"));
+                }
+                problems.extend(check_attributes(body, &schema["attributes"], &address));
+            }
+        }
+        referenced.extend(references(&file["resource"]));
+    }
+    if required.len() > 1 {
+        let names: Vec<&str> = required.iter().map(|(name, _)| name.as_str()).collect();
+        problems.push(format!(
+            "required_providers in {}: Terraform reports a duplicate required providers configuration",
+            names.join(", ")
+        ));
+    }
+    for (provider, names) in &provider_blocks {
+        if names.len() > 1 {
+            problems.push(format!(
+                "provider `{provider}` configured in {}",
+                names.join(", ")
             ));
         }
     }
-    for reference in references(&file["resource"]) {
+    for reference in referenced {
         let Some(address) = reference.strip_suffix(".id") else {
             problems.push(format!("reference `{reference}` reads something but an id"));
             continue;
         };
-        if !defined.contains(address) {
+        if !defined.contains_key(address) {
             problems.push(format!(
-                "reference `{reference}` to no resource of this file"
+                "reference `{reference}` to no resource of the module"
             ));
         }
     }
-    let required = file["terraform"]["required_providers"].as_object().unwrap();
     let required_sources: BTreeSet<String> = required
-        .values()
+        .iter()
+        .flat_map(|(_, providers)| providers.as_object().unwrap().values())
         .map(|provider| provider["source"].as_str().unwrap().to_owned())
         .collect();
-    if required_sources != providers_used {
+    if !defined.is_empty() && required_sources != providers_used {
         problems.push(format!(
             "required providers {required_sources:?}, resources of {providers_used:?}"
         ));
     }
     problems
+}
+
+/// A Terraform name: letters, digits, `_` and `-`, starting with a letter or `_`.
+fn is_identifier(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The files of `terraform/`, by name.
+fn module(built: &Built) -> BTreeMap<String, String> {
+    built.files("terraform")
 }
 
 /// The `${...}` interpolations anywhere in `value`.
@@ -195,8 +263,8 @@ fn references(value: &Value) -> Vec<String> {
     }
 }
 
-fn assert_valid(text: &str) {
-    let problems = check_file(text);
+fn assert_valid(built: &Built) {
+    let problems = check_module(&module(built));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -215,11 +283,15 @@ fn seed_outputs_match_the_provider_schemas() {
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    // Dealix has an UptimeRobot probe and NEXUS Sentry monitors: both get a file.
-    assert_eq!(files, ["dealix.tf.json", "nexus.tf.json"]);
-    for service in ["dealix", "nexus"] {
+    // Dealix has an UptimeRobot probe and NEXUS Sentry monitors: both get a file, and the
+    // module one `terraform` block.
+    assert_eq!(
+        files,
+        ["dealix.tf.json", "nexus.tf.json", "providers.tf.json"]
+    );
+    assert_valid(&out);
+    for service in ["dealix", "nexus", "providers"] {
         let text = out.read(&format!("terraform/{service}.tf.json"));
-        assert_valid(&text);
         insta::assert_snapshot!(service, text);
     }
 }
@@ -230,7 +302,7 @@ fn alerts_reference_the_monitors_of_their_slo() {
     let file: Value = serde_json::from_str(&out.read("terraform/nexus.tf.json")).unwrap();
     let monitors = resource_names(&file, "sentry_metric_monitor");
     assert!(!monitors.is_empty());
-    let alert = &file["resource"]["sentry_alert"]["login-availability"];
+    let alert = &file["resource"]["sentry_alert"]["nexus_login-availability"];
     let ids: Vec<&str> = alert["monitor_ids"]
         .as_array()
         .unwrap()
@@ -239,7 +311,7 @@ fn alerts_reference_the_monitors_of_their_slo() {
         .collect();
     let expected: Vec<String> = monitors
         .iter()
-        .filter(|name| name.starts_with("login-availability_"))
+        .filter(|name| name.starts_with("nexus_login-availability_"))
         .map(|name| format!("${{sentry_metric_monitor.{name}.id}}"))
         .collect();
     assert_eq!(ids, expected);
@@ -338,7 +410,7 @@ fn resources_render_the_same_monitors_as_the_json_bodies() {
         contact.as_str().unwrap(),
         probe["assignedAlertContacts"][0]["alertContactId"].to_string()
     );
-    assert_valid(&out.read("terraform/acme-shop.tf.json"));
+    assert_valid(&out);
 }
 
 #[test]
@@ -361,7 +433,7 @@ fn legacy_api_writes_metric_alerts() {
         .format("plain")
         .ok();
     let text = out.read("terraform/acme-shop.tf.json");
-    assert_valid(&text);
+    assert_valid(&out);
     let file: Value = serde_json::from_str(&text).unwrap();
     let kinds: Vec<&String> = file["resource"].as_object().unwrap().keys().collect();
     assert_eq!(kinds, ["sentry_metric_alert", "uptimerobot_monitor"]);
@@ -447,7 +519,7 @@ fn the_checker_rejects_a_type_mismatch() {
     body["timeout_ms"] = json!("5000");
     assert_eq!(
         problems_of(&body),
-        ["sentry_uptime_monitor.x.timeout_ms: a number expected, found \"5000\""]
+        ["sentry_uptime_monitor.x.timeout_ms: an integer expected, found \"5000\""]
     );
 }
 
@@ -480,7 +552,7 @@ fn the_checker_reads_nested_attributes_and_references() {
     assert_eq!(
         problems,
         [
-            "a.action_filters[0].conditions[0].issue_priority_deescalating.comparison: a number expected, found \"high\"",
+            "a.action_filters[0].conditions[0].issue_priority_deescalating.comparison: an integer expected, found \"high\"",
             "a.action_filters[0].actions[0].slack.channel_name: required attribute missing",
             "a.action_filters[0].actions[1].discord: nested schema not transcribed, so it cannot be written",
         ]
@@ -491,8 +563,11 @@ fn the_checker_reads_nested_attributes_and_references() {
         "resource": {"sentry_alert": {"a": alert}},
     });
     assert_eq!(
-        check_file(&file.to_string()),
-        ["reference `sentry_metric_monitor.missing.id` to no resource of this file"]
+        check_module(&BTreeMap::from([(
+            "a.tf.json".to_owned(),
+            file.to_string()
+        )])),
+        ["reference `sentry_metric_monitor.missing.id` to no resource of the module"]
     );
     let tags = json!({"name": "n", "type": "HTTP", "interval": 60, "tags": ["Slofile", "x", "x"]});
     assert_eq!(
@@ -551,9 +626,10 @@ fn legacy_rules_nobody_hears_are_left_out_with_one_warning() {
 fn the_current_api_notifies_issue_owners() {
     let out = Build::of(&[OWNERS_ONLY]).format("plain").ok();
     let text = out.read("terraform/owners-only.tf.json");
-    assert_valid(&text);
+    assert_valid(&out);
     let file: Value = serde_json::from_str(&text).unwrap();
-    let action = &file["resource"]["sentry_alert"]["login"]["action_filters"][0]["actions"][0];
+    let action =
+        &file["resource"]["sentry_alert"]["owners-only_login"]["action_filters"][0]["actions"][0];
     assert_eq!(
         action,
         &json!({"email": {"target_type": "issue_owners", "fallthrough_type": "ActiveMembers"}})
@@ -572,25 +648,222 @@ fn output_does_not_depend_on_input_order() {
     }
 }
 
+/// Every spec and example built in one run: the files of `terraform/` make one module that
+/// Terraform loads, whose resources the providers accept.
 #[test]
-fn every_shipped_spec_gives_files_the_providers_accept() {
+fn every_spec_and_example_built_together_is_one_module_the_providers_accept() {
     for api in ["current", "legacy"] {
-        let out = Build::of(&[SPECS, "examples", FEATURES])
+        let out = Build::of(&[SPECS, "examples", FEATURES, SHARED_IDS])
             .flags(&["--sentry-api", api])
             .format("plain")
             .ok();
-        let mut checked = 0;
-        for entry in std::fs::read_dir(out.path().join("terraform")).unwrap() {
-            let path = entry.unwrap().path();
-            let problems = check_file(&std::fs::read_to_string(&path).unwrap());
-            assert!(
-                problems.is_empty(),
-                "{api}: {}:\n{}",
-                path.display(),
-                problems.join("\n")
-            );
-            checked += 1;
+        let files = module(&out);
+        let problems = check_module(&files);
+        assert!(problems.is_empty(), "{api}:\n{}", problems.join("\n"));
+        assert!(files.len() >= 6, "{api}: {:?}", files.keys());
+        // One `terraform` block, in its own file; the service files hold resources only.
+        for (name, text) in &files {
+            let file: Value = serde_json::from_str(text).unwrap();
+            let blocks: Vec<&String> = file.as_object().unwrap().keys().collect();
+            let expected = if name == "providers.tf.json" {
+                "terraform"
+            } else {
+                "resource"
+            };
+            assert_eq!(blocks, [expected], "{api}: {name}");
         }
-        assert!(checked >= 4, "{api}: {checked} files");
+    }
+}
+
+const SHARED_IDS: &str = "tests/fixtures/monitors/shared-slo-ids.yaml";
+
+#[test]
+fn services_sharing_slo_ids_get_resources_of_their_own() {
+    let out = Build::of(&[SHARED_IDS]).format("plain").ok();
+    assert_valid(&out);
+    let files = module(&out);
+    let names = |service: &str, kind: &str| {
+        let file: Value = serde_json::from_str(&files[&format!("{service}.tf.json")]).unwrap();
+        resource_names(&file, kind)
+    };
+    assert_eq!(names("web-eu", "sentry_alert"), ["web-eu_login"]);
+    assert_eq!(names("web-us", "sentry_alert"), ["web-us_login"]);
+    assert_eq!(names("web-eu", "uptimerobot_monitor"), ["web-eu_home"]);
+    assert_eq!(names("web-us", "uptimerobot_monitor"), ["web-us_home"]);
+    let file: Value = serde_json::from_str(&files["web-us.tf.json"]).unwrap();
+    for id in file["resource"]["sentry_alert"]["web-us_login"]["monitor_ids"]
+        .as_array()
+        .unwrap()
+    {
+        assert!(
+            id.as_str()
+                .unwrap()
+                .starts_with("${sentry_metric_monitor.web-us_login_"),
+            "{id}"
+        );
+    }
+}
+
+// The module checker: each way Terraform refuses a directory is caught.
+
+fn uptime_file(names: &[&str], with_terraform: bool) -> String {
+    let resources: Map<String, Value> = names
+        .iter()
+        .map(|name| ((*name).to_owned(), valid_uptime_monitor()))
+        .collect();
+    let mut file = json!({"resource": {"sentry_uptime_monitor": resources}});
+    if with_terraform {
+        file["terraform"] = json!({"required_providers": {
+            "sentry": {"source": "jianyuan/sentry", "version": "~> 0.15.3"},
+        }});
+    }
+    file.to_string()
+}
+
+#[test]
+fn the_module_checker_accepts_resources_split_over_files() {
+    let files = BTreeMap::from([
+        ("a.tf.json".to_owned(), uptime_file(&["a_x"], true)),
+        ("b.tf.json".to_owned(), uptime_file(&["b_x"], false)),
+    ]);
+    assert_eq!(check_module(&files), Vec::<String>::new());
+}
+
+#[test]
+fn the_module_checker_rejects_what_terraform_refuses() {
+    let files = BTreeMap::from([
+        ("a.tf.json".to_owned(), uptime_file(&["x"], true)),
+        ("b.tf.json".to_owned(), uptime_file(&["x", "5x"], true)),
+        (
+            "c.tf.json".to_owned(),
+            json!({"provider": {"sentry": {}}, "resource": {"sentry_alert": {"c": {
+                "organization": "acme", "name": "c", "action_filters": [],
+                "frequency_minutes": 0, "monitor_ids": ["${sentry_uptime_monitor.y.id}"],
+            }}}})
+            .to_string(),
+        ),
+        (
+            "d.tf.json".to_owned(),
+            json!({"provider": {"sentry": {}}}).to_string(),
+        ),
+    ]);
+    assert_eq!(
+        check_module(&files),
+        [
+            "sentry_uptime_monitor.x: defined in a.tf.json and in b.tf.json",
+            "sentry_uptime_monitor.5x: not a Terraform identifier",
+            "required_providers in a.tf.json, b.tf.json: Terraform reports a duplicate required providers configuration",
+            "provider `sentry` configured in c.tf.json, d.tf.json",
+            "reference `sentry_uptime_monitor.y.id` to no resource of the module",
+        ]
+    );
+    // Resources of a provider the module does not require.
+    let files = BTreeMap::from([("a.tf.json".to_owned(), uptime_file(&["x"], false))]);
+    assert_eq!(
+        check_module(&files),
+        ["required providers {}, resources of {\"jianyuan/sentry\"}"]
+    );
+}
+
+#[test]
+fn the_checker_tells_integers_from_floats() {
+    let monitor = schema("sentry_metric_monitor");
+    let conditions = &monitor["attributes"]["condition_group"]["attributes"]["conditions"];
+    // `comparison` is a float: 1, 1.0 and a fraction alike.
+    for comparison in ["1", "1.0", "0.0125"] {
+        let condition: Value = serde_json::from_str(&format!(
+            r#"[{{"type": "gt", "comparison": {comparison}, "condition_result": 75}}]"#
+        ))
+        .unwrap();
+        assert_eq!(
+            check_value(&condition, conditions, "c"),
+            Vec::<String>::new(),
+            "{comparison}"
+        );
+    }
+    // `condition_result` is an integer: 75, never 75.0 or a fraction.
+    for result in ["75.0", "7.5", "7e1"] {
+        let condition: Value = serde_json::from_str(&format!(
+            r#"[{{"type": "gt", "comparison": 1, "condition_result": {result}}}]"#
+        ))
+        .unwrap();
+        assert_eq!(
+            check_value(&condition, conditions, "c"),
+            [format!(
+                "c[0].condition_result: an integer expected, found {}",
+                condition[0]["condition_result"]
+            )],
+            "{result}"
+        );
+    }
+    let mut body = valid_uptime_monitor();
+    body["timeout_ms"] = json!(5000.0);
+    assert_eq!(
+        problems_of(&body),
+        ["sentry_uptime_monitor.x.timeout_ms: an integer expected, found 5000.0"]
+    );
+}
+
+/// The number attributes of every fixture are integers or floats, none left undecided.
+#[test]
+fn every_number_attribute_is_an_integer_or_a_float() {
+    fn kinds(attributes: &Value, out: &mut BTreeSet<String>) {
+        for attribute in attributes.as_object().into_iter().flat_map(Map::values) {
+            out.insert(attribute["type"].as_str().unwrap().to_owned());
+            kinds(&attribute["attributes"], out);
+        }
+    }
+    let mut found = BTreeSet::new();
+    for kind in [
+        "sentry_alert",
+        "sentry_metric_alert",
+        "sentry_metric_monitor",
+        "sentry_uptime_monitor",
+        "uptimerobot_monitor",
+    ] {
+        kinds(&schema(kind)["attributes"], &mut found);
+    }
+    assert!(
+        found.contains("integer") && found.contains("float"),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|kind| kind.contains("number")),
+        "{found:?}"
+    );
+    let floats = |kind: &str| -> Vec<String> {
+        fn walk(attributes: &Value, path: &str, out: &mut Vec<String>) {
+            for (name, attribute) in attributes.as_object().into_iter().flatten() {
+                if attribute["type"] == "float" {
+                    out.push(format!("{path}{name}"));
+                }
+                walk(&attribute["attributes"], &format!("{path}{name}."), out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&schema(kind)["attributes"], "", &mut out);
+        out
+    };
+    // As the providers declare them (SOURCE): Float64Attribute and TypeFloat.
+    assert_eq!(
+        floats("sentry_metric_monitor"),
+        ["condition_group.conditions.comparison"]
+    );
+    assert_eq!(
+        floats("sentry_metric_alert"),
+        [
+            "comparison_delta",
+            "resolve_threshold",
+            "time_window",
+            "trigger.alert_threshold",
+            "trigger.resolve_threshold",
+        ]
+    );
+    for kind in [
+        "sentry_alert",
+        "sentry_uptime_monitor",
+        "uptimerobot_monitor",
+    ] {
+        assert!(floats(kind).is_empty(), "{kind}");
     }
 }

@@ -175,7 +175,8 @@ fn a_deploy_as_built_passes_and_every_drift_is_named() {
     let built_path = std::fs::canonicalize(built.path()).unwrap();
     let retired = dir_path.join("retired.rules.yml");
     std::fs::write(&retired, RETIRED).unwrap();
-    let alertmanager = AlertmanagerServer::start(&built.path().join("alertmanager/shop.yml"));
+    let alertmanager =
+        AlertmanagerServer::start(&built.path().join("alertmanager/alertmanager.yml"));
     let alertmanager_url = format!("http://127.0.0.1:{}", alertmanager.port);
     let prometheus = deployed(
         &[built.path().join("prometheus/shop.rules.yml"), retired],

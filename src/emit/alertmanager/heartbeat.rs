@@ -1,13 +1,14 @@
-//! The heartbeat's route and receiver: `SlofileHeartbeat` of the service goes to its heartbeat
+//! The heartbeat's route: `SlofileHeartbeat` of the service goes to its heartbeat
 //! URL only, once every `every`.
 //!
 //! Alertmanager notifies only on a route's `group_interval` ticks, and sends a firing alert again
 //! once `repeat_interval` has passed at such a tick; with the two equal, Alertmanager 0.25 sends
 //! every second tick. So the route sets `group_interval` to the cadence and `repeat_interval` a
 //! second below it: every tick sends. The URL is the outside monitor's secret, which Alertmanager
-//! 0.25 cannot read from a file: the file holds a `.invalid` placeholder to replace on deploy.
+//! 0.25 cannot read from a file: the configuration holds a `.invalid` placeholder to replace on
+//! deploy, and the operator's `AlertmanagerConfig` reads it from the service's Secret.
 
-use super::{Receiver, Route, WebhookConfig, matcher};
+use super::routing::{Matcher, Route};
 use crate::compile::{ServicePlan, series};
 use crate::units::Duration;
 
@@ -24,16 +25,14 @@ pub(super) fn url_placeholder(service: &str) -> String {
     format!("https://heartbeat-url-of-the-monitor.invalid/{service}")
 }
 
-/// The route, first among the root's, so that the heartbeat reaches nobody else.
+/// The route, first in the service's subtree (which matches the service), so that the
+/// heartbeat reaches nobody else.
 pub(super) fn route(service: &ServicePlan) -> Option<Route> {
     let heartbeat = service.meta.heartbeat.as_ref()?;
     let id = &service.meta.id;
     let every = heartbeat.every;
     Some(Route {
-        matchers: vec![
-            matcher(series::label::SERVICE, id),
-            matcher("alertname", series::HEARTBEAT_ALERT),
-        ],
+        matchers: vec![Matcher::equal("alertname", series::HEARTBEAT_ALERT)],
         receiver: Some(receiver_name(id)),
         group_by: vec!["alertname", "service"],
         group_wait: Some(HEARTBEAT_GROUP_WAIT),
@@ -41,17 +40,4 @@ pub(super) fn route(service: &ServicePlan) -> Option<Route> {
         repeat_interval: Some(Duration::from_millis(every.millis() - 1000).prometheus()),
         ..Route::default()
     })
-}
-
-/// The receiver: a webhook to the heartbeat URL, without resolved messages (it never resolves
-/// while the path is alive).
-pub(super) fn receiver(service: &ServicePlan) -> Option<Receiver> {
-    service.meta.heartbeat.as_ref()?;
-    let id = &service.meta.id;
-    let mut receiver = Receiver::named(receiver_name(id));
-    receiver.webhook_configs.push(WebhookConfig {
-        send_resolved: false,
-        url: url_placeholder(id),
-    });
-    Some(receiver)
 }

@@ -19,8 +19,9 @@
 //! (the built-in `ticket`, or one a spec names) is a lower tier. Objectives of one SLO (`p95`,
 //! `p99`) are one incident: a page on one inhibits tickets on the others.
 
+use super::routing::Matcher;
 use crate::compile::ServicePlan;
-use crate::compile::series::BURN_ALERT;
+use crate::compile::series::{BURN_ALERT, label};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -29,9 +30,9 @@ const PAGE: &str = "page";
 
 #[derive(Serialize)]
 pub(super) struct InhibitRule {
-    source_matchers: Vec<String>,
-    target_matchers: Vec<String>,
-    equal: Vec<String>,
+    pub(super) source_matchers: Vec<Matcher>,
+    pub(super) target_matchers: Vec<Matcher>,
+    pub(super) equal: Vec<String>,
 }
 
 /// The service's inhibit rule, when one of its SLOs has a page tier and a lower one that alert.
@@ -53,8 +54,8 @@ pub(super) fn inhibit_rules(service: &ServicePlan) -> Vec<InhibitRule> {
     if !inhibits {
         return Vec::new();
     }
-    let burn = format!("alertname=~\".+{BURN_ALERT}\"");
-    let service_matcher = super::matcher("service", &service.meta.id);
+    let burn = Matcher::with_op("alertname", "=~", &format!(".+{BURN_ALERT}"));
+    let service_matcher = Matcher::equal(label::SERVICE, &service.meta.id);
     let mut equal = vec!["service".to_owned(), "slo".to_owned()];
     equal.extend(
         group_labels
@@ -65,9 +66,13 @@ pub(super) fn inhibit_rules(service: &ServicePlan) -> Vec<InhibitRule> {
         source_matchers: vec![
             service_matcher.clone(),
             burn.clone(),
-            super::matcher("severity", PAGE),
+            Matcher::equal(label::SEVERITY, PAGE),
         ],
-        target_matchers: vec![service_matcher, burn, format!("severity!=\"{PAGE}\"")],
+        target_matchers: vec![
+            service_matcher,
+            burn,
+            Matcher::with_op(label::SEVERITY, "!=", PAGE),
+        ],
         equal,
     }]
 }

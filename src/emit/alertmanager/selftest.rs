@@ -5,7 +5,8 @@
 //! `group_interval`, so these routes wait and repeat briefly: `selftest` learns within seconds
 //! whether a channel was reached.
 
-use super::{Route, matcher, notifies, receiver_name};
+use super::routing::{Matcher, Route};
+use super::{notifies, receiver_name};
 use crate::compile::{ServicePlan, series};
 use crate::units::Duration;
 
@@ -15,7 +16,8 @@ pub const SELFTEST_GROUP_INTERVAL: Duration = Duration::from_millis(10_000);
 /// A self-test alert resolves by itself within a minute: it is never sent twice.
 const SELFTEST_REPEAT: &str = "1h";
 
-/// One route per channel Alertmanager notifies, before the service's own routes.
+/// One route per channel Alertmanager notifies, first in the service's subtree (which matches
+/// the service), before its escalation routes.
 pub(super) fn routes(service: &ServicePlan) -> Vec<Route> {
     let id = &service.meta.id;
     service
@@ -25,9 +27,8 @@ pub(super) fn routes(service: &ServicePlan) -> Vec<Route> {
         .filter(|channel| notifies(channel.kind))
         .map(|channel| Route {
             matchers: vec![
-                matcher(series::label::SERVICE, id),
-                matcher("alertname", series::SELFTEST_ALERT),
-                matcher(series::label::CHANNEL, &channel.id),
+                Matcher::equal("alertname", series::SELFTEST_ALERT),
+                Matcher::equal(series::label::CHANNEL, &channel.id),
             ],
             receiver: Some(receiver_name(id, &channel.id)),
             group_by: vec!["alertname", "service", "channel"],

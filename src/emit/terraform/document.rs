@@ -1,6 +1,6 @@
-//! The Terraform JSON document: `terraform.required_providers` and `resource` blocks, in
-//! Terraform's JSON configuration syntax (`*.tf.json`). Maps are sorted, so the same resources
-//! always give the same bytes.
+//! The Terraform JSON documents, in Terraform's JSON configuration syntax (`*.tf.json`): a
+//! service's `resource` blocks, and the module's one `terraform.required_providers` block. Maps
+//! are sorted, so the same resources always give the same bytes.
 
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -31,7 +31,7 @@ pub const UPTIMEROBOT: Provider = Provider {
     version: "~> 1.10",
 };
 
-/// The resources of one file, by type and then by name.
+/// The resources of one service's file, by type and then by name, and the providers they need.
 #[derive(Debug, Default)]
 pub struct Document {
     providers: BTreeMap<&'static str, Provider>,
@@ -41,6 +41,11 @@ pub struct Document {
 impl Document {
     pub fn is_empty(&self) -> bool {
         self.resources.is_empty()
+    }
+
+    /// The providers of the resources added so far.
+    pub fn providers(&self) -> impl Iterator<Item = Provider> + '_ {
+        self.providers.values().copied()
     }
 
     /// Adds a resource of a provider's `kind` under `name`, which must be unique within the kind.
@@ -77,18 +82,9 @@ impl Document {
         );
     }
 
-    /// `{"terraform": {"required_providers": ...}, "resource": ...}`.
+    /// `{"resource": ...}`: the service's file holds resources only; the providers they need
+    /// go into the module's one [`providers_json`].
     pub fn to_json(&self) -> Value {
-        let providers: Map<String, Value> = self
-            .providers
-            .values()
-            .map(|provider| {
-                (
-                    provider.local_name.to_owned(),
-                    json!({"source": provider.source, "version": provider.version}),
-                )
-            })
-            .collect();
         let resources: Map<String, Value> = self
             .resources
             .iter()
@@ -100,17 +96,34 @@ impl Document {
                 ((*kind).to_owned(), Value::Object(named))
             })
             .collect();
-        json!({
-            "terraform": {"required_providers": providers},
-            "resource": resources,
-        })
+        json!({"resource": resources})
     }
 }
 
-/// A resource name from a stable slofile key such as `checkout/failure-rate-1h`: Terraform names
-/// take letters, digits, `_` and `-`, and start with a letter or `_`.
-pub fn resource_name(key: &str) -> String {
-    let name: String = key
+/// `{"terraform": {"required_providers": ...}}`: the one `terraform` block of the module
+/// (`terraform/providers.tf.json`). Terraform reads every `*.tf.json` of a directory as one module
+/// and refuses a second `required_providers` block, so no service file has one.
+pub fn providers_json(providers: impl IntoIterator<Item = Provider>) -> Value {
+    let providers: BTreeMap<&str, Value> = providers
+        .into_iter()
+        .map(|provider| {
+            (
+                provider.local_name,
+                json!({"source": provider.source, "version": provider.version}),
+            )
+        })
+        .collect();
+    json!({"terraform": {"required_providers": providers}})
+}
+
+/// The name of a resource: `<service>_<key>`, the service's id, `_`, and a stable slofile key
+/// within the service (an SLO id, or a monitor key such as `checkout/failure-rate-1h`). Every
+/// file of `terraform/` is one module, so names carry the service: two services may share an SLO
+/// id. Terraform names take letters, digits, `_` and `-` and start with a letter or `_`: any other
+/// character becomes `_`, and a name starting with a digit gets a leading `_`. Ids have no `_`, so
+/// the first `_` always ends the service: `checkout_checkout-errors_failure-rate-1h`.
+pub fn resource_name(service: &str, key: &str) -> String {
+    let name: String = format!("{service}_{key}")
         .chars()
         .map(|ch| {
             if ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' {
@@ -152,10 +165,12 @@ mod tests {
     #[test]
     fn names_are_terraform_identifiers() {
         assert_eq!(
-            resource_name("checkout/failure-rate-1h"),
-            "checkout_failure-rate-1h"
+            resource_name("shop", "checkout/failure-rate-1h"),
+            "shop_checkout_failure-rate-1h"
         );
-        assert_eq!(resource_name("5xx/uptime"), "_5xx_uptime");
+        assert_eq!(resource_name("5xx", "uptime"), "_5xx_uptime");
+        // Two services sharing an SLO id: two names.
+        assert_ne!(resource_name("a", "login"), resource_name("b", "login"));
         assert_eq!(
             id_reference("sentry_metric_monitor", "a_b"),
             "${sentry_metric_monitor.a_b.id}"
@@ -195,7 +210,13 @@ mod tests {
         document.add(SENTRY, "sentry_alert", "z".into(), json!({}));
         document.add(SENTRY, "sentry_alert", "a".into(), json!({}));
         let text = document.to_json().to_string();
-        assert!(text.find("\"sentry\"").unwrap() < text.find("\"uptimerobot\"").unwrap());
         assert!(text.find("\"a\"").unwrap() < text.find("\"z\"").unwrap());
+        assert!(!text.contains("required_providers"), "{text}");
+        let providers = providers_json(document.providers()).to_string();
+        assert!(providers.find("\"sentry\"").unwrap() < providers.find("\"uptimerobot\"").unwrap());
+        assert_eq!(
+            providers_json([UPTIMEROBOT, UPTIMEROBOT]).to_string(),
+            r#"{"terraform":{"required_providers":{"uptimerobot":{"source":"uptimerobot/uptimerobot","version":"~> 1.10"}}}}"#
+        );
     }
 }

@@ -47,14 +47,19 @@ pub(crate) fn add_resources(
         SentryApi::Current => {
             for monitor in &monitors {
                 let (kind, body) = monitor_resource(service, organization, monitor);
-                document.add(SENTRY, kind, resource_name(monitor.key), body);
+                document.add(
+                    SENTRY,
+                    kind,
+                    resource_name(&service.meta.id, monitor.key),
+                    body,
+                );
             }
             for alert in service.sentry_alerts() {
                 let (body, monitor_ids) = alert_resource(service, organization, &monitors, &alert);
                 document.add_referencing(
                     SENTRY,
                     ALERT,
-                    resource_name(&alert.slo.slo.id),
+                    resource_name(&service.meta.id, &alert.slo.slo.id),
                     body,
                     ("monitor_ids", monitor_ids),
                 );
@@ -66,7 +71,12 @@ pub(crate) fn add_resources(
             for monitor in &monitors {
                 match metric_alert_resource(service, organization, monitor) {
                     Some(body) => {
-                        document.add(SENTRY, METRIC_ALERT, resource_name(monitor.key), body);
+                        document.add(
+                            SENTRY,
+                            METRIC_ALERT,
+                            resource_name(&service.meta.id, monitor.key),
+                            body,
+                        );
                     }
                     None => match unheard.last_mut() {
                         Some((slo, keys)) if *slo == monitor.slo_index => {
@@ -225,7 +235,12 @@ fn alert_resource(
         .monitors
         .iter()
         .filter_map(|key| monitors.iter().find(|monitor| monitor.key == *key))
-        .map(|monitor| id_reference(monitor_kind(monitor), &resource_name(monitor.key)))
+        .map(|monitor| {
+            id_reference(
+                monitor_kind(monitor),
+                &resource_name(&service.meta.id, monitor.key),
+            )
+        })
         .collect();
     // A set in the provider: sorted, so the file reads the same whatever the plan order.
     monitor_ids.sort();

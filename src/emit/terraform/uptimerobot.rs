@@ -14,7 +14,7 @@ pub(crate) fn add_resources(document: &mut Document, service: &ServicePlan) {
         document.add(
             UPTIMEROBOT,
             MONITOR,
-            resource_name(&slo.slo.id),
+            resource_name(&service.meta.id, &slo.slo.id),
             monitor_resource(&monitor),
         );
     }
@@ -22,7 +22,7 @@ pub(crate) fn add_resources(document: &mut Document, service: &ServicePlan) {
         document.add(
             UPTIMEROBOT,
             MONITOR,
-            resource_name(HEARTBEAT_RESOURCE),
+            resource_name(&service.meta.id, HEARTBEAT_RESOURCE),
             heartbeat_resource(&heartbeat),
         );
     }
