@@ -17,7 +17,8 @@ use super::{
 use crate::compile::series::label;
 use crate::compile::{ServicePlan, SloPlan};
 use crate::emit::prometheus::{
-    Measured, service_error_ratio, service_firing_alerts, service_queries, window_queries,
+    Measured, service_error_ratios as ratio_query, service_firing_alerts, service_queries,
+    window_queries,
 };
 use crate::units::Duration;
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,8 +30,8 @@ pub fn measure_windows(
     span_of: impl Fn(&Target<'_>) -> Option<Span>,
 ) -> Result<Vec<Option<Window>>, LiveError> {
     let mut windows: Vec<Option<Window>> = targets.iter().map(|_| None).collect();
-    // Targets measured together: same service, same span, counted events.
-    let mut batches: BTreeMap<(&str, i64, i64, i64), Vec<usize>> = BTreeMap::new();
+    // Targets measured together: same service, spans ending at the same instant, counted events.
+    let mut batches: BTreeMap<(&str, i64), Vec<(usize, Span)>> = BTreeMap::new();
     for (index, target) in targets.iter().enumerate() {
         let Some(span) = span_of(target) else {
             continue;
@@ -38,28 +39,20 @@ pub fn measure_windows(
         let counted = window_queries(target.service, target.slo, span.window())
             .is_some_and(|queries| matches!(queries.raw, Measured::Rates { .. }));
         if counted {
-            let key = (
-                target.service.meta.id.as_str(),
-                span.start,
-                span.end,
-                span.budget_period,
-            );
-            batches.entry(key).or_default().push(index);
+            batches
+                .entry((target.service.meta.id.as_str(), span.end))
+                .or_default()
+                .push((index, span));
         } else {
             windows[index] = measure_window(target, client, &span)?;
         }
     }
-    for ((_, start, end, budget_period), indices) in batches {
-        let span = Span {
-            start,
-            end,
-            budget_period,
-        };
-        let batch: Vec<&Target<'_>> = indices.iter().map(|&index| &targets[index]).collect();
-        for (index, window) in indices
-            .into_iter()
-            .zip(measure_batch(&batch, client, &span)?)
-        {
+    for members in batches.into_values() {
+        let batch: Vec<(&Target<'_>, Span)> = members
+            .iter()
+            .map(|&(index, span)| (&targets[index], span))
+            .collect();
+        for ((index, _), window) in members.into_iter().zip(measure_batch(&batch, client)?) {
             windows[index] = window;
         }
     }
@@ -67,27 +60,47 @@ pub fn measure_windows(
 }
 
 /// The union of the targets' `group_by` labels, sorted.
-fn group_labels(targets: &[&Target<'_>]) -> Vec<String> {
+pub(crate) fn group_labels<'t>(targets: impl IntoIterator<Item = &'t Target<'t>>) -> Vec<String> {
     let labels: BTreeSet<&String> = targets
-        .iter()
+        .into_iter()
         .flat_map(|target| &target.slo.slo.group_by)
         .collect();
     labels.into_iter().cloned().collect()
 }
 
-/// The SLOs of one service over one span.
+/// The SLOs of one service over spans that end at the same instant.
 fn measure_batch(
-    targets: &[&Target<'_>],
+    batch: &[(&Target<'_>, Span)],
     client: &Client,
-    span: &Span,
 ) -> Result<Vec<Option<Window>>, LiveError> {
-    let service = targets[0].service;
-    let queries = service_queries(service, &group_labels(targets), span.window());
-    let at_end = groups_by_slo(client.query(&queries.groups, span.end)?, service);
+    let service = batch[0].0.service;
+    let end = batch[0].1.end;
+    // The SLOs of each span: by id when the spans differ, all of the service's when they agree.
+    let mut by_span: BTreeMap<(i64, i64), Vec<&str>> = BTreeMap::new();
+    for (target, span) in batch {
+        by_span
+            .entry((span.start, span.budget_period))
+            .or_default()
+            .push(target.slo.slo.id.as_str());
+    }
+    let single = by_span.len() == 1;
+    let windows: Vec<(Vec<&str>, Duration)> = by_span
+        .iter()
+        .map(|(&(start, _), ids)| {
+            let ids = if single { Vec::new() } else { ids.clone() };
+            (ids, Duration::from_secs((end - start).unsigned_abs()))
+        })
+        .collect();
+    let queries = service_queries(
+        service,
+        &group_labels(batch.iter().map(|(target, _)| *target)),
+        &windows,
+    );
+    let at_end = groups_by_slo(client.query(&queries.groups_at_end, end)?, service);
     let at_start = if at_end.is_empty() {
         BTreeMap::new()
     } else {
-        groups_by_slo(client.query(&queries.groups, span.start)?, service)
+        groups_by_slo(client.query(&queries.groups_at_start, end)?, service)
     };
     let covered = |target: &Target<'_>| {
         at_end.get(target.slo.slo.id.as_str()).is_some_and(|end| {
@@ -96,23 +109,22 @@ fn measure_batch(
                 .is_some_and(|start| end.is_subset(start))
         })
     };
-    let (events, errors) = if targets.iter().any(|target| covered(target)) {
+    let (events, errors) = if batch.iter().any(|(target, _)| covered(target)) {
         (
-            client.query(&queries.events, span.end)?,
-            client.query(&queries.errors, span.end)?,
+            client.query(&queries.events, end)?,
+            client.query(&queries.errors, end)?,
         )
     } else {
         (Vec::new(), Vec::new())
     };
-    let seconds = (span.end - span.start) as f64;
-    let mut windows = Vec::with_capacity(targets.len());
-    for target in targets {
+    let mut measured = Vec::with_capacity(batch.len());
+    for (target, span) in batch {
         let Some(queries) = window_queries(target.service, target.slo, span.window()) else {
-            windows.push(None);
+            measured.push(None);
             continue;
         };
         if !covered(target) {
-            windows.push(measure_window_from(
+            measured.push(measure_window_from(
                 target,
                 client,
                 span,
@@ -121,16 +133,17 @@ fn measure_batch(
             )?);
             continue;
         }
+        let seconds = (span.end - span.start) as f64;
         let events = of_slo(&events, target.slo, None);
         let per_objective = (0..target.slo.objectives.len())
             .map(|index| from_rates(&events, &of_slo(&errors, target.slo, Some(index)), seconds))
             .collect();
-        windows.push(Some(Window {
+        measured.push(Some(Window {
             source: Source::Recorded,
             per_objective,
         }));
     }
-    Ok(windows)
+    Ok(measured)
 }
 
 /// The groups each SLO of the service has in `samples`.
@@ -178,18 +191,35 @@ fn of_slo(samples: &[Sample], slo: &SloPlan, objective: Option<usize>) -> BTreeM
     )
 }
 
-/// The recorded error ratio of every SLO of each service over each of its windows, asked once per
-/// service and window at `at`: the samples by service id and window.
+/// The recorded error ratio of every SLO of each service over each of its windows, one query per
+/// service at `at`: the samples by service id and window.
 pub fn service_error_ratios(
     windows: &[(&ServicePlan, BTreeSet<Duration>)],
     client: &Client,
     at: i64,
 ) -> Result<BTreeMap<(String, Duration), Vec<Sample>>, LiveError> {
-    let mut ratios = BTreeMap::new();
+    let mut ratios: BTreeMap<(String, Duration), Vec<Sample>> = BTreeMap::new();
     for (service, windows) in windows {
-        for &window in windows {
-            let samples = client.query(&service_error_ratio(service, window), at)?;
-            ratios.insert((service.meta.id.clone(), window), samples);
+        if windows.is_empty() {
+            continue;
+        }
+        let windows: Vec<Duration> = windows.iter().copied().collect();
+        let names: BTreeMap<String, Duration> = windows
+            .iter()
+            .map(|&window| (crate::compile::series::error_ratio(window), window))
+            .collect();
+        for sample in client.query(&ratio_query(service, &windows), at)? {
+            let Some(&window) = sample
+                .labels
+                .get("__name__")
+                .and_then(|name| names.get(name))
+            else {
+                continue;
+            };
+            ratios
+                .entry((service.meta.id.clone(), window))
+                .or_default()
+                .push(sample);
         }
     }
     Ok(ratios)

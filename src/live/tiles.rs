@@ -138,13 +138,9 @@ pub fn measure_service_tiles(
     let Some(first) = targets.first() else {
         return Ok(Vec::new());
     };
-    let labels: std::collections::BTreeSet<&String> = targets
-        .iter()
-        .flat_map(|target| &target.slo.slo.group_by)
-        .collect();
-    let labels: Vec<String> = labels.into_iter().cloned().collect();
+    let labels = super::service::group_labels(targets.iter().copied());
     let tile = Duration::from_secs(length.unsigned_abs());
-    let queries = service_queries(first.service, &labels, tile);
+    let queries = service_queries(first.service, &labels, &[(Vec::new(), tile)]);
     let events = client.query_range(&queries.events, start + length, end, length)?;
     let errors = client.query_range(&queries.errors, start + length, end, length)?;
     let seconds = length as f64;

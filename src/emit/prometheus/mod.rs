@@ -61,7 +61,7 @@ pub(crate) use format::{Rule, Text, package};
 use template::Template;
 
 pub(crate) use window::{
-    Measured, WindowQueries, service_error_ratio, service_firing_alerts, service_queries,
+    Measured, WindowQueries, service_error_ratios, service_firing_alerts, service_queries,
     window_queries,
 };
 

@@ -92,44 +92,97 @@ pub(crate) fn window_queries(
 /// What the live commands ask about every SLO of a service at once, from its recorded 5m series:
 /// a handful of queries per service instead of several per SLO. The answers carry the `slo` (and,
 /// for failed events, `objective`) label and each SLO's `group_by` labels, which tell the SLOs and
-/// groups apart.
+/// groups apart. SLOs whose windows differ are asked in the same query, one `or` branch per window
+/// (each branch selecting its SLOs by id), so the count does not grow with the windows either.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ServiceQueries {
-    /// One sample per SLO and group of the recorded events that exist at the evaluation time.
-    pub groups: String,
-    /// Events per second, averaged over the window.
+    /// One sample per SLO and group of the recorded events that exist at the windows' end.
+    pub groups_at_end: String,
+    /// The same, each window's SLOs as they were at that window's start (an `offset`).
+    pub groups_at_start: String,
+    /// Events per second, averaged over each SLO's window.
     pub events: String,
-    /// Failed events per second, averaged over the window, per objective.
+    /// Failed events per second, averaged over each SLO's window, per objective.
     pub errors: String,
 }
 
-/// The service-wide queries over `window`, summed by `slo`, `objective` and `labels` (the union
-/// of the SLOs' `group_by` labels: a series without one of them simply lacks it).
+/// The service-wide queries for `windows`: each window with the ids of its SLOs (all SLOs of the
+/// service asked, when only one window is given and its ids are empty). Sums are by `slo`,
+/// `objective` and `labels` (the union of the SLOs' `group_by` labels: a series without one of
+/// them simply lacks it).
 pub(crate) fn service_queries(
     service: &ServicePlan,
     labels: &[String],
-    window: Duration,
+    windows: &[(Vec<&str>, Duration)],
 ) -> ServiceQueries {
-    let matchers = [(series::label::SERVICE, service.meta.id.as_str())];
-    let events = expr::selector(&series::events_rate(BASE_WINDOW), &matchers);
-    let errors = expr::selector(&series::errors_rate(BASE_WINDOW), &matchers);
+    let events_name = series::events_rate(BASE_WINDOW);
+    let errors_name = series::errors_rate(BASE_WINDOW);
+    let selector = |name: &str, ids: &[&str]| {
+        let mut text = format!(
+            "{name}{{{}={}",
+            series::label::SERVICE,
+            expr::string_literal(&service.meta.id)
+        );
+        if !ids.is_empty() {
+            let alternatives: Vec<String> = ids.iter().map(|id| regex_syntax::escape(id)).collect();
+            text.push_str(&format!(
+                ",{}=~{}",
+                series::label::SLO,
+                expr::string_literal(&alternatives.join("|"))
+            ));
+        }
+        text.push('}');
+        text
+    };
     let mut by = vec![series::label::SLO.to_owned()];
     by.extend(labels.iter().cloned());
     let by_events = expr::by_clause(&by);
     by.insert(1, series::label::OBJECTIVE.to_owned());
     let by_errors = expr::by_clause(&by);
+    let branches = |branch: &dyn Fn(&[&str], Duration) -> String| {
+        windows
+            .iter()
+            .map(|(ids, window)| branch(ids, *window))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
     ServiceQueries {
-        groups: format!("group{by_events}({events})"),
-        events: format!("sum{by_events}(avg_over_time({events}[{window}]))"),
-        errors: format!("sum{by_errors}(avg_over_time({errors}[{window}]))"),
+        groups_at_end: format!("group{by_events}({})", selector(&events_name, &[])),
+        groups_at_start: branches(&|ids, window| {
+            format!(
+                "group{by_events}({} offset {}s)",
+                selector(&events_name, ids),
+                window.millis() / 1000
+            )
+        }),
+        events: branches(&|ids, window| {
+            format!(
+                "sum{by_events}(avg_over_time({}[{window}]))",
+                selector(&events_name, ids)
+            )
+        }),
+        errors: branches(&|ids, window| {
+            format!(
+                "sum{by_errors}(avg_over_time({}[{window}]))",
+                selector(&errors_name, ids)
+            )
+        }),
     }
 }
 
-/// A recorded error ratio of every SLO of the service: `slo:sli_error:ratio_rate1h{service="…"}`.
-pub(crate) fn service_error_ratio(service: &ServicePlan, window: Duration) -> String {
-    expr::selector(
-        &series::error_ratio(window),
-        &[(series::label::SERVICE, service.meta.id.as_str())],
+/// The recorded error ratios of every SLO of the service over each of `windows`, in one query:
+/// `{__name__=~"slo:sli_error:ratio_rate1h|…",service="…"}`; each sample's `__name__` tells its
+/// window.
+pub(crate) fn service_error_ratios(service: &ServicePlan, windows: &[Duration]) -> String {
+    let names: Vec<String> = windows
+        .iter()
+        .map(|window| regex_syntax::escape(&series::error_ratio(*window)))
+        .collect();
+    format!(
+        "{{__name__=~{},{}={}}}",
+        expr::string_literal(&names.join("|")),
+        series::label::SERVICE,
+        expr::string_literal(&service.meta.id)
     )
 }
 
@@ -193,6 +246,42 @@ mod tests {
         assert_eq!(
             queries.recorded_groups,
             "group by (tenant) (slo:sli_events:rate5m{service=\"shop\",slo=\"orders\"})"
+        );
+    }
+
+    #[test]
+    fn service_queries_ask_every_window_of_a_service_in_one_query() {
+        let plan = plan(
+            "apiVersion: slofile/v1\nservice: shop\nslos:\n  - id: orders\n    objective: 99%\n    window: 28d\n    group_by: [tenant]\n    sli:\n      ratio:\n        bad: orders_total{state=\"failed\"}\n        total: orders_total\n",
+        );
+        let service = &plan.services[0];
+        let day = Duration::parse("1d").unwrap();
+        let week = Duration::parse("7d").unwrap();
+        let queries = service_queries(
+            service,
+            &["tenant".to_owned()],
+            &[(vec!["a.b", "c"], day), (vec!["d"], week)],
+        );
+        assert_eq!(
+            queries.groups_at_start,
+            "group by (slo, tenant) (slo:sli_events:rate5m{service=\"shop\",slo=~\"a\\\\.b|c\"} offset 86400s) or group by (slo, tenant) (slo:sli_events:rate5m{service=\"shop\",slo=~\"d\"} offset 604800s)"
+        );
+        assert_eq!(
+            queries.errors,
+            "sum by (slo, objective, tenant) (avg_over_time(slo:sli_errors:rate5m{service=\"shop\",slo=~\"a\\\\.b|c\"}[1d])) or sum by (slo, objective, tenant) (avg_over_time(slo:sli_errors:rate5m{service=\"shop\",slo=~\"d\"}[7d]))"
+        );
+        for query in [
+            &queries.groups_at_end,
+            &queries.groups_at_start,
+            &queries.events,
+            &queries.errors,
+            &service_error_ratios(service, &[day, week]),
+        ] {
+            expr::parse(query).unwrap_or_else(|e| panic!("{query}: {e:?}"));
+        }
+        assert_eq!(
+            service_error_ratios(service, &[day, week]),
+            "{__name__=~\"slo:sli_error:ratio_rate1d|slo:sli_error:ratio_rate7d\",service=\"shop\"}"
         );
     }
 }
