@@ -135,6 +135,9 @@ codes! {
     ForeignObject => "foreign_object", "A Kubernetes object that is no SLO (a ConfigMap, a Route) in a file of manifests; it is skipped.";
     BudgetPolicy => "budget_policy", "An error-budget policy whose warning does not come before its freeze, or whose recent-burn window is longer than an SLO window that follows it.";
     LatencyUnit => "latency_unit", "A latency threshold in one unit compared with a histogram in another, such as a milliseconds histogram and a threshold in seconds.";
+    ConfigSyntax => "config_syntax", "`slofile.toml` is not valid TOML.";
+    ConfigUnknownKey => "config_unknown_key", "A section or key of `slofile.toml` that slofile does not have; often a typo.";
+    ConfigInvalidValue => "config_invalid_value", "A value of `slofile.toml` of the wrong type, or one its flag does not take.";
 }
 
 impl Code {

@@ -14,8 +14,10 @@
 //! Secrets never appear in the output. Slack, PagerDuty and SMTP secrets are read from files
 //! (`api_url_file`, `routing_key_file`, `auth_password_file`): the channel's `secret_file`, or
 //! `/etc/alertmanager/secrets/<service>/<channel>` when it has none. What Alertmanager 0.25 cannot
-//! read from a file (a webhook URL) and what the spec does not say (the SMTP relay and sender) is a
-//! placeholder under `.invalid`, listed in the file's header.
+//! read from a file (a webhook URL) and what the spec does not say is a placeholder under
+//! `.invalid`, listed in the file's header. The SMTP relay and sender are the project's, not a
+//! spec's: they come from `--smtp-smarthost` and `--smtp-from` (or `[alertmanager]` in
+//! `slofile.toml`) through [`EmitOptions::smtp`], and are placeholders when not given.
 
 use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
 use crate::compile::{Plan, ServicePlan};
@@ -33,12 +35,57 @@ pub struct Alertmanager;
 
 /// Where a channel's secret is read from when the spec gives no `secret_file`.
 pub const DEFAULT_SECRETS_DIR: &str = "/etc/alertmanager/secrets";
-/// Placeholder SMTP relay; the spec language has no place for it.
+/// Placeholder SMTP relay, when `--smtp-smarthost` is not given.
 pub const SMTP_SMARTHOST_PLACEHOLDER: &str = "smtp-relay.placeholder.invalid:587";
-/// Placeholder sender address.
+/// Placeholder sender address, when `--smtp-from` is not given.
 pub const SMTP_FROM_PLACEHOLDER: &str = "alertmanager@placeholder.invalid";
 /// Placeholder SMTP user, for e-mail channels whose password comes from `secret_file`.
 pub const SMTP_USERNAME_PLACEHOLDER: &str = "smtp-username-placeholder";
+
+/// The SMTP relay and sender of e-mail channels, the same for every service of a build.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Smtp {
+    /// `host:port` ([`parse_smarthost`]).
+    pub smarthost: Option<String>,
+    /// The sender address ([`parse_from`]).
+    pub from: Option<String>,
+}
+
+/// `--smtp-smarthost`: `host:port`, as Alertmanager requires.
+pub fn parse_smarthost(text: &str) -> Result<String, String> {
+    match text.rsplit_once(':') {
+        Some((host, port))
+            if !host.trim().is_empty()
+                && !text.contains(char::is_whitespace)
+                && port.parse::<u16>().is_ok_and(|p| p > 0) =>
+        {
+            Ok(text.to_owned())
+        }
+        _ => Err(format!(
+            "`{text}` is not HOST:PORT, e.g. `smtp.example.com:587`"
+        )),
+    }
+}
+
+/// `--smtp-from`: an e-mail address, bare or as `Name <address>`.
+pub fn parse_from(text: &str) -> Result<String, String> {
+    let address = text
+        .rsplit_once('<')
+        .and_then(|(_, rest)| rest.strip_suffix('>'))
+        .unwrap_or(text);
+    match address.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty()
+                && !domain.is_empty()
+                && !address.contains(char::is_whitespace) =>
+        {
+            Ok(text.to_owned())
+        }
+        _ => Err(format!(
+            "`{text}` is not an e-mail address, e.g. `alerts@example.com`"
+        )),
+    }
+}
 
 const GROUP_WAIT: &str = "30s";
 const GROUP_INTERVAL_MINUTES: u64 = 5;
@@ -49,10 +96,10 @@ impl Backend for Alertmanager {
         "alertmanager"
     }
 
-    fn emit(&self, plan: &Plan, _options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
+    fn emit(&self, plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
         let mut emitted = Emitted::default();
         for service in plan.services.iter().filter(|s| has_routing(&s.meta)) {
-            match config(service) {
+            match config(service, &options.smtp) {
                 Ok(contents) => emitted.files.push(OutputFile {
                     path: format!("alertmanager/{}.yml", service.meta.id),
                     contents,
@@ -86,9 +133,9 @@ struct Config {
 struct Global {
     resolve_timeout: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    smtp_smarthost: Option<&'static str>,
+    smtp_smarthost: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    smtp_from: Option<&'static str>,
+    smtp_from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     smtp_require_tls: Option<bool>,
 }
@@ -356,7 +403,7 @@ fn escalation_routes(
     routes
 }
 
-fn config(service: &ServicePlan) -> Result<String, String> {
+fn config(service: &ServicePlan, smtp: &Smtp) -> Result<String, String> {
     let meta = &service.meta;
     let id = &meta.id;
     let levels = page_and_ticket_levels(service);
@@ -392,8 +439,16 @@ fn config(service: &ServicePlan) -> Result<String, String> {
     let config = Config {
         global: Global {
             resolve_timeout: "5m",
-            smtp_smarthost: email.then_some(SMTP_SMARTHOST_PLACEHOLDER),
-            smtp_from: email.then_some(SMTP_FROM_PLACEHOLDER),
+            smtp_smarthost: email.then(|| {
+                smtp.smarthost
+                    .clone()
+                    .unwrap_or_else(|| SMTP_SMARTHOST_PLACEHOLDER.to_owned())
+            }),
+            smtp_from: email.then(|| {
+                smtp.from
+                    .clone()
+                    .unwrap_or_else(|| SMTP_FROM_PLACEHOLDER.to_owned())
+            }),
             smtp_require_tls: email.then_some(true),
         },
         route: Route {
@@ -414,7 +469,7 @@ fn config(service: &ServicePlan) -> Result<String, String> {
     };
     let body = serde_saphyr::to_string(&config).map_err(|e| e.to_string())?;
     let newline = if body.ends_with('\n') { "" } else { "\n" };
-    let mut header = header(service, levels);
+    let mut header = header(service, levels, smtp);
     let inhibition = inhibit::describe(&config.inhibit_rules);
     if !inhibition.is_empty() {
         header.push_str("#\n");
@@ -426,7 +481,11 @@ fn config(service: &ServicePlan) -> Result<String, String> {
 }
 
 /// The comment at the top: how routing works, where secrets come from, what to replace.
-fn header(service: &ServicePlan, levels: Option<(&EscalationLevel, &EscalationLevel)>) -> String {
+fn header(
+    service: &ServicePlan,
+    levels: Option<(&EscalationLevel, &EscalationLevel)>,
+    smtp: &Smtp,
+) -> String {
     let meta = &service.meta;
     let id = &meta.id;
     let mut out = String::new();
@@ -494,12 +553,16 @@ fn header(service: &ServicePlan, levels: Option<(&EscalationLevel, &EscalationLe
 
     let mut placeholders = Vec::new();
     if meta.channels.iter().any(|c| c.kind == ChannelType::Email) {
-        placeholders.push(format!(
-            "  global.smtp_smarthost ({SMTP_SMARTHOST_PLACEHOLDER}): your SMTP relay"
-        ));
-        placeholders.push(format!(
-            "  global.smtp_from ({SMTP_FROM_PLACEHOLDER}): the sender address"
-        ));
+        if smtp.smarthost.is_none() {
+            placeholders.push(format!(
+                "  global.smtp_smarthost ({SMTP_SMARTHOST_PLACEHOLDER}): your SMTP relay (--smtp-smarthost)"
+            ));
+        }
+        if smtp.from.is_none() {
+            placeholders.push(format!(
+                "  global.smtp_from ({SMTP_FROM_PLACEHOLDER}): the sender address (--smtp-from)"
+            ));
+        }
     }
     for channel in meta
         .channels

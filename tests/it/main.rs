@@ -13,6 +13,7 @@ mod agreement;
 mod alertmanager;
 mod cli;
 mod comments;
+mod config;
 mod convert;
 mod diff;
 mod gate;
