@@ -281,12 +281,12 @@ fn as_value(value: &toml::de::DeValue<'_>) -> Value {
                 Value::Other("an array holding other than strings"),
                 Value::Several,
             ),
-        other => Value::Other(type_name(other)),
+        other => Value::Other(toml_type(other)),
     }
 }
 
 /// A TOML type as messages name it.
-pub fn type_name(value: &toml::de::DeValue<'_>) -> &'static str {
+fn toml_type(value: &toml::de::DeValue<'_>) -> &'static str {
     match value {
         toml::de::DeValue::String(_) => "a string",
         toml::de::DeValue::Integer(_) => "an integer",

@@ -627,3 +627,28 @@ fn header(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_smtp_relay_is_host_and_port_and_the_sender_an_address() {
+        assert!(parse_smarthost("smtp.example.com:587").is_ok());
+        assert!(parse_smarthost("[::1]:25").is_ok());
+        for bad in [
+            "smtp.example.com",
+            ":587",
+            "smtp.example.com:0",
+            "smtp:x",
+            "a b:25",
+        ] {
+            assert!(parse_smarthost(bad).is_err(), "{bad}");
+        }
+        assert!(parse_from("alerts@example.com").is_ok());
+        assert!(parse_from("Alerts <alerts@example.com>").is_ok());
+        for bad in ["alerts", "@example.com", "alerts@", "Alerts <alerts>"] {
+            assert!(parse_from(bad).is_err(), "{bad}");
+        }
+    }
+}
