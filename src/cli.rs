@@ -6,8 +6,8 @@ use crate::diagnostics::{self, ByteSpan, Code, Diagnostic, Format, Report, Sourc
 use crate::driver::{self, Built};
 use crate::emit::{self, EmitOptions};
 use crate::units::Duration;
-use crate::{Inputs, LoadOptions, UsageError, convert, explain, spec, write};
-use clap::{CommandFactory, Parser, Subcommand};
+use crate::{Inputs, LoadOptions, UsageError, config, convert, explain, spec, write};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
@@ -37,6 +37,13 @@ pub struct Cli {
     /// SLO window of Sloth specs, which do not state one (Sloth's own default is 30d).
     #[arg(long, global = true, value_name = "DURATION", default_value = spec::sloth::DEFAULT_PERIOD, value_parser = Duration::parse)]
     pub sloth_period: Duration,
+    /// Read the defaults of these flags from this file instead of the `slofile.toml` of the
+    /// working directory or its nearest parent.
+    #[arg(long, global = true, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
+    pub config: Option<PathBuf>,
+    /// Read no `slofile.toml`.
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 /// `--format`: diagnostics take `human`, `plain`, `json` or `github`; the `status` report takes
@@ -88,7 +95,7 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Output directory.
-        #[arg(short, long)]
+        #[arg(short, long, value_hint = clap::ValueHint::DirPath)]
         output: PathBuf,
         #[command(flatten)]
         emit: EmitArgs,
@@ -98,7 +105,7 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Output directory to compare.
-        #[arg(short, long)]
+        #[arg(short, long, value_hint = clap::ValueHint::DirPath)]
         output: PathBuf,
         #[command(flatten)]
         emit: EmitArgs,
@@ -123,8 +130,12 @@ pub enum Command {
         #[arg(long)]
         exit_code: bool,
     },
-    /// Print the JSON Schema of the spec language.
-    Schema,
+    /// Print the JSON Schema of the spec language, or with `config` of `slofile.toml`.
+    Schema {
+        /// Whose schema: the spec language (the default) or the config file.
+        #[arg(value_enum, default_value_t)]
+        of: SchemaOf,
+    },
     /// Print a shell completion script, e.g. `slofile completions bash > /etc/bash_completion.d/slofile`.
     Completions {
         #[arg(value_enum)]
@@ -180,11 +191,25 @@ impl Command {
     }
 }
 
+/// `slofile schema [spec|config]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaOf {
+    /// The spec language.
+    #[default]
+    Spec,
+    /// `slofile.toml`.
+    Config,
+}
+
 /// Options that shape generated files.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EmitArgs {
+    /// The outputs to write, by backend, e.g. `prometheus,docs`; default every one. The files of
+    /// the others are removed from the output directory, as a removed service's are.
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',', value_parser = output_names())]
+    pub outputs: Vec<String>,
     /// Directory of templates overriding the built-in ones, file by file.
-    #[arg(long)]
+    #[arg(long, value_hint = clap::ValueHint::DirPath)]
     pub templates: Option<PathBuf>,
     /// Sentry API to write bodies for: monitors and alerts (`current`), or metric alert rules
     /// for self-hosted Sentry that predates monitors (`legacy`).
@@ -206,6 +231,19 @@ pub struct EmitArgs {
     /// labels, groups and alerts, for dashboards, routes and tests built on Sloth's output.
     #[arg(long, value_enum, default_value_t)]
     pub compat: emit::sloth_compat::Compat,
+    /// The SMTP relay (`host:port`) of the generated Alertmanager configuration, for e-mail
+    /// channels; default a placeholder under `.invalid`.
+    #[arg(long, value_name = "HOST:PORT", value_parser = emit::alertmanager::parse_smarthost)]
+    pub smtp_smarthost: Option<String>,
+    /// The sender address of the generated Alertmanager configuration's e-mail; default a
+    /// placeholder under `.invalid`.
+    #[arg(long, value_name = "ADDRESS", value_parser = emit::alertmanager::parse_from)]
+    pub smtp_from: Option<String>,
+}
+
+/// The names `--outputs` takes: the backends'.
+fn output_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(emit::backends().iter().map(|backend| backend.name()))
 }
 
 impl EmitArgs {
@@ -222,15 +260,40 @@ impl EmitArgs {
             grafana_format: self.grafana_format,
             alertmanager_format: self.alertmanager_format,
             compat: self.compat,
+            outputs: (!self.outputs.is_empty()).then(|| self.outputs.iter().cloned().collect()),
+            smtp: emit::alertmanager::Smtp {
+                smarthost: self.smtp_smarthost.clone(),
+                from: self.smtp_from.clone(),
+            },
         })
     }
 }
 
-/// Parses the arguments, runs, and returns the exit code.
+/// Reads `slofile.toml`, parses the arguments, runs, and returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let (command, problems) = match config::load(&config::Choice::from_args(&args), &cwd) {
+        Ok(file) => config::flags::apply(Cli::command(), file.as_ref()),
+        Err(problems) => (config::flags::with_variables(Cli::command()), problems),
+    };
+    let parsed = command
+        .try_get_matches_from(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
+            // A broken config file can be why the arguments fall short (`-o` from the file).
+            if !problems.is_empty() {
+                print_report(
+                    &Report {
+                        diagnostics: problems,
+                    },
+                    Format::Human,
+                    false,
+                );
+                return EXIT_USAGE;
+            }
             let _ = error.print();
             return if error.use_stderr() {
                 EXIT_USAGE
@@ -239,6 +302,17 @@ pub fn main() -> i32 {
             };
         }
     };
+    if !problems.is_empty() {
+        let format = cli.format.diagnostics();
+        print_report(
+            &Report {
+                diagnostics: problems,
+            },
+            format,
+            cli.command.diagnostics_on_stdout(format),
+        );
+        return EXIT_USAGE;
+    }
     run(&cli)
 }
 
@@ -292,8 +366,11 @@ fn execute(
         Command::Selftest(args) => selftest(cli, args, report),
         Command::Verify(args) => verify(cli, args, report),
         Command::Report(args) => report_command(cli, args, report),
-        Command::Schema => {
-            print_stdout(&spec::schema::schema_text());
+        Command::Schema { of } => {
+            print_stdout(&match of {
+                SchemaOf::Spec => spec::schema::schema_text(),
+                SchemaOf::Config => config::schema::schema_text(&Cli::command()),
+            });
             Ok(EXIT_OK)
         }
         Command::Convert { to, paths } => {
@@ -337,13 +414,14 @@ fn execute(
         ),
         Command::Completions { shell } => {
             let mut script = Vec::new();
-            clap_complete::generate(*shell, &mut Cli::command(), "slofile", &mut script);
+            let mut command = config::flags::with_variables(Cli::command());
+            clap_complete::generate(*shell, &mut command, "slofile", &mut script);
             print_stdout(&String::from_utf8_lossy(&script));
             Ok(EXIT_OK)
         }
         Command::Man => {
             let mut page = Vec::new();
-            clap_mangen::Man::new(Cli::command())
+            clap_mangen::Man::new(config::flags::with_variables(Cli::command()))
                 .render(&mut page)
                 .map_err(|e| {
                     UsageError(Diagnostic::error(

@@ -135,6 +135,11 @@ codes! {
     ForeignObject => "foreign_object", "A Kubernetes object that is no SLO (a ConfigMap, a Route) in a file of manifests; it is skipped.";
     BudgetPolicy => "budget_policy", "An error-budget policy whose warning does not come before its freeze, or whose recent-burn window is longer than an SLO window that follows it.";
     LatencyUnit => "latency_unit", "A latency threshold in one unit compared with a histogram in another, such as a milliseconds histogram and a threshold in seconds.";
+    QuotedNumber => "quoted_number", "A number written as a string, such as an OpenSLO `target: \"0.99\"`; it is read as the number.";
+    UpperCaseName => "upper_case_name", "An OpenSLO name or reference with upper-case letters, which OpenSLO forbids; it is read in lower case.";
+    ConfigSyntax => "config_syntax", "`slofile.toml` is not valid TOML.";
+    ConfigUnknownKey => "config_unknown_key", "A section or key of `slofile.toml` that slofile does not have; often a typo.";
+    ConfigInvalidValue => "config_invalid_value", "A value of `slofile.toml` of the wrong type, or one its flag does not take.";
 }
 
 impl Code {
@@ -162,6 +167,8 @@ impl Code {
             Code::NotCarried => "not carried",
             Code::ApproximateDuration => "approximate",
             Code::DefaultPeriod => "no window",
+            Code::QuotedNumber => "a number in quotes",
+            Code::UpperCaseName => "upper-case letters",
             // The message says it all (two conflicting fields, a wrong type, a bad file).
             _ => "here",
         }

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod compile;
+pub mod config;
 pub mod convert;
 pub mod diagnostics;
 pub mod diff;

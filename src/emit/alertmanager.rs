@@ -9,7 +9,9 @@
 //! `<service>-<channel>`; and inhibit rules scoped to the service (`inhibit.rs`).
 //!
 //! Secrets never appear in the output: the configuration reads them from files, the
-//! `AlertmanagerConfig` from a Kubernetes Secret.
+//! `AlertmanagerConfig` from a Kubernetes Secret. The SMTP relay and sender are the project's, not
+//! a spec's: they come from `--smtp-smarthost` and `--smtp-from` (or `[alertmanager]` in
+//! `slofile.toml`) through [`EmitOptions::smtp`], and are placeholders when not given.
 
 use super::{Backend, EmitOptions, Emitted, OutputFile, Sink};
 use crate::compile::Plan;
@@ -24,6 +26,9 @@ mod inhibit;
 mod operator;
 mod routing;
 pub mod selftest;
+mod smtp;
+
+pub use smtp::{Smtp, parse_from, parse_smarthost};
 
 pub struct Alertmanager;
 
@@ -68,7 +73,7 @@ impl Backend for Alertmanager {
                 if !emitted.diagnostics.is_empty() {
                     return emitted.diagnostics;
                 }
-                match config::config(routings) {
+                match config::config(routings, &options.smtp) {
                     Ok(contents) => emitted.files.push(OutputFile {
                         path: config::PATH.to_owned(),
                         contents,

@@ -38,6 +38,10 @@ pub struct EmitOptions {
     pub alertmanager_format: alertmanager::AlertmanagerFormat,
     /// Whose conventions the Prometheus rules follow.
     pub compat: sloth_compat::Compat,
+    /// The backends to run, by name (`--outputs`); `None` runs every one.
+    pub outputs: Option<std::collections::BTreeSet<String>>,
+    /// The SMTP relay and sender of the Alertmanager configuration.
+    pub smtp: alertmanager::Smtp,
 }
 
 /// What the backends produced: files, and notes about how they were rendered.
@@ -92,7 +96,10 @@ pub fn backends() -> Vec<Box<dyn Backend>> {
 /// Runs every backend, handing files to `sink` in no particular order. The notes come back in
 /// backend order.
 pub fn emit_streaming(plan: &Plan, options: &EmitOptions, sink: &Sink<'_>) -> Vec<Diagnostic> {
-    let backends = sloth_compat::select(backends(), options.compat);
+    let mut backends = sloth_compat::select(backends(), options.compat);
+    if let Some(outputs) = &options.outputs {
+        backends.retain(|backend| outputs.contains(backend.name()));
+    }
     crate::parallel::map(&backends, |backend| backend.emit(plan, options, sink))
         .into_iter()
         .flatten()

@@ -6,7 +6,8 @@ use super::client::{Connection, shown_url};
 use super::period;
 use crate::units::Duration;
 
-/// The server's URL when `--prometheus` is not given.
+/// The server's URL when `--prometheus` is not given: the variable of `[prometheus] url` in
+/// `slofile.toml` (`config::KEYS`), which clap reads into the flag.
 pub const URL_VARIABLE: &str = "SLOFILE_PROMETHEUS_URL";
 /// A bearer token for the server. Read from the environment only, so that it never shows in a
 /// process list, and never printed.
@@ -21,8 +22,9 @@ pub const EXIT_ERROR: i32 = 2;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct LiveArgs {
-    /// The Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL; default $SLOFILE_PROMETHEUS_URL.
-    /// A bearer token is read from $SLOFILE_PROMETHEUS_TOKEN.
+    /// The Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL; default $SLOFILE_PROMETHEUS_URL,
+    /// then `[prometheus] url` in slofile.toml. A bearer token is read from
+    /// $SLOFILE_PROMETHEUS_TOKEN.
     #[arg(long, value_name = "URL")]
     pub prometheus: Option<String>,
     /// Only this SLO (its id, or `service/id`); repeatable.
@@ -82,8 +84,10 @@ impl LiveArgs {
     }
 }
 
-/// The Prometheus connection of a live command: `--prometheus`, else $SLOFILE_PROMETHEUS_URL, with
-/// $SLOFILE_PROMETHEUS_TOKEN. `command` names the command in the message when no URL is given.
+/// The Prometheus connection of every live command, with $SLOFILE_PROMETHEUS_TOKEN. `prometheus`
+/// is the `--prometheus` flag as parsed, which holds the flag, else $SLOFILE_PROMETHEUS_URL, else
+/// `[prometheus] url` of slofile.toml (clap reads the last two, `config::flags`). `command` names
+/// the command in the message when there is no URL.
 pub fn prometheus_connection(
     prometheus: Option<&str>,
     command: &str,
@@ -92,10 +96,11 @@ pub fn prometheus_connection(
 ) -> Result<Connection, String> {
     let url = prometheus
         .map(str::to_owned)
-        .or_else(|| std::env::var(URL_VARIABLE).ok())
         .filter(|url| !url.trim().is_empty())
         .ok_or_else(|| {
-            format!("{command} needs a Prometheus URL: pass --prometheus URL or set {URL_VARIABLE}")
+            format!(
+                "{command} needs a Prometheus URL: pass --prometheus URL, set {URL_VARIABLE}, or set `[prometheus] url` in slofile.toml"
+            )
         })?;
     server_connection(url, "--prometheus", TOKEN_VARIABLE, timeout, headers)
 }

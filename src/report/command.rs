@@ -24,8 +24,15 @@ pub struct ReportArgs {
     /// The time zone whose local midnights start and end the period's days, e.g. Europe/Berlin.
     #[arg(long, value_name = "ZONE", default_value = "UTC")]
     pub timezone: String,
-    /// The directory the HTML or Markdown pages are written to (JSON prints on stdout).
-    #[arg(short, long, value_name = "DIR", default_value = "report")]
+    /// The directory the HTML or Markdown pages are written to (JSON prints on stdout). Not
+    /// `[build] output` of slofile.toml: a report never writes over a build.
+    #[arg(
+        short,
+        long = "output",
+        id = "report_output",
+        value_name = "DIR",
+        default_value = "report"
+    )]
     pub output: PathBuf,
 }
 

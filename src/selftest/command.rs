@@ -20,8 +20,8 @@ pub struct SelftestArgs {
     /// Spec files or directories (read recursively for *.yaml and *.yml).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// The Alertmanager base URL; default $SLOFILE_ALERTMANAGER_URL. A bearer token is read from
-    /// $SLOFILE_ALERTMANAGER_TOKEN.
+    /// The Alertmanager base URL; default $SLOFILE_ALERTMANAGER_URL, then `[alertmanager] url` in
+    /// slofile.toml. A bearer token is read from $SLOFILE_ALERTMANAGER_TOKEN.
     #[arg(long, value_name = "URL")]
     pub alertmanager: Option<String>,
     /// Only this service; repeatable.
@@ -51,7 +51,6 @@ pub fn run(plan: &Plan, args: &SelftestArgs, format: SelftestFormat, color: bool
     let url = args
         .alertmanager
         .clone()
-        .or_else(|| std::env::var(URL_VARIABLE).ok())
         .filter(|url| !url.trim().is_empty())
         .or_else(|| args.dry_run.then(|| "http://dry-run.invalid".to_owned()));
     let connection = match url {
@@ -63,7 +62,7 @@ pub fn run(plan: &Plan, args: &SelftestArgs, format: SelftestFormat, color: bool
             &args.headers,
         ),
         None => Err(format!(
-            "selftest needs an Alertmanager URL: pass --alertmanager URL or set {URL_VARIABLE}"
+            "selftest needs an Alertmanager URL: pass --alertmanager URL, set {URL_VARIABLE}, or set `[alertmanager] url` in slofile.toml"
         )),
     };
     let connection = match connection {

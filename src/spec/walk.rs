@@ -159,6 +159,16 @@ impl<'a> Walk<'a> {
         self.checker.error_at_key(code, pointer, message, help);
     }
 
+    pub(crate) fn warning(
+        &mut self,
+        code: Code,
+        pointer: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.checker.warning(code, pointer, message, help);
+    }
+
     pub(crate) fn info(
         &mut self,
         code: Code,
@@ -309,10 +319,21 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// An optional number, exactly as written.
+    /// An optional number, exactly as written. A number written as a string (`target: "0.99"`),
+    /// which other tools let through, is read as the number, with a warning.
     pub(crate) fn number(&mut self, map: &Map, key: &str) -> Option<Ratio> {
         let pointer = map.child(key);
         match map.map.get(key)? {
+            Value::String(text) if decimal(text).is_some() => {
+                let number = text.trim();
+                self.checker.warning(
+                    Code::QuotedNumber,
+                    &pointer,
+                    format!("`{key}` is the string \"{text}\"; read as the number {number}"),
+                    format!("write the number without quotes: `{key}: {number}`"),
+                );
+                decimal(text)
+            }
             Value::Number(n) => {
                 if let Some(r) = exact_number(n) {
                     Some(r)
@@ -448,10 +469,15 @@ pub(crate) fn number_text(n: &serde_json::Number) -> String {
 /// A YAML number as an exact ratio. YAML floats are read as the decimal that was written (the
 /// shortest decimal of the float), so `0.999` is exactly 999/1000.
 pub(crate) fn exact_number(n: &serde_json::Number) -> Option<Ratio> {
-    let text = number_text(n);
+    decimal(&number_text(n))
+}
+
+/// A decimal number, `-0.5` or `99.9`, as an exact ratio; surrounding spaces are allowed.
+fn decimal(text: &str) -> Option<Ratio> {
+    let text = text.trim();
     let (negative, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
-        None => (false, text.as_str()),
+        None => (false, text),
     };
     let value = Ratio::parse_decimal(digits)?;
     if negative {

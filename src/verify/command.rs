@@ -21,11 +21,13 @@ pub struct VerifyArgs {
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// The server that evaluates the rules (Prometheus, vmalert, Thanos Ruler); default
-    /// $SLOFILE_PROMETHEUS_URL. A bearer token is read from $SLOFILE_PROMETHEUS_TOKEN.
+    /// $SLOFILE_PROMETHEUS_URL, then `[prometheus] url` in slofile.toml. A bearer token is read
+    /// from $SLOFILE_PROMETHEUS_TOKEN.
     #[arg(long, value_name = "URL")]
     pub prometheus: Option<String>,
-    /// Also check that this Alertmanager's configuration has the generated receivers and routes.
-    /// A bearer token is read from $SLOFILE_ALERTMANAGER_TOKEN.
+    /// Also check that this Alertmanager's configuration has the generated receivers and routes;
+    /// default $SLOFILE_ALERTMANAGER_URL, then `[alertmanager] url` in slofile.toml. A bearer
+    /// token is read from $SLOFILE_ALERTMANAGER_TOKEN.
     #[arg(long, value_name = "URL")]
     pub alertmanager: Option<String>,
     /// The most each request may take.

@@ -14,6 +14,7 @@ mod alertmanager;
 mod alertmanager_operator;
 mod cli;
 mod comments;
+mod config;
 mod convert;
 mod diff;
 mod gate;

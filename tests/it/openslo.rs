@@ -861,3 +861,49 @@ fn promtool_checks_and_tests_openslo_as_written() {
         "test files that test something"
     );
 }
+
+/// Forms other tools let through: a number in quotes, and names with upper-case letters (the
+/// object's and every reference to it). Each is read as its author meant, with a warning that
+/// names the fix; the build is what the same file written to the letter builds.
+#[test]
+fn numbers_in_quotes_and_upper_case_names_are_read_with_a_warning_each() {
+    let dir = "tests/fixtures/openslo/lenient";
+    insta::assert_snapshot!(rendered(&[dir]));
+    let (plan, report) = plan_of(&[fixture("lenient")]);
+    let plan = plan.unwrap_or_else(|| panic!("{:?}", report.diagnostics));
+    let warnings = |code: &str| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == slofile::diagnostics::Severity::Warning)
+            .filter(|d| d.code.as_str() == code)
+            .count()
+    };
+    // `target` and `threshold`; two names and two references.
+    assert_eq!(warnings("slofile::quoted_number"), 2);
+    assert_eq!(warnings("slofile::upper_case_name"), 4);
+    let service = &plan.services[0];
+    let slo = &service.slos[0];
+    assert_eq!(slo.slo.objectives[0].target, Ratio::new(99, 100).unwrap());
+    let tier = &slo.objectives[0].tiers[0];
+    assert_eq!(
+        (tier.factor.to_decimal(), tier.long.prometheus()),
+        ("14.4".into(), "1h".into())
+    );
+    let channels: Vec<&str> = service
+        .meta
+        .channels
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(channels, ["oncallpagerdutyurgent"]);
+
+    let built = Build::of(&[dir]).ok();
+    let payments = built.read("alertmanager/payments.yml");
+    assert!(payments.contains("receiver: payments-oncallpagerdutyurgent"));
+    let promtool = crate::interop::promtool_everything(&built, dir);
+    assert_eq!((promtool.rule_files, promtool.test_files), (1, 1));
+    // The warnings are warnings: `--deny-warnings` fails the run.
+    let output = run(&["validate", dir, "--deny-warnings"]);
+    assert_eq!(output.status.code(), Some(1));
+}

@@ -425,3 +425,34 @@ fn converts_to_openslo() {
     assert_eq!(slos(&back), slos(&original), "{text}");
     insta::assert_snapshot!(text);
 }
+
+/// A short window builds what Pyrra builds for it: Pyrra's table scaled and rounded to the minute,
+/// and no `for` where Pyrra's rounds to 0s. The shortest window whose windows are all a minute or
+/// more is 2d19h12m; under it Pyrra writes rates over `[0s]`, which Prometheus rejects, and
+/// slofile's error names that window (`tests/invalid/pyrra-window-6h.yaml`).
+#[test]
+fn the_shortest_window_alerts_as_pyrra() {
+    let plan = plan_of(&[fixture("shortest-window.yaml")]);
+    let (rows, missing) = tiers(&plan, "batch-errors");
+    assert_eq!(
+        rows,
+        [
+            row("critical", "6m", "1m", "0s", "14", "0.14"),
+            row("critical", "36m", "3m", "2m", "7", "0.07"),
+            row("warning", "2h24m", "12m", "6m", "2", "0.02"),
+            row("warning", "9h36m", "36m", "18m", "1", "0.01"),
+        ]
+    );
+    // 14 × 0.01 × 360 s = 50.4 s → 50 s, + 0s → 1m.
+    assert_eq!(missing, Some(("1m".into(), "critical".into())));
+    let promtool = require_tool("promtool");
+    let built = Build::of_paths(&[fixture("shortest-window.yaml")]).ok();
+    let prometheus = built.path().join("prometheus");
+    run_tool_ok(
+        &promtool,
+        &["check", "rules", "jobs.rules.yml"],
+        &prometheus,
+    );
+    let tested = run_tool_ok(&promtool, &["test", "rules", "jobs.test.yml"], &prometheus);
+    assert!(tested.contains("SUCCESS"), "{tested}");
+}

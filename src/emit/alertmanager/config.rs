@@ -20,7 +20,7 @@ use super::routing::{
 };
 use super::{
     AlertmanagerFormat, SMTP_FROM_PLACEHOLDER, SMTP_SMARTHOST_PLACEHOLDER,
-    SMTP_USERNAME_PLACEHOLDER, header, heartbeat, inhibit, secret_path,
+    SMTP_USERNAME_PLACEHOLDER, Smtp, header, heartbeat, inhibit, secret_path,
 };
 use crate::spec::Channel;
 use crate::spec::raw::ChannelType;
@@ -46,9 +46,9 @@ struct Config {
 struct Global {
     resolve_timeout: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    smtp_smarthost: Option<&'static str>,
+    smtp_smarthost: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    smtp_from: Option<&'static str>,
+    smtp_from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     smtp_require_tls: Option<bool>,
 }
@@ -165,7 +165,7 @@ fn receiver(service: &str, name: &str, kind: &ReceiverKind<'_>) -> Receiver {
 }
 
 /// The configuration of every service in `routings`, which come sorted by service.
-pub(super) fn config(routings: Vec<ServiceRouting<'_>>) -> Result<String, String> {
+pub(super) fn config(routings: Vec<ServiceRouting<'_>>, smtp: &Smtp) -> Result<String, String> {
     let email = routings.iter().any(|routing| {
         routing
             .service
@@ -192,7 +192,7 @@ pub(super) fn config(routings: Vec<ServiceRouting<'_>>) -> Result<String, String
     for routing in &routings {
         line("");
         line(&format!("Service `{}`:", routing.service.meta.id));
-        for text in header::service_lines(routing, AlertmanagerFormat::Config) {
+        for text in header::service_lines(routing, AlertmanagerFormat::Config, smtp) {
             line(&if text.is_empty() {
                 text
             } else {
@@ -218,8 +218,16 @@ pub(super) fn config(routings: Vec<ServiceRouting<'_>>) -> Result<String, String
     let config = Config {
         global: Global {
             resolve_timeout: "5m",
-            smtp_smarthost: email.then_some(SMTP_SMARTHOST_PLACEHOLDER),
-            smtp_from: email.then_some(SMTP_FROM_PLACEHOLDER),
+            smtp_smarthost: email.then(|| {
+                smtp.smarthost
+                    .clone()
+                    .unwrap_or_else(|| SMTP_SMARTHOST_PLACEHOLDER.to_owned())
+            }),
+            smtp_from: email.then(|| {
+                smtp.from
+                    .clone()
+                    .unwrap_or_else(|| SMTP_FROM_PLACEHOLDER.to_owned())
+            }),
             smtp_require_tls: email.then_some(true),
         },
         route: Route {

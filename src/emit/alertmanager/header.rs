@@ -5,7 +5,8 @@
 use super::routing::ServiceRouting;
 use super::{
     AlertmanagerFormat, SMTP_FROM_PLACEHOLDER, SMTP_SMARTHOST_PLACEHOLDER,
-    SMTP_USERNAME_PLACEHOLDER, heartbeat, inhibit, notifies, operator, receiver_name, secret_path,
+    SMTP_USERNAME_PLACEHOLDER, Smtp, heartbeat, inhibit, notifies, operator, receiver_name,
+    secret_path,
 };
 use crate::compile::series::SELFTEST_ALERT;
 use crate::spec::raw::ChannelType;
@@ -14,6 +15,7 @@ use crate::spec::raw::ChannelType;
 pub(super) fn service_lines(
     routing: &ServiceRouting<'_>,
     format: AlertmanagerFormat,
+    smtp: &Smtp,
 ) -> Vec<String> {
     let meta = &routing.service.meta;
     let id = &meta.id;
@@ -46,7 +48,7 @@ pub(super) fn service_lines(
         ));
     }
     match format {
-        AlertmanagerFormat::Config => config_secrets(routing, &mut lines),
+        AlertmanagerFormat::Config => config_secrets(routing, smtp, &mut lines),
         AlertmanagerFormat::Operator => operator_secrets(routing, &mut lines),
     }
 
@@ -75,7 +77,7 @@ pub(super) fn service_lines(
 }
 
 /// Secret files, and the `.invalid` placeholders of what cannot come from a file.
-fn config_secrets(routing: &ServiceRouting<'_>, lines: &mut Vec<String>) {
+fn config_secrets(routing: &ServiceRouting<'_>, smtp: &Smtp, lines: &mut Vec<String>) {
     let meta = &routing.service.meta;
     let id = &meta.id;
     let secrets: Vec<String> = meta
@@ -104,12 +106,16 @@ fn config_secrets(routing: &ServiceRouting<'_>, lines: &mut Vec<String>) {
 
     let mut placeholders = Vec::new();
     if meta.channels.iter().any(|c| c.kind == ChannelType::Email) {
-        placeholders.push(format!(
-            "  global.smtp_smarthost ({SMTP_SMARTHOST_PLACEHOLDER}): your SMTP relay"
-        ));
-        placeholders.push(format!(
-            "  global.smtp_from ({SMTP_FROM_PLACEHOLDER}): the sender address"
-        ));
+        if smtp.smarthost.is_none() {
+            placeholders.push(format!(
+                "  global.smtp_smarthost ({SMTP_SMARTHOST_PLACEHOLDER}): your SMTP relay (--smtp-smarthost)"
+            ));
+        }
+        if smtp.from.is_none() {
+            placeholders.push(format!(
+                "  global.smtp_from ({SMTP_FROM_PLACEHOLDER}): the sender address (--smtp-from)"
+            ));
+        }
     }
     for channel in meta
         .channels

@@ -281,7 +281,11 @@ pub(super) fn object(routing: ServiceRouting<'_>) -> String {
     }
     text.push_str(&comment(&format!("`<namespace>/slofile-{id}/<receiver>`.")));
     text.push_str("#\n");
-    for line in header::service_lines(&routing, AlertmanagerFormat::Operator) {
+    for line in header::service_lines(
+        &routing,
+        AlertmanagerFormat::Operator,
+        &super::Smtp::default(),
+    ) {
         if line.is_empty() {
             text.push_str("#\n");
         } else {

@@ -16,9 +16,23 @@ pub(crate) fn is_dns_label(name: &str) -> bool {
         && !name.ends_with('-')
 }
 
-pub(super) fn dns_label(w: &mut Walk, pointer: &str, name: &str, what: &str) -> bool {
+/// The name to use for `name`, given at `pointer`: itself when it is an RFC 1123 label, as OpenSLO
+/// requires. A name that is one but for its upper-case letters (`OnCallPagerdutyUrgent`), which
+/// other tools let through, is read in lower case with a warning, as Sloth names are; a reference
+/// to it is read the same way, so that the two still meet. Anything else is an error.
+pub(super) fn dns_label(w: &mut Walk, pointer: &str, name: &str, what: &str) -> Option<String> {
     if is_dns_label(name) {
-        return true;
+        return Some(name.to_owned());
+    }
+    let lower = name.to_ascii_lowercase();
+    if is_dns_label(&lower) {
+        w.warning(
+            Code::UpperCaseName,
+            pointer,
+            format!("{what} `{name}` has upper-case letters, which OpenSLO names cannot; read as `{lower}`"),
+            format!("write it in lower case, `{lower}`, here and where it is referenced"),
+        );
+        return Some(lower);
     }
     let suggestion: String = crate::spec::validate::suggest_id(name)
         .chars()
@@ -38,7 +52,7 @@ pub(super) fn dns_label(w: &mut Walk, pointer: &str, name: &str, what: &str) -> 
         format!("{what} `{name}` is not a valid OpenSLO name"),
         help,
     );
-    false
+    None
 }
 
 pub(super) fn required_metadata(w: &mut Walk, obj: &Map, what: &str) -> Option<Metadata> {
@@ -177,12 +191,9 @@ fn read_metadata(w: &mut Walk, pointer: &str, value: &Value, kubernetes: bool) -
             }
         }
     }
-    let name = name?;
-    if !dns_label(w, &meta.child("name"), name, "`metadata.name`") {
-        return None;
-    }
+    let name = dns_label(w, &meta.child("name"), name?, "`metadata.name`")?;
     Some(Metadata {
-        name: name.to_owned(),
+        name,
         display_name,
         loc: w.loc(pointer),
     })

@@ -244,7 +244,7 @@ pub(super) fn read_ref_or<T>(
         let name = w.required_string(&item, ref_key, "a reference", "name the object")?;
         let at = item.child(ref_key);
         return dns_label(w, &at, name, &format!("`{ref_key}`"))
-            .then(|| RefOr::Ref(name.to_owned(), w.loc(&at)));
+            .map(|name| RefOr::Ref(name, w.loc(&at)));
     }
     w.only_keys(
         &item,

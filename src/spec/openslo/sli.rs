@@ -212,15 +212,17 @@ pub(super) fn read_metric_spec(w: &mut Walk, metric: &Map, what: &str) -> Option
     let source_ref = w
         .string(&source, "metricSourceRef")
         .filter(|r| !r.is_empty())
-        .map(str::to_owned);
-    if let Some(name) = &source_ref {
-        dns_label(
-            w,
-            &source.child("metricSourceRef"),
-            name,
-            "`metricSourceRef`",
-        );
-    }
+        .map(str::to_owned)
+        .map(|name| {
+            dns_label(
+                w,
+                &source.child("metricSourceRef"),
+                &name,
+                "`metricSourceRef`",
+            )
+            // An invalid name is reported; the reference is kept so that nothing else is.
+            .unwrap_or(name)
+        });
     let source_type = w
         .string(&source, "type")
         .filter(|t| !t.is_empty())

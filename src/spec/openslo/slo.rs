@@ -161,7 +161,7 @@ pub(super) fn read_indicator(w: &mut Walk, spec: &Map) -> Option<RefOr<SliSpec>>
     if let Some(name) = w.string(spec, "indicatorRef") {
         let pointer = spec.child("indicatorRef");
         return dns_label(w, &pointer, name, "`indicatorRef`")
-            .then(|| RefOr::Ref(name.to_owned(), w.loc(&pointer)));
+            .map(|name| RefOr::Ref(name, w.loc(&pointer)));
     }
     let inline = w.map_at(spec, "indicator", "`indicator`")?;
     w.only_keys(&inline, &["metadata", "spec"], "`indicator`", true);

@@ -81,6 +81,21 @@ pub(super) fn scaled(window: Duration, divisor: u128) -> Duration {
     Duration::from_millis(u64::try_from(minutes * 60_000).unwrap_or(u64::MAX))
 }
 
+/// The shortest SLO window for which every window of Pyrra's table is at least a minute: its
+/// smallest, the fastest tier's short window (`window / 8064`), reaches half a minute, which
+/// rounds up. Pyrra writes its rules for any window, but below this one they read rates over
+/// `[0s]`, which Prometheus rejects.
+pub(super) fn shortest_window() -> Duration {
+    let divisor = ROWS
+        .iter()
+        .flat_map(|row| [row.long_divisor, row.short_divisor])
+        .max()
+        .unwrap_or(1);
+    // Half a minute, 30 000 ms, times the divisor: whole milliseconds, since `scaled` divides
+    // nanoseconds and rounds halves up.
+    Duration::from_millis(u64::try_from(divisor * 30_000).unwrap_or(u64::MAX))
+}
+
 /// What `alerting` asks for.
 pub(super) struct Alerting {
     pub(super) tiers: Vec<Tier>,
@@ -166,6 +181,7 @@ pub(super) fn read(
         })
         .collect();
     if tiers.iter().any(|t| t.short.millis() == 0) {
+        let shortest = shortest_window();
         w.error(
             Code::InvalidDuration,
             &format!("{}/window", spec.pointer),
@@ -173,7 +189,10 @@ pub(super) fn read(
                 "a window of {} is too short for Pyrra's alert windows: its fastest short window rounds to 0m",
                 window.human()
             ),
-            "Pyrra scales its 28-day windows to the SLO window and rounds them to the minute; use a window of 3d or more",
+            format!(
+                "Pyrra scales its 28-day windows to the SLO window and rounds them to the minute; for a window this short it writes rates over `[0s]`, which Prometheus rejects (\"duration must be greater than 0\"). The shortest window whose rules work is `{}`; use that or longer, e.g. `3d`",
+                shortest.prometheus()
+            ),
         );
         return Alerting {
             tiers: Vec::new(),
@@ -266,6 +285,30 @@ mod tests {
                 row("12h", "1h", "30m"),
                 row("2d", "3h", "1h30m")
             ]
+        );
+    }
+
+    #[test]
+    fn the_shortest_window_is_the_first_whose_windows_are_all_a_minute() {
+        let shortest = shortest_window();
+        assert_eq!(shortest.prometheus(), "2d19h12m");
+        let smallest = |window: Duration| {
+            ROWS.iter()
+                .flat_map(|r| {
+                    [
+                        scaled(window, r.long_divisor),
+                        scaled(window, r.short_divisor),
+                    ]
+                })
+                .map(Duration::millis)
+                .min()
+                .unwrap()
+        };
+        assert_eq!(smallest(shortest), 60_000);
+        assert_eq!(
+            smallest(Duration::from_millis(shortest.millis() - 1)),
+            0,
+            "a millisecond less rounds to 0m"
         );
     }
 
