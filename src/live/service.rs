@@ -17,8 +17,8 @@ use super::{
 use crate::compile::series::label;
 use crate::compile::{ServicePlan, SloPlan};
 use crate::emit::prometheus::{
-    Measured, service_error_ratios as ratio_query, service_firing_alerts, service_queries,
-    window_queries,
+    MEASURE_LABEL, Measured, service_error_ratios as ratio_query, service_firing_alerts,
+    service_queries, window_queries,
 };
 use crate::units::Duration;
 use std::collections::{BTreeMap, BTreeSet};
@@ -110,10 +110,7 @@ fn measure_batch(
         })
     };
     let (events, errors) = if batch.iter().any(|(target, _)| covered(target)) {
-        (
-            client.query(&queries.events, end)?,
-            client.query(&queries.errors, end)?,
-        )
+        split_measures(client.query(&queries.both(), end)?)
     } else {
         (Vec::new(), Vec::new())
     };
@@ -144,6 +141,13 @@ fn measure_batch(
         }));
     }
     Ok(measured)
+}
+
+/// The samples of [`ServiceQueries::both`]: events, and failed events.
+fn split_measures(samples: Vec<Sample>) -> (Vec<Sample>, Vec<Sample>) {
+    samples
+        .into_iter()
+        .partition(|sample| sample.labels.get(MEASURE_LABEL).map(String::as_str) == Some("events"))
 }
 
 /// The groups each SLO of the service has in `samples`.

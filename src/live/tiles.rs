@@ -9,7 +9,7 @@ use super::client::{Client, Series};
 use super::figures::Source;
 use super::{Group, LiveError, Target, group_present};
 use crate::compile::series::label;
-use crate::emit::prometheus::{Measured, service_queries, window_queries};
+use crate::emit::prometheus::{MEASURE_LABEL, Measured, service_queries, window_queries};
 use crate::units::Duration;
 use std::collections::BTreeMap;
 
@@ -141,8 +141,10 @@ pub fn measure_service_tiles(
     let labels = super::service::group_labels(targets.iter().copied());
     let tile = Duration::from_secs(length.unsigned_abs());
     let queries = service_queries(first.service, &labels, &[(Vec::new(), tile)]);
-    let events = client.query_range(&queries.events, start + length, end, length)?;
-    let errors = client.query_range(&queries.errors, start + length, end, length)?;
+    let (events, errors): (Vec<Series>, Vec<Series>) = client
+        .query_range(&queries.both(), start + length, end, length)?
+        .into_iter()
+        .partition(|series| series.labels.get(MEASURE_LABEL).map(String::as_str) == Some("events"));
     let seconds = length as f64;
     Ok(targets
         .iter()

@@ -61,8 +61,8 @@ pub(crate) use format::{Rule, Text, package};
 use template::Template;
 
 pub(crate) use window::{
-    Measured, WindowQueries, service_error_ratios, service_firing_alerts, service_queries,
-    window_queries,
+    MEASURE_LABEL, Measured, WindowQueries, service_error_ratios, service_firing_alerts,
+    service_queries, window_queries,
 };
 
 use super::{Backend, EmitOptions, OutputFile, Sink};

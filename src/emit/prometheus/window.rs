@@ -170,6 +170,20 @@ pub(crate) fn service_queries(
     }
 }
 
+/// The label that tells events from failed events in [`ServiceQueries::both`].
+pub(crate) const MEASURE_LABEL: &str = "slofile_measure";
+
+impl ServiceQueries {
+    /// Events and failed events in one query, each sample labelled [`MEASURE_LABEL`] `events` or
+    /// `errors`.
+    pub(crate) fn both(&self) -> String {
+        format!(
+            "label_replace(({}), \"{MEASURE_LABEL}\", \"events\", \"\", \"\") or label_replace(({}), \"{MEASURE_LABEL}\", \"errors\", \"\", \"\")",
+            self.events, self.errors
+        )
+    }
+}
+
 /// The recorded error ratios of every SLO of the service over each of `windows`, in one query:
 /// `{__name__=~"slo:sli_error:ratio_rate1h|…",service="…"}`; each sample's `__name__` tells its
 /// window.
@@ -279,6 +293,8 @@ mod tests {
         ] {
             expr::parse(query).unwrap_or_else(|e| panic!("{query}: {e:?}"));
         }
+        expr::parse(&queries.both()).unwrap();
+        {}
         assert_eq!(
             service_error_ratios(service, &[day, week]),
             "{__name__=~\"slo:sli_error:ratio_rate1d|slo:sli_error:ratio_rate7d\",service=\"shop\"}"
