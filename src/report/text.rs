@@ -200,3 +200,91 @@ pub fn chart_id(row: &ReportRow, chart: &str) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::figures::{Source, Verdict};
+    use crate::report::model::PeriodFigures;
+
+    fn row(tenant: usize, compliance: Option<f64>, status: Verdict) -> ReportRow {
+        ReportRow {
+            service: "shop".to_owned(),
+            slo: "orders".to_owned(),
+            labels: [("tenant".to_owned(), format!("t{tenant}"))].into(),
+            objective: 0.99,
+            objective_name: None,
+            title: None,
+            figures: PeriodFigures {
+                period: "2026-03".to_owned(),
+                start: String::new(),
+                end: String::new(),
+                compliance,
+                events: Some(100.0),
+                status,
+                error_budget_spent: None,
+            },
+            error_budget_spent_seconds: None,
+            source: Source::Raw,
+            daily: Vec::new(),
+            worst_days: Vec::new(),
+            incidents: Vec::new(),
+            previous: None,
+            policy: None,
+        }
+    }
+
+    #[test]
+    fn many_groups_collapse_to_the_worst_and_a_count() {
+        let mut rows: Vec<ReportRow> = (0..8)
+            .map(|tenant| row(tenant, Some(0.999 - tenant as f64 * 0.001), Verdict::Met))
+            .collect();
+        rows[1].figures.compliance = Some(0.95);
+        rows[1].figures.status = Verdict::Breached;
+        rows[7].figures.compliance = None;
+        rows[7].figures.status = Verdict::NoData;
+        let report = Report {
+            period: "2026-03".to_owned(),
+            time_zone: "UTC".to_owned(),
+            start: String::new(),
+            end: String::new(),
+            measured_to: String::new(),
+            previous_period: "2026-02".to_owned(),
+            days: Vec::new(),
+            rows,
+        };
+        let objectives = objectives(&report);
+        assert_eq!(objectives.len(), 1);
+        let shown: Vec<String> = objectives[0].shown.iter().map(|row| group(row)).collect();
+        assert_eq!(
+            shown,
+            [
+                "tenant=t1",
+                "tenant=t6",
+                "tenant=t5",
+                "tenant=t4",
+                "tenant=t3"
+            ]
+        );
+        assert_eq!(
+            objectives[0].hidden_line().unwrap(),
+            "and 3 more groups: 2 met, 1 no_data"
+        );
+    }
+
+    #[test]
+    fn counts_and_trends_read_as_people_write_them() {
+        assert_eq!(count(8_916_000.0), "8,916,000");
+        assert_eq!(count(999.0), "999");
+        assert_eq!(count(1_000.0), "1,000");
+        let mut now = row(1, Some(0.99766), Verdict::Met);
+        assert_eq!(trend(&now), "–");
+        now.previous = Some(PeriodFigures {
+            compliance: Some(0.999),
+            ..now.figures.clone()
+        });
+        assert_eq!(trend(&now), "▼ 0.134 pp");
+        now.figures.compliance = Some(0.999);
+        assert_eq!(trend(&now), "no change");
+    }
+}

@@ -397,3 +397,25 @@ fn trimmed(value: f64, places: usize) -> String {
 fn check_pages_in_chromium(dir: &Path) {
     crate::common::chromium::check_pages(dir);
 }
+
+#[test]
+fn a_server_that_cannot_answer_gives_one_line_and_writes_nothing() {
+    let down = crate::common::live_data::down_url();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("review");
+    let output = slofile()
+        .current_dir(root())
+        .args(["report", SHOP, "--prometheus", &down, "--at", AT])
+        .args(["--period", "2026-03", "-o", target.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("slofile: "), "{stderr}");
+    assert!(
+        !target.exists(),
+        "a failed report wrote {}",
+        target.display()
+    );
+}
