@@ -899,7 +899,7 @@ fn numbers_in_quotes_and_upper_case_names_are_read_with_a_warning_each() {
     assert_eq!(channels, ["oncallpagerdutyurgent"]);
 
     let built = Build::of(&[dir]).ok();
-    let payments = built.read("alertmanager/payments.yml");
+    let payments = built.read("alertmanager/alertmanager.yml");
     assert!(payments.contains("receiver: payments-oncallpagerdutyurgent"));
     let promtool = crate::interop::promtool_everything(&built, dir);
     assert_eq!((promtool.rule_files, promtool.test_files), (1, 1));
