@@ -21,6 +21,7 @@ mod heartbeat;
 mod k6;
 mod layering;
 mod markdown;
+mod mutants;
 mod openslo;
 mod prometheus;
 mod pyrra;
