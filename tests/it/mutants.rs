@@ -7,13 +7,12 @@
 //! `scripts/mutate-rules.sh` (`SLOFILE_MUTANTS=all`) runs every mutant of every spec and example,
 //! prints the score per kind, and fails on a survivor of the kinds the tests must kill.
 
-use crate::common::build::Build;
 use crate::common::{require_tool, root, shipped_specs};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// One mutation of one alert rule.
@@ -53,39 +52,57 @@ struct Mutant {
     /// The alert and what tells it from others of its name.
     alert: String,
     kind: Kind,
-    dir: PathBuf,
     test_file: String,
     rules_file: String,
     rules: String,
+    /// The test file cut to the SLO's tests, and the rule file cut to its rules, unchanged;
+    /// shared by its mutants.
+    tests: Arc<String>,
+    original: Arc<String>,
 }
 
-/// A line of an alert expression that compares with a number: `… > 0.0144`.
-fn threshold_of(line: &str) -> Option<(usize, f64)> {
-    let trimmed = line.trim_end();
-    let at = trimmed.rfind(' ')?;
-    let number = &trimmed[at + 1..];
-    let before = trimmed[..at].trim_end();
-    if !(before.ends_with(" >") || before.ends_with(" <") || before.ends_with(")>")) {
-        return None;
+/// A line of an alert expression that compares with a number: `… > 0.0144`, or Sloth's
+/// `max(… > 0.0144) without (sloth_window)`. The number's start and its value.
+fn threshold_of(line: &str) -> Option<(usize, usize, f64)> {
+    for op in [" > ", " < "] {
+        let Some(at) = line.rfind(op) else {
+            continue;
+        };
+        let start = at + op.len();
+        let rest = &line[start..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-')))
+            .unwrap_or(rest.len());
+        let tail = rest[end..].trim();
+        if end == 0 || !(tail.is_empty() || tail.starts_with(')')) {
+            continue;
+        }
+        let value: f64 = rest[..end].parse().ok()?;
+        return Some((start, start + end, value));
     }
-    let value: f64 = number.parse().ok()?;
-    Some((at + 1, value))
+    None
 }
 
 fn scaled(value: f64, percent: u32) -> String {
     format!("{}", value * f64::from(percent) / 100.0)
 }
 
-/// The expression with the threshold comparisons that `pick` selects scaled.
-fn scale_lines(expr: &str, percent: u32, pick: impl Fn(usize) -> bool) -> String {
+/// The expression with the threshold comparisons that `pick` selects (by index and value)
+/// scaled.
+fn scale_lines(expr: &str, percent: u32, pick: impl Fn(usize, f64) -> bool) -> String {
     let mut seen = 0;
     expr.lines()
         .map(|line| match threshold_of(line) {
-            Some((at, value)) => {
+            Some((start, end, value)) => {
                 let index = seen;
                 seen += 1;
-                if pick(index) {
-                    format!("{}{}", &line[..at], scaled(value, percent))
+                if pick(index, value) {
+                    format!(
+                        "{}{}{}",
+                        &line[..start],
+                        scaled(value, percent),
+                        &line[end..]
+                    )
                 } else {
                     line.to_owned()
                 }
@@ -118,33 +135,48 @@ fn mutations(rule: &Value) -> Vec<(Kind, Value)> {
         changed["expr"] = Value::String(text);
         changed
     };
-    let thresholds: Vec<f64> = expr
-        .lines()
-        .filter_map(threshold_of)
-        .map(|(_, v)| v)
+    let lines: Vec<&str> = expr.lines().collect();
+    let thresholds: Vec<f64> = lines
+        .iter()
+        .filter_map(|l| threshold_of(l))
+        .map(|(_, _, v)| v)
         .collect();
-    if thresholds.iter().any(|v| *v != 0.0) {
+    // Each threshold value of the alert, every comparison with it scaled.
+    let mut values: Vec<f64> = thresholds.iter().copied().filter(|v| *v != 0.0).collect();
+    values.sort_by(f64::total_cmp);
+    values.dedup();
+    for value in values {
         for percent in SCALES {
             out.push((
                 Kind::Scale(percent),
-                with_expr(scale_lines(expr, percent, |_| true)),
+                with_expr(scale_lines(expr, percent, |_, v| {
+                    v.to_bits() == value.to_bits()
+                })),
             ));
         }
     }
-    let burn = thresholds.len() == 2 && expr.contains("\nand\n");
-    if burn {
+    // Each comparison alone, where the alert has several windows.
+    if thresholds.len() >= 2 {
         for percent in SCALES {
-            for one in 0..2 {
+            for one in 0..thresholds.len() {
                 out.push((
                     Kind::ScaleOne(percent),
-                    with_expr(scale_lines(expr, percent, |i| i == one)),
+                    with_expr(scale_lines(expr, percent, |i, _| i == one)),
                 ));
             }
         }
-        out.push((
-            Kind::AndToOr,
-            with_expr(expr.replacen("\nand\n", "\nor\n", 1)),
-        ));
+    }
+    // Each `and` between two windows' comparisons.
+    for (i, line) in lines.iter().enumerate() {
+        let between = i > 0
+            && i + 1 < lines.len()
+            && threshold_of(lines[i - 1]).is_some()
+            && threshold_of(lines[i + 1]).is_some();
+        if line.trim() == "and" && between {
+            let mut changed: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+            changed[i] = line.replace("and", "or");
+            out.push((Kind::AndToOr, with_expr(changed.join("\n"))));
+        }
     }
     if let Some(text) = drop_guard(expr) {
         out.push((Kind::DropGuard, with_expr(text)));
@@ -175,62 +207,184 @@ fn describe(rule: &Value) -> String {
     text
 }
 
-/// Every mutant of every rule file of `specs` built with `flags`, the files kept in `keep`.
-fn mutants(
-    specs: &[(String, Vec<&str>)],
-    keep: &mut Vec<crate::common::build::Built>,
-) -> Vec<Mutant> {
+/// The rule file and test file cut to one SLO: its rule groups, and its tests (the assertions
+/// on its alerts and series) in the groups it shares with others. Other SLOs' rules read none of
+/// its series and their tests assert nothing about its alerts (the packing keeps their series
+/// apart), so its mutants die or live alike in the whole files and the cut ones, and promtool
+/// evaluates a fraction of the rules.
+fn cut_to_slo(rules: &Value, tests: &Value, slo: &str) -> (Value, Value) {
+    let of_slo = |rule: &Value| slo_of(rule) == Some(slo);
+    let groups: Vec<Value> = rules["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["rules"].as_array().unwrap().iter().any(of_slo))
+        .cloned()
+        .collect();
+    let names: Vec<&str> = groups.iter().filter_map(|g| g["name"].as_str()).collect();
+    let alerts: Vec<&str> = groups
+        .iter()
+        .flat_map(|g| g["rules"].as_array().unwrap())
+        .filter_map(|r| r["alert"].as_str())
+        .collect();
+    let mut cut_tests = tests.clone();
+    if let Some(order) = cut_tests.get_mut("group_eval_order") {
+        let kept: Vec<Value> = order
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| names.contains(&n.as_str().unwrap_or_default()))
+            .cloned()
+            .collect();
+        *order = Value::Array(kept);
+    }
+    let mut quoted = vec![format!("slo=\"{slo}\"")];
+    quoted.extend(
+        groups
+            .iter()
+            .flat_map(|g| g["rules"].as_array().unwrap())
+            .filter_map(|r| r["labels"]["sloth_id"].as_str())
+            .map(|id| format!("sloth_id=\"{id}\"")),
+    );
+    let mut kept_groups = Vec::new();
+    for group in tests["tests"].as_array().unwrap() {
+        let mut group = group.clone();
+        let object = group.as_object_mut().unwrap();
+        let mut any = false;
+        if let Some(Value::Array(list)) = object.get_mut("alert_rule_test") {
+            list.retain(|t| alerts.contains(&t["alertname"].as_str().unwrap_or_default()));
+            any |= !list.is_empty();
+        }
+        if let Some(Value::Array(list)) = object.get_mut("promql_expr_test") {
+            list.retain(|t| {
+                let expr = t["expr"].as_str().unwrap_or_default();
+                quoted.iter().any(|q| expr.contains(q.as_str()))
+            });
+            any |= !list.is_empty();
+        }
+        if any {
+            kept_groups.push(group);
+        }
+    }
+    cut_tests["tests"] = Value::Array(kept_groups);
+    let mut cut_rules = rules.clone();
+    cut_rules["groups"] = Value::Array(groups);
+    (cut_rules, cut_tests)
+}
+
+/// The SLO a rule belongs to: `slo`, or Sloth's `sloth_slo`.
+fn slo_of(rule: &Value) -> Option<&str> {
+    let labels = &rule["labels"];
+    labels["slo"]
+        .as_str()
+        .or_else(|| labels["sloth_slo"].as_str())
+}
+
+/// The slofile binary whose output is scored: this build's, or `SLOFILE_MUTANTS_BIN` (say, the
+/// previous release's, for a before-and-after).
+fn slofile_binary() -> PathBuf {
+    std::env::var_os("SLOFILE_MUTANTS_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_slofile")),
+        PathBuf::from,
+    )
+}
+
+/// Every mutant of every rule file of `specs`, each built with its flags.
+fn mutants(specs: &[(String, Vec<&str>)]) -> Vec<Mutant> {
     let mut all = Vec::new();
     for (spec, flags) in specs {
-        let built = Build::of(&[spec]).flags(flags).ok();
-        let dir = built.path().join("prometheus");
-        let files = built.files("prometheus");
-        for (name, text) in &files {
+        let out = tempfile::tempdir().unwrap();
+        let output = Command::new(slofile_binary())
+            .arg("build")
+            .arg(spec)
+            .arg("-o")
+            .arg(out.path())
+            .args(flags)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{spec}: {output:?}");
+        let dir = out.path().join("prometheus");
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for name in &names {
             let Some(stem) = name.strip_suffix(".rules.yml") else {
                 continue;
             };
             let test_file = format!("{stem}.test.yml");
             assert!(
-                files.contains_key(&test_file),
+                names.contains(&test_file),
                 "{spec}: {name} has no test file"
             );
-            let file: Value = serde_saphyr::from_str(text).unwrap();
-            for (g, group) in file["groups"].as_array().unwrap().iter().enumerate() {
+            let file: Value = serde_saphyr::from_str(&read(name)).unwrap();
+            let tests: Value = serde_saphyr::from_str(&read(&test_file)).unwrap();
+            let mut cut: BTreeMap<String, (Value, Arc<String>, Arc<String>)> = BTreeMap::new();
+            for group in file["groups"].as_array().unwrap() {
                 for (r, rule) in group["rules"].as_array().unwrap().iter().enumerate() {
+                    let Some(slo) = slo_of(rule) else {
+                        continue;
+                    };
                     if rule.get("alert").is_none() {
                         continue;
                     }
+                    let (rules, tests, original) = cut.entry(slo.to_owned()).or_insert_with(|| {
+                        let (rules, tests) = cut_to_slo(&file, &tests, slo);
+                        let original = serde_json::to_string_pretty(&rules).unwrap();
+                        (
+                            rules,
+                            Arc::new(serde_json::to_string_pretty(&tests).unwrap()),
+                            Arc::new(original),
+                        )
+                    });
+                    let g = rules["groups"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .position(|other| other["name"] == group["name"])
+                        .unwrap();
                     for (kind, changed) in mutations(rule) {
-                        let mut mutated = file.clone();
+                        let mut mutated = rules.clone();
                         mutated["groups"][g]["rules"][r] = changed;
                         all.push(Mutant {
-                            source: format!("{spec}: {name}"),
+                            source: format!(
+                                "{spec}{}: {name}",
+                                if flags.is_empty() {
+                                    ""
+                                } else {
+                                    " (--compat sloth)"
+                                }
+                            ),
                             alert: describe(rule),
                             kind,
-                            dir: dir.clone(),
                             test_file: test_file.clone(),
                             rules_file: name.clone(),
                             // JSON is YAML: promtool reads it as the rule file.
                             rules: serde_json::to_string_pretty(&mutated).unwrap(),
+                            tests: Arc::clone(tests),
+                            original: Arc::clone(original),
                         });
                     }
                 }
             }
         }
-        keep.push(built);
     }
     all
 }
 
 /// Runs the tests against one mutant: whether they fail.
 fn killed(promtool: &Path, mutant: &Mutant) -> bool {
+    fails(promtool, mutant, &mutant.rules)
+}
+
+/// Runs the mutant's cut test file against `rules`: whether it fails.
+fn fails(promtool: &Path, mutant: &Mutant, rules: &str) -> bool {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(&mutant.rules_file), &mutant.rules).unwrap();
-    std::fs::copy(
-        mutant.dir.join(&mutant.test_file),
-        dir.path().join(&mutant.test_file),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join(&mutant.rules_file), rules).unwrap();
+    std::fs::write(dir.path().join(&mutant.test_file), mutant.tests.as_str()).unwrap();
     let output = Command::new(promtool)
         .args(["test", "rules", &mutant.test_file])
         .current_dir(dir.path())
@@ -298,9 +452,8 @@ fn run_all(promtool: &Path, mutants: &[Mutant]) -> Vec<bool> {
 fn generated_tests_kill_mutated_alerts() {
     let promtool = require_tool("promtool");
     let everything = std::env::var("SLOFILE_MUTANTS").is_ok_and(|v| v == "all");
-    let mut keep = Vec::new();
     let started = Instant::now();
-    let mut all = mutants(&sources(), &mut keep);
+    let mut all = mutants(&sources());
     let total = all.len();
     assert!(
         total > 100 || std::env::var("SLOFILE_MUTANTS_ONLY").is_ok(),
@@ -315,6 +468,18 @@ fn generated_tests_kill_mutated_alerts() {
             .filter(|(i, m)| i % 23 == 0 && m.source.starts_with("examples/") && m.kind.required())
             .map(|(_, m)| m)
             .collect();
+    }
+    // The cut files pass as they are, so a failure is the mutant's doing.
+    let mut checked = std::collections::BTreeSet::new();
+    for mutant in &all {
+        if checked.insert(Arc::as_ptr(&mutant.original)) {
+            assert!(
+                !fails(&promtool, mutant, &mutant.original),
+                "{}: the tests cut to {} fail without a mutation",
+                mutant.source,
+                mutant.alert
+            );
+        }
     }
     let results = run_all(&promtool, &all);
     let mut score: BTreeMap<Kind, (usize, usize)> = BTreeMap::new();

@@ -40,6 +40,7 @@ mod policy;
 mod quiet;
 mod replay;
 mod simulate;
+mod sloth;
 mod statics;
 
 const MINUTE: u64 = 60_000;
@@ -54,6 +55,7 @@ const QUIET_AT: Duration = Duration::from_millis(5 * MINUTE);
 
 use file::{AlertTest, ExpAlert, Footprint, TestFile, TestGroup, pack};
 use inputs::{Flow, Shape, counters, gauge_selector, group_values, satisfy};
+pub(crate) use sloth::{SlothAlert, sloth_test_file};
 
 /// The test file for one service.
 pub(super) fn test_file(service: &ServicePlan, slos: &[SloRules], rules_file: &str) -> String {
