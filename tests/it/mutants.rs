@@ -38,9 +38,13 @@ impl Kind {
         }
     }
 
-    /// The kinds the generated tests must kill every mutant of.
+    /// The kinds the generated tests must kill every mutant of: a threshold 10% off, `for`
+    /// dropped, `or` for `and`, the guard dropped. The others are scored, not required.
     fn required(self) -> bool {
-        !matches!(self, Kind::Scale(98 | 102) | Kind::ScaleOne(98 | 102))
+        matches!(
+            self,
+            Kind::Scale(90 | 110) | Kind::DropFor | Kind::AndToOr | Kind::DropGuard
+        )
     }
 }
 
@@ -305,6 +309,9 @@ fn mutants(specs: &[(String, Vec<&str>)]) -> Vec<Mutant> {
             .unwrap();
         assert!(output.status.success(), "{spec}: {output:?}");
         let dir = out.path().join("prometheus");
+        if !dir.is_dir() {
+            continue;
+        }
         let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
         let mut names: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
@@ -316,6 +323,10 @@ fn mutants(specs: &[(String, Vec<&str>)]) -> Vec<Mutant> {
                 continue;
             };
             let test_file = format!("{stem}.test.yml");
+            if !names.contains(&test_file) && std::env::var_os("SLOFILE_MUTANTS_BIN").is_some() {
+                eprintln!("{spec} {flags:?}: {name} has no test file; its mutants are not counted");
+                continue;
+            }
             assert!(
                 names.contains(&test_file),
                 "{spec}: {name} has no test file"
