@@ -24,6 +24,7 @@ mod k6;
 mod layering;
 mod live_queries;
 mod markdown;
+mod mutants;
 mod openslo;
 mod prometheus;
 mod pyrra;

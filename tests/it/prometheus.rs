@@ -677,10 +677,10 @@ fn budget_exhaustion_alerts_only_where_a_policy_asks() {
             .ends_with("objective=\"p99\"} > 0.01")
     );
     // The generated test proves it fires (see promtool_checks_and_tests_everything_generated).
-    assert!(
-        built.files("prometheus")["wallet.test.yml"]
-            .contains("the error budget is exhausted by 35m")
-    );
+    // Just above the budget it fires after 35m and not a minute earlier; just below, never.
+    let test = &built.files("prometheus")["wallet.test.yml"];
+    assert!(test.contains("the error budget is exhausted at 1.006× the budget 0.5% (0.503% of events fail) after 35m, not a minute earlier"), "{test}");
+    assert!(test.contains("the error budget is not exhausted at 0.994× the budget 0.5%"));
     // Built-in policies leave it off.
     let built = Build::of(&["tests/fixtures/prometheus/checkout.yaml"]).ok();
     assert!(!built.files("prometheus")["checkout.rules.yml"].contains("ErrorBudgetExhausted"));

@@ -2,7 +2,7 @@
 //! equal those in Sloth's own generated rules, and slofile agrees with Sloth's validation tests.
 
 use crate::common::build::{Build, Built};
-use crate::common::{root, run};
+use crate::common::{require_tool, root, run, run_tool_ok};
 use slofile::LoadOptions;
 use slofile::compile::Plan;
 use slofile::diagnostics::Report;
@@ -842,12 +842,14 @@ fn compare_with_sloths(what: &str, inputs: &[&Path], args: &[&str], generated: &
         .flags(&["--compat", "sloth"])
         .flags(args)
         .ok();
-    assert!(
-        !out.files("prometheus")
-            .keys()
-            .any(|name| name.ends_with(".test.yml")),
-        "{what}: no promtool test file with --compat sloth"
-    );
+    // A promtool test file beside each rule file (with the plain format), which promtool runs
+    // in `compat_tests_pass_and_pin_sloths_alerts`.
+    let files = out.files("prometheus");
+    let plain = !args.contains(&"--prometheus-format");
+    for name in files.keys().filter(|n| n.ends_with(".rules.yml")) {
+        let test = name.replace(".rules.yml", ".test.yml");
+        assert_eq!(files.contains_key(&test), plain, "{what}: {test}");
+    }
     let ours = compat_groups(&out);
     // Sloth's test outputs are Go templates: of its version, and with Prometheus's template
     // braces quoted.
@@ -1203,12 +1205,24 @@ fn compat_rules_of_native_specs() {
     let files = out.files("prometheus");
     assert_eq!(
         files.keys().collect::<Vec<_>>(),
-        ["example-escalation.rules.yml", "example-latency.rules.yml"]
+        [
+            "example-escalation.rules.yml",
+            "example-escalation.test.yml",
+            "example-latency.rules.yml",
+            "example-latency.test.yml"
+        ]
     );
+    // The rules check, and the generated tests pass on them: several objectives, and a side
+    // split by escalation.
     for name in files.keys() {
+        let verb = if name.ends_with(".test.yml") {
+            "test"
+        } else {
+            "check"
+        };
         crate::common::run_tool_ok(
             &promtool,
-            &["check", "rules", name],
+            &[verb, "rules", name],
             &out.path().join("prometheus"),
         );
     }
@@ -1301,6 +1315,38 @@ fn compat_rules_of_every_shipped_spec_pass_promtool_check() {
     assert!(files.len() >= 10, "{:?}", files.keys());
     let promtool = crate::common::require_tool("promtool");
     let mut args = vec!["check", "rules"];
-    args.extend(files.keys().map(String::as_str));
+    args.extend(
+        files
+            .keys()
+            .filter(|name| name.ends_with(".rules.yml"))
+            .map(String::as_str),
+    );
     crate::common::run_tool_ok(&promtool, &args, &out.path().join("prometheus"));
+}
+
+/// `--compat sloth` writes a promtool test file that passes on its rules and holds each tier of
+/// Sloth's page and ticket alerts at its edges.
+#[test]
+fn compat_tests_pass_and_pin_sloths_alerts() {
+    let promtool = require_tool("promtool");
+    let built = Build::of(&["examples/ratio-bad-events.yaml"])
+        .flags(&["--compat", "sloth"])
+        .ok();
+    let test = built.read("prometheus/example-ratio-bad.test.yml");
+    for pinned in [
+        "ticket alert CheckoutErrorsErrorBudgetBurn fires: tier 3d/6h at 1.005× its threshold 0.1%: 0.1005% of events fail, after 1h1m, not a minute earlier",
+        "ticket alert CheckoutErrorsErrorBudgetBurn stays quiet: tier 3d/6h at 0.995× its threshold 0.1%",
+        "a burst that trips only the 6h window of tier 3d/6h stays quiet",
+        "a burst that trips only the 3d window of tier 3d/6h stays quiet",
+        "page alert CheckoutErrorsErrorBudgetBurn fires: tier 1h/5m at",
+    ] {
+        assert!(test.contains(pinned), "{pinned}:\n{test}");
+    }
+    let dir = built.path().join("prometheus");
+    let output = run_tool_ok(
+        &promtool,
+        &["test", "rules", "example-ratio-bad.test.yml"],
+        &dir,
+    );
+    assert!(output.contains("SUCCESS"), "{output}");
 }

@@ -335,7 +335,9 @@ impl SloRules<'_> {
             for_: alert.for_.unwrap_or_default(),
             labels: self.alert_labels(&alert.severity, alert.escalation.as_ref()),
             annotations,
-            kind: AlertKind::Static,
+            kind: AlertKind::Static {
+                spec: Box::new(alert.clone()),
+            },
         })
     }
 
@@ -404,7 +406,10 @@ pub(crate) enum AlertKind {
         rule: &'static str,
         threshold: Ratio,
     },
-    Static,
+    /// A static alert of the spec (`alerts:`), as written.
+    Static {
+        spec: Box<StaticAlert>,
+    },
     MissingData,
     /// A histogram without a bucket at `threshold` (see `bucket_guard.rs`).
     BucketMissing {

@@ -60,6 +60,7 @@ use format::rule_file;
 pub(crate) use format::{Rule, Text, package};
 use template::Template;
 
+pub(crate) use promtool::SlothAlert;
 pub(crate) use window::{
     MEASURE_LABEL, Measured, WindowQueries, service_error_ratios, service_firing_alerts,
     service_queries, window_queries,
@@ -95,6 +96,16 @@ impl Backend for Prometheus {
 }
 
 /// The rules of every SLO of `service` that Prometheus measures.
+/// The promtool test file of `--compat sloth`'s rules (see `promtool/sloth.rs`).
+pub(crate) fn sloth_test_file(
+    service: &ServicePlan,
+    alerts: &[SlothAlert],
+    groups: &[String],
+    rules_file: &str,
+) -> String {
+    promtool::sloth_test_file(service, &shape_service(service), alerts, groups, rules_file)
+}
+
 fn shape_service(service: &ServicePlan) -> Vec<SloRules<'_>> {
     service
         .slos

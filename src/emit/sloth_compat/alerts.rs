@@ -32,7 +32,7 @@
 
 use super::identity::{SlothIds, error_ratio, label};
 use crate::compile::{ObjectivePlan, SloPlan, TierPlan, series};
-use crate::emit::prometheus::{Rule, Text};
+use crate::emit::prometheus::{Rule, SlothAlert, Text};
 use crate::units::Duration;
 use std::collections::BTreeMap;
 
@@ -48,8 +48,8 @@ struct SideAlert<'a> {
     tiers: Vec<&'a TierPlan>,
 }
 
-/// The alerting rules of one objective, page first.
-pub fn alert_rules(ids: &SlothIds, slo: &SloPlan, objective: &ObjectivePlan) -> Vec<Rule> {
+/// The sides of one objective's alerts, page first.
+fn sides<'a>(slo: &'a SloPlan, objective: &'a ObjectivePlan) -> Vec<SideAlert<'a>> {
     let page_tiers = slo.slo.sloth.as_ref().map(|s| &s.page_tiers);
     let mut sides: Vec<SideAlert> = Vec::new();
     for (index, tier) in objective.tiers.iter().enumerate() {
@@ -80,8 +80,49 @@ pub fn alert_rules(ids: &SlothIds, slo: &SloPlan, objective: &ObjectivePlan) -> 
     // Sloth writes the page alert first.
     sides.sort_by_key(|side| !side.page);
     sides
+}
+
+/// The alerting rules of one objective, page first.
+pub fn alert_rules(ids: &SlothIds, slo: &SloPlan, objective: &ObjectivePlan) -> Vec<Rule> {
+    sides(slo, objective)
         .iter()
         .map(|side| rule(ids, slo, objective, side))
+        .collect()
+}
+
+/// What the test file needs of one objective's alerts: name, `sloth_severity`, tiers and `for`.
+pub fn alert_shapes<'a>(
+    ids: &SlothIds,
+    slo: &'a SloPlan,
+    objective: &'a ObjectivePlan,
+    index: usize,
+) -> Vec<SlothAlert<'a>> {
+    sides(slo, objective)
+        .into_iter()
+        .map(|side| SlothAlert {
+            slo: &slo.slo.id,
+            objective: index,
+            name: slo
+                .slo
+                .sloth
+                .as_ref()
+                .and_then(|s| s.alert_name.clone())
+                .unwrap_or_else(|| series::alert_name(&slo.slo.id, series::BURN_ALERT)),
+            id: ids.id.clone(),
+            severity: if side.page { PAGE } else { TICKET },
+            for_: side.tiers.iter().map(|t| t.for_).min().unwrap_or_default(),
+            matchers: if ids.routing_labels {
+                let mut matchers = vec![(series::label::SEVERITY, side.severity.to_owned())];
+                matchers.extend(
+                    side.escalation
+                        .map(|e| (series::label::ESCALATION, e.clone())),
+                );
+                matchers
+            } else {
+                Vec::new()
+            },
+            tiers: side.tiers,
+        })
         .collect()
 }
 

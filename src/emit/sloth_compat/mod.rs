@@ -76,10 +76,37 @@ impl Backend for SlothRules {
             let Some(contents) = rule_file(service, options.prometheus_format) else {
                 continue;
             };
+            let id = &service.meta.id;
+            let rules_file = format!("{id}.rules.yml");
             sink(OutputFile {
-                path: format!("prometheus/{}.rules.yml", service.meta.id),
+                path: format!("prometheus/{rules_file}"),
                 contents,
             });
+            if options.prometheus_format == PrometheusFormat::Rules {
+                sink(OutputFile {
+                    path: format!("prometheus/{id}.test.yml"),
+                    contents: crate::emit::prometheus::sloth_test_file(
+                        service,
+                        &alert_shapes(service),
+                        &rule_groups(service),
+                        &rules_file,
+                    ),
+                });
+            } else {
+                notes.push(
+                    Diagnostic::info(
+                        Code::NoPrometheusRules,
+                        format!(
+                            "service `{id}`: no promtool test file with `--compat sloth --prometheus-format {}`",
+                            options.prometheus_format.name()
+                        ),
+                    )
+                    .at_origin(&service.meta.origin)
+                    .with_help(
+                        "promtool reads only plain rule files; build once more without `--prometheus-format` to get the rule and test files to run in CI",
+                    ),
+                );
+            }
             notes.extend(not_in_sloths_rules(service));
             // A Sloth `events` SLI's compliance is weighted by traffic here (see [`recording`]);
             // the other SLIs without event counts are averaged over time, as in slofile's rules.
@@ -93,6 +120,29 @@ impl Backend for SlothRules {
         }
         notes
     }
+}
+
+/// The names of the rule groups in file order: promtool evaluates them in this order, so that
+/// alerts read the SLI series of the same evaluation.
+fn rule_groups(service: &ServicePlan) -> Vec<String> {
+    service
+        .slos
+        .iter()
+        .flat_map(|slo| slo_groups(service, slo))
+        .map(|group| group.name)
+        .collect()
+}
+
+/// The alerts of every objective of a service's SLOs, as its tests need them.
+fn alert_shapes(service: &ServicePlan) -> Vec<crate::emit::prometheus::SlothAlert<'_>> {
+    let mut shapes = Vec::new();
+    for slo in service.slos.iter().filter(|s| s.measure.is_some()) {
+        for (index, objective) in slo.objectives.iter().enumerate() {
+            let ids = SlothIds::new(service, slo, objective);
+            shapes.extend(alerts::alert_shapes(&ids, slo, objective, index));
+        }
+    }
+    shapes
 }
 
 /// A rule group as Sloth names it.
@@ -154,22 +204,10 @@ fn slo_groups(service: &ServicePlan, slo: &SloPlan) -> Vec<Group> {
     groups
 }
 
-/// What slofile's own rules have and Sloth's do not: the promtool test file; the static,
+/// What slofile's own rules have and Sloth's do not: the static,
 /// missing-data and missing-bucket alerts, which read slofile's own series; `min_events`.
 fn not_in_sloths_rules(service: &ServicePlan) -> Vec<Diagnostic> {
-    let mut notes = vec![
-        Diagnostic::info(
-            Code::NoPrometheusRules,
-            format!(
-                "service `{}`: no promtool test file with `--compat sloth`",
-                service.meta.id
-            ),
-        )
-        .at_origin(&service.meta.origin)
-        .with_help(
-            "the generated tests assert slofile's own series and alerts; keep the promtool tests written for Sloth's rules, which pass on these, or build once more without the flag to get slofile's tests",
-        ),
-    ];
+    let mut notes = Vec::new();
     for slo in service.slos.iter().filter(|s| s.measure.is_some()) {
         let mut left_out: Vec<String> = slo
             .prometheus_alerts()

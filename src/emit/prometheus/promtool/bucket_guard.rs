@@ -67,20 +67,35 @@ impl SloTests<'_> {
                     .collect(),
                 exp_labels: labels,
             };
+            // The condition holds from the first sample (at 0), so the alert fires at its `for`
+            // and not a minute earlier.
+            let before = (alert.for_.millis() >= MINUTE).then(|| AlertTest {
+                eval_time: Duration::from_millis(alert.for_.millis() - MINUTE).prometheus(),
+                alertname: alert.name.clone(),
+                exp_alerts: Vec::new(),
+            });
             groups.push(TestGroup {
                 name: format!(
-                    "{}: the histogram has data but no bucket at {}: its missing-bucket alert fires after {}",
+                    "{}: the histogram has data but no bucket at {}: its missing-bucket alert fires after {}{}",
                     self.rules.slo_id(),
                     threshold.human(),
-                    alert.for_.human()
+                    alert.for_.human(),
+                    if before.is_some() {
+                        ", not a minute earlier"
+                    } else {
+                        ""
+                    }
                 ),
                 interval: "1m".to_owned(),
                 input_series,
-                alert_rule_test: vec![AlertTest {
-                    eval_time: time.prometheus(),
-                    alertname: alert.name.clone(),
-                    exp_alerts: vec![expected],
-                }],
+                alert_rule_test: before
+                    .into_iter()
+                    .chain([AlertTest {
+                        eval_time: time.prometheus(),
+                        alertname: alert.name.clone(),
+                        exp_alerts: vec![expected],
+                    }])
+                    .collect(),
                 promql_expr_test: Vec::new(),
             });
         }

@@ -1,4 +1,5 @@
-//! Burn scenarios: traffic at 1.5× each tier's threshold, and when each alert fires.
+//! Burn scenarios: when each alert fires under a constant flow (see `edges.rs` for the flows of
+//! counters and histograms), and patterns of bad samples that fire a sampled SLI's tiers.
 
 use super::file::{AlertTest, ExpAlert, ExpSample, ExprTest, TestGroup};
 use super::inputs::{Flow, Shape, named};
@@ -28,31 +29,7 @@ impl SloTests<'_> {
                 .map(|(o, t)| self.sampled_burn_test(*o, t, *step))
                 .collect();
         }
-        let targets = |chosen: &[(usize, &TierPlan)]| -> Option<Vec<Option<Ratio>>> {
-            let mut targets = vec![None; self.rules.plan.objectives.len()];
-            for (objective, tier) in chosen {
-                let ratio = tier
-                    .error_threshold
-                    .checked_mul(Ratio::new(3, 2).ok()?)
-                    .ok()?
-                    .min(Ratio::ONE);
-                targets[*objective] = Some(ratio);
-            }
-            Some(targets)
-        };
-        let together = targets(&participants).and_then(|t| self.flow(self.traffic(), &t));
-        match together {
-            Some(flow) => vec![self.counter_burn_test(&participants, &flow)],
-            None => participants
-                .iter()
-                .map(|one| {
-                    let flow = targets(std::slice::from_ref(one))
-                        .and_then(|t| self.flow(self.traffic(), &t))
-                        .ok_or_else(|| "threshold too precise".to_owned())?;
-                    self.counter_burn_test(std::slice::from_ref(one), &flow)
-                })
-                .collect(),
-        }
+        self.counter_edge_tests(&participants)
     }
 
     pub(super) fn counter_burn_test(
@@ -60,7 +37,7 @@ impl SloTests<'_> {
         participants: &[(usize, &TierPlan)],
         flow: &Flow,
     ) -> Result<TestGroup, String> {
-        let Some(&(first, tier)) = participants.first() else {
+        let Some(&(_, tier)) = participants.first() else {
             return Err("no tier".to_owned());
         };
         let label = tier_label(tier);
@@ -73,25 +50,18 @@ impl SloTests<'_> {
             fires = fires.max(Duration::from_millis(active + tier.for_.millis()));
             targets.extend(self.alert_of(objective, tier));
         }
-        let ratios: Vec<String> = participants
-            .iter()
-            .map(|&(objective, _)| {
-                let name = self
-                    .objective(objective)
-                    .objective
-                    .name
-                    .as_ref()
-                    .map(|n| format!("{n} "))
-                    .unwrap_or_default();
-                format!("{name}{}", flow.error_ratio(objective).percent())
-            })
-            .collect();
         let mut group = TestGroup {
             name: format!(
-                "{} {label} fires by {} at 1.5× its threshold: {} of {} fail",
+                "{} {label} fires at {} after {}{}: {} of {} fail",
                 self.rules.slo_id(),
+                self.edge_factors(participants, flow),
                 fires,
-                ratios.join(", "),
+                if tier.for_.millis() > 0 {
+                    ", not a minute earlier"
+                } else {
+                    ""
+                },
+                self.ratios(participants, flow),
                 self.rules.measure.noun(),
             ),
             interval: "1m".to_owned(),
@@ -121,7 +91,6 @@ impl SloTests<'_> {
                 fires,
             ));
         }
-        let _ = first;
         Ok(group)
     }
 
@@ -281,11 +250,16 @@ impl SloTests<'_> {
         objective: usize,
         tier: &TierPlan,
     ) -> Option<u64> {
-        let ratio = flow.error_ratio(objective);
-        if ratio <= tier.error_threshold {
+        if flow.error_ratio(objective) <= tier.error_threshold {
             return None;
         }
-        // Rates need two samples: the first evaluation with a ratio is at 1m.
+        self.events_reached(flow, tier)
+    }
+
+    /// The first evaluation (in ms) at which the tier's long window holds more than
+    /// `min_events` under a constant flow (1m without it: rates need two samples), or `None`
+    /// when a step reaches it exactly.
+    pub(super) fn events_reached(&self, flow: &Flow, tier: &TierPlan) -> Option<u64> {
         let Some(min) = self.rules.plan.slo.min_events else {
             return Some(MINUTE);
         };
@@ -352,6 +326,6 @@ impl SloTests<'_> {
 }
 
 /// How a tier is named in its test groups and messages: severity and windows, `page 1h/5m`.
-fn tier_label(tier: &TierPlan) -> String {
+pub(super) fn tier_label(tier: &TierPlan) -> String {
     format!("{} {}/{}", tier.severity, tier.long, tier.short)
 }

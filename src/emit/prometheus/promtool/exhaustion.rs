@@ -1,7 +1,8 @@
-//! Tests of the budget-exhaustion alert (see `../exhaustion.rs`): a constant error ratio of twice
-//! the budget (at most every event) spends the SLO window's budget from the first recorded rate
-//! on, so the alert fires once its `for` has elapsed, and with `min_events` once the window's
-//! 5-minute steps hold that many events.
+//! Tests of the budget-exhaustion alert (see `../exhaustion.rs`): a constant error ratio just
+//! above the budget (see `edges.rs`) spends the SLO window's budget from the first recorded rate
+//! on, so the alert fires once its `for` has elapsed (with `min_events`, once the window's
+//! 5-minute steps hold that many events) and not a minute earlier; just below the budget it is
+//! not even pending then.
 
 use super::file::{AlertTest, ExpAlert, TestGroup};
 use super::inputs::Shape;
@@ -34,74 +35,100 @@ impl SloTests<'_> {
         let objectives = self.rules.plan.objectives.len();
         let mut groups = Vec::new();
         for index in 0..objectives {
-            let budget = self.objective(index).budget;
-            let ratio = budget
-                .checked_mul(Ratio::integer(2))
-                .unwrap_or(Ratio::ONE)
-                .min(Ratio::ONE);
-            let mut targets = vec![None; objectives];
-            targets[index] = Some(ratio);
-            let flow = self.flow(self.traffic(), &targets);
-            let (Some(flow), true) = (flow, ratio > budget) else {
-                notes.push(format!(
-                    "no budget-exhaustion test for objective {}: no flow exceeds its budget alone",
-                    index + 1
-                ));
-                continue;
-            };
-            let Some(active) = self.exhaustion_activation(flow.per_minute) else {
-                notes.push("no budget-exhaustion test: min_events is reached exactly".to_owned());
-                continue;
-            };
-            let mut expected: Vec<ExpAlert> = Vec::new();
-            let mut name = String::new();
-            let mut for_ = Duration::default();
-            let mut settled = true;
-            for (alert, objective) in self.exhaustion_alerts() {
-                name.clone_from(&alert.name);
-                for_ = alert.for_;
-                let share = flow.error_ratio(objective);
-                let budget = self.objective(objective).budget;
-                settled &= share != budget;
-                if share > budget {
-                    expected.push(self.expected(alert));
+            for up in [true, false] {
+                match self.exhaustion_test(index, up) {
+                    Ok(group) => groups.push(group),
+                    Err(note) => notes.push(note),
                 }
             }
-            if !settled {
-                notes.push(format!(
+        }
+        groups
+    }
+
+    /// Objective `index` just above its budget (`up`: the alert fires once its `for` has
+    /// elapsed, not a minute earlier) or just below it (not even pending then).
+    fn exhaustion_test(&self, index: usize, up: bool) -> Result<TestGroup, String> {
+        let objectives = self.rules.plan.objectives.len();
+        let budget = self.objective(index).budget;
+        let no_flow = || {
+            format!(
+                "no budget-exhaustion test for objective {}: no flow puts its ratio at the budget's edge alone",
+                index + 1
+            )
+        };
+        let edge = super::edges::edge(budget, self.traffic()).ok_or_else(no_flow)?;
+        let ratio = if up { edge.above } else { edge.below };
+        let mut targets = vec![None; objectives];
+        targets[index] = Some(ratio);
+        let flow = self.flow(edge.per_minute, &targets).ok_or_else(no_flow)?;
+        let active = self
+            .exhaustion_activation(flow.per_minute)
+            .ok_or_else(|| "no budget-exhaustion test: min_events is reached exactly".to_owned())?;
+        let mut expected: Vec<ExpAlert> = Vec::new();
+        let mut name = String::new();
+        let mut for_ = Duration::default();
+        let mut target = None;
+        for (alert, objective) in self.exhaustion_alerts() {
+            name.clone_from(&alert.name);
+            for_ = alert.for_;
+            let share = flow.error_ratio(objective);
+            let budget = self.objective(objective).budget;
+            if share == budget {
+                return Err(format!(
                     "no budget-exhaustion test for objective {}: another objective's ratio equals its budget",
                     index + 1
                 ));
-                continue;
             }
-            let fires = Duration::from_millis(active + for_.millis());
-            let mut group = TestGroup {
-                name: format!(
-                    "{}: the error budget is exhausted by {fires} when {} of {} fail",
-                    self.rules.slo_id(),
-                    ratio.percent(),
-                    self.rules.measure.noun()
-                ),
-                interval: "1m".to_owned(),
-                input_series: self.counter_input(&flow, fires, false),
-                alert_rule_test: Vec::new(),
-                promql_expr_test: Vec::new(),
-            };
-            if for_.millis() > 0 {
-                group.alert_rule_test.push(AlertTest {
-                    eval_time: Duration::from_millis(fires.millis() - MINUTE).prometheus(),
-                    alertname: name.clone(),
-                    exp_alerts: Vec::new(),
-                });
+            if share > budget {
+                expected.push(self.expected(alert));
             }
-            group.alert_rule_test.push(AlertTest {
-                eval_time: fires.prometheus(),
-                alertname: name,
-                exp_alerts: expected,
-            });
-            groups.push(group);
+            if objective == index {
+                target = Some(alert);
+            }
         }
-        groups
+        let at = Duration::from_millis(active + for_.millis());
+        let before = up && for_.millis() > 0;
+        let mut group = TestGroup {
+            name: format!(
+                "{}: the error budget {} at {} the budget {} ({}{} of {} fail){}",
+                self.rules.slo_id(),
+                if up {
+                    "is exhausted"
+                } else {
+                    "is not exhausted"
+                },
+                super::edges::times(ratio, budget),
+                budget.percent(),
+                self.objective_prefix(index),
+                ratio.percent(),
+                self.rules.measure.noun(),
+                match (up, before) {
+                    (true, true) => format!(" after {at}, not a minute earlier"),
+                    (true, false) => format!(" after {at}"),
+                    (false, _) => format!(": not even pending after {at}"),
+                }
+            ),
+            interval: "1m".to_owned(),
+            input_series: self.counter_input(&flow, at, false),
+            alert_rule_test: Vec::new(),
+            promql_expr_test: Vec::new(),
+        };
+        if before {
+            group.alert_rule_test.push(AlertTest {
+                eval_time: Duration::from_millis(at.millis() - MINUTE).prometheus(),
+                alertname: name.clone(),
+                exp_alerts: Vec::new(),
+            });
+        }
+        group.alert_rule_test.push(AlertTest {
+            eval_time: at.prometheus(),
+            alertname: name,
+            exp_alerts: expected,
+        });
+        if let (false, Some(alert)) = (up, target) {
+            group.promql_expr_test.push(self.none_pending(alert, at));
+        }
+        Ok(group)
     }
 
     /// When the exhaustion condition first holds under a constant flow: at the first recorded

@@ -91,19 +91,69 @@ impl SloTests<'_> {
         until: Duration,
         prometheus3: bool,
     ) -> Vec<InputSeries> {
-        let steps = until.millis() / MINUTE;
+        self.phased_input(&[(flow, until.millis() / MINUTE)], prometheus3)
+    }
+
+    /// Counters that follow each flow in turn for its number of minutes: samples at every
+    /// minute from 0, the first at 0, each phase adding its flow's events every minute.
+    pub(super) fn phased_input(
+        &self,
+        phases: &[(&Flow, u64)],
+        prometheus3: bool,
+    ) -> Vec<InputSeries> {
+        let per_phase: Vec<Vec<(String, Ratio)>> = phases
+            .iter()
+            .map(|(flow, _)| self.series_rates(flow, prometheus3))
+            .collect();
+        let Some(first) = per_phase.first() else {
+            return Vec::new();
+        };
+        (0..first.len())
+            .map(|index| {
+                let mut value = Ratio::ZERO;
+                let mut segments = Vec::new();
+                for (phase, (_, minutes)) in per_phase.iter().zip(phases) {
+                    let rate = phase.get(index).map_or(Ratio::ZERO, |(_, r)| *r);
+                    // The first phase starts with the sample at 0; later ones with their first
+                    // minute's sample.
+                    let (start, steps) = if segments.is_empty() {
+                        (value, *minutes)
+                    } else {
+                        (
+                            value.checked_add(rate).unwrap_or(value),
+                            minutes.saturating_sub(1),
+                        )
+                    };
+                    if !segments.is_empty() && *minutes == 0 {
+                        continue;
+                    }
+                    segments.push(format!(
+                        "{}+{}x{steps}",
+                        start.to_decimal(),
+                        rate.to_decimal()
+                    ));
+                    value = start
+                        .checked_add(
+                            rate.checked_mul(Ratio::integer(i128::from(steps)))
+                                .unwrap_or(Ratio::ZERO),
+                        )
+                        .unwrap_or(start);
+                }
+                InputSeries {
+                    series: first[index].0.clone(),
+                    values: segments.join(" "),
+                }
+            })
+            .collect()
+    }
+
+    /// Every input counter of a flow with its increase per minute.
+    fn series_rates(&self, flow: &Flow, prometheus3: bool) -> Vec<(String, Ratio)> {
         let total = flow.per_minute;
         let failed = total
             .checked_mul(flow.error_ratio(0))
             .unwrap_or(Ratio::ZERO);
         let passed = total.checked_sub(failed).unwrap_or(Ratio::ZERO);
-        let counter = |per_minute: Ratio| {
-            if per_minute.is_zero() {
-                format!("0+0x{steps}")
-            } else {
-                format!("0+{}x{steps}", per_minute.to_decimal())
-            }
-        };
         match &self.shape {
             Shape::Counters(series) => {
                 let good = matches!(self.rules.measure, Measure::Counters { good: true, .. });
@@ -116,10 +166,7 @@ impl SloTests<'_> {
                             Role::Rest => total.checked_sub(counted).unwrap_or(Ratio::ZERO),
                             Role::Total => total,
                         };
-                        InputSeries {
-                            series: series.text(),
-                            values: counter(per_minute),
-                        }
+                        (series.text(), per_minute)
                     })
                     .collect()
             }
@@ -143,34 +190,45 @@ impl SloTests<'_> {
                         .max()
                         .unwrap_or(Ratio::ZERO)
                 };
-                let mut buckets: Vec<f64> = boundaries.clone();
-                buckets.sort_by(f64::total_cmp);
-                buckets.dedup();
-                buckets.push(f64::INFINITY);
-                buckets
-                    .iter()
-                    .map(|&boundary| {
-                        let le = if prometheus3 {
-                            expr::le_prometheus3(boundary)
-                        } else {
-                            expr::le_prometheus2(boundary)
-                        };
-                        let per_minute = total
-                            .checked_mul(
-                                Ratio::ONE
-                                    .checked_sub(slower(boundary))
-                                    .unwrap_or(Ratio::ONE),
-                            )
-                            .unwrap_or(total);
-                        InputSeries {
-                            series: base.with("le", &le).text(),
-                            values: counter(per_minute),
-                        }
-                    })
-                    .collect()
+                Self::bucket_counts(boundaries, prometheus3, |boundary| {
+                    total
+                        .checked_mul(
+                            Ratio::ONE
+                                .checked_sub(slower(boundary))
+                                .unwrap_or(Ratio::ONE),
+                        )
+                        .unwrap_or(total)
+                })
+                .into_iter()
+                .map(|(base_le, count)| (base.with("le", &base_le).text(), count))
+                .collect()
             }
             Shape::Sampled { .. } => Vec::new(),
         }
+    }
+
+    /// Every bucket of the synthetic histogram (`+Inf` last) with its `le` label and the
+    /// events per minute `count` gives it.
+    pub(super) fn bucket_counts(
+        boundaries: &[f64],
+        prometheus3: bool,
+        count: impl Fn(f64) -> Ratio,
+    ) -> Vec<(String, Ratio)> {
+        let mut buckets: Vec<f64> = boundaries.to_vec();
+        buckets.sort_by(f64::total_cmp);
+        buckets.dedup();
+        buckets.push(f64::INFINITY);
+        buckets
+            .iter()
+            .map(|&boundary| {
+                let le = if prometheus3 {
+                    expr::le_prometheus3(boundary)
+                } else {
+                    expr::le_prometheus2(boundary)
+                };
+                (le, count(boundary))
+            })
+            .collect()
     }
 
     pub(super) fn sampled_input(&self, pattern: &Pattern, until: Duration) -> Vec<InputSeries> {

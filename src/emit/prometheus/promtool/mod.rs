@@ -32,12 +32,16 @@ use std::collections::BTreeMap;
 // and the missing-bucket tests.
 mod bucket_guard;
 mod burn;
+mod edges;
 mod exhaustion;
 mod file;
 mod inputs;
 mod policy;
 mod quiet;
+mod replay;
 mod simulate;
+mod sloth;
+mod statics;
 
 const MINUTE: u64 = 60_000;
 /// Events per minute of synthetic traffic, unless `min_events` needs more.
@@ -51,6 +55,7 @@ const QUIET_AT: Duration = Duration::from_millis(5 * MINUTE);
 
 use file::{AlertTest, ExpAlert, Footprint, TestFile, TestGroup, pack};
 use inputs::{Flow, Shape, counters, gauge_selector, group_values, satisfy};
+pub(crate) use sloth::{SlothAlert, sloth_test_file};
 
 /// The test file for one service.
 pub(super) fn test_file(service: &ServicePlan, slos: &[SloRules], rules_file: &str) -> String {
@@ -282,6 +287,7 @@ impl<'a> SloTests<'a> {
         }
         groups.extend(self.exhaustion_tests(&mut notes));
         groups.extend(self.policy_tests(&mut notes));
+        groups.extend(self.static_tests(&mut notes));
         // Prometheus 3 stores `le="1.0"` where Prometheus 2 kept the exporter's `le="1"`: the
         // quiet test again with those labels. Were a bucket not matched, its good events would be
         // missing and every event would count as failed.

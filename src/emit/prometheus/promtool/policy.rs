@@ -1,7 +1,7 @@
 //! Tests of the error-budget policy's alerts (see `../policy.rs`): for each rule, a constant error
-//! ratio at 1.05 times its threshold (or halfway to 100% when that is nearer) fires the rule's
-//! alert once its `for` has elapsed, and not a minute earlier; at 0.95 times its threshold it
-//! stays quiet, so a threshold 10% off fails one of the two. Every other rule's alert is expected exactly as that flow leaves it, so each test pins
+//! ratio just above its threshold (1.005 to 1.01 times it, see `edges.rs`) fires the rule's alert
+//! once its `for` has elapsed, and not a minute earlier; as far below it, the alert is not even
+//! pending, so a threshold 1% off fails one of the two. Every other rule's alert is expected exactly as that flow leaves it, so each test pins
 //! every rule of the objective.
 
 use super::file::{AlertTest, ExpAlert, TestGroup};
@@ -9,10 +9,6 @@ use super::inputs::Shape;
 use super::{MINUTE, SloTests};
 use crate::emit::prometheus::{Alert, AlertKind};
 use crate::units::{Duration, Ratio};
-
-/// The scales of a rule's threshold at which its alert must fire and must stay quiet.
-const ABOVE: (i128, i128) = (21, 20);
-const BELOW: (i128, i128) = (19, 20);
 
 impl SloTests<'_> {
     /// The policy's alerts with their objective, rule and threshold.
@@ -69,21 +65,11 @@ impl SloTests<'_> {
         threshold: Ratio,
         fires: bool,
     ) -> Result<TestGroup, String> {
-        let ((num, den), verb) = if fires {
-            (ABOVE, "fires")
-        } else {
-            (BELOW, "stays quiet")
-        };
-        let scaled = threshold
-            .checked_mul(Ratio::integer(num))
-            .and_then(|r| r.checked_div(Ratio::integer(den)))
-            .map_err(|_| format!("no budget-policy test of {rule}: its threshold overflows"))?;
-        // Halfway to 100% when 1.05 times the threshold would not be a ratio of events.
-        let halfway = threshold
-            .checked_add(Ratio::ONE)
-            .and_then(|sum| sum.checked_div(Ratio::integer(2)))
-            .unwrap_or(Ratio::ONE);
-        let ratio = if fires { scaled.min(halfway) } else { scaled };
+        let verb = if fires { "fires" } else { "stays quiet" };
+        let edge = super::edges::edge(threshold, self.traffic()).ok_or_else(|| {
+            format!("no budget-policy test of {rule}: its threshold is out of range")
+        })?;
+        let ratio = if fires { edge.above } else { edge.below };
         let mut targets = vec![None; self.rules.plan.objectives.len()];
         targets[objective] = Some(ratio);
         let no_flow = || {
@@ -92,7 +78,7 @@ impl SloTests<'_> {
                 objective + 1
             )
         };
-        let flow = self.flow(self.traffic(), &targets).ok_or_else(no_flow)?;
+        let flow = self.flow(edge.per_minute, &targets).ok_or_else(no_flow)?;
         let active = self.exhaustion_activation(flow.per_minute).ok_or_else(|| {
             format!("no budget-policy test of {rule}: min_events is reached exactly")
         })?;
@@ -113,20 +99,18 @@ impl SloTests<'_> {
             }
         }
         let at = Duration::from_millis(active + for_.millis());
-        let factor = ratio
-            .checked_div(threshold)
-            .map_or_else(|_| "?".to_owned(), |f| f.significant(3));
+        let factor = super::edges::times(ratio, threshold);
         let mut group = TestGroup {
             name: format!(
-                "{}: policy {rule} {verb} at {factor}× its threshold {} ({} of {} fail){}",
+                "{}: policy {rule} {verb} at {factor} its threshold {} ({} of {} fail){}",
                 self.rules.slo_id(),
                 threshold.percent(),
                 ratio.percent(),
                 self.rules.measure.noun(),
                 if fires {
-                    format!(" after {at}")
+                    format!(" after {at}, not a minute earlier")
                 } else {
-                    String::new()
+                    format!(": not even pending after {at}")
                 }
             ),
             interval: "1m".to_owned(),
@@ -147,6 +131,13 @@ impl SloTests<'_> {
             alertname: name,
             exp_alerts: expected,
         });
+        if !fires
+            && let Some((alert, ..)) = self
+                .policy_alerts()
+                .find(|(_, of, r, _)| *of == objective && *r == rule)
+        {
+            group.promql_expr_test.push(self.none_pending(alert, at));
+        }
         Ok(group)
     }
 }

@@ -275,19 +275,32 @@ impl SloTests<'_> {
         let time = missing.for_;
         let mut group = TestGroup {
             name: format!(
-                "{}: without any series the missing-data alert fires after {}",
+                "{}: without any series the missing-data alert fires after {}{}",
                 self.rules.slo_id(),
-                missing.for_.human()
+                missing.for_.human(),
+                if time.millis() > 0 {
+                    ", not a minute earlier"
+                } else {
+                    ""
+                }
             ),
             interval: "1m".to_owned(),
             input_series: Vec::new(),
-            alert_rule_test: vec![AlertTest {
-                eval_time: time.prometheus(),
-                alertname: missing.name.clone(),
-                exp_alerts: vec![self.expected(missing)],
-            }],
+            alert_rule_test: Vec::new(),
             promql_expr_test: Vec::new(),
         };
+        if time.millis() >= MINUTE {
+            group.alert_rule_test.push(AlertTest {
+                eval_time: Duration::from_millis(time.millis() - MINUTE).prometheus(),
+                alertname: missing.name.clone(),
+                exp_alerts: Vec::new(),
+            });
+        }
+        group.alert_rule_test.push(AlertTest {
+            eval_time: time.prometheus(),
+            alertname: missing.name.clone(),
+            exp_alerts: vec![self.expected(missing)],
+        });
         if !self.tiers.is_empty() {
             group.alert_rule_test.push(AlertTest {
                 eval_time: time.prometheus(),
