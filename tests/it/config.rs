@@ -253,7 +253,9 @@ fn the_smtp_relay_and_sender_reach_the_alertmanager_configuration() {
         &[],
     );
     assert!(output.status.success(), "{}", stderr(&output));
-    let path = project.path().join("generated/alertmanager/alertmanager.yml");
+    let path = project
+        .path()
+        .join("generated/alertmanager/alertmanager.yml");
     let shop = fs::read_to_string(&path).unwrap();
     assert!(
         shop.contains("  smtp_smarthost: smtp.example.com:587\n"),
