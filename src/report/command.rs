@@ -62,6 +62,9 @@ pub fn run(plan: &Plan, args: &ReportArgs, format: ReportFormat) -> i32 {
 }
 
 fn report(plan: &Plan, args: &ReportArgs, format: ReportFormat) -> Result<Option<String>, String> {
+    if format != ReportFormat::Json {
+        refuse_a_build(&args.output)?;
+    }
     let connection = args.live.connection("report")?;
     let zone = time_zone(&args.timezone)?;
     let at = args.live.at();
@@ -95,4 +98,26 @@ fn report(plan: &Plan, args: &ReportArgs, format: ReportFormat) -> Result<Option
         summary.unchanged.len(),
         summary.removed.len()
     )))
+}
+
+/// A report replaces what it wrote before and removes the rest of what the directory's manifest
+/// lists, so it must never be written into a build's output: that would remove the build.
+fn refuse_a_build(dir: &std::path::Path) -> Result<(), String> {
+    let is_report_file = |path: &str| {
+        path.starts_with("charts/")
+            || (!path.contains('/')
+                && [".html", ".md"]
+                    .iter()
+                    .any(|extension| path.ends_with(extension)))
+    };
+    match crate::write::read_manifest(dir)
+        .into_iter()
+        .find(|path| !is_report_file(path))
+    {
+        Some(built) => Err(format!(
+            "-o {}: the directory holds a build's output (`{built}`); write the report to a directory of its own",
+            crate::diagnostics::display_path(dir)
+        )),
+        None => Ok(()),
+    }
 }

@@ -419,3 +419,27 @@ fn a_server_that_cannot_answer_gives_one_line_and_writes_nothing() {
         target.display()
     );
 }
+
+#[test]
+fn a_report_never_writes_over_a_build() {
+    let built = crate::common::build::Build::of(&[SHOP]).ok();
+    let before = built.files("prometheus");
+    let output = slofile()
+        .current_dir(root())
+        .args([
+            "report",
+            SHOP,
+            "--prometheus",
+            "http://127.0.0.1:1",
+            "--at",
+            AT,
+        ])
+        .args(["--period", "2026-03", "-o", built.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("holds a build's output"), "{stderr}");
+    assert_eq!(built.files("prometheus"), before);
+    assert!(!built.path().join("index.html").exists());
+}
