@@ -16,6 +16,7 @@ use super::{
 };
 use crate::compile::series::label;
 use crate::compile::{ServicePlan, SloPlan};
+use crate::emit::prometheus::WindowQueries;
 use crate::emit::prometheus::{
     MEASURE_LABEL, Measured, service_error_ratios as ratio_query, service_firing_alerts,
     service_queries, window_queries,
@@ -31,29 +32,36 @@ pub fn measure_windows(
 ) -> Result<Vec<Option<Window>>, LiveError> {
     let mut windows: Vec<Option<Window>> = targets.iter().map(|_| None).collect();
     // Targets measured together: same service, spans ending at the same instant, counted events.
-    let mut batches: BTreeMap<(&str, i64), Vec<(usize, Span)>> = BTreeMap::new();
+    let mut batches: BTreeMap<(&str, i64), Vec<Batched>> = BTreeMap::new();
     for (index, target) in targets.iter().enumerate() {
         let Some(span) = span_of(target) else {
             continue;
         };
-        let counted = window_queries(target.service, target.slo, span.window())
-            .is_some_and(|queries| matches!(queries.raw, Measured::Rates { .. }));
-        if counted {
+        // The queries are shaped once, here, and handed on to the batch.
+        let Some(queries) = window_queries(target.service, target.slo, span.window()) else {
+            continue;
+        };
+        if matches!(queries.raw, Measured::Rates { .. }) {
             batches
                 .entry((target.service.meta.id.as_str(), span.end))
                 .or_default()
-                .push((index, span));
+                .push((index, span, queries));
         } else {
             windows[index] = measure_window(target, client, &span)?;
         }
     }
     for members in batches.into_values() {
-        let batch: Vec<(&Target<'_>, Span)> = members
+        let batch: Vec<Member<'_, '_>> = members
             .iter()
-            .map(|&(index, span)| (&targets[index], span))
+            .map(|(index, span, queries)| Member {
+                target: &targets[*index],
+                span: *span,
+                queries,
+            })
             .collect();
-        for ((index, _), window) in members.into_iter().zip(measure_batch(&batch, client)?) {
-            windows[index] = window;
+        let measured = measure_batch(&batch, client)?;
+        for ((index, _, _), window) in members.iter().zip(measured) {
+            windows[*index] = window;
         }
     }
     Ok(windows)
@@ -68,20 +76,30 @@ pub(crate) fn group_labels<'t>(targets: impl IntoIterator<Item = &'t Target<'t>>
     labels.into_iter().cloned().collect()
 }
 
+/// A target's index, span and queries, waiting for its batch.
+type Batched = (usize, Span, WindowQueries);
+
+/// One SLO of a batch: its span and the queries shaped for it.
+struct Member<'t, 'p> {
+    target: &'t Target<'p>,
+    span: Span,
+    queries: &'t WindowQueries,
+}
+
 /// The SLOs of one service over spans that end at the same instant.
 fn measure_batch(
-    batch: &[(&Target<'_>, Span)],
+    batch: &[Member<'_, '_>],
     client: &Client,
 ) -> Result<Vec<Option<Window>>, LiveError> {
-    let service = batch[0].0.service;
-    let end = batch[0].1.end;
+    let service = batch[0].target.service;
+    let end = batch[0].span.end;
     // The SLOs of each span: by id when the spans differ, all of the service's when they agree.
     let mut by_span: BTreeMap<(i64, i64), Vec<&str>> = BTreeMap::new();
-    for (target, span) in batch {
+    for member in batch {
         by_span
-            .entry((span.start, span.budget_period))
+            .entry((member.span.start, member.span.budget_period))
             .or_default()
-            .push(target.slo.slo.id.as_str());
+            .push(member.target.slo.slo.id.as_str());
     }
     let single = by_span.len() == 1;
     let windows: Vec<(Vec<&str>, Duration)> = by_span
@@ -93,7 +111,7 @@ fn measure_batch(
         .collect();
     let queries = service_queries(
         service,
-        &group_labels(batch.iter().map(|(target, _)| *target)),
+        &group_labels(batch.iter().map(|member| member.target)),
         &windows,
     );
     let at_end = groups_by_slo(client.query(&queries.groups_at_end, end)?, service);
@@ -109,23 +127,24 @@ fn measure_batch(
                 .is_some_and(|start| end.is_subset(start))
         })
     };
-    let (events, errors) = if batch.iter().any(|(target, _)| covered(target)) {
+    let (events, errors) = if batch.iter().any(|member| covered(member.target)) {
         split_measures(client.query(&queries.both(), end)?)
     } else {
         (Vec::new(), Vec::new())
     };
     let mut measured = Vec::with_capacity(batch.len());
-    for (target, span) in batch {
-        let Some(queries) = window_queries(target.service, target.slo, span.window()) else {
-            measured.push(None);
-            continue;
-        };
+    for Member {
+        target,
+        span,
+        queries,
+    } in batch
+    {
         if !covered(target) {
             measured.push(measure_window_from(
                 target,
                 client,
                 span,
-                &queries,
+                queries,
                 Source::Raw,
             )?);
             continue;
@@ -169,28 +188,29 @@ fn groups_by_slo(samples: Vec<Sample>, service: &ServicePlan) -> BTreeMap<&str, 
     groups
 }
 
-/// Whether a sample with these labels belongs to this objective (by index) of the SLO: its
-/// `objective` label names it, or the objective is unnamed and the label absent.
-fn is_objective(labels: &BTreeMap<String, String>, slo: &SloPlan, index: usize) -> bool {
-    match (
-        slo.objectives
-            .get(index)
-            .and_then(|o| o.objective.name.as_ref()),
-        labels.get(label::OBJECTIVE),
-    ) {
-        (Some(name), Some(theirs)) => name == theirs,
-        (None, None) => true,
-        _ => false,
-    }
+/// Whether a sample with these labels belongs to the SLO and, when given, to its objective (by
+/// index): its `objective` label names the objective, or the objective is unnamed and the label
+/// absent.
+pub(crate) fn is_own(
+    labels: &BTreeMap<String, String>,
+    slo: &SloPlan,
+    objective: Option<usize>,
+) -> bool {
+    labels.get(label::SLO) == Some(&slo.slo.id)
+        && objective.is_none_or(|index| {
+            slo.objectives
+                .get(index)
+                .and_then(|o| o.objective.name.as_ref())
+                == labels.get(label::OBJECTIVE)
+        })
 }
 
 /// The values of `samples` of one SLO (and objective, when given), by group.
 fn of_slo(samples: &[Sample], slo: &SloPlan, objective: Option<usize>) -> BTreeMap<Group, f64> {
     by_labels_of(
-        samples.iter().filter(|sample| {
-            sample.labels.get(label::SLO) == Some(&slo.slo.id)
-                && objective.is_none_or(|index| is_objective(&sample.labels, slo, index))
-        }),
+        samples
+            .iter()
+            .filter(|sample| is_own(&sample.labels, slo, objective)),
         &slo.slo.group_by,
     )
 }

@@ -8,7 +8,6 @@
 use super::client::{Client, Series};
 use super::figures::Source;
 use super::{Group, LiveError, Target, group_present};
-use crate::compile::series::label;
 use crate::emit::prometheus::{MEASURE_LABEL, Measured, service_queries, window_queries};
 use crate::units::Duration;
 use std::collections::BTreeMap;
@@ -150,18 +149,12 @@ pub fn measure_service_tiles(
         .iter()
         .map(|target| {
             let slo = target.slo;
-            let mine = |series: &Series, objective: Option<usize>| {
-                series.labels.get(label::SLO) == Some(&slo.slo.id)
-                    && objective.is_none_or(|index| {
-                        slo.objectives
-                            .get(index)
-                            .and_then(|o| o.objective.name.as_ref())
-                            == series.labels.get(label::OBJECTIVE)
-                    })
-            };
             let points = |all: &[Series], objective: Option<usize>| {
                 let mut by_group: BTreeMap<Group, BTreeMap<i64, f64>> = BTreeMap::new();
-                for series in all.iter().filter(|series| mine(series, objective)) {
+                for series in all
+                    .iter()
+                    .filter(|series| super::service::is_own(&series.labels, slo, objective))
+                {
                     let group = group_present(&series.labels, &slo.slo.group_by);
                     let points = by_group.entry(group).or_default();
                     for &(at, value) in &series.points {

@@ -4,7 +4,6 @@
 //! host. It reads on a phone (the tables scroll sideways, the charts scale) and in print.
 
 use super::model::{Report, ReportRow};
-use super::svg;
 use super::text::{self, Objective};
 use crate::emit::OutputFile;
 use std::fmt::Write as _;
@@ -197,10 +196,7 @@ fn row_section(report: &Report, row: &ReportRow) -> String {
             text::trend(row)
         )),
     );
-    for chart in [
-        svg::burn_down(row, &text::chart_id(row, "burn"), &report.days),
-        svg::daily_compliance(row, &text::chart_id(row, "daily"), &report.days),
-    ] {
+    for (_, chart) in text::charts(row, &report.days) {
         let _ = writeln!(
             out,
             "<figure>\n{}<figcaption>{}</figcaption>\n</figure>",
@@ -211,17 +207,12 @@ fn row_section(report: &Report, row: &ReportRow) -> String {
     if !row.worst_days.is_empty() {
         out.push_str("<h4>Worst days</h4>\n<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Day</th><th scope=\"col\">Compliance</th><th scope=\"col\">Budget spent</th></tr></thead><tbody>\n");
         for worst in &row.worst_days {
-            let spent = row
-                .daily
-                .iter()
-                .find(|day| day.date == worst.date)
-                .and_then(|day| day.error_budget_spent);
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                 escape(&worst.date),
                 escape(&text::share(Some(worst.compliance))),
-                escape(&text::share(spent))
+                escape(&text::share(text::spent_on(row, &worst.date)))
             );
         }
         out.push_str("</tbody></table></div>\n");

@@ -3,7 +3,6 @@
 //! files beside them (`charts/<service>/<chart>.svg`), each with its description as alt text.
 
 use super::model::{Report, ReportRow};
-use super::svg;
 use super::text::{self, Objective};
 use crate::emit::OutputFile;
 use crate::emit::markdown::escape::{cell, inline};
@@ -141,16 +140,7 @@ fn row_section(
             |policy| format!("{}: {}", policy.verdict, policy.message)
         )),
     );
-    for (kind, chart) in [
-        (
-            "burn",
-            svg::burn_down(row, &text::chart_id(row, "burn"), &report.days),
-        ),
-        (
-            "daily",
-            svg::daily_compliance(row, &text::chart_id(row, "daily"), &report.days),
-        ),
-    ] {
+    for (kind, chart) in text::charts(row, &report.days) {
         let path = format!("charts/{service}/{}.svg", text::chart_id(row, kind));
         let _ = writeln!(
             out,
@@ -165,17 +155,12 @@ fn row_section(
     if !row.worst_days.is_empty() {
         out.push_str("Worst days:\n\n| Day | Compliance | Budget spent |\n| --- | ---: | ---: |\n");
         for worst in &row.worst_days {
-            let spent = row
-                .daily
-                .iter()
-                .find(|day| day.date == worst.date)
-                .and_then(|day| day.error_budget_spent);
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
                 worst.date,
                 text::share(Some(worst.compliance)),
-                text::share(spent)
+                text::share(text::spent_on(row, &worst.date))
             );
         }
         out.push('\n');

@@ -177,6 +177,28 @@ pub fn page(service: &str) -> String {
     service.to_owned()
 }
 
+/// The share of the period's budget spent on `date`, from the row's days.
+pub fn spent_on(row: &ReportRow, date: &str) -> Option<f64> {
+    row.daily
+        .iter()
+        .find(|day| day.date == date)
+        .and_then(|day| day.error_budget_spent)
+}
+
+/// A row's two charts, each with its kind (`burn`, `daily`) and its id in the page.
+pub fn charts(row: &ReportRow, dates: &[String]) -> [(&'static str, super::svg::Chart); 2] {
+    [
+        (
+            "burn",
+            super::svg::burn_down(row, &chart_id(row, "burn"), dates),
+        ),
+        (
+            "daily",
+            super::svg::daily_compliance(row, &chart_id(row, "daily"), dates),
+        ),
+    ]
+}
+
 /// A chart's id, unique in its page: `availability-p95-tenant-a-burn`.
 pub fn chart_id(row: &ReportRow, chart: &str) -> String {
     let mut id = row.slo.clone();
