@@ -60,7 +60,7 @@ use format::rule_file;
 pub(crate) use format::{Rule, Text, package};
 use template::Template;
 
-pub(crate) use promtool::SlothAlert;
+pub(crate) use promtool::{SlothAlert, windows_test_file};
 pub(crate) use window::{
     MEASURE_LABEL, Measured, WindowQueries, service_error_ratios, service_firing_alerts,
     service_queries, window_queries,
@@ -95,17 +95,17 @@ impl Backend for Prometheus {
     }
 }
 
-/// The rules of every SLO of `service` that Prometheus measures.
-/// The promtool test file of `--compat sloth`'s rules (see `promtool/sloth.rs`).
+/// The promtool test files of `--compat sloth`'s rules (see `promtool/sloth.rs`).
 pub(crate) fn sloth_test_file(
     service: &ServicePlan,
     alerts: &[SlothAlert],
     groups: &[String],
     rules_file: &str,
-) -> String {
+) -> promtool::TestFiles {
     promtool::sloth_test_file(service, &shape_service(service), alerts, groups, rules_file)
 }
 
+/// The rules of every SLO of `service` that Prometheus measures.
 fn shape_service(service: &ServicePlan) -> Vec<SloRules<'_>> {
     service
         .slos
@@ -139,10 +139,19 @@ fn emit_service(
             .filter_map(crate::compile::SloPlan::time_weighted_note),
     );
     match options.prometheus_format {
-        PrometheusFormat::Rules => files.push(OutputFile {
-            path: format!("prometheus/{id}.test.yml"),
-            contents: promtool::test_file(service, &slos, &rules_file),
-        }),
+        PrometheusFormat::Rules => {
+            let tests = promtool::test_file(service, &slos, &rules_file);
+            files.push(OutputFile {
+                path: format!("prometheus/{id}.test.yml"),
+                contents: tests.every_minute,
+            });
+            if let Some(windows) = tests.windows {
+                files.push(OutputFile {
+                    path: format!("prometheus/{}", promtool::windows_test_file(id)),
+                    contents: windows,
+                });
+            }
+        }
         format @ (PrometheusFormat::Operator
         | PrometheusFormat::Mimir
         | PrometheusFormat::Thanos) => notes.push(

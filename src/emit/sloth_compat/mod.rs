@@ -83,15 +83,25 @@ impl Backend for SlothRules {
                 contents,
             });
             if options.prometheus_format == PrometheusFormat::Rules {
+                let tests = crate::emit::prometheus::sloth_test_file(
+                    service,
+                    &alert_shapes(service),
+                    &rule_groups(service),
+                    &rules_file,
+                );
                 sink(OutputFile {
                     path: format!("prometheus/{id}.test.yml"),
-                    contents: crate::emit::prometheus::sloth_test_file(
-                        service,
-                        &alert_shapes(service),
-                        &rule_groups(service),
-                        &rules_file,
-                    ),
+                    contents: tests.every_minute,
                 });
+                if let Some(windows) = tests.windows {
+                    sink(OutputFile {
+                        path: format!(
+                            "prometheus/{}",
+                            crate::emit::prometheus::windows_test_file(id)
+                        ),
+                        contents: windows,
+                    });
+                }
             } else {
                 notes.push(
                     Diagnostic::info(

@@ -49,6 +49,8 @@ pub struct Promtool {
     pub test_files: usize,
     /// Test files with at least one test group.
     pub non_empty_tests: usize,
+    /// `<service>.windows.test.yml` files, which hold tests whenever they are written.
+    pub window_test_files: usize,
     pub timings: Vec<(Duration, String)>,
 }
 
@@ -63,6 +65,14 @@ pub fn promtool_everything(built: &Built, what: &str) -> Promtool {
         if name.ends_with(".rules.yml") {
             run_tool_ok(&promtool, &["check", "rules", &name], &dir);
             result.rule_files += 1;
+        } else if name.ends_with(".windows.test.yml") {
+            let output = run_tool_ok(&promtool, &["test", "rules", &name], &dir);
+            assert!(output.contains("SUCCESS"), "{what}: {name}:\n{output}");
+            assert!(
+                !yaml(&text)["tests"].as_array().unwrap().is_empty(),
+                "{what}: {name} is written only with tests in it"
+            );
+            result.window_test_files += 1;
         } else if name.ends_with(".test.yml") {
             let output = run_tool_ok(&promtool, &["test", "rules", &name], &dir);
             assert!(output.contains("SUCCESS"), "{what}: {name}:\n{output}");

@@ -3,7 +3,7 @@
 
 use super::file::{AlertTest, ExpAlert, ExpSample, ExprTest, TestGroup};
 use super::inputs::{Flow, Shape, named};
-use super::simulate::{Pattern, ceil, simulate};
+use super::simulate::{EVERY_MINUTE, Evaluations, Pattern, ceil, simulate};
 use super::{HORIZON, MINUTE, SloTests, State};
 use crate::compile::{TierPlan, series};
 use crate::emit::prometheus::{Alert, AlertKind, Template, expr};
@@ -14,12 +14,7 @@ impl SloTests<'_> {
     /// Burn tests of one policy tier: every objective whose tier can fire at 1.5× its threshold,
     /// in one test when one flow gives every objective its ratio.
     pub(super) fn burn_tests(&self, index: usize) -> Vec<Result<TestGroup, String>> {
-        let participants: Vec<(usize, &TierPlan)> = self
-            .tiers
-            .iter()
-            .filter(|(_, j, _)| *j == index)
-            .map(|(o, _, t)| (*o, *t))
-            .collect();
+        let participants = self.participants(index);
         if participants.is_empty() {
             return Vec::new();
         }
@@ -30,6 +25,15 @@ impl SloTests<'_> {
                 .collect();
         }
         self.counter_edge_tests(&participants)
+    }
+
+    /// The objectives with an alerting tier at `index` of the policy, and their tiers.
+    pub(super) fn participants(&self, index: usize) -> Vec<(usize, &TierPlan)> {
+        self.tiers
+            .iter()
+            .filter(|(_, j, _)| *j == index)
+            .map(|(o, _, t)| (*o, *t))
+            .collect()
     }
 
     pub(super) fn counter_burn_test(
@@ -120,14 +124,14 @@ impl SloTests<'_> {
             .unwrap_or(period)
             .clamp(1, period);
         for bad in first..=period {
-            let pattern = Pattern {
+            let pattern = Pattern::Spread {
                 bad,
                 period,
                 late: false,
             };
             let mut minute = 0;
             let mut firing = None;
-            self.sampled_timeline(tier, &pattern, step, HORIZON, |state| {
+            self.sampled_timeline(tier, &pattern, step, HORIZON, EVERY_MINUTE, |state| {
                 if state == State::Firing {
                     firing = Some(minute);
                     return false;
@@ -143,10 +147,17 @@ impl SloTests<'_> {
                 .burn_alerts()
                 .map(|(alert, _, t)| {
                     let mut last = State::Unsure;
-                    self.sampled_timeline(t, &pattern, step, fires.millis(), |state| {
-                        last = state;
-                        true
-                    });
+                    self.sampled_timeline(
+                        t,
+                        &pattern,
+                        step,
+                        fires.millis(),
+                        EVERY_MINUTE,
+                        |state| {
+                            last = state;
+                            true
+                        },
+                    );
                     (alert, last)
                 })
                 .collect();
@@ -311,6 +322,7 @@ impl SloTests<'_> {
         pattern: &Pattern,
         step: Duration,
         until: u64,
+        evaluations: Evaluations,
         visit: impl FnMut(State) -> bool,
     ) {
         simulate(
@@ -320,6 +332,7 @@ impl SloTests<'_> {
             until,
             self.rules.plan.slo.min_events,
             [tier.long, tier.short].map(|w| self.rules.derives(w)),
+            evaluations,
             visit,
         );
     }

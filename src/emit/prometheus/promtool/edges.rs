@@ -13,7 +13,7 @@
 use super::file::{ExprTest, TestGroup};
 use super::inputs::Flow;
 use super::replay::Replay;
-use super::{MINUTE, SloTests, State};
+use super::{MINUTE, SloTests, State, WINDOWS_EVERY};
 use crate::compile::{BASE_WINDOW, TierPlan, series};
 use crate::emit::prometheus::{Alert, expr};
 use crate::units::{Duration, Ratio};
@@ -24,8 +24,9 @@ const ABOVE: (i128, i128) = (201, 200);
 const BELOW: (i128, i128) = (199, 200);
 /// Errors per minute at the threshold, at least: one error is then at most half a percent of it.
 const RESOLUTION: i128 = 200;
-/// The phase of a burst that sets the window it does not trip, in minutes.
-const LEAD: u64 = 20;
+/// The phase of a burst that sets the window it does not trip, in minutes: the shortest that
+/// fits first.
+const LEADS: [u64; 2] = [10, 20];
 /// How far the replayed window must stay from its threshold, relative to it: floating point
 /// in Prometheus sums in another order.
 const MARGIN: f64 = 1e-4;
@@ -132,10 +133,23 @@ impl SloTests<'_> {
                 });
             }
         }
-        for short_only in [true, false] {
-            out.extend(self.burst_tests(participants, short_only));
-        }
         out
+    }
+
+    /// The window tests of one policy tier (see [`WINDOWS_EVERY`]): a burst that trips only its
+    /// short window and one that trips only its long window, for counters and histograms.
+    pub(super) fn window_tests(&self, index: usize) -> Vec<Result<TestGroup, String>> {
+        let participants = self.participants(index);
+        if participants.is_empty() {
+            return Vec::new();
+        }
+        if matches!(self.shape, super::inputs::Shape::Sampled { .. }) {
+            return Vec::new();
+        }
+        [true, false]
+            .into_iter()
+            .flat_map(|short_only| self.burst_tests(&participants, short_only))
+            .collect()
     }
 
     /// `ALERTS` of one alert as it fires or is pending, with all its labels: a test expects
@@ -152,7 +166,8 @@ impl SloTests<'_> {
     }
 
     /// Just below the threshold: the tier is not even pending once the long window holds
-    /// `min_events` and its `for` has gone by, the time a tier 1% lower would fire.
+    /// `min_events`, when a tier 1% lower would be pending (and fire once its `for` has gone by,
+    /// which the test above pins).
     fn counter_quiet_edge(
         &self,
         participants: &[(usize, &TierPlan)],
@@ -167,11 +182,11 @@ impl SloTests<'_> {
             let reached = self
                 .events_reached(flow, tier)
                 .ok_or_else(|| format!("{label}: min_events is reached exactly"))?;
-            at = at.max(Duration::from_millis(reached + tier.for_.millis()));
+            at = at.max(Duration::from_millis(reached));
         }
         let mut group = TestGroup {
             name: format!(
-                "{} {label} stays quiet at {}: {} of {} fail, and every window holds that ratio from the first evaluation",
+                "{} {label} stays quiet at {}, not even pending at {at}: {} of {} fail, and every window holds that ratio from the first evaluation",
                 self.rules.slo_id(),
                 self.edge_factors(participants, flow),
                 self.ratios(participants, flow),
@@ -307,14 +322,15 @@ impl SloTests<'_> {
                 "{label}: no flow gives the objectives their ratios"
             ));
         };
-        let lead = LEAD;
         let settle = if self.rules.derives(tier.short) {
             BASE_WINDOW.millis()
         } else {
             0
         };
-        let tail = (tier.short.millis() + settle).div_ceil(MINUTE);
-        let end = lead + tail;
+        // The short window holds the second phase alone, which ends at an evaluation.
+        let tail = (tier.short.millis() + settle)
+            .div_ceil(MINUTE)
+            .next_multiple_of(WINDOWS_EVERY);
         let long = tier.long.millis() / MINUTE;
         let short = tier.short.millis() / MINUTE;
         let (long_derived, short_derived) = (
@@ -322,23 +338,30 @@ impl SloTests<'_> {
             self.rules.derives(tier.short),
         );
         let per_minute = base.per_minute.to_f64();
-        for heavy in [1i128, 10, 100, 1_000, 10_000, 100_000, 1_000_000] {
+        let tries = LEADS.into_iter().flat_map(|lead| {
+            [1i128, 10, 100, 1_000, 10_000, 100_000, 1_000_000].map(|heavy| (lead, heavy))
+        });
+        for (lead, heavy) in tries {
+            let end = lead + tail;
             let big = per_minute * heavy as f64;
             if big * lead as f64 > 2f64.powi(50) {
-                break;
+                continue;
             }
             let mut fits = true;
             let mut kept = Vec::new();
             for &(objective, tier) in participants {
                 let t = tier.error_threshold.to_f64();
-                let replay = Replay::new(&[
-                    (big, big * light_first.error_ratio(objective).to_f64(), lead),
-                    (
-                        per_minute,
-                        per_minute * light_second.error_ratio(objective).to_f64(),
-                        tail,
-                    ),
-                ]);
+                let replay = Replay::evaluated_every(
+                    &[
+                        (big, big * light_first.error_ratio(objective).to_f64(), lead),
+                        (
+                            per_minute,
+                            per_minute * light_second.error_ratio(objective).to_f64(),
+                            tail,
+                        ),
+                    ],
+                    WINDOWS_EVERY,
+                );
                 for inclusive in [true, false] {
                     let (Some(l), Some(s)) = (
                         replay.ratio(end, long, long_derived, inclusive),

@@ -1,4 +1,4 @@
-//! Quiet, zero-traffic, low-traffic and missing-data scenarios: nothing fires that should not.
+//! Quiet, zero-traffic and missing-data scenarios: nothing fires that should not.
 
 use super::file::{AlertTest, ExpSample, ExprTest, TestGroup};
 use super::inputs::{Flow, Shape, named};
@@ -105,7 +105,7 @@ impl SloTests<'_> {
         if let Shape::Sampled { step, .. } = &self.shape {
             // Half the lowest threshold is a fraction of a slice in any short window, so the
             // quiet case of a sampled SLI is: every slice good.
-            let all_good = Pattern {
+            let all_good = Pattern::Spread {
                 bad: 0,
                 period: 1,
                 late: false,
@@ -225,49 +225,6 @@ impl SloTests<'_> {
             ));
         }
         group
-    }
-
-    pub(super) fn low_traffic_test(&self) -> Option<TestGroup> {
-        let min = self.rules.plan.slo.min_events?;
-        if self.tiers.is_empty() {
-            return None;
-        }
-        let time = QUIET_AT;
-        let minutes = time.millis() / MINUTE;
-        // Half of min_events over the whole test: every long window holds fewer.
-        let per_minute = Ratio::new(i128::from(min), 2 * i128::from(minutes)).ok()?;
-        let slowest = self.slowest_objective();
-        let flow = Flow {
-            per_minute,
-            errors: vec![Ratio::ONE; self.rules.plan.objectives.len().max(1)],
-        };
-        let objective = self.objective(slowest);
-        let mut group = TestGroup {
-            name: format!(
-                "{}: every {} fails, but {} of them in {} stay below min_events {min}: nothing fires or is pending",
-                self.rules.slo_id(),
-                self.rules.measure.noun().trim_end_matches('s'),
-                per_minute
-                    .checked_mul(Ratio::integer(i128::from(minutes)))
-                    .unwrap_or(Ratio::ZERO),
-                time.human()
-            ),
-            interval: "1m".to_owned(),
-            input_series: self.counter_input(&flow, time, false),
-            alert_rule_test: Vec::new(),
-            promql_expr_test: vec![
-                self.close_to(
-                    &self
-                        .rules
-                        .objective_series(&series::error_ratio(BASE_WINDOW), objective),
-                    objective,
-                    Ratio::ONE,
-                    time,
-                ),
-            ],
-        };
-        self.expect_quiet(&mut group, time);
-        Some(group)
     }
 
     pub(super) fn missing_test(&self) -> Option<TestGroup> {

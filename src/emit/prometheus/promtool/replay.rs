@@ -9,15 +9,23 @@
 //! (the last sample is at the evaluation). The two counters of a ratio are extrapolated each on
 //! its own, so a counter that just left zero can read differently from the other.
 
-/// Cumulative counts at every minute from 0: events and errors.
+/// Cumulative counts at every minute from 0: events and errors; and the minutes between two
+/// evaluations of the rules, at which the 5m rates are recorded.
 pub(super) struct Replay {
     events: Vec<f64>,
     errors: Vec<f64>,
+    every: u64,
 }
 
 impl Replay {
-    /// Counters that follow each phase in turn: (events per minute, errors per minute, minutes).
+    /// Counters that follow each phase in turn: (events per minute, errors per minute, minutes),
+    /// read by rules evaluated every minute.
     pub(super) fn new(phases: &[(f64, f64, u64)]) -> Replay {
+        Replay::evaluated_every(phases, 1)
+    }
+
+    /// The same counters read by rules evaluated every `every` minutes from 0.
+    pub(super) fn evaluated_every(phases: &[(f64, f64, u64)], every: u64) -> Replay {
         let mut events = vec![0.0];
         let mut errors = vec![0.0];
         for &(per_minute, failing, minutes) in phases {
@@ -26,12 +34,16 @@ impl Replay {
                 errors.push(errors.last().copied().unwrap_or(0.0) + failing);
             }
         }
-        Replay { events, errors }
+        Replay {
+            events,
+            errors,
+            every: every.max(1),
+        }
     }
 
     /// The error ratio a window of `window` minutes reads at minute `at`, raw (`rate()` of the
-    /// counters) or derived (the average of the 5m rates recorded at every minute in it); `None`
-    /// without a rate.
+    /// counters) or derived (the average of the 5m rates recorded at every evaluation in it);
+    /// `None` without a rate.
     pub(super) fn ratio(
         &self,
         at: u64,
@@ -48,7 +60,7 @@ impl Replay {
                 at - window + 1
             };
             let mut sums = (0.0, 0.0);
-            for minute in first..=at {
+            for minute in (first..=at).filter(|m| m % self.every == 0) {
                 if let (Some(e), Some(n)) = (
                     increase(&self.errors, minute, 5, inclusive),
                     increase(&self.events, minute, 5, inclusive),
@@ -127,5 +139,23 @@ mod tests {
             let long = replay.ratio(55, 60, true, inclusive).unwrap();
             assert!(long > 0.0107 && long < 0.0110, "{long}");
         }
+    }
+
+    #[test]
+    fn rules_evaluated_every_five_minutes_derive_from_every_fifth_rate() {
+        // 10 minutes at 1%, then 10 at 3%: the 5m rates recorded at 5, 10, 15 and 20 minutes
+        // cover the 20 minutes once each, so a derived window reads the plain ratio of sums,
+        // (100 + 300) / 20,000 = 2%, where one-minute evaluations weigh the phases' edges.
+        let phases = [(1000.0, 10.0, 10), (1000.0, 30.0, 10)];
+        let five = Replay::evaluated_every(&phases, 5);
+        for inclusive in [true, false] {
+            let long = five.ratio(20, 60, true, inclusive).unwrap();
+            assert!((long - 0.02).abs() < 1e-12, "{long}");
+            // The raw 5m window does not depend on when the rules run.
+            let short = five.ratio(20, 5, false, inclusive).unwrap();
+            assert!((short - 0.03).abs() < 1e-12, "{short}");
+        }
+        let one = Replay::new(&phases).ratio(20, 60, true, true).unwrap();
+        assert!((one - 0.02).abs() > 1e-4, "{one}");
     }
 }

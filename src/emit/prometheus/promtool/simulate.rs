@@ -5,30 +5,44 @@ use super::{MINUTE, State};
 use crate::compile::{BASE_WINDOW, TierPlan};
 use crate::units::{Duration, Ratio};
 
-/// Bad samples of a sampled SLI: `bad` out of every `period`, spread evenly, the first one at the
-/// start (`late: false`) or at the end (`late: true`) of the period.
+/// Bad samples of a sampled SLI, by index from the sample at 0.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Pattern {
-    pub(super) bad: u64,
-    pub(super) period: u64,
-    pub(super) late: bool,
+pub(super) enum Pattern {
+    /// `bad` out of every `period`, spread evenly, the first one at the start (`late: false`)
+    /// or at the end (`late: true`) of the period.
+    Spread { bad: u64, period: u64, late: bool },
+    /// `count` bad samples in a row from sample `from` on; every other sample good.
+    Run { from: u64, count: u64 },
 }
 
 impl Pattern {
     pub(super) fn is_bad(&self, index: u64) -> bool {
-        let shifted = if self.late { index + 1 } else { index };
-        (shifted * self.bad) % self.period < self.bad
+        match *self {
+            Pattern::Spread { bad, period, late } => {
+                let shifted = if late { index + 1 } else { index };
+                (shifted * bad) % period < bad
+            }
+            Pattern::Run { from, count } => index >= from && index - from < count,
+        }
     }
 
-    /// How many of the samples `first..=last` are bad, without visiting them: with `b` bad of
-    /// every `p`, sample `k` is bad exactly when `⌊k·b/p⌋` steps past `⌊(k−1)·b/p⌋`, so the count
-    /// telescopes to `⌊last·b/p⌋ − ⌊(first−1)·b/p⌋` (indices shifted for late patterns).
+    /// How many of the samples `first..=last` are bad, without visiting them. Spread: with `b`
+    /// bad of every `p`, sample `k` is bad exactly when `⌊k·b/p⌋` steps past `⌊(k−1)·b/p⌋`, so
+    /// the count telescopes to `⌊last·b/p⌋ − ⌊(first−1)·b/p⌋` (indices shifted for late
+    /// patterns).
     pub(super) fn bad_between(&self, first: u64, last: u64) -> u64 {
-        if self.bad >= self.period {
+        let (bad, period, late) = match *self {
+            Pattern::Spread { bad, period, late } => (bad, period, late),
+            Pattern::Run { from, count } => {
+                let end = from.saturating_add(count);
+                return (last + 1).min(end).saturating_sub(first.max(from));
+            }
+        };
+        if bad >= period {
             return last - first + 1;
         }
-        let shift = i128::from(self.late);
-        let (bad, period) = (i128::from(self.bad), i128::from(self.period.max(1)));
+        let shift = i128::from(late);
+        let (bad, period) = (i128::from(bad), i128::from(period.max(1)));
         let steps = |k: i128| match (i64::try_from(k * bad), i64::try_from(period)) {
             // Machine division where it fits: this runs for every simulated minute.
             (Ok(product), Ok(period)) => i128::from(product.div_euclid(period)),
@@ -67,14 +81,24 @@ pub(super) const READINGS: [Reading; 4] = [
     },
 ];
 
-/// Hands `visit` the state of the alert at each minute from 0 to `until`, until it returns
+/// The rules' evaluations in a replay: every `every` minutes from 0.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Evaluations {
+    pub(super) every: u64,
+}
+
+/// Rules evaluated every minute, as in `<service>.test.yml`.
+pub(super) const EVERY_MINUTE: Evaluations = Evaluations { every: 1 };
+
+/// Hands `visit` the state of the alert at each evaluation from 0 to `until`, until it returns
 /// false. A state holds under every [`Reading`] at once: the window counts depend only on the
-/// range semantics, so each is taken once a minute.
+/// range semantics, so each is taken once an evaluation.
 ///
 /// `derived` says, for the long and the short window, whether the rules derive it from the
 /// recorded 5m rates (see `SloRules::derives`): its counts are then the sums of the 5m counts
-/// recorded at every evaluation (each minute) in the window, and its events per second the
-/// average of the recorded 5m rates.
+/// recorded at every evaluation in the window, and its events per second the average of the
+/// recorded 5m rates.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn simulate(
     tier: &TierPlan,
     pattern: &Pattern,
@@ -82,10 +106,13 @@ pub(super) fn simulate(
     until: u64,
     min_events: Option<u64>,
     derived: [bool; 2],
+    evaluations: Evaluations,
     mut visit: impl FnMut(State) -> bool,
 ) {
     let step = step.millis().max(1);
-    let mut recorded = [true, false].map(|inclusive| Recorded::new(*pattern, step, inclusive));
+    let every = evaluations.every.max(1);
+    let mut recorded =
+        [true, false].map(|inclusive| Recorded::new(*pattern, step, inclusive, every));
     let mut since: [Option<u64>; 4] = [None; 4];
     let mut t = 0;
     while t <= until {
@@ -140,7 +167,7 @@ pub(super) fn simulate(
         if !visit(state) {
             return;
         }
-        t += MINUTE;
+        t += every * MINUTE;
     }
 }
 
@@ -155,13 +182,14 @@ pub(super) struct Counts {
     pub(super) events: Ratio,
 }
 
-/// The recorded 5m counts at every evaluation (each minute) from 0 on, as running sums, so
-/// that any window of them sums in constant time. The sums grow as the replay goes on: most
-/// replays stop when an alert fires, long before their horizon.
+/// The recorded 5m counts at every evaluation (every `every` minutes) from 0 on, as running
+/// sums by minute, so that any window of them sums in constant time. The sums grow as the replay
+/// goes on: most replays stop when an alert fires, long before their horizon.
 pub(super) struct Recorded {
     pattern: Pattern,
     step: u64,
     inclusive: bool,
+    every: u64,
     /// Before minute `k`: bad samples, samples, evaluations that recorded a rate (a 5m window
     /// with no sample records nothing), and samples of the rates recorded at every fifth
     /// minute, which `min_events` counts.
@@ -169,11 +197,12 @@ pub(super) struct Recorded {
 }
 
 impl Recorded {
-    pub(super) fn new(pattern: Pattern, step: u64, inclusive: bool) -> Recorded {
+    pub(super) fn new(pattern: Pattern, step: u64, inclusive: bool, every: u64) -> Recorded {
         Recorded {
             pattern,
             step,
             inclusive,
+            every: every.max(1),
             sums: vec![(0, 0, 0, 0)],
         }
     }
@@ -182,6 +211,11 @@ impl Recorded {
     pub(super) fn extend_to(&mut self, last: u64) {
         let mut running = self.sums.last().copied().unwrap_or_default();
         for k in (self.sums.len() as u64 - 1)..=last {
+            if k % self.every != 0 {
+                // No evaluation at this minute, so nothing recorded.
+                self.sums.push(running);
+                continue;
+            }
             let (bad, count) = window_counts(
                 k * MINUTE,
                 BASE_WINDOW.millis(),
@@ -290,7 +324,7 @@ mod tests {
             first in 0u64..2000,
             length in 0u64..2000,
         ) {
-            let pattern = Pattern { bad: bad.min(period), period, late };
+            let pattern = Pattern::Spread { bad: bad.min(period), period, late };
             let last = first + length;
             let visited = (first..=last).filter(|&i| pattern.is_bad(i)).count() as u64;
             proptest::prop_assert_eq!(pattern.bad_between(first, last), visited);
@@ -299,7 +333,7 @@ mod tests {
 
     #[test]
     fn window_counts_follow_both_range_semantics() {
-        let every = Pattern {
+        let every = Pattern::Spread {
             bad: 1,
             period: 1,
             late: false,
@@ -318,7 +352,7 @@ mod tests {
             window_counts(2 * MINUTE, 5 * MINUTE, MINUTE, &every, false),
             (3, 3)
         );
-        let sparse = Pattern {
+        let sparse = Pattern::Spread {
             bad: 1,
             period: 5,
             late: true,
@@ -348,6 +382,7 @@ mod tests {
             8 * 60 * MINUTE,
             min,
             [derived, derived && tier.short.millis() >= 60 * MINUTE],
+            EVERY_MINUTE,
             |state| {
                 if state == State::Quiet {
                     minute += 1;
@@ -396,7 +431,7 @@ mod tests {
                     for late in [false, true] {
                         {
                             let min = None;
-                            let pattern = Pattern { bad, period, late };
+                            let pattern = Pattern::Spread { bad, period, late };
                             let raw = first_alert(&tier, &pattern, min, false);
                             let derived = first_alert(&tier, &pattern, min, true);
                             match (raw, derived) {
