@@ -148,7 +148,7 @@ impl SloTests<'_> {
     }
 
     /// Every input counter of a flow with its increase per minute.
-    fn series_rates(&self, flow: &Flow, prometheus3: bool) -> Vec<(String, Ratio)> {
+    pub(super) fn series_rates(&self, flow: &Flow, prometheus3: bool) -> Vec<(String, Ratio)> {
         let total = flow.per_minute;
         let failed = total
             .checked_mul(flow.error_ratio(0))

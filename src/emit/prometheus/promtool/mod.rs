@@ -88,7 +88,15 @@ pub(super) fn test_file(service: &ServicePlan, slos: &[SloRules], rules_file: &s
         let generator = match SloTests::new(slo) {
             Ok(generator) => generator,
             Err(reason) => {
-                skipped.push(format!("{}: not synthesised: {reason}", slo.slo_id()));
+                let mut note = format!("{}: not synthesised: {reason}", slo.slo_id());
+                // Missing data needs no input.
+                if let Some(generator) = SloTests::without_input(slo)
+                    && let Some(group) = generator.missing_test()
+                {
+                    tests.push((group, generator.footprint()));
+                    note.push_str("; only the missing-data test, which needs none");
+                }
+                skipped.push(note);
                 continue;
             }
         };
@@ -296,6 +304,27 @@ impl<'a> SloTests<'a> {
             }
         };
         let group = group_values(&shape, rules.group_by())?;
+        Ok(SloTests::with_shape(rules, first, shape, group))
+    }
+
+    /// The tests of an SLO whose input series cannot be synthesised: those that need none
+    /// (missing data).
+    fn without_input(rules: &'a SloRules<'a>) -> Option<SloTests<'a>> {
+        let first = rules.plan.objectives.first()?;
+        Some(SloTests::with_shape(
+            rules,
+            first,
+            Shape::Counters(Vec::new()),
+            BTreeMap::new(),
+        ))
+    }
+
+    fn with_shape(
+        rules: &'a SloRules<'a>,
+        first: &'a ObjectivePlan,
+        shape: Shape,
+        group: BTreeMap<String, String>,
+    ) -> SloTests<'a> {
         let mut tiers = Vec::new();
         for (index, objective) in rules.plan.objectives.iter().enumerate() {
             for tier in objective.alerting_tiers() {
@@ -307,13 +336,13 @@ impl<'a> SloTests<'a> {
                 tiers.push((index, position, tier));
             }
         }
-        Ok(SloTests {
+        SloTests {
             rules,
             shape,
             group,
             tiers,
             first,
-        })
+        }
     }
 
     fn burn_name(&self) -> String {
@@ -406,7 +435,7 @@ impl<'a> SloTests<'a> {
     }
 
     fn footprint(&self) -> Footprint {
-        let selectors: Vec<VectorSelector> = match &self.rules.measure {
+        let mut selectors: Vec<VectorSelector> = match &self.rules.measure {
             Measure::Counters { events, total, .. } => [events, total]
                 .iter()
                 .filter_map(|q| expr::parse_shared(q).ok())
@@ -417,8 +446,21 @@ impl<'a> SloTests<'a> {
             Measure::Gauge { query, .. } => expr::parse_shared(query)
                 .map(|e| expr::selectors(&e))
                 .unwrap_or_default(),
-            Measure::ErrorRatioQuery(_) => Vec::new(),
+            Measure::ErrorRatioQuery(query) => {
+                expr::parse_shared(&query.replace("{{window}}", "5m"))
+                    .map(|e| expr::selectors(&e))
+                    .unwrap_or_default()
+            }
         };
+        // Custom static expressions read series of their own, which the tests may feed.
+        for alert in &self.rules.alerts {
+            if let AlertKind::Static { spec } = &alert.kind
+                && let crate::spec::AlertSource::Expr(text) = &spec.source
+                && let Ok(parsed) = expr::parse_shared(text)
+            {
+                selectors.extend(expr::selectors(&parsed));
+            }
+        }
         let series = match &self.shape {
             Shape::Counters(series) => series.iter().map(|(s, _)| s.clone()).collect(),
             Shape::Histogram(base) => vec![base.with("le", "+Inf")],

@@ -418,7 +418,9 @@ impl SloTests<'_> {
                 let errors = edge
                     .per_minute
                     .checked_mul(ratio)
-                    .and_then(|r| r.checked_mul(Ratio::new(i128::from(LEAD + gap), i128::from(LEAD))?))
+                    .and_then(|r| {
+                        r.checked_mul(Ratio::new(i128::from(LEAD + gap), i128::from(LEAD))?)
+                    })
                     .ok()?;
                 let whole = if short_only {
                     errors.numer().div_euclid(errors.denom())
@@ -503,10 +505,7 @@ impl SloTests<'_> {
                     if gap == 0 {
                         String::new()
                     } else {
-                        format!(
-                            "none for {}, ",
-                            Duration::from_millis(gap * MINUTE)
-                        )
+                        format!("none for {}, ", Duration::from_millis(gap * MINUTE))
                     },
                     second.percent(),
                     if heavy == 1 {

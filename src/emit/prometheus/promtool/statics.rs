@@ -6,14 +6,17 @@
 //! The signals of the SLI are synthesised from its own series: the error ratio and compliance
 //! from a constant flow of counters or histogram buckets, a percentile from a histogram whose
 //! events are placed so that linear interpolation within the threshold's bucket lands just past
-//! it, a gauge's value as the gauge itself. A custom `expr` is not, and is named in a note.
+//! it, a gauge's value as the gauge itself, a custom `expr` of the shape
+//! `sum(rate(<selector>[<range>]))` (traffic) from counters of the SLI that its selector reads.
+//! Other custom expressions are not, and are named in a note.
 
 use super::file::{AlertTest, ExpAlert, InputSeries, TestGroup};
-use super::inputs::Shape;
+use super::inputs::{Flow, Shape, matches};
 use super::{MINUTE, SloTests};
 use crate::emit::prometheus::{Alert, AlertKind, Measure, Template};
 use crate::spec::{AlertSignal, AlertSource, StaticAlert};
 use crate::units::{Duration, Ratio};
+use promql_parser::parser::{Expr, VectorSelector, token};
 
 /// A static test's input up to a time, the value it shows, when its condition first holds (ms),
 /// and whether the alert keeps the SLI's `group_by` labels.
@@ -64,132 +67,202 @@ impl SloTests<'_> {
         let threshold = spec.threshold.value();
         // The value just past the threshold on the alerting side, or just short of it.
         let high = fires == spec.above;
-        let (input, value, active, grouped): Synthesised =
-            match (&spec.source, &self.rules.measure, &self.shape) {
-                (AlertSource::Expr(_), _, _) => {
-                    return Err("a custom expression's input series are not synthesised".to_owned());
-                }
-                (
-                    AlertSource::Signal(
-                        signal @ (AlertSignal::ErrorRatio | AlertSignal::Compliance),
-                    ),
-                    Measure::Counters { .. } | Measure::Histogram { .. },
-                    _,
-                ) => {
-                    // Compliance below `v` is an error ratio above `1 - v`.
-                    let compliance = *signal == AlertSignal::Compliance;
-                    let limit = if compliance {
-                        Ratio::ONE
-                            .checked_sub(threshold)
-                            .map_err(|_| "overflow".to_owned())?
-                    } else {
-                        threshold
-                    };
-                    let edge = super::edges::edge(limit, self.traffic()).ok_or_else(|| {
-                        "its threshold leaves no error ratio on both sides".to_owned()
+        let (input, value, active, grouped): Synthesised = match (
+            &spec.source,
+            &self.rules.measure,
+            &self.shape,
+        ) {
+            (AlertSource::Expr(text), Measure::Counters { .. }, Shape::Counters(series)) => {
+                let (selector, window) = traffic_rate(text).ok_or_else(|| {
+                        "a custom expression other than `sum(rate(<selector>[<window>]))` is not synthesised".to_owned()
                     })?;
-                    let more_errors = high != compliance;
-                    let ratio = if more_errors { edge.above } else { edge.below };
-                    let objective = match (compliance, spec.percentile) {
-                        (true, Some(p)) => self
-                            .rules
-                            .plan
-                            .objectives
-                            .iter()
-                            .position(|o| o.objective.percentile == Some(p))
-                            .unwrap_or(0),
-                        _ => 0,
-                    };
-                    let mut targets = vec![None; self.rules.plan.objectives.len()];
-                    targets[objective] = Some(ratio);
-                    let flow = self
-                        .flow(edge.per_minute, &targets)
-                        .ok_or_else(|| "no flow gives the objective its ratio alone".to_owned())?;
-                    let shown = if compliance {
-                        format!(
-                            "compliance {} ({} of {} fail)",
-                            Ratio::ONE
-                                .checked_sub(ratio)
-                                .unwrap_or(Ratio::ZERO)
-                                .percent(),
-                            ratio.percent(),
-                            self.rules.measure.noun()
-                        )
-                    } else {
-                        format!("{} of {} fail", ratio.percent(), self.rules.measure.noun())
-                    };
-                    // Every window holds the flow's ratio from the first recorded rate.
-                    (
-                        Box::new(move |until| self.counter_input(&flow, until, false)),
-                        shown,
-                        MINUTE,
-                        true,
-                    )
+                // Events per second of the SLI's series that the selector reads, per event
+                // a minute of a flow without errors.
+                let objectives = self.rules.plan.objectives.len().max(1);
+                let unit_flow = Flow {
+                    per_minute: Ratio::ONE,
+                    errors: vec![Ratio::ZERO; objectives],
+                };
+                let read = series
+                    .iter()
+                    .zip(self.series_rates(&unit_flow, false))
+                    .filter(|((series, _), _)| matches(&selector, series))
+                    .try_fold(Ratio::ZERO, |sum, (_, (_, rate))| sum.checked_add(rate))
+                    .map_err(|_| "overflow".to_owned())?;
+                if read.is_zero() {
+                    return Err("its selector reads none of the SLI's series".to_owned());
                 }
-                (
-                    AlertSource::Signal(AlertSignal::Value),
-                    Measure::Gauge { .. },
-                    Shape::Sampled { series, .. },
-                ) => {
-                    if !self.group.is_empty() {
-                        return Err("the gauge's labels after its query are not known".to_owned());
+                let value = nudged(threshold, high)?;
+                let per_minute = value
+                    .checked_mul(Ratio::integer(60))
+                    .and_then(|v| v.checked_div(read))
+                    .map_err(|_| "overflow".to_owned())?;
+                let flow = Flow {
+                    per_minute,
+                    errors: vec![Ratio::ZERO; objectives],
+                };
+                let minutes = window.millis() / MINUTE;
+                if minutes == 0 || window.millis() % MINUTE != 0 {
+                    return Err("its range is not whole minutes".to_owned());
+                }
+                // Counters from 0: the rate over the range grows for its first `minutes`
+                // minutes (nothing is extrapolated back past zero), then holds `value`.
+                let holds = |t: u64| {
+                    let shown = value
+                        .checked_mul(
+                            Ratio::new(i128::from(t.min(minutes)), i128::from(minutes))
+                                .unwrap_or(Ratio::ONE),
+                        )
+                        .unwrap_or(value);
+                    if spec.above {
+                        shown > threshold
+                    } else {
+                        shown < threshold
                     }
-                    let gauge = nudged(threshold, high)?;
-                    let text = gauge.to_decimal();
-                    let series = series.text();
-                    // The gauge holds the value from its first sample, at 0.
-                    (
-                        Box::new(move |until: Duration| {
-                            vec![InputSeries {
-                                series: series.clone(),
-                                values: format!("{text}x{}", until.millis() / MINUTE),
-                            }]
-                        }),
-                        format!("the gauge at {}", gauge.to_decimal()),
-                        0,
-                        false,
-                    )
-                }
+                };
+                let active = if fires {
+                    (1..=minutes)
+                        .find(|t| holds(*t))
+                        .ok_or_else(|| "its condition never holds".to_owned())?
+                } else {
+                    // Past the ramp, where the condition no longer holds.
+                    (1..=minutes)
+                        .filter(|t| holds(*t))
+                        .max()
+                        .map_or(1, |t| t + 1)
+                };
                 (
-                    AlertSource::Signal(AlertSignal::Percentile),
-                    Measure::Histogram { boundaries, .. },
-                    Shape::Histogram(base),
-                ) => {
-                    let quantile = spec
-                        .percentile
-                        .and_then(|p| p.checked_div(Ratio::integer(100)).ok())
-                        .ok_or_else(|| "no percentile".to_owned())?;
-                    let target = nudged(threshold, high)?;
-                    let counts = placed(boundaries, quantile, target).ok_or_else(|| {
-                        format!(
-                            "no bucket of the histogram holds {}s with room to interpolate",
-                            target.to_decimal()
-                        )
-                    })?;
-                    let base = base.clone();
-                    let shown = format!(
-                        "p{} at {}s",
-                        spec.percentile.unwrap_or(Ratio::ZERO).to_decimal(),
-                        target.to_decimal()
-                    );
-                    (
-                        Box::new(move |until: Duration| {
-                            let steps = until.millis() / MINUTE;
-                            Self::bucket_counts(boundaries, false, |b| bucket_count(&counts, b))
-                                .into_iter()
-                                .map(|(le, per_minute)| InputSeries {
-                                    series: base.with("le", &le).text(),
-                                    values: format!("0+{}x{steps}", per_minute.to_decimal()),
-                                })
-                                .collect()
-                        }),
-                        shown,
-                        MINUTE,
-                        true,
+                    Box::new(move |until| self.counter_input(&flow, until, false)),
+                    format!("`{text}` at {}", value.to_decimal()),
+                    active * MINUTE,
+                    false,
+                )
+            }
+            (AlertSource::Expr(_), _, _) => {
+                return Err(
+                    "a custom expression's input series are not synthesised for this SLI"
+                        .to_owned(),
+                );
+            }
+            (
+                AlertSource::Signal(signal @ (AlertSignal::ErrorRatio | AlertSignal::Compliance)),
+                Measure::Counters { .. } | Measure::Histogram { .. },
+                _,
+            ) => {
+                // Compliance below `v` is an error ratio above `1 - v`.
+                let compliance = *signal == AlertSignal::Compliance;
+                let limit = if compliance {
+                    Ratio::ONE
+                        .checked_sub(threshold)
+                        .map_err(|_| "overflow".to_owned())?
+                } else {
+                    threshold
+                };
+                let edge = super::edges::edge(limit, self.traffic()).ok_or_else(|| {
+                    "its threshold leaves no error ratio on both sides".to_owned()
+                })?;
+                let more_errors = high != compliance;
+                let ratio = if more_errors { edge.above } else { edge.below };
+                let objective = match (compliance, spec.percentile) {
+                    (true, Some(p)) => self
+                        .rules
+                        .plan
+                        .objectives
+                        .iter()
+                        .position(|o| o.objective.percentile == Some(p))
+                        .unwrap_or(0),
+                    _ => 0,
+                };
+                let mut targets = vec![None; self.rules.plan.objectives.len()];
+                targets[objective] = Some(ratio);
+                let flow = self
+                    .flow(edge.per_minute, &targets)
+                    .ok_or_else(|| "no flow gives the objective its ratio alone".to_owned())?;
+                let shown = if compliance {
+                    format!(
+                        "compliance {} ({} of {} fail)",
+                        Ratio::ONE
+                            .checked_sub(ratio)
+                            .unwrap_or(Ratio::ZERO)
+                            .percent(),
+                        ratio.percent(),
+                        self.rules.measure.noun()
                     )
+                } else {
+                    format!("{} of {} fail", ratio.percent(), self.rules.measure.noun())
+                };
+                // Every window holds the flow's ratio from the first recorded rate.
+                (
+                    Box::new(move |until| self.counter_input(&flow, until, false)),
+                    shown,
+                    MINUTE,
+                    true,
+                )
+            }
+            (
+                AlertSource::Signal(AlertSignal::Value),
+                Measure::Gauge { .. },
+                Shape::Sampled { series, .. },
+            ) => {
+                if !self.group.is_empty() {
+                    return Err("the gauge's labels after its query are not known".to_owned());
                 }
-                _ => return Err("its signal is not synthesised for this SLI".to_owned()),
-            };
+                let gauge = nudged(threshold, high)?;
+                let text = gauge.to_decimal();
+                let series = series.text();
+                // The gauge holds the value from its first sample, at 0.
+                (
+                    Box::new(move |until: Duration| {
+                        vec![InputSeries {
+                            series: series.clone(),
+                            values: format!("{text}x{}", until.millis() / MINUTE),
+                        }]
+                    }),
+                    format!("the gauge at {}", gauge.to_decimal()),
+                    0,
+                    false,
+                )
+            }
+            (
+                AlertSource::Signal(AlertSignal::Percentile),
+                Measure::Histogram { boundaries, .. },
+                Shape::Histogram(base),
+            ) => {
+                let quantile = spec
+                    .percentile
+                    .and_then(|p| p.checked_div(Ratio::integer(100)).ok())
+                    .ok_or_else(|| "no percentile".to_owned())?;
+                let target = nudged(threshold, high)?;
+                let counts = placed(boundaries, quantile, target).ok_or_else(|| {
+                    format!(
+                        "no bucket of the histogram holds {}s with room to interpolate",
+                        target.to_decimal()
+                    )
+                })?;
+                let base = base.clone();
+                let shown = format!(
+                    "p{} at {}s",
+                    spec.percentile.unwrap_or(Ratio::ZERO).to_decimal(),
+                    target.to_decimal()
+                );
+                (
+                    Box::new(move |until: Duration| {
+                        let steps = until.millis() / MINUTE;
+                        Self::bucket_counts(boundaries, false, |b| bucket_count(&counts, b))
+                            .into_iter()
+                            .map(|(le, per_minute)| InputSeries {
+                                series: base.with("le", &le).text(),
+                                values: format!("0+{}x{steps}", per_minute.to_decimal()),
+                            })
+                            .collect()
+                    }),
+                    shown,
+                    MINUTE,
+                    true,
+                )
+            }
+            _ => return Err("its signal is not synthesised for this SLI".to_owned()),
+        };
         if threshold.is_zero() {
             return Err("its threshold is 0".to_owned());
         }
@@ -355,5 +428,43 @@ fn bucket_count(placed: &Placed, boundary: f64) -> Ratio {
             .unwrap_or(placed.total)
     } else {
         placed.low
+    }
+}
+
+/// The selector and range of a custom expression `sum(rate(<selector>[<range>]))`, in
+/// parentheses or not.
+fn traffic_rate(text: &str) -> Option<(VectorSelector, Duration)> {
+    fn bare(expr: &Expr) -> &Expr {
+        match expr {
+            Expr::Paren(paren) => bare(&paren.expr),
+            other => other,
+        }
+    }
+    let parsed = super::super::expr::parse_shared(text).ok()?;
+    let Expr::Aggregate(sum) = bare(&parsed) else {
+        return None;
+    };
+    let ungrouped = match &sum.modifier {
+        None => true,
+        Some(promql_parser::parser::LabelModifier::Include(labels)) => labels.labels.is_empty(),
+        Some(_) => false,
+    };
+    if sum.op.id() != token::T_SUM || !ungrouped || sum.param.is_some() {
+        return None;
+    }
+    let Expr::Call(call) = bare(&sum.expr) else {
+        return None;
+    };
+    let [argument] = call.args.args.as_slice() else {
+        return None;
+    };
+    match (call.func.name, bare(argument)) {
+        ("rate", Expr::MatrixSelector(range))
+            if range.vs.offset.is_none() && range.vs.at.is_none() =>
+        {
+            let millis = u64::try_from(range.range.as_millis()).ok()?;
+            Some((range.vs.clone(), Duration::from_millis(millis)))
+        }
+        _ => None,
     }
 }
