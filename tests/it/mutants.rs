@@ -444,12 +444,11 @@ fn fails(promtool: &Path, mutant: &Mutant, rules: &str) -> bool {
 /// suite's sample (`scripts/mutate-rules.sh` scores them): a probe's burn tiers (its derived
 /// windows read a fifth apart in Prometheus 2 and 3 at the window tests' five-minute steps), a
 /// gauge's ticket tier (its edge above lies beyond twelve hours of slices), an
-/// `error_ratio_query` (no input series to synthesise), a custom static `expr`.
+/// `error_ratio_query` (no input series to synthesise).
 const NOT_AT_EDGES: &[&str] = &[
     "examples/probe-",
     "examples/gauge-",
     "examples/ratio-raw-query",
-    "examples/static-alerts",
 ];
 
 /// Every spec and example, built as it is and with `--compat sloth`; for the suite's sample,
