@@ -142,30 +142,38 @@ impl SloTests<'_> {
             let Some(fires) = firing else {
                 continue;
             };
-            let fires = Duration::from_millis(fires * MINUTE);
-            let states: Vec<(&Alert, State)> = self
-                .burn_alerts()
-                .map(|(alert, _, t)| {
-                    let mut last = State::Unsure;
-                    self.sampled_timeline(
-                        t,
-                        &pattern,
-                        step,
-                        fires.millis(),
-                        EVERY_MINUTE,
-                        |state| {
+            let states_at = |time: u64| -> Vec<(&Alert, State)> {
+                self.burn_alerts()
+                    .map(|(alert, _, t)| {
+                        let mut last = State::Unsure;
+                        self.sampled_timeline(t, &pattern, step, time, EVERY_MINUTE, |state| {
                             last = state;
                             true
-                        },
-                    );
-                    (alert, last)
-                })
-                .collect();
+                        });
+                        (alert, last)
+                    })
+                    .collect()
+            };
+            let states = states_at(fires * MINUTE);
+            // A minute earlier it is known not to fire yet: still pending.
+            let before = (fires > 0 && tier.for_.millis() > 0)
+                .then(|| states_at((fires - 1) * MINUTE))
+                .filter(|states| {
+                    states.iter().any(|(alert, state)| {
+                        std::ptr::eq(*alert, target) && *state == State::Quiet
+                    })
+                });
+            let fires = Duration::from_millis(fires * MINUTE);
             let mut group = TestGroup {
                 name: format!(
-                    "{} {label} fires by {} with {bad} bad of every {period} {} (threshold {})",
+                    "{} {label} fires {} {fires}{} with {bad} bad of every {period} {} (threshold {})",
                     self.rules.slo_id(),
-                    fires,
+                    if before.is_some() { "at" } else { "by" },
+                    if before.is_some() {
+                        ", not a minute earlier,"
+                    } else {
+                        ""
+                    },
                     self.rules.measure.noun(),
                     tier.error_threshold.percent()
                 ),
@@ -174,6 +182,10 @@ impl SloTests<'_> {
                 alert_rule_test: Vec::new(),
                 promql_expr_test: Vec::new(),
             };
+            if let Some(states) = &before {
+                let earlier = Duration::from_millis(fires.millis() - MINUTE);
+                self.expect_burn(&mut group, earlier, &[target], states);
+            }
             self.expect_burn(&mut group, fires, &[target], &states);
             return Ok(group);
         }

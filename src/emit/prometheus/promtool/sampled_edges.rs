@@ -138,7 +138,7 @@ impl SloTests<'_> {
                 if !self.quiet_through(quiet, &pattern, edge, at) {
                     continue;
                 }
-                return Some(self.sampled_edge_group(edge, target, &pattern, at));
+                return Some(self.sampled_edge_group(edge, target, (from, count), at));
             }
         }
         None
@@ -206,16 +206,15 @@ impl SloTests<'_> {
             .collect()
     }
 
+    /// The test of a run of `count` bad samples from sample `from` on.
     fn sampled_edge_group(
         &self,
         edge: &Edge,
         target: &Alert,
-        pattern: &Pattern,
+        (from, count): (u64, u64),
         at: u64,
     ) -> TestGroup {
-        let Pattern::Run { from, count } = *pattern else {
-            unreachable!("edges are runs");
-        };
+        let pattern = &Pattern::Run { from, count };
         let tier = edge.tier;
         let samples = from + count;
         let share = Ratio::new(i128::from(count), i128::from(samples)).unwrap_or(Ratio::ZERO);
