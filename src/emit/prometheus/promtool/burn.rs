@@ -254,15 +254,7 @@ impl SloTests<'_> {
     }
 
     pub(super) fn expected(&self, alert: &Alert) -> ExpAlert {
-        let labels = self.alert_series_labels(alert);
-        ExpAlert {
-            exp_annotations: alert
-                .annotations
-                .iter()
-                .map(|(k, v): (&String, &Template)| (k.clone(), v.render(&labels)))
-                .collect(),
-            exp_labels: labels,
-        }
+        expected_with(alert, self.alert_series_labels(alert))
     }
 
     /// The first evaluation (in ms) at which a tier's condition holds under a constant flow, or
@@ -353,4 +345,16 @@ impl SloTests<'_> {
 /// How a tier is named in its test groups and messages: severity and windows, `page 1h/5m`.
 pub(super) fn tier_label(tier: &TierPlan) -> String {
     format!("{} {}/{}", tier.severity, tier.long, tier.short)
+}
+
+/// An alert as a test expects it, with these labels and its annotations rendered on them.
+pub(super) fn expected_with(alert: &Alert, labels: BTreeMap<String, String>) -> ExpAlert {
+    ExpAlert {
+        exp_annotations: alert
+            .annotations
+            .iter()
+            .map(|(k, v): (&String, &Template)| (k.clone(), v.render(&labels)))
+            .collect(),
+        exp_labels: labels,
+    }
 }

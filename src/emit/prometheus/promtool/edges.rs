@@ -74,7 +74,21 @@ pub(super) fn edge(threshold: Ratio, base: Ratio) -> Option<Edge> {
     })
 }
 
-fn floor(ratio: Ratio) -> i128 {
+impl Edge {
+    /// Well above `threshold`: 1.5 times it in whole errors of this edge's events a minute, at
+    /// most every event; `None` when that overflows.
+    pub(super) fn well_above(&self, threshold: Ratio) -> Option<Ratio> {
+        self.per_minute
+            .checked_mul(threshold)
+            .and_then(|r| r.checked_mul(Ratio::new(3, 2)?))
+            .map(super::simulate::ceil)
+            .and_then(|errors| Ratio::integer(errors).checked_div(self.per_minute))
+            .ok()
+            .map(|r| r.min(Ratio::ONE))
+    }
+}
+
+pub(super) fn floor(ratio: Ratio) -> i128 {
     ratio.numer().div_euclid(ratio.denom())
 }
 
@@ -297,15 +311,9 @@ impl SloTests<'_> {
             let edge = edge(threshold, base.per_minute)
                 .filter(|e| e.per_minute == base.per_minute)
                 .ok_or_else(|| format!("{label}: no common edge flow"))?;
-            // Well above: 1.5 times the threshold in whole errors, at most every event.
             let high = edge
-                .per_minute
-                .checked_mul(threshold)
-                .and_then(|r| r.checked_mul(Ratio::new(3, 2)?))
-                .map(super::simulate::ceil)
-                .and_then(|errors| Ratio::integer(errors).checked_div(edge.per_minute))
-                .map_err(|_| format!("{label}: threshold too precise"))?
-                .min(Ratio::ONE);
+                .well_above(threshold)
+                .ok_or_else(|| format!("{label}: threshold too precise"))?;
             let (a, b) = if short_only {
                 (edge.below, high)
             } else {

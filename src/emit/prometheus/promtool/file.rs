@@ -1,13 +1,14 @@
 //! The test file's YAML shape, and packing tests of several SLOs into shared groups.
 
 use super::inputs::{Series, matches};
+use crate::emit::yaml_writer::{comment, to_yaml};
 use crate::units::Duration;
 use promql_parser::parser::VectorSelector;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Serialize)]
-pub(super) struct TestFile {
+struct TestFile {
     pub(super) rule_files: Vec<String>,
     pub(super) evaluation_interval: String,
     /// The rule file's groups in file order, when an SLO spans several: promtool otherwise
@@ -71,6 +72,25 @@ pub(super) struct ExprTest {
 pub(super) struct ExpSample {
     pub(super) labels: String,
     pub(super) value: i64,
+}
+
+/// A test file's text: its comment lines, then the file, the rules evaluated every `every`
+/// minutes.
+pub(super) fn render(
+    comments: &[String],
+    rules_file: &str,
+    every: u64,
+    group_eval_order: Vec<String>,
+    tests: Vec<TestGroup>,
+) -> String {
+    let mut out: String = comments.iter().map(|line| comment(line)).collect();
+    out.push_str(&to_yaml(&TestFile {
+        rule_files: vec![rules_file.to_owned()],
+        evaluation_interval: format!("{every}m"),
+        group_eval_order,
+        tests,
+    }));
+    out
 }
 
 /// Packs tests into as few groups as their series allow: promtool evaluates every rule of the

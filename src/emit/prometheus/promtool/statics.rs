@@ -13,7 +13,7 @@
 use super::file::{AlertTest, ExpAlert, InputSeries, TestGroup};
 use super::inputs::{Flow, Shape, matches};
 use super::{MINUTE, SloTests};
-use crate::emit::prometheus::{Alert, AlertKind, Measure, Template};
+use crate::emit::prometheus::{Alert, AlertKind, Measure};
 use crate::spec::{AlertSignal, AlertSource, StaticAlert};
 use crate::units::{Duration, Ratio};
 use promql_parser::parser::{Expr, VectorSelector, token};
@@ -312,14 +312,7 @@ impl SloTests<'_> {
         if grouped {
             labels.extend(self.group.clone());
         }
-        ExpAlert {
-            exp_annotations: alert
-                .annotations
-                .iter()
-                .map(|(k, v): (&String, &Template)| (k.clone(), v.render(&labels)))
-                .collect(),
-            exp_labels: labels,
-        }
+        super::burn::expected_with(alert, labels)
     }
 }
 
