@@ -6,10 +6,10 @@
 //! test per threshold drops that threshold's bucket and keeps every other one, and expects exactly
 //! that threshold's guard to fire once its `for` has elapsed.
 
-use super::file::{AlertTest, ExpAlert, InputSeries, TestGroup};
+use super::file::{AlertTest, InputSeries, TestGroup};
 use super::{MINUTE, Measure, SloTests, expr};
 use crate::emit::prometheus::bucket_guard::absent_labels;
-use crate::emit::prometheus::{Alert, AlertKind, Template};
+use crate::emit::prometheus::{Alert, AlertKind};
 use crate::units::Duration;
 
 impl SloTests<'_> {
@@ -59,14 +59,7 @@ impl SloTests<'_> {
                 .collect();
             let mut labels = absent_labels(buckets);
             labels.extend(alert.labels.clone());
-            let expected = ExpAlert {
-                exp_annotations: alert
-                    .annotations
-                    .iter()
-                    .map(|(k, v): (&String, &Template)| (k.clone(), v.render(&labels)))
-                    .collect(),
-                exp_labels: labels,
-            };
+            let expected = super::burn::expected_with(alert, labels);
             // The condition holds from the first sample (at 0), so the alert fires at its `for`
             // and not a minute earlier.
             let before = (alert.for_.millis() >= MINUTE).then(|| AlertTest {
