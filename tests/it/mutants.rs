@@ -443,13 +443,8 @@ fn fails(promtool: &Path, mutant: &Mutant, rules: &str) -> bool {
 /// Examples whose alerts the generated tests do not all hold at their edges, left out of the
 /// suite's sample (`scripts/mutate-rules.sh` scores them): a probe's burn tiers (its derived
 /// windows read a fifth apart in Prometheus 2 and 3 at the window tests' five-minute steps), a
-/// gauge's ticket tier (its edge above lies beyond twelve hours of slices), an
-/// `error_ratio_query` (no input series to synthesise).
-const NOT_AT_EDGES: &[&str] = &[
-    "examples/probe-",
-    "examples/gauge-",
-    "examples/ratio-raw-query",
-];
+/// gauge's ticket tier (its edge above lies beyond twelve hours of slices).
+const NOT_AT_EDGES: &[&str] = &["examples/probe-", "examples/gauge-"];
 
 /// Every spec and example, built as it is and with `--compat sloth`; for the suite's sample,
 /// the examples as they are.

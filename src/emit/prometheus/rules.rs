@@ -73,8 +73,11 @@ impl SloRules<'_> {
     /// raw series: windows of [`DERIVED_FROM`] or more, for every SLI that counts events except a
     /// gauge. A gauge's time slices are a subquery that reads one sample per slice and series,
     /// not every raw sample, and its 5m rates would count each slice in five overlapping windows.
+    /// An `error_ratio_query` is read as written over every window.
     pub(crate) fn derives(&self, w: Duration) -> bool {
-        w >= DERIVED_FROM && !matches!(self.measure, Measure::Gauge { .. })
+        w >= DERIVED_FROM
+            && self.measure.counts_events()
+            && !matches!(self.measure, Measure::Gauge { .. })
     }
 
     /// Events and errors per second over `w`, averaged from the recorded 5m rates: each 5m rate

@@ -8,7 +8,7 @@ use crate::emit::prometheus::{Measure, expr};
 use crate::promql::matcher_matches;
 use crate::units::{Duration, Ratio};
 use promql_parser::label::{MatchOp, Matcher};
-use promql_parser::parser::{Expr, VectorSelector, token};
+use promql_parser::parser::{Expr, LabelModifier, VectorMatchCardinality, VectorSelector, token};
 use regex_syntax::hir::{Class, Hir, HirKind};
 use std::collections::BTreeMap;
 
@@ -318,6 +318,101 @@ pub(super) fn counters(
     }
 }
 
+/// A sum of one counter's rate: `sum [by (labels)] (rate(<selector>[<range>]))`, in
+/// parentheses or not.
+pub(super) struct SummedRate {
+    pub(super) selector: VectorSelector,
+    pub(super) range: Duration,
+    /// The `by` labels, sorted; empty for a sum over everything.
+    pub(super) by: Vec<String>,
+}
+
+/// `text` read as a [`SummedRate`], when it is one.
+pub(super) fn summed_rate(text: &str) -> Option<SummedRate> {
+    summed_rate_of(&*expr::parse_shared(text).ok()?)
+}
+
+fn bare(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(paren) => bare(&paren.expr),
+        other => other,
+    }
+}
+
+fn summed_rate_of(expr: &Expr) -> Option<SummedRate> {
+    let Expr::Aggregate(sum) = bare(expr) else {
+        return None;
+    };
+    let by = match &sum.modifier {
+        None => Vec::new(),
+        Some(LabelModifier::Include(labels)) => {
+            let mut by = labels.labels.clone();
+            by.sort();
+            by
+        }
+        Some(LabelModifier::Exclude(_)) => return None,
+    };
+    if sum.op.id() != token::T_SUM || sum.param.is_some() {
+        return None;
+    }
+    let Expr::Call(call) = bare(&sum.expr) else {
+        return None;
+    };
+    let [argument] = call.args.args.as_slice() else {
+        return None;
+    };
+    match (call.func.name, bare(argument)) {
+        ("rate", Expr::MatrixSelector(range))
+            if range.vs.offset.is_none() && range.vs.at.is_none() =>
+        {
+            let millis = u64::try_from(range.range.as_millis()).ok()?;
+            Some(SummedRate {
+                selector: range.vs.clone(),
+                range: Duration::from_millis(millis),
+                by,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The counters of an `error_ratio_query` of the common shape
+/// `sum(rate(<failed>[{{window}}])) / sum(rate(<all>[{{window}}]))` (both sums grouped alike):
+/// the failed events are the counted series, as a `bad` counter's are.
+pub(super) fn ratio_query_counters(
+    query: &str,
+    preferred: &BTreeMap<String, String>,
+) -> Result<Shape, String> {
+    const UNKNOWN: &str = "an error_ratio_query other than `sum(rate(<failed>[{{window}}])) / sum(rate(<all>[{{window}}]))` is used as written, so its input series are unknown";
+    // A window no other range in the query has, to tell the `{{window}}` ranges apart.
+    let probe = Duration::from_millis(7 * MINUTE);
+    let parsed = expr::parse_shared(&query.replace("{{window}}", &probe.prometheus()))?;
+    let Expr::Binary(division) = bare(&parsed) else {
+        return Err(UNKNOWN.to_owned());
+    };
+    let plain = division.modifier.as_ref().is_none_or(|m| {
+        !m.return_bool
+            && matches!(m.card, VectorMatchCardinality::OneToOne)
+            && m.fill_values.lhs.is_none()
+            && m.fill_values.rhs.is_none()
+    });
+    if division.op.id() != token::T_DIV || !plain {
+        return Err(UNKNOWN.to_owned());
+    }
+    let (Some(failed), Some(all)) = (summed_rate_of(&division.lhs), summed_rate_of(&division.rhs))
+    else {
+        return Err(UNKNOWN.to_owned());
+    };
+    if failed.range != probe || all.range != probe || failed.by != all.by {
+        return Err(UNKNOWN.to_owned());
+    }
+    counters(
+        &failed.selector.to_string(),
+        &all.selector.to_string(),
+        preferred,
+    )
+}
+
 /// The gauge's one series, when the query's value is that series' value: a selector, or sums,
 /// minima, maxima and averages over it.
 pub(super) fn gauge_selector(query: &str) -> Result<VectorSelector, String> {
@@ -608,6 +703,58 @@ mod tests {
         );
         let counted = satisfy(&[&good, &total], None, &none).unwrap();
         assert!(matches(&good, &counted) && matches(&total, &counted));
+    }
+
+    #[test]
+    fn ratio_queries_of_two_summed_rates_become_counters() {
+        let none = BTreeMap::new();
+        let texts = |shape: Shape| match shape {
+            Shape::Counters(series) => series
+                .iter()
+                .map(|(s, role)| format!("{} {role:?}", s.text()))
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        let separate = ratio_query_counters(
+            "sum(rate(jobs_failed_total[{{window}}]))\n/\nsum(rate(jobs_processed_total[{{window}}]))",
+            &none,
+        )
+        .unwrap();
+        assert_eq!(
+            texts(separate),
+            [
+                "jobs_failed_total{} Counted",
+                "jobs_processed_total{} Total"
+            ]
+        );
+        let one_counter = ratio_query_counters(
+            r#"(sum by (route) (rate(http_requests_total{code=~"5.."}[{{window}}]))) / on (route) sum by (route) (rate(http_requests_total[{{window}}]))"#,
+            &none,
+        )
+        .unwrap();
+        assert_eq!(
+            texts(one_counter),
+            [
+                r#"http_requests_total{code="500"} Counted"#,
+                r#"http_requests_total{code="200"} Rest"#
+            ]
+        );
+        for unknown in [
+            // A fixed range, not the alert window.
+            "sum(rate(a_total[5m])) / sum(rate(b_total[{{window}}]))",
+            // Grouped differently on each side.
+            "sum by (x) (rate(a_total[{{window}}])) / sum(rate(b_total[{{window}}]))",
+            // Not a ratio of sums of rates.
+            "1 - sum(rate(a_total[{{window}}])) / sum(rate(b_total[{{window}}]))",
+            "sum(increase(a_total[{{window}}])) / sum(increase(b_total[{{window}}]))",
+            "sum(rate(a_total[{{window}}])) / on () group_left sum(rate(b_total[{{window}}]))",
+        ] {
+            let error = ratio_query_counters(unknown, &none).err();
+            assert!(
+                error.is_some_and(|e| e.contains("used as written")),
+                "{unknown}"
+            );
+        }
     }
 
     #[test]

@@ -36,6 +36,12 @@ impl SloTests<'_> {
         if self.tiers.is_empty() || min == 0 {
             return Vec::new();
         }
+        if !self.rules.measure.counts_events() {
+            notes.push(format!(
+                "no min_events test: an error_ratio_query gives no event counts, so the rules cannot enforce min_events {min}"
+            ));
+            return Vec::new();
+        }
         let at = Duration::from_millis(AT_MINUTE * MINUTE);
         let mut groups = Vec::new();
         let mut short = self.guard_group(min - 1);

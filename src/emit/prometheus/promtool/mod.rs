@@ -63,7 +63,7 @@ const WINDOWS_EVERY: u64 = 5;
 const QUIET_AT: Duration = Duration::from_millis(5 * MINUTE);
 
 use file::{AlertTest, ExpAlert, Footprint, TestGroup, pack};
-use inputs::{Flow, Shape, counters, gauge_selector, group_values, satisfy};
+use inputs::{Flow, Shape, counters, gauge_selector, group_values, ratio_query_counters, satisfy};
 pub(crate) use sloth::{SlothAlert, sloth_test_file};
 
 /// The promtool test files of one service: evaluated every minute, and the window tests
@@ -287,12 +287,7 @@ impl<'a> SloTests<'a> {
                     step: *slice,
                 }
             }
-            Measure::ErrorRatioQuery(_) => {
-                return Err(
-                    "an error_ratio_query is used as written, so its input series are unknown"
-                        .to_owned(),
-                );
-            }
+            Measure::ErrorRatioQuery(query) => ratio_query_counters(query, &preferred)?,
         };
         let group = group_values(&shape, rules.group_by())?;
         Ok(SloTests::with_shape(rules, first, shape, group))

@@ -207,6 +207,24 @@ impl SloTests<'_> {
             promql_expr_test: Vec::new(),
         };
         self.expect_quiet(&mut group, time);
+        if !self.rules.measure.counts_events() {
+            // An error_ratio_query is used as written: without traffic it divides 0 by 0, and
+            // the recorded ratio drops that NaN rather than record a number it does not have.
+            group.name = format!(
+                "{}: zero traffic fires nothing, and the query's 0/0 records no ratio",
+                self.rules.slo_id()
+            );
+            for objective in &self.rules.plan.objectives {
+                group.promql_expr_test.push(ExprTest {
+                    expr: self
+                        .rules
+                        .objective_series(&series::error_ratio(BASE_WINDOW), objective),
+                    eval_time: time.prometheus(),
+                    exp_samples: Vec::new(),
+                });
+            }
+            return group;
+        }
         let window = self.rules.plan.slo.window;
         for objective in &self.rules.plan.objectives {
             for w in [BASE_WINDOW, window] {

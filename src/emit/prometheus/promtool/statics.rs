@@ -11,12 +11,11 @@
 //! Other custom expressions are not, and are named in a note.
 
 use super::file::{AlertTest, ExpAlert, InputSeries, TestGroup};
-use super::inputs::{Flow, Shape, matches};
+use super::inputs::{Flow, Shape, matches, summed_rate};
 use super::{MINUTE, SloTests};
 use crate::emit::prometheus::{Alert, AlertKind, Measure};
 use crate::spec::{AlertSignal, AlertSource, StaticAlert};
 use crate::units::{Duration, Ratio};
-use promql_parser::parser::{Expr, VectorSelector, token};
 
 /// A static test's input up to a time, the value it shows, when its condition first holds (ms),
 /// and whether the alert keeps the SLI's `group_by` labels.
@@ -73,7 +72,10 @@ impl SloTests<'_> {
             &self.shape,
         ) {
             (AlertSource::Expr(text), Measure::Counters { .. }, Shape::Counters(series)) => {
-                let (selector, window) = traffic_rate(text).ok_or_else(|| {
+                let (selector, window) = summed_rate(text)
+                    .filter(|sum| sum.by.is_empty())
+                    .map(|sum| (sum.selector, sum.range))
+                    .ok_or_else(|| {
                         "a custom expression other than `sum(rate(<selector>[<window>]))` is not synthesised".to_owned()
                     })?;
                 // Events per second of the SLI's series that the selector reads, per event
@@ -421,43 +423,5 @@ fn bucket_count(placed: &Placed, boundary: f64) -> Ratio {
             .unwrap_or(placed.total)
     } else {
         placed.low
-    }
-}
-
-/// The selector and range of a custom expression `sum(rate(<selector>[<range>]))`, in
-/// parentheses or not.
-fn traffic_rate(text: &str) -> Option<(VectorSelector, Duration)> {
-    fn bare(expr: &Expr) -> &Expr {
-        match expr {
-            Expr::Paren(paren) => bare(&paren.expr),
-            other => other,
-        }
-    }
-    let parsed = super::super::expr::parse_shared(text).ok()?;
-    let Expr::Aggregate(sum) = bare(&parsed) else {
-        return None;
-    };
-    let ungrouped = match &sum.modifier {
-        None => true,
-        Some(promql_parser::parser::LabelModifier::Include(labels)) => labels.labels.is_empty(),
-        Some(_) => false,
-    };
-    if sum.op.id() != token::T_SUM || !ungrouped || sum.param.is_some() {
-        return None;
-    }
-    let Expr::Call(call) = bare(&sum.expr) else {
-        return None;
-    };
-    let [argument] = call.args.args.as_slice() else {
-        return None;
-    };
-    match (call.func.name, bare(argument)) {
-        ("rate", Expr::MatrixSelector(range))
-            if range.vs.offset.is_none() && range.vs.at.is_none() =>
-        {
-            let millis = u64::try_from(range.range.as_millis()).ok()?;
-            Some((range.vs.clone(), Duration::from_millis(millis)))
-        }
-        _ => None,
     }
 }
