@@ -440,12 +440,6 @@ fn fails(promtool: &Path, mutant: &Mutant, rules: &str) -> bool {
     !output.status.success()
 }
 
-/// Examples whose alerts the generated tests do not all hold at their edges, left out of the
-/// suite's sample (`scripts/mutate-rules.sh` scores them): a probe's burn tiers (its derived
-/// windows read a fifth apart in Prometheus 2 and 3 at the window tests' five-minute steps), a
-/// gauge's ticket tier (its edge above lies beyond twelve hours of slices).
-const NOT_AT_EDGES: &[&str] = &["examples/probe-", "examples/gauge-"];
-
 /// Every spec and example, built as it is and with `--compat sloth`; for the suite's sample,
 /// the examples as they are.
 fn sources(everything: bool) -> Vec<(String, Vec<&'static str>)> {
@@ -456,10 +450,7 @@ fn sources(everything: bool) -> Vec<(String, Vec<&'static str>)> {
             .unwrap()
             .to_string_lossy()
             .into_owned();
-        if !everything
-            && (!relative.starts_with("examples/")
-                || NOT_AT_EDGES.iter().any(|p| relative.starts_with(p)))
-        {
+        if !everything && !relative.starts_with("examples/") {
             continue;
         }
         specs.push((relative.clone(), Vec::new()));

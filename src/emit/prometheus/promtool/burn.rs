@@ -3,7 +3,7 @@
 
 use super::file::{AlertTest, ExpAlert, ExpSample, ExprTest, TestGroup};
 use super::inputs::{Flow, Shape, named};
-use super::simulate::{EVERY_MINUTE, Evaluations, Pattern, ceil, simulate};
+use super::simulate::{EVERY_MINUTE, Evaluations, Pattern, Sampling, ceil, simulate};
 use super::{HORIZON, MINUTE, SloTests, State};
 use crate::compile::{TierPlan, series};
 use crate::emit::prometheus::{Alert, AlertKind, Template, expr};
@@ -131,14 +131,21 @@ impl SloTests<'_> {
             };
             let mut minute = 0;
             let mut firing = None;
-            self.sampled_timeline(tier, &pattern, step, HORIZON, EVERY_MINUTE, |state| {
-                if state == State::Firing {
-                    firing = Some(minute);
-                    return false;
-                }
-                minute += 1;
-                true
-            });
+            self.sampled_timeline(
+                tier,
+                &pattern,
+                self.sampling(false),
+                HORIZON,
+                EVERY_MINUTE,
+                |state| {
+                    if state == State::Firing {
+                        firing = Some(minute);
+                        return false;
+                    }
+                    minute += 1;
+                    true
+                },
+            );
             let Some(fires) = firing else {
                 continue;
             };
@@ -146,10 +153,17 @@ impl SloTests<'_> {
                 self.burn_alerts()
                     .map(|(alert, _, t)| {
                         let mut last = State::Unsure;
-                        self.sampled_timeline(t, &pattern, step, time, EVERY_MINUTE, |state| {
-                            last = state;
-                            true
-                        });
+                        self.sampled_timeline(
+                            t,
+                            &pattern,
+                            self.sampling(false),
+                            time,
+                            EVERY_MINUTE,
+                            |state| {
+                                last = state;
+                                true
+                            },
+                        );
                         (alert, last)
                     })
                     .collect()
@@ -177,8 +191,8 @@ impl SloTests<'_> {
                     self.rules.measure.noun(),
                     tier.error_threshold.percent()
                 ),
-                interval: step.prometheus(),
-                input_series: self.sampled_input(&pattern, fires),
+                interval: self.sampled_interval(self.sampling(false)),
+                input_series: self.sampled_input(&pattern, fires, self.sampling(false)),
                 alert_rule_test: Vec::new(),
                 promql_expr_test: Vec::new(),
             };
@@ -324,7 +338,7 @@ impl SloTests<'_> {
         &self,
         tier: &TierPlan,
         pattern: &Pattern,
-        step: Duration,
+        sampling: Sampling,
         until: u64,
         evaluations: Evaluations,
         visit: impl FnMut(State) -> bool,
@@ -332,7 +346,7 @@ impl SloTests<'_> {
         simulate(
             tier,
             pattern,
-            step,
+            sampling,
             until,
             self.rules.plan.slo.min_events,
             [tier.long, tier.short].map(|w| self.rules.derives(w)),

@@ -2,7 +2,7 @@
 //! counter and sampled inputs of a test.
 
 use super::file::InputSeries;
-use super::simulate::Pattern;
+use super::simulate::{Pattern, Sampling};
 use super::{MINUTE, SloTests};
 use crate::emit::prometheus::{Measure, expr};
 use crate::promql::matcher_matches;
@@ -65,6 +65,14 @@ pub(super) enum Shape {
         good: String,
         bad: String,
         step: Duration,
+        /// When the first sample is taken in the tests that sit off the minute; the others take
+        /// it at 0. A probe's windows count its samples themselves, and
+        /// Prometheus 2 counts a sample exactly at a range's start where Prometheus 3 does not,
+        /// so a probe's samples sit off the minute ([`off_the_minute`]): both count alike, and
+        /// the windows derived from the 5m counts add up to exactly the samples they span, at
+        /// any evaluation interval. A gauge's windows count subquery slices, which align to the
+        /// step whatever the samples, so its samples start at 0.
+        offset: Duration,
     },
 }
 
@@ -231,17 +239,42 @@ impl SloTests<'_> {
             .collect()
     }
 
-    pub(super) fn sampled_input(&self, pattern: &Pattern, until: Duration) -> Vec<InputSeries> {
+    /// Where the samples of a sampled SLI sit: off the minute (see `Shape::Sampled`), or at
+    /// multiples of the step, where a test group shares its `interval` with other SLOs' tests.
+    pub(super) fn sampling(&self, off_the_minute: bool) -> Sampling {
+        match &self.shape {
+            Shape::Sampled { step, offset, .. } => Sampling {
+                step: step.millis().max(1),
+                offset: if off_the_minute { offset.millis() } else { 0 },
+            },
+            _ => Sampling::aligned(Duration::from_millis(MINUTE)),
+        }
+    }
+
+    /// The `interval` of a test group with sampled input: the step, or a divisor of both the
+    /// step and the offset when the samples sit off the minute (the values between are then
+    /// missing).
+    pub(super) fn sampled_interval(&self, sampling: Sampling) -> String {
+        Duration::from_millis(input_slot(sampling)).prometheus()
+    }
+
+    pub(super) fn sampled_input(
+        &self,
+        pattern: &Pattern,
+        until: Duration,
+        sampling: Sampling,
+    ) -> Vec<InputSeries> {
         let Shape::Sampled {
-            series,
-            good,
-            bad,
-            step,
+            series, good, bad, ..
         } = &self.shape
         else {
             return Vec::new();
         };
-        let count = until.millis() / step.millis().max(1) + 1;
+        let Sampling { step, offset } = sampling;
+        let Some(since) = until.millis().checked_sub(offset) else {
+            return Vec::new();
+        };
+        let count = since / step + 1;
         let mut runs: Vec<(bool, u64)> = Vec::new();
         for index in 0..count {
             let is_bad = pattern.is_bad(index);
@@ -250,22 +283,47 @@ impl SloTests<'_> {
                 _ => runs.push((is_bad, 1)),
             }
         }
-        let values: Vec<String> = runs
-            .iter()
-            .map(|(is_bad, length)| {
-                let value = if *is_bad { bad } else { good };
-                if *length == 1 {
-                    value.clone()
-                } else {
-                    format!("{value}x{}", length - 1)
+        let slot = input_slot(sampling);
+        // Off the minute: missing values up to the first sample, and between two samples.
+        let mut gap = offset / slot;
+        let mut values: Vec<String> = Vec::new();
+        for (is_bad, length) in runs {
+            let value = if is_bad { bad } else { good };
+            if offset > 0 {
+                for _ in 0..length {
+                    values.push(format!("_x{gap}"));
+                    values.push(value.clone());
+                    gap = step / slot - 1;
                 }
-            })
-            .collect();
+            } else if length == 1 {
+                values.push(value.clone());
+            } else {
+                values.push(format!("{value}x{}", length - 1));
+            }
+        }
         vec![InputSeries {
             series: series.text(),
             values: values.join(" "),
         }]
     }
+}
+
+/// The interval of sampled input: the step, or a divisor of both the step and the offset when
+/// the samples sit off the minute.
+fn input_slot(Sampling { step, offset }: Sampling) -> u64 {
+    if offset == 0 { step } else { gcd(step, offset) }
+}
+
+/// The greatest common divisor of two durations in milliseconds.
+pub(super) fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// When a probe's first sample is taken (see `Shape::Sampled`): off every whole minute, so that
+/// no sample `offset + k·step` sits on an evaluation or a range's start. The samples' times
+/// modulo a minute are the multiples of `g = gcd(step, 1m)`, so half of `g` is never one.
+pub(super) fn off_the_minute(step: Duration) -> Duration {
+    Duration::from_millis(gcd(step.millis(), MINUTE) / 2)
 }
 
 /// `name{labels}` for `exp_samples`; without a name for expressions that drop it.

@@ -49,6 +49,21 @@ const MINUTE: u64 = 60_000;
 const TRAFFIC: i128 = 1000;
 /// The longest evaluation a sampled test may need, to keep promtool fast.
 const HORIZON: u64 = 12 * 60 * MINUTE;
+/// The longest a window test may take in any service.
+const LONGEST_WINDOW_TEST: u64 = 24 * 60 * MINUTE;
+/// The rules of a service whose window tests are held to [`HORIZON`]. promtool evaluates every
+/// rule of the service at every step, so a test costs its steps times the service's rules: a
+/// service with fewer rules may run longer tests for the same cost, up to
+/// [`LONGEST_WINDOW_TEST`] (a probe's 3d ticket tier at 99.9% needs some 18 hours of probes a
+/// minute apart to read within 10% of its threshold).
+const BUDGETED_RULES: u64 = 1_000;
+
+/// How long a window test of a service with `rules` rules may take.
+fn window_horizon(rules: usize) -> u64 {
+    let rules = u64::try_from(rules).unwrap_or(u64::MAX).max(1);
+    (HORIZON.saturating_mul(BUDGETED_RULES) / rules).clamp(HORIZON, LONGEST_WINDOW_TEST)
+}
+
 /// Minutes between two evaluations of the rules in the window tests' file,
 /// `<service>.windows.test.yml`: a burst that trips only one window of a 3d/6h tier needs more
 /// than six hours of steps (the short window must hold the burst alone), and promtool evaluates
@@ -83,9 +98,17 @@ pub(super) fn test_file(service: &ServicePlan, slos: &[SloRules], rules_file: &s
     let mut tests: Vec<(TestGroup, Footprint)> = Vec::new();
     let mut windows: Vec<(TestGroup, Footprint)> = Vec::new();
     let mut skipped = Vec::new();
+    let rules: usize = slos
+        .iter()
+        .map(|s| s.recording.len() + s.alerts.len())
+        .sum();
+    let horizon = window_horizon(rules);
     for slo in slos {
         let generator = match SloTests::new(slo) {
-            Ok(generator) => generator,
+            Ok(generator) => SloTests {
+                window_horizon: horizon,
+                ..generator
+            },
             Err(reason) => {
                 let mut note = format!("{}: not synthesised: {reason}", slo.slo_id());
                 // Missing data needs no input.
@@ -226,6 +249,8 @@ struct SloTests<'a> {
     /// The tiers that alert: objective index, index in the policy, tier.
     tiers: Vec<(usize, usize, &'a TierPlan)>,
     first: &'a ObjectivePlan,
+    /// How long a window test may take (see [`window_horizon`]).
+    window_horizon: u64,
 }
 
 impl<'a> SloTests<'a> {
@@ -253,6 +278,7 @@ impl<'a> SloTests<'a> {
                 good: "1".to_owned(),
                 bad: "0".to_owned(),
                 step: *interval,
+                offset: inputs::off_the_minute(*interval),
             },
             Measure::Gauge {
                 query,
@@ -285,6 +311,7 @@ impl<'a> SloTests<'a> {
                     good,
                     bad,
                     step: *slice,
+                    offset: Duration::default(),
                 }
             }
             Measure::ErrorRatioQuery(query) => ratio_query_counters(query, &preferred)?,
@@ -328,6 +355,7 @@ impl<'a> SloTests<'a> {
             group,
             tiers,
             first,
+            window_horizon: HORIZON,
         }
     }
 
@@ -366,9 +394,9 @@ impl<'a> SloTests<'a> {
             let mut made: Vec<(Result<TestGroup, String>, bool)> = Vec::new();
             made.extend(self.burn_tests(index).into_iter().map(|t| (t, false)));
             made.extend(self.window_tests(index).into_iter().map(|t| (t, true)));
-            if let Shape::Sampled { step, .. } = &self.shape {
+            if let Shape::Sampled { .. } = &self.shape {
                 for (objective, tier) in self.participants(index) {
-                    made.extend(self.sampled_edge_tests(objective, tier, *step));
+                    made.extend(self.sampled_edge_tests(objective, tier));
                 }
             }
             for (test, in_windows) in made {

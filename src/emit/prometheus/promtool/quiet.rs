@@ -102,7 +102,7 @@ impl SloTests<'_> {
             alert_rule_test: Vec::new(),
             promql_expr_test: Vec::new(),
         };
-        if let Shape::Sampled { step, .. } = &self.shape {
+        if let Shape::Sampled { .. } = &self.shape {
             // Half the lowest threshold is a fraction of a slice in any short window, so the
             // quiet case of a sampled SLI is: every slice good.
             let all_good = Pattern::Spread {
@@ -115,8 +115,9 @@ impl SloTests<'_> {
                 self.rules.slo_id(),
                 self.rules.measure.noun().trim_end_matches('s')
             );
-            group.interval = step.prometheus();
-            group.input_series = self.sampled_input(&all_good, time);
+            let sampling = self.sampling(false);
+            group.interval = self.sampled_interval(sampling);
+            group.input_series = self.sampled_input(&all_good, time, sampling);
         } else {
             // Each objective at half its own lowest threshold where one histogram can give
             // that, else every objective at half the lowest threshold of all.

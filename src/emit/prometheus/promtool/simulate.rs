@@ -81,6 +81,24 @@ pub(super) const READINGS: [Reading; 4] = [
     },
 ];
 
+/// Where a sampled SLI's samples sit: every `step` milliseconds from `offset` on (sample `k` at
+/// `offset + k·step`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Sampling {
+    pub(super) step: u64,
+    pub(super) offset: u64,
+}
+
+impl Sampling {
+    /// Samples at every multiple of `step`, from 0.
+    pub(super) fn aligned(step: Duration) -> Sampling {
+        Sampling {
+            step: step.millis().max(1),
+            offset: 0,
+        }
+    }
+}
+
 /// The rules' evaluations in a replay: every `every` minutes from 0.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Evaluations {
@@ -102,17 +120,16 @@ pub(super) const EVERY_MINUTE: Evaluations = Evaluations { every: 1 };
 pub(super) fn simulate(
     tier: &TierPlan,
     pattern: &Pattern,
-    step: Duration,
+    sampling: Sampling,
     until: u64,
     min_events: Option<u64>,
     derived: [bool; 2],
     evaluations: Evaluations,
     mut visit: impl FnMut(State) -> bool,
 ) {
-    let step = step.millis().max(1);
     let every = evaluations.every.max(1);
     let mut recorded =
-        [true, false].map(|inclusive| Recorded::new(*pattern, step, inclusive, every));
+        [true, false].map(|inclusive| Recorded::new(*pattern, sampling, inclusive, every));
     let mut since: [Option<u64>; 4] = [None; 4];
     let mut t = 0;
     while t <= until {
@@ -127,7 +144,7 @@ pub(super) fn simulate(
                 if derived[i] {
                     recorded.over(t, w, inclusive)
                 } else {
-                    let (bad, count) = window_counts(t, w, step, pattern, inclusive);
+                    let (bad, count) = window_counts(t, w, sampling, pattern, inclusive);
                     Counts {
                         bad,
                         count,
@@ -171,6 +188,26 @@ pub(super) fn simulate(
     }
 }
 
+/// Bad and all samples a window reads at `t`, under one range semantics: raw, or summed over
+/// the 5m counts recorded at every evaluation in it when `derived`.
+pub(super) fn window_reads(
+    pattern: &Pattern,
+    sampling: Sampling,
+    (window, derived): (Duration, bool),
+    evaluations: Evaluations,
+    t: u64,
+    inclusive: bool,
+) -> (u64, u64) {
+    if derived {
+        let mut recorded = Recorded::new(*pattern, sampling, inclusive, evaluations.every);
+        recorded.extend_to(t / MINUTE);
+        let counts = recorded.over(t, window.millis(), inclusive);
+        (counts.bad, counts.count)
+    } else {
+        window_counts(t, window.millis(), sampling, pattern, inclusive)
+    }
+}
+
 /// What the rules see of a window at one evaluation: bad and all samples (raw, or summed over
 /// the recorded 5m counts), and the events the `min_events` condition counts.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -187,7 +224,7 @@ pub(super) struct Counts {
 /// goes on: most replays stop when an alert fires, long before their horizon.
 pub(super) struct Recorded {
     pattern: Pattern,
-    step: u64,
+    sampling: Sampling,
     inclusive: bool,
     every: u64,
     /// Before minute `k`: bad samples, samples, evaluations that recorded a rate (a 5m window
@@ -197,10 +234,15 @@ pub(super) struct Recorded {
 }
 
 impl Recorded {
-    pub(super) fn new(pattern: Pattern, step: u64, inclusive: bool, every: u64) -> Recorded {
+    pub(super) fn new(
+        pattern: Pattern,
+        sampling: Sampling,
+        inclusive: bool,
+        every: u64,
+    ) -> Recorded {
         Recorded {
             pattern,
-            step,
+            sampling,
             inclusive,
             every: every.max(1),
             sums: vec![(0, 0, 0, 0)],
@@ -219,7 +261,7 @@ impl Recorded {
             let (bad, count) = window_counts(
                 k * MINUTE,
                 BASE_WINDOW.millis(),
-                self.step,
+                self.sampling,
                 &self.pattern,
                 self.inclusive,
             );
@@ -283,22 +325,23 @@ pub(super) fn compare_share(bad: u64, count: u64, threshold: Ratio) -> std::cmp:
     }
 }
 
-/// Bad samples and all samples a range selects at time `t`: samples sit at multiples of `step`
-/// from 0 on.
+/// Bad samples and all samples a range selects at time `t`.
 pub(super) fn window_counts(
     t: u64,
     window: u64,
-    step: u64,
+    sampling: Sampling,
     pattern: &Pattern,
     inclusive: bool,
 ) -> (u64, u64) {
-    let last = t / step;
-    let first = if t < window {
-        0
-    } else if inclusive {
-        (t - window).div_ceil(step)
-    } else {
-        (t - window) / step + 1
+    let Sampling { step, offset } = sampling;
+    let Some(last) = t.checked_sub(offset).map(|since| since / step) else {
+        return (0, 0);
+    };
+    // The first sample at or after the range's start (Prometheus 2), or after it (3).
+    let first = match (t.checked_sub(window)).and_then(|start| start.checked_sub(offset)) {
+        None => 0,
+        Some(start) if inclusive => start.div_ceil(step),
+        Some(start) => start / step + 1,
     };
     if first > last {
         return (0, 0);
@@ -338,20 +381,41 @@ mod tests {
             period: 1,
             late: false,
         };
+        let minutely = Sampling::aligned(Duration::from_millis(MINUTE));
         // At 10m, a 5m range over 1m samples holds 6 samples in Prometheus 2 and 5 in 3.
         assert_eq!(
-            window_counts(10 * MINUTE, 5 * MINUTE, MINUTE, &every, true),
+            window_counts(10 * MINUTE, 5 * MINUTE, minutely, &every, true),
             (6, 6)
         );
         assert_eq!(
-            window_counts(10 * MINUTE, 5 * MINUTE, MINUTE, &every, false),
+            window_counts(10 * MINUTE, 5 * MINUTE, minutely, &every, false),
             (5, 5)
         );
         // Before the window fills, both see every sample since 0.
         assert_eq!(
-            window_counts(2 * MINUTE, 5 * MINUTE, MINUTE, &every, false),
+            window_counts(2 * MINUTE, 5 * MINUTE, minutely, &every, false),
             (3, 3)
         );
+        // Samples half a minute off the evaluations: both count 5, and before the first
+        // sample there is none.
+        let offset = Sampling {
+            step: MINUTE,
+            offset: MINUTE / 2,
+        };
+        for inclusive in [true, false] {
+            assert_eq!(
+                window_counts(10 * MINUTE, 5 * MINUTE, offset, &every, inclusive),
+                (5, 5)
+            );
+            assert_eq!(
+                window_counts(2 * MINUTE, 5 * MINUTE, offset, &every, inclusive),
+                (2, 2)
+            );
+            assert_eq!(
+                window_counts(0, 5 * MINUTE, offset, &every, inclusive),
+                (0, 0)
+            );
+        }
         let sparse = Pattern::Spread {
             bad: 1,
             period: 5,
@@ -378,7 +442,7 @@ mod tests {
         simulate(
             tier,
             pattern,
-            Duration::from_millis(MINUTE),
+            Sampling::aligned(Duration::from_millis(MINUTE)),
             8 * 60 * MINUTE,
             min,
             [derived, derived && tier.short.millis() >= 60 * MINUTE],
