@@ -191,7 +191,7 @@ impl SloTests<'_> {
                     self.rules.measure.noun(),
                     tier.error_threshold.percent()
                 ),
-                interval: self.sampled_interval(self.sampling(false)),
+                interval: super::inputs::sampled_interval(self.sampling(false)),
                 input_series: self.sampled_input(&pattern, fires, self.sampling(false)),
                 alert_rule_test: Vec::new(),
                 promql_expr_test: Vec::new(),

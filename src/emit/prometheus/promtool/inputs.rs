@@ -251,13 +251,6 @@ impl SloTests<'_> {
         }
     }
 
-    /// The `interval` of a test group with sampled input: the step, or a divisor of both the
-    /// step and the offset when the samples sit off the minute (the values between are then
-    /// missing).
-    pub(super) fn sampled_interval(&self, sampling: Sampling) -> String {
-        Duration::from_millis(input_slot(sampling)).prometheus()
-    }
-
     pub(super) fn sampled_input(
         &self,
         pattern: &Pattern,
@@ -308,8 +301,13 @@ impl SloTests<'_> {
     }
 }
 
-/// The interval of sampled input: the step, or a divisor of both the step and the offset when
-/// the samples sit off the minute.
+/// The `interval` of a test group with sampled input: the step, or a divisor of both the step
+/// and the offset when the samples sit off the minute (the values between are then missing).
+pub(super) fn sampled_interval(sampling: Sampling) -> String {
+    Duration::from_millis(input_slot(sampling)).prometheus()
+}
+
+/// The interval of sampled input, in milliseconds.
 fn input_slot(Sampling { step, offset }: Sampling) -> u64 {
     if offset == 0 { step } else { gcd(step, offset) }
 }

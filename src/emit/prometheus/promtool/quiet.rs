@@ -116,7 +116,7 @@ impl SloTests<'_> {
                 self.rules.measure.noun().trim_end_matches('s')
             );
             let sampling = self.sampling(false);
-            group.interval = self.sampled_interval(sampling);
+            group.interval = super::inputs::sampled_interval(sampling);
             group.input_series = self.sampled_input(&all_good, time, sampling);
         } else {
             // Each objective at half its own lowest threshold where one histogram can give

@@ -333,7 +333,7 @@ impl SloTests<'_> {
         );
         let mut group = TestGroup {
             name,
-            interval: self.sampled_interval(edge.sampling),
+            interval: super::inputs::sampled_interval(edge.sampling),
             input_series: self.sampled_input(pattern, at_time, edge.sampling),
             alert_rule_test: Vec::new(),
             promql_expr_test: Vec::new(),
