@@ -3,7 +3,7 @@
 
 use super::file::{AlertTest, ExpAlert, ExpSample, ExprTest, TestGroup};
 use super::inputs::{Flow, Shape, named};
-use super::simulate::{EVERY_MINUTE, Evaluations, Pattern, Sampling, ceil, simulate};
+use super::simulate::{Condition, EVERY_MINUTE, Evaluations, Pattern, Sampling, ceil, simulate};
 use super::{HORIZON, MINUTE, SloTests, State};
 use crate::compile::{TierPlan, series};
 use crate::emit::prometheus::{Alert, AlertKind, Template, expr};
@@ -344,15 +344,22 @@ impl SloTests<'_> {
         visit: impl FnMut(State) -> bool,
     ) {
         simulate(
-            tier,
+            &self.tier_condition(tier),
             pattern,
             sampling,
             until,
-            self.rules.plan.slo.min_events,
-            [tier.long, tier.short].map(|w| self.rules.derives(w)),
             evaluations,
             visit,
         );
+    }
+
+    /// A tier's alert as the replay sees it.
+    pub(super) fn tier_condition(&self, tier: &TierPlan) -> Condition {
+        Condition::tier(
+            tier,
+            [tier.long, tier.short].map(|w| self.rules.derives(w)),
+            self.rules.plan.slo.min_events,
+        )
     }
 }
 

@@ -58,6 +58,13 @@ const LONGEST_WINDOW_TEST: u64 = 24 * 60 * MINUTE;
 /// minute apart to read within 10% of its threshold).
 const BUDGETED_RULES: u64 = 1_000;
 
+/// The rules of a service's SLOs.
+fn rules_in(slos: &[SloRules]) -> usize {
+    slos.iter()
+        .map(|s| s.recording.len() + s.alerts.len())
+        .sum()
+}
+
 /// How long a window test of a service with `rules` rules may take.
 fn window_horizon(rules: usize) -> u64 {
     let rules = u64::try_from(rules).unwrap_or(u64::MAX).max(1);
@@ -98,11 +105,7 @@ pub(super) fn test_file(service: &ServicePlan, slos: &[SloRules], rules_file: &s
     let mut tests: Vec<(TestGroup, Footprint)> = Vec::new();
     let mut windows: Vec<(TestGroup, Footprint)> = Vec::new();
     let mut skipped = Vec::new();
-    let rules: usize = slos
-        .iter()
-        .map(|s| s.recording.len() + s.alerts.len())
-        .sum();
-    let horizon = window_horizon(rules);
+    let horizon = window_horizon(rules_in(slos));
     for slo in slos {
         let generator = match SloTests::new(slo) {
             Ok(generator) => SloTests {

@@ -16,7 +16,9 @@
 //! written only where every reading agrees.
 
 use super::file::TestGroup;
-use super::simulate::{EVERY_MINUTE, Evaluations, Pattern, Sampling, window_reads};
+use super::simulate::{
+    Condition, EVERY_MINUTE, Evaluations, Pattern, Sampling, simulate, window_reads,
+};
 use super::{HORIZON, MINUTE, SloTests, State, WINDOWS_EVERY};
 use crate::compile::TierPlan;
 use crate::emit::prometheus::Alert;
@@ -45,7 +47,34 @@ impl SloTests<'_> {
         objective: usize,
         tier: &TierPlan,
     ) -> Vec<(Result<TestGroup, String>, bool)> {
-        let label = super::burn::tier_label(tier);
+        let Some(target) = self.alert_of(objective, tier) else {
+            return Vec::new();
+        };
+        let condition = self.tier_condition(tier);
+        [false, true]
+            .into_iter()
+            .map(|above| match self.find_sampled_edge(&condition, 0, above) {
+                Ok((edge, run, in_windows)) => (
+                    Ok(self.sampled_edge_group(&edge, objective, target, run)),
+                    in_windows,
+                ),
+                Err(note) => (
+                    Err(format!("{}: {note}", super::burn::tier_label(tier))),
+                    false,
+                ),
+            })
+            .collect()
+    }
+
+    /// The edge above or under the threshold of tier `which` of `condition`, where a run of bad
+    /// samples finds it: the edge, the run, and whether the test goes in the window tests' file;
+    /// or why none does.
+    pub(super) fn find_sampled_edge<'c>(
+        &self,
+        condition: &'c Condition,
+        which: usize,
+        above: bool,
+    ) -> Result<(Edge<'c>, Run, bool), String> {
         // A probe's windows of an hour and more are derived from its 5m counts. Its samples
         // sit off the minute in the window tests (see `Shape::Sampled`), so that those counts
         // add up alike under both range semantics when the rules run every five minutes. Off
@@ -56,233 +85,59 @@ impl SloTests<'_> {
             tries.push((EVERY_MINUTE, true, QUICK, false));
         }
         tries.push((WINDOW_EVALUATIONS, true, self.window_horizon, true));
-        [false, true]
-            .into_iter()
-            .map(|above| {
-                for &(evaluations, off_the_minute, horizon, in_windows) in &tries {
-                    let edge = Edge {
-                        objective,
-                        tier,
-                        sampling: self.sampling(off_the_minute),
-                        above,
-                        evaluations,
-                        horizon,
-                    };
-                    if let Some(group) = self.sampled_edge(&edge) {
-                        return (Ok(group), in_windows);
-                    }
-                }
-                let side = if above { "above" } else { "under" };
-                (
-                    Err(format!(
-                        "{label}: no run of bad {} holds its {} window within 10% {side} its threshold: not within {}",
-                        self.rules.measure.noun(),
-                        tier.long,
-                        Duration::from_millis(self.window_horizon).human()
-                    )),
-                    false,
-                )
-            })
-            .collect()
-    }
-
-    fn sampled_edge(&self, edge: &Edge) -> Option<TestGroup> {
-        let tier = edge.tier;
-        let target = self.alert_of(edge.objective, tier)?;
-        let threshold = tier.error_threshold;
-        let band = Ratio::new(BAND.0, BAND.1).ok()?;
-        let other_side = if edge.above {
-            threshold.checked_mul(Ratio::ONE.checked_add(band).ok()?)
-        } else {
-            threshold.checked_mul(Ratio::ONE.checked_sub(band).ok()?)
-        }
-        .ok()?;
-        // The other threshold's tier: above, as it is (it must not fire by the time the tier
-        // does); under, without its `for` (it must be pending when the tier is not).
-        let mut shifted = tier.clone();
-        shifted.error_threshold = other_side;
-        if !edge.above {
-            shifted.for_ = Duration::default();
-        }
-        // Under, the short window alone holds more than the threshold when the test looks: the
-        // long window keeps the tier quiet (an `or` of the two windows would be pending).
-        let mut short_alone = tier.clone();
-        short_alone.long = tier.short;
-        short_alone.for_ = Duration::default();
-        for count in 1..=LONGEST_RUN {
-            // Samples up to when `count / samples` is just under the threshold (under), or
-            // just under the other side above it (above).
-            let bound = if edge.above { other_side } else { threshold };
-            let samples = u64::try_from(
-                Ratio::integer(i128::from(count))
-                    .checked_div(bound)
-                    .ok()
-                    .map(super::simulate::ceil)?,
-            )
-            .ok()?;
-            if samples.saturating_mul(edge.sampling.step) > edge.horizon {
-                return None;
-            }
-            // Latest first: the run that ends nearest the edge. Earlier ones find the edges of
-            // windows that have not filled yet, and of derived windows, whose 5m counts weigh
-            // a sample by how many of them it is in.
-            for end in (count..=samples + 2).rev() {
-                let Some(from) = end.checked_sub(count) else {
-                    continue;
-                };
-                let pattern = Pattern::Run { from, count };
-                let found = if edge.above {
-                    self.first_firing(tier, &pattern, edge)
-                        .filter(|&at| self.state_at(&shifted, &pattern, edge, at) == State::Quiet)
-                } else {
-                    self.first_firing_both(&shifted, &short_alone, &pattern, edge)
-                        .filter(|&at| self.quiet_through(tier, &pattern, edge, at))
-                };
-                if let Some(at) = found {
-                    return Some(self.sampled_edge_group(edge, target, (from, count), at));
-                }
+        for (evaluations, off_the_minute, horizon, in_windows) in tries {
+            let edge = Edge {
+                condition,
+                which,
+                sampling: self.sampling(off_the_minute),
+                above,
+                evaluations,
+                horizon,
+            };
+            if let Some(run) = edge.find_run() {
+                return Ok((edge, run, in_windows));
             }
         }
-        None
-    }
-
-    /// The state of `tier` at `at`: quiet (under every reading, not firing), firing, or unsure.
-    fn state_at(&self, tier: &TierPlan, pattern: &Pattern, edge: &Edge, at: u64) -> State {
-        let mut last = State::Unsure;
-        self.sampled_timeline(
-            tier,
-            pattern,
-            edge.sampling,
-            at,
-            edge.evaluations,
-            |state| {
-                last = state;
-                true
-            },
-        );
-        last
-    }
-
-    /// The first evaluation at which `tier` fires under every reading, if it does within the
-    /// horizon and is never unsure before.
-    fn first_firing(&self, tier: &TierPlan, pattern: &Pattern, edge: &Edge) -> Option<u64> {
-        let mut at = 0;
-        let mut found = None;
-        self.sampled_timeline(
-            tier,
-            pattern,
-            edge.sampling,
-            edge.horizon,
-            edge.evaluations,
-            |state| {
-                match state {
-                    State::Firing => {
-                        found = Some(at);
-                        return false;
-                    }
-                    State::Unsure => return false,
-                    State::Quiet => {}
-                }
-                at += edge.evaluations.every * MINUTE;
-                true
-            },
-        );
-        found
-    }
-
-    /// The first evaluation at which both tiers fire under every reading, if they do within
-    /// the horizon and `first` is never unsure before.
-    fn first_firing_both(
-        &self,
-        first: &TierPlan,
-        second: &TierPlan,
-        pattern: &Pattern,
-        edge: &Edge,
-    ) -> Option<u64> {
-        let mut seconds = Vec::new();
-        self.sampled_timeline(
-            second,
-            pattern,
-            edge.sampling,
-            edge.horizon,
-            edge.evaluations,
-            |state| {
-                seconds.push(state);
-                true
-            },
-        );
-        let mut index = 0;
-        let mut found = None;
-        self.sampled_timeline(
-            first,
-            pattern,
-            edge.sampling,
-            edge.horizon,
-            edge.evaluations,
-            |state| {
-                match state {
-                    State::Firing if seconds.get(index) == Some(&State::Firing) => {
-                        found = Some(index as u64 * edge.evaluations.every * MINUTE);
-                        return false;
-                    }
-                    State::Unsure => return false,
-                    State::Firing | State::Quiet => {}
-                }
-                index += 1;
-                true
-            },
-        );
-        found
-    }
-
-    /// Whether `tier`'s condition holds under no reading at any evaluation up to `until`: not
-    /// even pending.
-    fn quiet_through(&self, tier: &TierPlan, pattern: &Pattern, edge: &Edge, until: u64) -> bool {
-        // Without `for`, the replay's firing is the condition holding.
-        let mut at_once = tier.clone();
-        at_once.for_ = Duration::default();
-        let mut quiet = true;
-        self.sampled_timeline(
-            &at_once,
-            pattern,
-            edge.sampling,
-            until,
-            edge.evaluations,
-            |state| {
-                quiet &= state == State::Quiet;
-                quiet
-            },
-        );
-        quiet
+        let long = condition
+            .tiers
+            .get(which)
+            .map(|(t, _)| t.long)
+            .unwrap_or_default();
+        Err(format!(
+            "no run of bad {} holds its {long} window within 10% {} its threshold: not within {}",
+            self.rules.measure.noun(),
+            if above { "above" } else { "under" },
+            Duration::from_millis(self.window_horizon).human()
+        ))
     }
 
     /// The state of every burn alert at `at`.
     fn sampled_states(&self, pattern: &Pattern, edge: &Edge, at: u64) -> Vec<(&Alert, State)> {
         self.burn_alerts()
-            .map(|(alert, _, tier)| (alert, self.state_at(tier, pattern, edge, at)))
+            .map(|(alert, _, tier)| {
+                (
+                    alert,
+                    edge.state_at(&self.tier_condition(tier), pattern, at),
+                )
+            })
             .collect()
     }
 
-    /// The test of a run of `count` bad samples from sample `from` on.
-    fn sampled_edge_group(
-        &self,
-        edge: &Edge,
-        target: &Alert,
-        (from, count): (u64, u64),
-        at: u64,
-    ) -> TestGroup {
-        let pattern = &Pattern::Run { from, count };
-        let tier = edge.tier;
+    /// The name of an edge test, from its subject (`queue-backlog page 1h/5m`) on.
+    pub(super) fn sampled_edge_name(&self, subject: &str, edge: &Edge, run: Run) -> String {
+        let Run { from, count, at } = run;
+        let pattern = &run.pattern();
+        let Some((tier, derived)) = edge.condition.tiers.get(edge.which) else {
+            return subject.to_owned();
+        };
         let at_time = Duration::from_millis(at);
         let noun = self.rules.measure.noun();
-        let every = edge.evaluations.every * MINUTE;
-        // What the long window reads at `at`, for the name: Prometheus 3's reading, and 2's
-        // where it differs.
+        // What the long window reads at `at`: Prometheus 3's reading, and 2's where it differs.
         let reads = |inclusive: bool| {
             let (bad, count) = window_reads(
                 pattern,
                 edge.sampling,
-                (tier.long, self.rules.derives(tier.long)),
+                (tier.long, derived[0]),
                 edge.evaluations,
                 at,
                 inclusive,
@@ -307,15 +162,12 @@ impl SloTests<'_> {
         } else {
             noun
         };
-        let name = format!(
-            "{} {}{} {}: {count} bad {one} in a row after {from} good, and then its {} window reads {read} ({})",
-            self.rules.slo_id(),
-            self.objective_prefix(edge.objective),
-            super::burn::tier_label(tier),
+        format!(
+            "{subject} {}: {count} bad {one} in a row after {from} good, and then its {} window reads {read} ({})",
             if edge.above {
                 format!(
                     "fires at {at_time}, not {} earlier",
-                    if every == MINUTE {
+                    if edge.evaluations.every == 1 {
                         "a minute"
                     } else {
                         "a step"
@@ -330,17 +182,50 @@ impl SloTests<'_> {
             } else {
                 "a threshold 10% lower would be pending"
             },
-        );
-        let mut group = TestGroup {
+        )
+    }
+
+    /// A test group of a run, without expectations yet.
+    pub(super) fn sampled_edge_input(&self, name: String, edge: &Edge, run: Run) -> TestGroup {
+        TestGroup {
             name,
             interval: super::inputs::sampled_interval(edge.sampling),
-            input_series: self.sampled_input(pattern, at_time, edge.sampling),
+            input_series: self.sampled_input(
+                &run.pattern(),
+                Duration::from_millis(run.at),
+                edge.sampling,
+            ),
             alert_rule_test: Vec::new(),
             promql_expr_test: Vec::new(),
-        };
-        let mut times = vec![at];
-        if edge.above && at >= every {
-            times.insert(0, at - every);
+        }
+    }
+
+    /// The test of a run at the edge of one of slofile's burn tiers.
+    fn sampled_edge_group(
+        &self,
+        edge: &Edge,
+        objective: usize,
+        target: &Alert,
+        run: Run,
+    ) -> TestGroup {
+        let label = edge
+            .condition
+            .tiers
+            .first()
+            .map(|(t, _)| super::burn::tier_label(t))
+            .unwrap_or_default();
+        let subject = format!(
+            "{} {}{label}",
+            self.rules.slo_id(),
+            self.objective_prefix(objective)
+        );
+        let name = self.sampled_edge_name(&subject, edge, run);
+        let mut group = self.sampled_edge_input(name, edge, run);
+        let pattern = &run.pattern();
+        let every = edge.every();
+        let mut times = vec![run.at];
+        if edge.above && run.at >= every {
+            times.insert(0, run.at - every);
         }
         for time in times {
             let states = self.sampled_states(pattern, edge, time);
@@ -349,18 +234,191 @@ impl SloTests<'_> {
         if !edge.above {
             group
                 .promql_expr_test
-                .push(self.none_pending(target, at_time));
+                .push(self.none_pending(target, Duration::from_millis(run.at)));
         }
         group
     }
 }
 
-/// One edge being looked for.
-struct Edge<'a> {
-    objective: usize,
-    tier: &'a TierPlan,
+/// One edge being looked for: above or under the threshold of tier `which` of an alert.
+pub(super) struct Edge<'a> {
+    condition: &'a Condition,
+    which: usize,
     sampling: Sampling,
-    above: bool,
+    pub(super) above: bool,
     evaluations: Evaluations,
     horizon: u64,
+}
+
+impl Edge<'_> {
+    /// The run of bad samples that finds this edge, and when its test looks.
+    fn find_run(&self) -> Option<Run> {
+        let edge = self;
+        let (tier, derived) = edge.condition.tiers.get(edge.which)?;
+        let threshold = tier.error_threshold;
+        let band = Ratio::new(BAND.0, BAND.1).ok()?;
+        let other_side = if edge.above {
+            threshold.checked_mul(Ratio::ONE.checked_add(band).ok()?)
+        } else {
+            threshold.checked_mul(Ratio::ONE.checked_sub(band).ok()?)
+        }
+        .ok()?;
+        // The alert with the tier's threshold on the other side: above, as it is (it must not
+        // fire by the time the alert does); under, without its `for` (it must be pending when
+        // the alert is not).
+        let mut shifted = edge.condition.clone();
+        shifted.tiers[edge.which].0.error_threshold = other_side;
+        if !edge.above {
+            shifted.for_ = Duration::default();
+        }
+        // Under, the short window alone holds more than the threshold when the test looks: the
+        // long window keeps the tier quiet (an `or` of the two windows would be pending).
+        let mut alone = tier.clone();
+        alone.long = tier.short;
+        let short_alone = Condition {
+            tiers: vec![(alone, [derived[1]; 2])],
+            for_: Duration::default(),
+            min_events: None,
+        };
+        // Not even pending: the alert's condition without its `for` does not hold.
+        let at_once = Condition {
+            for_: Duration::default(),
+            ..edge.condition.clone()
+        };
+        for count in 1..=LONGEST_RUN {
+            // Samples up to when `count / samples` is just under the threshold (under), or
+            // just under the other side above it (above).
+            let bound = if edge.above { other_side } else { threshold };
+            let samples = u64::try_from(
+                Ratio::integer(i128::from(count))
+                    .checked_div(bound)
+                    .ok()
+                    .map(super::simulate::ceil)?,
+            )
+            .ok()?;
+            if samples.saturating_mul(edge.sampling.step) > edge.horizon {
+                return None;
+            }
+            // Latest first: the run that ends nearest the edge. Earlier ones find the edges of
+            // windows that have not filled yet, and of derived windows, whose 5m counts weigh
+            // a sample by how many of them it is in.
+            for end in (count..=samples + 2).rev() {
+                let Some(from) = end.checked_sub(count) else {
+                    continue;
+                };
+                let pattern = Pattern::Run { from, count };
+                let found = if edge.above {
+                    edge.first_firing(edge.condition, &pattern)
+                        .filter(|&at| edge.state_at(&shifted, &pattern, at) == State::Quiet)
+                } else {
+                    edge.first_quiet_edge([&shifted, &short_alone, &at_once], &pattern)
+                };
+                if let Some(at) = found {
+                    return Some(Run { from, count, at });
+                }
+            }
+        }
+        None
+    }
+
+    /// The state of an alert at `at`: quiet (under every reading, not firing), firing, or
+    /// unsure.
+    fn state_at(&self, condition: &Condition, pattern: &Pattern, at: u64) -> State {
+        let mut last = State::Unsure;
+        simulate(
+            condition,
+            pattern,
+            self.sampling,
+            at,
+            self.evaluations,
+            |state| {
+                last = state;
+                true
+            },
+        );
+        last
+    }
+
+    /// The first evaluation at which the alert fires under every reading, if it does within the
+    /// horizon and is never unsure before.
+    fn first_firing(&self, condition: &Condition, pattern: &Pattern) -> Option<u64> {
+        let mut at = 0;
+        let mut found = None;
+        simulate(
+            condition,
+            pattern,
+            self.sampling,
+            self.horizon,
+            self.evaluations,
+            |state| {
+                match state {
+                    State::Firing => {
+                        found = Some(at);
+                        return false;
+                    }
+                    State::Unsure => return false,
+                    State::Quiet => {}
+                }
+                at += self.every();
+                true
+            },
+        );
+        found
+    }
+
+    /// The first evaluation at which, under every reading, the alert with the tier's threshold
+    /// 10% lower holds, the tier's short window alone is above its threshold, and the alert's
+    /// condition does not hold (the three conditions in that order, all without `for`).
+    fn first_quiet_edge(
+        &self,
+        [lower, short_alone, at_once]: [&Condition; 3],
+        pattern: &Pattern,
+    ) -> Option<u64> {
+        let timeline = |condition: &Condition| {
+            let mut states = Vec::new();
+            simulate(
+                condition,
+                pattern,
+                self.sampling,
+                self.horizon,
+                self.evaluations,
+                |state| {
+                    states.push(state);
+                    true
+                },
+            );
+            states
+        };
+        let (lower, short_alone, at_once) =
+            (timeline(lower), timeline(short_alone), timeline(at_once));
+        (0..lower.len())
+            .find(|&i| {
+                lower[i] == State::Firing
+                    && short_alone.get(i) == Some(&State::Firing)
+                    && at_once.get(i) == Some(&State::Quiet)
+            })
+            .map(|i| i as u64 * self.every())
+    }
+
+    /// Milliseconds between two evaluations.
+    pub(super) fn every(&self) -> u64 {
+        self.evaluations.every * MINUTE
+    }
+}
+
+/// A run of `count` bad samples from sample `from` on, and when its test looks.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Run {
+    from: u64,
+    count: u64,
+    pub(super) at: u64,
+}
+
+impl Run {
+    fn pattern(self) -> Pattern {
+        Pattern::Run {
+            from: self.from,
+            count: self.count,
+        }
+    }
 }

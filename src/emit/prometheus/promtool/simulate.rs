@@ -108,22 +108,41 @@ pub(super) struct Evaluations {
 /// Rules evaluated every minute, as in `<service>.test.yml`.
 pub(super) const EVERY_MINUTE: Evaluations = Evaluations { every: 1 };
 
+/// An alert's condition as the replay sees it: any of its tiers with both windows above the
+/// tier's threshold (and `min_events` in the long window), held for `for_`. slofile's alerts have
+/// one tier; Sloth's OR a side's tiers.
+#[derive(Debug, Clone)]
+pub(super) struct Condition {
+    /// Each tier with whether its long and short windows are derived from the recorded 5m
+    /// rates (see `SloRules::derives`): their counts are then the sums of the 5m counts
+    /// recorded at every evaluation in the window, and their events per second the average of
+    /// the recorded 5m rates.
+    pub(super) tiers: Vec<(TierPlan, [bool; 2])>,
+    pub(super) for_: Duration,
+    /// The events a tier's long window must hold, where the rules ask for them.
+    pub(super) min_events: Option<u64>,
+}
+
+impl Condition {
+    /// One tier's alert.
+    pub(super) fn tier(tier: &TierPlan, derived: [bool; 2], min_events: Option<u64>) -> Condition {
+        Condition {
+            tiers: vec![(tier.clone(), derived)],
+            for_: tier.for_,
+            min_events,
+        }
+    }
+}
+
 /// Hands `visit` the state of the alert at each evaluation from 0 to `until`, until it returns
 /// false. A state holds under every [`Reading`] at once: the window counts depend only on the
 /// range semantics, so each is taken once an evaluation.
-///
-/// `derived` says, for the long and the short window, whether the rules derive it from the
-/// recorded 5m rates (see `SloRules::derives`): its counts are then the sums of the 5m counts
-/// recorded at every evaluation in the window, and its events per second the average of the
-/// recorded 5m rates.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn simulate(
-    tier: &TierPlan,
+    condition: &Condition,
     pattern: &Pattern,
     sampling: Sampling,
     until: u64,
-    min_events: Option<u64>,
-    derived: [bool; 2],
     evaluations: Evaluations,
     mut visit: impl FnMut(State) -> bool,
 ) {
@@ -136,43 +155,57 @@ pub(super) fn simulate(
         for each in &mut recorded {
             each.extend_to(t / MINUTE);
         }
-        let counts = [true, false].map(|inclusive| {
-            let recorded = &recorded[usize::from(!inclusive)];
-            let windows = [tier.long, tier.short];
-            std::array::from_fn::<Counts, 2, _>(|i| {
-                let w = windows[i].millis();
-                if derived[i] {
-                    recorded.over(t, w, inclusive)
-                } else {
-                    let (bad, count) = window_counts(t, w, sampling, pattern, inclusive);
-                    Counts {
-                        bad,
-                        count,
-                        events: Ratio::integer(i128::from(count)),
-                    }
-                }
+        // Each tier's long and short window, under each range semantics.
+        let counts: Vec<[[Counts; 2]; 2]> = condition
+            .tiers
+            .iter()
+            .map(|(tier, derived)| {
+                [true, false].map(|inclusive| {
+                    let recorded = &recorded[usize::from(!inclusive)];
+                    let windows = [tier.long, tier.short];
+                    std::array::from_fn::<Counts, 2, _>(|i| {
+                        let w = windows[i].millis();
+                        if derived[i] {
+                            recorded.over(t, w, inclusive)
+                        } else {
+                            let (bad, count) = window_counts(t, w, sampling, pattern, inclusive);
+                            Counts {
+                                bad,
+                                count,
+                                events: Ratio::integer(i128::from(count)),
+                            }
+                        }
+                    })
+                })
             })
-        });
+            .collect();
         let firing = std::array::from_fn::<bool, 4, _>(|i| {
             let reading = READINGS[i];
-            let [long, short] = &counts[usize::from(!reading.inclusive)];
-            let mut holds = true;
-            for counted in [long, short] {
-                let share = compare_share(counted.bad, counted.count, tier.error_threshold);
-                holds &= counted.count > 0
-                    && (share == std::cmp::Ordering::Greater
-                        || (share == std::cmp::Ordering::Equal && reading.ties_hold));
-            }
-            if let Some(min) = min_events {
-                let min = Ratio::integer(i128::from(min));
-                holds &= long.events > min || (long.events == min && reading.ties_hold);
-            }
+            let holds = condition
+                .tiers
+                .iter()
+                .zip(&counts)
+                .any(|((tier, _), counts)| {
+                    let [long, short] = &counts[usize::from(!reading.inclusive)];
+                    let mut holds = true;
+                    for counted in [long, short] {
+                        let share = compare_share(counted.bad, counted.count, tier.error_threshold);
+                        holds &= counted.count > 0
+                            && (share == std::cmp::Ordering::Greater
+                                || (share == std::cmp::Ordering::Equal && reading.ties_hold));
+                    }
+                    if let Some(min) = condition.min_events {
+                        let min = Ratio::integer(i128::from(min));
+                        holds &= long.events > min || (long.events == min && reading.ties_hold);
+                    }
+                    holds
+                });
             if holds {
                 since[i].get_or_insert(t);
             } else {
                 since[i] = None;
             }
-            since[i].is_some_and(|s| t - s >= tier.for_.millis())
+            since[i].is_some_and(|s| t - s >= condition.for_.millis())
         });
         let state = if firing.iter().any(|&f| f != firing[0]) {
             State::Unsure
@@ -440,12 +473,14 @@ mod tests {
         let mut minute = 0;
         let mut found = None;
         simulate(
-            tier,
+            &Condition::tier(
+                tier,
+                [derived, derived && tier.short.millis() >= 60 * MINUTE],
+                min,
+            ),
             pattern,
             Sampling::aligned(Duration::from_millis(MINUTE)),
             8 * 60 * MINUTE,
-            min,
-            [derived, derived && tier.short.millis() >= 60 * MINUTE],
             EVERY_MINUTE,
             |state| {
                 if state == State::Quiet {

@@ -18,6 +18,7 @@ use super::edges::{Edge, edge, times};
 use super::file::{ExpSample, ExprTest, TestGroup, pack};
 use super::inputs::{Flow, Shape};
 use super::replay::Replay;
+use super::simulate::Condition;
 use super::{MINUTE, SloRules, SloTests, TestFiles, WINDOWS_EVERY};
 use crate::compile::{ServicePlan, TierPlan, series};
 use crate::emit::prometheus::expr;
@@ -61,6 +62,7 @@ pub(crate) fn sloth_test_file(
     let mut tests = Vec::new();
     let mut windows = Vec::new();
     let mut notes = Vec::new();
+    let rules = super::rules_in(slos);
     for slo in slos {
         let generator = match SloTests::new(slo) {
             Ok(generator) => generator,
@@ -69,17 +71,19 @@ pub(crate) fn sloth_test_file(
                 continue;
             }
         };
-        if let Shape::Sampled { .. } = generator.shape {
-            notes.push(format!(
-                "{}: no tests: the tests of sampled SLIs are slofile's own rules'",
-                slo.slo_id()
-            ));
-            continue;
-        }
+        let generator = SloTests {
+            window_horizon: super::window_horizon(rules),
+            ..generator
+        };
         let footprint = generator.footprint();
         for alert in alerts.iter().filter(|a| a.slo == slo.slo_id()) {
             for (index, _) in alert.tiers.iter().enumerate() {
-                for (test, window) in generator.sloth_tests(alert, index) {
+                let made = if let Shape::Sampled { .. } = generator.shape {
+                    generator.sloth_sampled_tests(alert, index)
+                } else {
+                    generator.sloth_tests(alert, index)
+                };
+                for (test, window) in made {
                     let into = if window { &mut windows } else { &mut tests };
                     match test {
                         Ok(group) => into.push((group, footprint.clone())),
@@ -253,6 +257,64 @@ impl SloTests<'_> {
         }
     }
 
+    /// Tier `index` of a sampled SLI's alert at its edges, where a run of bad samples finds
+    /// them (see `sampled_edges.rs`): just above, the alert fires, not a step earlier, where a
+    /// threshold 10% higher would not fire by then; just under, it is not even pending where a
+    /// threshold 10% lower would be, the tier's short window alone above its threshold.
+    fn sloth_sampled_tests(
+        &self,
+        alert: &SlothAlert,
+        index: usize,
+    ) -> Vec<(Result<TestGroup, String>, bool)> {
+        let Some(tier) = alert.tiers.get(index) else {
+            return Vec::new();
+        };
+        // Sloth's windows are raw, and its rules know no `min_events`.
+        let condition = Condition {
+            tiers: alert
+                .tiers
+                .iter()
+                .map(|t| ((*t).clone(), [false, false]))
+                .collect(),
+            for_: alert.for_,
+            min_events: None,
+        };
+        let label = format!(
+            "{} alert {} tier {}/{}",
+            alert.severity, alert.name, tier.long, tier.short
+        );
+        [true, false]
+            .into_iter()
+            .map(
+                |above| match self.find_sampled_edge(&condition, index, above) {
+                    Ok((edge, run, in_windows)) => {
+                        let subject = format!(
+                            "{} {}{label}",
+                            self.rules.slo_id(),
+                            self.objective_prefix(alert.objective)
+                        );
+                        let name = self.sampled_edge_name(&subject, &edge, run);
+                        let mut group = self.sampled_edge_input(name, &edge, run);
+                        let at = Duration::from_millis(run.at);
+                        if above && run.at >= edge.every() {
+                            group.promql_expr_test.push(Self::sloth_alerts(
+                                alert,
+                                Duration::from_millis(run.at - edge.every()),
+                                false,
+                                true,
+                            ));
+                        }
+                        group
+                            .promql_expr_test
+                            .push(Self::sloth_expect(alert, at, above));
+                        (Ok(group), in_windows)
+                    }
+                    Err(note) => (Err(format!("{label}: {note}")), false),
+                },
+            )
+            .collect()
+    }
+
     /// Tier `index` just above (`up`) or just below its threshold, the other tiers quiet.
     fn sloth_edge(
         &self,
@@ -377,13 +439,41 @@ impl SloTests<'_> {
         edge: &Edge,
         short_only: bool,
     ) -> Result<TestGroup, String> {
+        // The other window just under the threshold, or, where no burst keeps the alert's other
+        // tiers quiet that way, without errors: the tier still stays quiet where an `or` of its
+        // windows would fire.
+        [true, false]
+            .into_iter()
+            .find_map(|near| {
+                self.sloth_burst_at(alert, index, edge, short_only, near)
+                    .ok()
+            })
+            .ok_or_else(|| {
+                format!(
+                    "no burst trips only the {} window with the other tiers quiet",
+                    if short_only { "short" } else { "long" }
+                )
+            })
+    }
+
+    /// [`Self::sloth_burst`] with the other window just under the threshold (`near`) or
+    /// without errors.
+    fn sloth_burst_at(
+        &self,
+        alert: &SlothAlert,
+        index: usize,
+        edge: &Edge,
+        short_only: bool,
+        near: bool,
+    ) -> Result<TestGroup, String> {
         let tier = alert.tiers[index];
         let threshold = tier.error_threshold;
         let high = edge.well_above(threshold).ok_or("threshold too precise")?;
+        let under = if near { edge.below } else { Ratio::ZERO };
         let (first, second) = if short_only {
-            (edge.below, high)
+            (under, high)
         } else {
-            (high, edge.below)
+            (high, under)
         };
         let light_second = self
             .sloth_flow(alert, edge.per_minute, second)
@@ -460,7 +550,7 @@ impl SloTests<'_> {
                 let trips = replay
                     .ratio(end, tripped.millis() / MINUTE, false, inclusive)
                     .unwrap_or(0.0);
-                fits &= under > t * 0.98 * (1.0 + MARGIN)
+                fits &= (!near || under > t * 0.98 * (1.0 + MARGIN))
                     && under < t * (1.0 - MARGIN)
                     && trips > t * (1.0 + 10.0 * MARGIN);
                 kept = under / t;
@@ -505,9 +595,6 @@ impl SloTests<'_> {
                 promql_expr_test: vec![Self::sloth_expect(alert, at, false)],
             });
         }
-        Err(format!(
-            "no burst trips only the {} window with the other tiers quiet",
-            if short_only { "short" } else { "long" }
-        ))
+        Err("no burst".to_owned())
     }
 }
