@@ -814,6 +814,39 @@ mod tests {
     }
 
     #[test]
+    fn probe_samples_sit_off_every_minute() {
+        let seconds = |s: u64| Duration::from_millis(s * 1000);
+        // Whole minutes apart: half a minute after each; 30s or 90s apart: a quarter.
+        assert_eq!(off_the_minute(seconds(60)), seconds(30));
+        assert_eq!(off_the_minute(seconds(300)), seconds(30));
+        assert_eq!(off_the_minute(seconds(30)), seconds(15));
+        assert_eq!(off_the_minute(seconds(90)), seconds(15));
+        for step in [30, 60, 90, 120, 300] {
+            let offset = off_the_minute(seconds(step)).millis();
+            for k in 0..100 {
+                assert_ne!(
+                    (offset + k * step * 1000) % MINUTE,
+                    0,
+                    "{step}s, sample {k}"
+                );
+            }
+        }
+        // Every other value of a one-minute probe missing, from 30s on.
+        let sampling = Sampling {
+            step: MINUTE,
+            offset: MINUTE / 2,
+        };
+        assert_eq!(sampled_interval(sampling), "30s");
+        assert_eq!(
+            input_slot(Sampling {
+                step: 2 * MINUTE,
+                ..sampling
+            }),
+            MINUTE / 2
+        );
+    }
+
+    #[test]
     fn group_labels_get_values() {
         let mut preferred = BTreeMap::new();
         preferred.insert("tenant".to_owned(), "a".to_owned());

@@ -524,3 +524,18 @@ impl<'a> SloTests<'a> {
         Ratio::integer(TRAFFIC.max(min.saturating_mul(2)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_services_may_run_longer_window_tests() {
+        assert_eq!(window_horizon(2_305), HORIZON);
+        assert_eq!(window_horizon(1_000), HORIZON);
+        assert_eq!(window_horizon(750), HORIZON * 4 / 3);
+        assert_eq!(window_horizon(500), LONGEST_WINDOW_TEST);
+        assert_eq!(window_horizon(25), LONGEST_WINDOW_TEST);
+        assert_eq!(window_horizon(0), LONGEST_WINDOW_TEST);
+    }
+}

@@ -8,7 +8,9 @@
 //!   earlier); just below, it is not even pending. With a constant flow when no other tier's
 //!   threshold lies between; else after heavy traffic without errors, light traffic at the edge
 //!   for the tier's long window, so that the other tiers' longer windows stay quiet;
-//! - bursts that trip only the tier's short window, or only its long one, leave it quiet.
+//! - bursts that trip only the tier's short window, or only its long one, leave it quiet;
+//! - a gauge's or a probe's tiers at their edges, by runs of bad samples replayed with the
+//!   alert's tiers ORed (see `sampled_edges.rs`).
 //!
 //! Tests assert on `ALERTS` by the alert's name, `sloth_id` and `sloth_severity` (and slofile's
 //! `severity` and `escalation` where an objective has several alerts of a side): whether it
