@@ -20,9 +20,11 @@ use super::simulate::{
     Condition, EVERY_MINUTE, Evaluations, Pattern, Sampling, simulate, window_reads,
 };
 use super::{HORIZON, MINUTE, SloTests, State, WINDOWS_EVERY};
-use crate::compile::TierPlan;
+use crate::compile::{BASE_WINDOW, TierPlan};
 use crate::emit::prometheus::Alert;
 use crate::units::{Duration, Ratio};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// The window tests' evaluations.
 const WINDOW_EVALUATIONS: Evaluations = Evaluations {
@@ -35,6 +37,9 @@ const QUICK: u64 = 2 * 60 * MINUTE;
 /// would have the tier fire (below) or stay quiet (above) with the threshold this much lower
 /// or higher.
 const BAND: (i128, i128) = (1, 10);
+/// How much earlier than where its ratio would reach the edge at once a run may end, beyond
+/// the alert's `for`.
+const EARLIER: Duration = Duration::from_millis(30 * MINUTE);
 /// The largest run of bad samples tried.
 const LONGEST_RUN: u64 = 64;
 
@@ -94,7 +99,7 @@ impl SloTests<'_> {
                 evaluations,
                 horizon,
             };
-            if let Some(run) = edge.find_run() {
+            if let Some(run) = edge.find_run_once() {
                 return Ok((edge, run, in_windows));
             }
         }
@@ -250,7 +255,38 @@ pub(super) struct Edge<'a> {
     horizon: u64,
 }
 
+thread_local! {
+    /// The runs found (or not) for the edges searched on this thread, by [`Edge::key`]: SLOs
+    /// alike in objective, windows and sampling share their edges, and a search that finds
+    /// nothing replays thousands of runs.
+    static RUNS: RefCell<HashMap<String, Option<Run>>> = RefCell::new(HashMap::new());
+}
+
 impl Edge<'_> {
+    /// [`Self::find_run`], once for every edge alike.
+    fn find_run_once(&self) -> Option<Run> {
+        let key = self.key();
+        if let Some(found) = RUNS.with(|runs| runs.borrow().get(&key).copied()) {
+            return found;
+        }
+        let found = self.find_run();
+        RUNS.with(|runs| runs.borrow_mut().insert(key, found));
+        found
+    }
+
+    /// Everything a search depends on.
+    fn key(&self) -> String {
+        format!(
+            "{:?} {} {:?} {} {} {}",
+            self.condition,
+            self.which,
+            self.sampling,
+            self.above,
+            self.evaluations.every,
+            self.horizon
+        )
+    }
+
     /// The run of bad samples that finds this edge, and when its test looks.
     fn find_run(&self) -> Option<Run> {
         let edge = self;
@@ -285,6 +321,14 @@ impl Edge<'_> {
             for_: Duration::default(),
             ..edge.condition.clone()
         };
+        // The longest short window of the alert's tiers.
+        let longest_short = edge
+            .condition
+            .tiers
+            .iter()
+            .map(|(t, _)| t.short.millis())
+            .max()
+            .unwrap_or_default();
         for count in 1..=LONGEST_RUN {
             // Samples up to when `count / samples` is just under the threshold (under), or
             // just under the other side above it (above).
@@ -299,19 +343,30 @@ impl Edge<'_> {
             if samples.saturating_mul(edge.sampling.step) > edge.horizon {
                 return None;
             }
-            // Latest first: the run that ends nearest the edge. Earlier ones find the edges of
-            // windows that have not filled yet, and of derived windows, whose 5m counts weigh
-            // a sample by how many of them it is in.
-            for end in (count..=samples + 2).rev() {
+            // Latest first: the run that ends nearest the edge. Earlier ones, up to the alert's
+            // `for` and [`EARLIER`] before it, find the edges of windows that have not filled
+            // yet, and of derived windows, whose 5m counts weigh a sample by how many of them
+            // it is in.
+            let step = edge.sampling.step.max(1);
+            let for_ = edge.condition.for_.millis();
+            let earlier = (for_ + EARLIER.millis()).div_ceil(step) + 2;
+            let first = samples.saturating_sub(earlier).max(count);
+            for end in (first..=samples + 2).rev() {
                 let Some(from) = end.checked_sub(count) else {
                     continue;
                 };
                 let pattern = Pattern::Run { from, count };
+                // The test looks by then, if ever: the windows only fall once the run is over
+                // (derived ones a 5m count later), and a short window holds it for its span.
+                let reach = (end * step + edge.sampling.offset)
+                    .saturating_add(for_.max(longest_short))
+                    .saturating_add(BASE_WINDOW.millis() + 2 * edge.every())
+                    .min(edge.horizon);
                 let found = if edge.above {
-                    edge.first_firing(edge.condition, &pattern)
+                    edge.first_firing(edge.condition, &pattern, reach)
                         .filter(|&at| edge.state_at(&shifted, &pattern, at) == State::Quiet)
                 } else {
-                    edge.first_quiet_edge([&shifted, &short_alone, &at_once], &pattern)
+                    edge.first_quiet_edge([&shifted, &short_alone, &at_once], &pattern, reach)
                 };
                 if let Some(at) = found {
                     return Some(Run { from, count, at });
@@ -341,14 +396,14 @@ impl Edge<'_> {
 
     /// The first evaluation at which the alert fires under every reading, if it does within the
     /// horizon and is never unsure before.
-    fn first_firing(&self, condition: &Condition, pattern: &Pattern) -> Option<u64> {
+    fn first_firing(&self, condition: &Condition, pattern: &Pattern, until: u64) -> Option<u64> {
         let mut at = 0;
         let mut found = None;
         simulate(
             condition,
             pattern,
             self.sampling,
-            self.horizon,
+            until,
             self.evaluations,
             |state| {
                 match state {
@@ -373,6 +428,7 @@ impl Edge<'_> {
         &self,
         [lower, short_alone, at_once]: [&Condition; 3],
         pattern: &Pattern,
+        until: u64,
     ) -> Option<u64> {
         let timeline = |condition: &Condition| {
             let mut states = Vec::new();
@@ -380,7 +436,7 @@ impl Edge<'_> {
                 condition,
                 pattern,
                 self.sampling,
-                self.horizon,
+                until,
                 self.evaluations,
                 |state| {
                     states.push(state);
