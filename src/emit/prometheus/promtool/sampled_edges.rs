@@ -289,11 +289,10 @@ impl Edge<'_> {
 
     /// The run of bad samples that finds this edge, and when its test looks.
     fn find_run(&self) -> Option<Run> {
-        let edge = self;
-        let (tier, derived) = edge.condition.tiers.get(edge.which)?;
+        let (tier, derived) = self.condition.tiers.get(self.which)?;
         let threshold = tier.error_threshold;
         let band = Ratio::new(BAND.0, BAND.1).ok()?;
-        let other_side = if edge.above {
+        let other_side = if self.above {
             threshold.checked_mul(Ratio::ONE.checked_add(band).ok()?)
         } else {
             threshold.checked_mul(Ratio::ONE.checked_sub(band).ok()?)
@@ -302,9 +301,9 @@ impl Edge<'_> {
         // The alert with the tier's threshold on the other side: above, as it is (it must not
         // fire by the time the alert does); under, without its `for` (it must be pending when
         // the alert is not).
-        let mut shifted = edge.condition.clone();
-        shifted.tiers[edge.which].0.error_threshold = other_side;
-        if !edge.above {
+        let mut shifted = self.condition.clone();
+        shifted.tiers[self.which].0.error_threshold = other_side;
+        if !self.above {
             shifted.for_ = Duration::default();
         }
         // Under, the short window alone holds more than the threshold when the test looks: the
@@ -319,20 +318,24 @@ impl Edge<'_> {
         // Not even pending: the alert's condition without its `for` does not hold.
         let at_once = Condition {
             for_: Duration::default(),
-            ..edge.condition.clone()
+            ..self.condition.clone()
         };
         // The longest short window of the alert's tiers.
-        let longest_short = edge
+        let longest_short = self
             .condition
             .tiers
             .iter()
             .map(|(t, _)| t.short.millis())
             .max()
             .unwrap_or_default();
+        let step = self.sampling.step.max(1);
+        let for_ = self.condition.for_.millis();
+        // How many samples before the edge a run may end: the alert's `for` and [`EARLIER`].
+        let earlier = (for_ + EARLIER.millis()).div_ceil(step) + 2;
         for count in 1..=LONGEST_RUN {
             // Samples up to when `count / samples` is just under the threshold (under), or
             // just under the other side above it (above).
-            let bound = if edge.above { other_side } else { threshold };
+            let bound = if self.above { other_side } else { threshold };
             let samples = u64::try_from(
                 Ratio::integer(i128::from(count))
                     .checked_div(bound)
@@ -340,16 +343,13 @@ impl Edge<'_> {
                     .map(super::simulate::ceil)?,
             )
             .ok()?;
-            if samples.saturating_mul(edge.sampling.step) > edge.horizon {
+            if samples.saturating_mul(step) > self.horizon {
                 return None;
             }
-            // Latest first: the run that ends nearest the edge. Earlier ones, up to the alert's
+            // Latest first: the run that ends nearest the self. Earlier ones, up to the alert's
             // `for` and [`EARLIER`] before it, find the edges of windows that have not filled
             // yet, and of derived windows, whose 5m counts weigh a sample by how many of them
             // it is in.
-            let step = edge.sampling.step.max(1);
-            let for_ = edge.condition.for_.millis();
-            let earlier = (for_ + EARLIER.millis()).div_ceil(step) + 2;
             let first = samples.saturating_sub(earlier).max(count);
             for end in (first..=samples + 2).rev() {
                 let Some(from) = end.checked_sub(count) else {
@@ -358,15 +358,15 @@ impl Edge<'_> {
                 let pattern = Pattern::Run { from, count };
                 // The test looks by then, if ever: the windows only fall once the run is over
                 // (derived ones a 5m count later), and a short window holds it for its span.
-                let reach = (end * step + edge.sampling.offset)
+                let reach = (end * step + self.sampling.offset)
                     .saturating_add(for_.max(longest_short))
-                    .saturating_add(BASE_WINDOW.millis() + 2 * edge.every())
-                    .min(edge.horizon);
-                let found = if edge.above {
-                    edge.first_firing(edge.condition, &pattern, reach)
-                        .filter(|&at| edge.state_at(&shifted, &pattern, at) == State::Quiet)
+                    .saturating_add(BASE_WINDOW.millis() + 2 * self.every())
+                    .min(self.horizon);
+                let found = if self.above {
+                    self.first_firing(self.condition, &pattern, reach)
+                        .filter(|&at| self.state_at(&shifted, &pattern, at) == State::Quiet)
                 } else {
-                    edge.first_quiet_edge([&shifted, &short_alone, &at_once], &pattern, reach)
+                    self.first_quiet_edge([&shifted, &short_alone, &at_once], &pattern, reach)
                 };
                 if let Some(at) = found {
                     return Some(Run { from, count, at });
@@ -376,21 +376,33 @@ impl Edge<'_> {
         None
     }
 
-    /// The state of an alert at `at`: quiet (under every reading, not firing), firing, or
-    /// unsure.
-    fn state_at(&self, condition: &Condition, pattern: &Pattern, at: u64) -> State {
-        let mut last = State::Unsure;
+    /// Replays `condition` over the pattern at this edge's sampling and evaluations up to
+    /// `until`, handing `visit` each state until it returns false.
+    fn replay(
+        &self,
+        condition: &Condition,
+        pattern: &Pattern,
+        until: u64,
+        visit: impl FnMut(State) -> bool,
+    ) {
         simulate(
             condition,
             pattern,
             self.sampling,
-            at,
+            until,
             self.evaluations,
-            |state| {
-                last = state;
-                true
-            },
+            visit,
         );
+    }
+
+    /// The state of an alert at `at`: quiet (under every reading, not firing), firing, or
+    /// unsure.
+    fn state_at(&self, condition: &Condition, pattern: &Pattern, at: u64) -> State {
+        let mut last = State::Unsure;
+        self.replay(condition, pattern, at, |state| {
+            last = state;
+            true
+        });
         last
     }
 
@@ -399,25 +411,18 @@ impl Edge<'_> {
     fn first_firing(&self, condition: &Condition, pattern: &Pattern, until: u64) -> Option<u64> {
         let mut at = 0;
         let mut found = None;
-        simulate(
-            condition,
-            pattern,
-            self.sampling,
-            until,
-            self.evaluations,
-            |state| {
-                match state {
-                    State::Firing => {
-                        found = Some(at);
-                        return false;
-                    }
-                    State::Unsure => return false,
-                    State::Quiet => {}
+        self.replay(condition, pattern, until, |state| {
+            match state {
+                State::Firing => {
+                    found = Some(at);
+                    return false;
                 }
-                at += self.every();
-                true
-            },
-        );
+                State::Unsure => return false,
+                State::Quiet => {}
+            }
+            at += self.every();
+            true
+        });
         found
     }
 
@@ -432,17 +437,10 @@ impl Edge<'_> {
     ) -> Option<u64> {
         let timeline = |condition: &Condition| {
             let mut states = Vec::new();
-            simulate(
-                condition,
-                pattern,
-                self.sampling,
-                until,
-                self.evaluations,
-                |state| {
-                    states.push(state);
-                    true
-                },
-            );
+            self.replay(condition, pattern, until, |state| {
+                states.push(state);
+                true
+            });
             states
         };
         let (lower, short_alone, at_once) =
